@@ -1,0 +1,290 @@
+import express from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
+import * as oidc from 'openid-client';
+import { type RequireBearerOptions, requireBearer as bearerGuard } from './bearer.ts';
+import { htmlPage } from './challenge.ts';
+import { unmetRequirement } from './claims.ts';
+import type { TwostepClaims } from './claims.ts';
+import { attachState, type LoginRequest, type RequestState, stateOf } from './context.ts';
+import { type CallbackFailureReason, TwostepError } from './errors.ts';
+import { resolveOptions, type ResolvedOptions, type TwostepOptions } from './options.ts';
+import { safeReturnTo } from './return-url.ts';
+import { SessionManager } from './session.ts';
+import { asyncHandler, type RequireStepUpOptions, requireAuth, requireStepUp } from './step-up.ts';
+
+/**
+ * The router returned by {@link twostep}: mount it with `app.use()`, then guard routes with its methods
+ * (or the standalone {@link requireAuth} / {@link requireStepUp}).
+ *
+ * @example
+ * ```ts
+ * const mw = twostep(options);
+ * app.use(mw);
+ * await mw.ready(); // optional: fail fast if the IdP is unreachable
+ * ```
+ */
+export interface TwostepMiddleware extends Router {
+  /** Runs OpenID Provider discovery now instead of on first use. Rejects with `discovery_failed`. */
+  ready(): Promise<void>;
+  requireAuth(): RequestHandler;
+  requireStepUp(options?: RequireStepUpOptions): RequestHandler;
+  /** {@link requireBearer} with this IdP's issuer and JWKS. */
+  requireBearer(options: Omit<RequireBearerOptions, 'issuer'>): RequestHandler;
+}
+
+const refusals: Record<CallbackFailureReason, { status: number; title: string; message: string }> = {
+  unknown_state: {
+    status: 400,
+    title: 'Sign-in link expired',
+    message: 'This sign-in response was already used or has expired. Go back and try again.',
+  },
+  idp_error: {
+    status: 403,
+    title: 'Sign-in did not complete',
+    message: 'The sign-in service did not sign you in.',
+  },
+  unmet_authentication_requirements: {
+    status: 403,
+    title: '2-Step Verification required',
+    message: 'This page needs 2-Step Verification, but the sign-in service could not complete it.',
+  },
+  acr_not_met: {
+    status: 403,
+    title: '2-Step Verification required',
+    message:
+      'This page needs a stronger sign-in than the one you completed. If 2-Step Verification is paused for your account, ask a Full Access User to turn it back on.',
+  },
+  authentication_too_old: {
+    status: 403,
+    title: 'Please verify again',
+    message: 'This page needs a recent verification, and the sign-in service returned an older one.',
+  },
+  subject_mismatch: {
+    status: 403,
+    title: 'Different account',
+    message:
+      'You verified as a different person than the one signed in here. You are still signed in as before; sign out first to switch accounts.',
+  },
+  token_exchange_failed: {
+    status: 400,
+    title: 'Sign-in did not complete',
+    message: 'The sign-in response could not be verified. Go back and try again.',
+  },
+};
+
+/**
+ * Creates the sign-in middleware: login, callback and logout routes plus `req.twostep` on every
+ * request. Options are validated here (a wrong one throws a `TwostepError` naming its path);
+ * the IdP is contacted lazily, on the first sign-in or `await mw.ready()`.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { twostep, requireAuth, requireStepUp } from '@twostep/express-mfa';
+ *
+ * const app = express();
+ * app.use(twostep({
+ *   issuer: 'https://id.clinic.example',
+ *   clientId: 'charts',
+ *   clientSecret: process.env.OIDC_SECRET,
+ *   redirectUri: 'https://charts.clinic.example/auth/callback',
+ *   session: { secret: process.env.SESSION_SECRET! },
+ * }));
+ * app.get('/schedule', requireAuth(), showSchedule);
+ * app.get('/patients/:id', requireStepUp({ maxAge: 600 }), showChart);
+ * ```
+ */
+export function twostep(input: TwostepOptions): TwostepMiddleware {
+  const options = resolveOptions(input);
+  const sessions = new SessionManager(options);
+  const router = express.Router();
+  let discovery: Promise<oidc.Configuration> | undefined;
+
+  const configuration = (): Promise<oidc.Configuration> => {
+    discovery ??= discover(options).catch((cause: unknown) => {
+      discovery = undefined; // retry on the next request rather than failing forever
+      throw new TwostepError(
+        'discovery_failed',
+        `OpenID Provider discovery failed for ${options.issuer.href}`,
+        {
+          cause,
+        },
+      );
+    });
+    return discovery;
+  };
+
+  const startLogin = async (req: Request, res: Response, login: LoginRequest): Promise<void> => {
+    const config = await configuration();
+    const state = stateOf(req);
+    const session = state.session ?? sessions.create();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const pending = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      codeVerifier,
+      returnTo: login.returnTo,
+      acr: login.acr,
+      maxAge: login.maxAge,
+      sub: login.sub,
+      createdAt: options.now(),
+    };
+    session.pending.push(pending);
+    await sessions.save(res, session);
+    state.session = session;
+    const params: Record<string, string> = {
+      redirect_uri: options.redirectUri.href,
+      response_type: 'code',
+      scope: options.scopes.join(' '),
+      state: pending.state,
+      nonce: pending.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    };
+    if (login.acr !== undefined) params.acr_values = login.acr;
+    if (login.maxAge !== undefined) params.max_age = String(login.maxAge);
+    res.redirect(303, oidc.buildAuthorizationUrl(config, params).href);
+  };
+
+  // Every request: load the session (a bad cookie means none) and expose req.twostep.
+  router.use(
+    asyncHandler(async (req, res, next) => {
+      const state: RequestState = { options, session: await sessions.load(req, res), startLogin };
+      attachState(req, state);
+      next();
+    }),
+  );
+
+  router.get(
+    options.routes.login,
+    asyncHandler(async (req, res) => {
+      const asked = new URL(req.originalUrl, options.redirectUri.origin).searchParams.get('returnTo');
+      // An unsafe returnTo is ignored rather than refused: the sign-in itself is still wanted.
+      await startLogin(req, res, { returnTo: safeReturnTo(asked) ?? options.defaultReturnTo });
+    }),
+  );
+
+  router.get(
+    options.routes.callback,
+    asyncHandler(async (req, res) => {
+      const state = stateOf(req);
+      const currentUrl = new URL(req.originalUrl, options.redirectUri.origin);
+      const params = currentUrl.searchParams;
+      const session = state.session;
+      const pending = session?.pending.find((p) => p.state === params.get('state'));
+      const refuse = (reason: CallbackFailureReason, detail?: string): void => {
+        const page = refusals[reason];
+        const message = detail === undefined ? page.message : `${page.message} (${detail})`;
+        res
+          .status(page.status)
+          .set('Cache-Control', 'no-store')
+          .type('html')
+          .send(htmlPage(page.title, message, { href: options.defaultReturnTo, text: 'Back' }));
+      };
+      if (session === undefined || pending === undefined) return refuse('unknown_state');
+
+      // One use per state: consume it before anything else can fail.
+      session.pending = session.pending.filter((p) => p !== pending);
+      await sessions.save(res, session);
+
+      const error = params.get('error');
+      if (error !== null) {
+        const description = params.get('error_description')?.slice(0, 200) ?? error;
+        return refuse(error === 'unmet_authentication_requirements' ? error : 'idp_error', description);
+      }
+
+      const config = await configuration();
+      let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+      try {
+        // openid-client checks state, iss, PKCE, the ID Token signature, aud, azp, exp and nonce.
+        tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          pkceCodeVerifier: pending.codeVerifier,
+        });
+      } catch (err) {
+        return refuse('token_exchange_failed', err instanceof Error ? err.message : undefined);
+      }
+      const claims = tokens.claims() as TwostepClaims | undefined;
+      if (claims === undefined) return refuse('token_exchange_failed', 'no ID Token');
+
+      // openid-client does not check acr, and we check auth_time ourselves against the injected clock.
+      if (pending.sub !== undefined && claims.sub !== pending.sub) return refuse('subject_mismatch');
+      const unmet = unmetRequirement(claims, pending, {
+        nowSeconds: Math.floor(options.now() / 1000),
+        clockTolerance: options.clockTolerance,
+        acrValues: options.acrValues,
+      });
+      if (unmet === 'acr')
+        return refuse('acr_not_met', `needed ${pending.acr}, got ${claims.acr ?? 'no acr'}`);
+      if (unmet === 'max_age') return refuse('authentication_too_old', `needed within ${pending.maxAge} s`);
+
+      // Signed in (or stepped up): a new session id, fresh lifetimes, other tabs' pending logins kept.
+      await sessions.rotate(session);
+      const now = options.now();
+      session.createdAt = now;
+      session.touchedAt = now;
+      session.user = { claims, idToken: tokens.id_token };
+      await sessions.save(res, session);
+      res.set('Cache-Control', 'no-store').redirect(303, pending.returnTo);
+    }),
+  );
+
+  const logout = asyncHandler(async (req, res) => {
+    const state = stateOf(req);
+    const idToken = state.session?.user?.idToken;
+    await sessions.destroy(res, state.session);
+    state.session = undefined;
+    let target = options.postLogoutRedirectUri?.href ?? options.defaultReturnTo;
+    try {
+      const config = await configuration();
+      if (config.serverMetadata().end_session_endpoint !== undefined) {
+        const params: Record<string, string> = {};
+        if (idToken !== undefined) params.id_token_hint = idToken;
+        if (options.postLogoutRedirectUri !== undefined)
+          params.post_logout_redirect_uri = options.postLogoutRedirectUri.href;
+        target = oidc.buildEndSessionUrl(config, params).href;
+      }
+    } catch {
+      // IdP unreachable: the local session is gone, which is what matters here.
+    }
+    res.redirect(303, target);
+  });
+  router.get(options.routes.logout, logout);
+  router.post(options.routes.logout, logout);
+
+  return Object.assign(router, {
+    ready: async () => {
+      await configuration();
+    },
+    requireAuth,
+    requireStepUp,
+    requireBearer: (bearer: Omit<RequireBearerOptions, 'issuer'>) =>
+      bearerGuard({
+        ...bearer,
+        issuer: options.issuer,
+        clockTolerance: bearer.clockTolerance ?? options.clockTolerance,
+        acrValues: bearer.acrValues ?? options.acrValues,
+        realm: bearer.realm ?? options.realm,
+        now: bearer.now ?? options.now,
+        metadata: async () => (await configuration()).serverMetadata(),
+      }),
+  });
+}
+
+async function discover(options: ResolvedOptions): Promise<oidc.Configuration> {
+  const metadata: Partial<oidc.ClientMetadata> = { [oidc.clockTolerance]: options.clockTolerance };
+  let auth: oidc.ClientAuth;
+  if (options.clientSecret === undefined) {
+    metadata.token_endpoint_auth_method = 'none';
+    auth = oidc.None();
+  } else {
+    metadata.client_secret = options.clientSecret;
+    auth = oidc.ClientSecretBasic(options.clientSecret);
+  }
+  return oidc.discovery(options.issuer, options.clientId, metadata, auth, {
+    // Plain http only for a local IdP (checked in options.ts).
+    execute: options.insecureIssuer ? [oidc.allowInsecureRequests] : [],
+    timeout: 10,
+  });
+}

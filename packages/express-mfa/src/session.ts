@@ -1,0 +1,289 @@
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EncryptJWT, jwtDecrypt } from 'jose';
+import type { TwostepClaims } from './claims.ts';
+import { TwostepError } from './errors.ts';
+import type { ResolvedOptions } from './options.ts';
+
+/** A sign-in or step-up waiting for the IdP's answer. */
+export interface PendingLogin {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+  /** The acr and max_age this step-up must reach. */
+  acr?: string | undefined;
+  maxAge?: number | undefined;
+  /** The signed-in user at step-up time: the answer must be about the same person. */
+  sub?: string | undefined;
+  createdAt: number;
+}
+
+/**
+ * Everything the middleware keeps about a browser. Times are milliseconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * const data: SessionData = { sid: 'x', createdAt: Date.now(), touchedAt: Date.now(), pending: [] };
+ * ```
+ */
+export interface SessionData {
+  sid: string;
+  createdAt: number;
+  touchedAt: number;
+  user?: { claims: TwostepClaims; idToken?: string | undefined } | undefined;
+  pending: PendingLogin[];
+}
+
+/**
+ * Server-side session storage, for apps that prefer it to the encrypted cookie.
+ * `ttlSeconds` is the session's remaining absolute lifetime; stores may expire entries after it.
+ *
+ * @example
+ * ```ts
+ * const redisStore: SessionStore = {
+ *   get: async (id) => JSON.parse((await redis.get(`s:${id}`)) ?? 'null') ?? undefined,
+ *   set: async (id, data, ttl) => void (await redis.set(`s:${id}`, JSON.stringify(data), 'EX', ttl)),
+ *   destroy: async (id) => void (await redis.del(`s:${id}`)),
+ * };
+ * ```
+ */
+export interface SessionStore {
+  get(id: string): Promise<SessionData | undefined>;
+  set(id: string, data: SessionData, ttlSeconds: number): Promise<void>;
+  destroy(id: string): Promise<void>;
+}
+
+/**
+ * An in-process {@link SessionStore}: fine for one server process and for tests, lost on restart.
+ *
+ * @example
+ * ```ts
+ * app.use(twostep({ ...options, session: { secret, store: new MemorySessionStore() } }));
+ * ```
+ */
+export class MemorySessionStore implements SessionStore {
+  readonly #entries = new Map<string, { data: string; expiresAt: number }>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  async get(id: string): Promise<SessionData | undefined> {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.#now()) {
+      this.#entries.delete(id);
+      return undefined;
+    }
+    // A copy, so callers cannot mutate the stored session by accident.
+    return JSON.parse(entry.data) as SessionData;
+  }
+
+  async set(id: string, data: SessionData, ttlSeconds: number): Promise<void> {
+    this.#entries.set(id, { data: JSON.stringify(data), expiresAt: this.#now() + ttlSeconds * 1000 });
+  }
+
+  async destroy(id: string): Promise<void> {
+    this.#entries.delete(id);
+  }
+
+  /** Number of live entries (for tests and metrics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** Pending logins older than this are dropped: nobody takes 10 minutes at the IdP and still expects a result. */
+const PENDING_TTL_MS = 10 * 60 * 1000;
+/** At most this many logins in flight per browser (several tabs stepping up at once). */
+const MAX_PENDING = 3;
+/** Re-issue the cookie for the idle timer at most once a minute, not on every request. */
+const TOUCH_INTERVAL_MS = 60 * 1000;
+/** Browsers drop cookies above ~4096 bytes. */
+const MAX_COOKIE_BYTES = 4000;
+
+interface Key {
+  kid: string;
+  key: Uint8Array;
+}
+
+function deriveKey(secret: string): Key {
+  // HKDF turns any long-enough secret into a uniform 256-bit key; the info string binds it to this use.
+  const key = new Uint8Array(
+    hkdfSync('sha256', secret, 'twostep/express-mfa', 'session cookie dir+A256GCM v1', 32),
+  );
+  const kid = createHash('sha256').update(key).digest('base64url').slice(0, 12);
+  return { kid, key };
+}
+
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Reads and writes sessions: an encrypted cookie, optionally pointing into a {@link SessionStore}. */
+export class SessionManager {
+  readonly #options: ResolvedOptions;
+  readonly #keys: Key[];
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+    this.#keys = options.session.secrets.map(deriveKey);
+  }
+
+  /** A fresh anonymous session (no user yet). */
+  create(): SessionData {
+    const now = this.#options.now();
+    return { sid: newSessionId(), createdAt: now, touchedAt: now, pending: [] };
+  }
+
+  /** The request's session, or `undefined` if there is none, it expired, or the cookie was tampered with. */
+  async load(req: IncomingMessage, res: ServerResponse): Promise<SessionData | undefined> {
+    const raw = readCookie(req.headers.cookie, this.#options.session.cookieName);
+    if (raw === undefined) return undefined;
+    const payload = await this.#open(raw);
+    const store = this.#options.session.store;
+    let data: SessionData | undefined;
+    if (payload === undefined) data = undefined;
+    else if (store === undefined) data = payload.data;
+    else if (typeof payload.sid === 'string')
+      data = await this.#storeCall(() => store.get(payload.sid as string));
+    const now = this.#options.now();
+    if (data === undefined || !isSessionData(data) || this.#expired(data, now)) {
+      if (store !== undefined && data !== undefined) await this.#storeCall(() => store.destroy(data.sid));
+      this.clear(res);
+      return undefined;
+    }
+    const before = data.pending.length;
+    data.pending = data.pending.filter((p) => now - p.createdAt < PENDING_TTL_MS);
+    if (now - data.touchedAt >= TOUCH_INTERVAL_MS || data.pending.length !== before) {
+      data.touchedAt = now;
+      await this.save(res, data);
+    }
+    return data;
+  }
+
+  /** Writes the session: the cookie (and the store entry, in store mode). */
+  async save(res: ServerResponse, data: SessionData): Promise<void> {
+    data.pending = data.pending.slice(-MAX_PENDING);
+    const store = this.#options.session.store;
+    const ttl = Math.max(
+      1,
+      Math.ceil((data.createdAt + this.#options.session.absoluteTimeout * 1000 - this.#options.now()) / 1000),
+    );
+    if (store !== undefined) {
+      await this.#storeCall(() => store.set(data.sid, data, ttl));
+      setCookie(res, this.#cookie(await this.#seal({ sid: data.sid }, data)));
+      return;
+    }
+    const value = await this.#seal({ data }, data);
+    if (value.length > MAX_COOKIE_BYTES)
+      throw new TwostepError(
+        'session_too_large',
+        `session cookie would be ${value.length} bytes; use a session.store or request fewer claims`,
+      );
+    setCookie(res, this.#cookie(value));
+  }
+
+  /** Gives the session a new id (at sign-in and step-up), so an id seen before is worthless. */
+  async rotate(data: SessionData): Promise<void> {
+    const store = this.#options.session.store;
+    if (store !== undefined) await this.#storeCall(() => store.destroy(data.sid));
+    data.sid = newSessionId();
+  }
+
+  /** Ends the session in the store and in the browser. */
+  async destroy(res: ServerResponse, data: SessionData | undefined): Promise<void> {
+    const store = this.#options.session.store;
+    if (store !== undefined && data !== undefined) await this.#storeCall(() => store.destroy(data.sid));
+    this.clear(res);
+  }
+
+  clear(res: ServerResponse): void {
+    setCookie(res, `${this.#options.session.cookieName}=; Max-Age=0; ${this.#attributes()}`);
+  }
+
+  #expired(data: SessionData, now: number): boolean {
+    const { idleTimeout, absoluteTimeout } = this.#options.session;
+    return now - data.touchedAt > idleTimeout * 1000 || now - data.createdAt > absoluteTimeout * 1000;
+  }
+
+  #cookie(value: string): string {
+    // No Max-Age: a browser-session cookie; the lifetimes are enforced from the timestamps inside.
+    return `${this.#options.session.cookieName}=${value}; ${this.#attributes()}`;
+  }
+
+  #attributes(): string {
+    return `Path=/; HttpOnly; SameSite=Lax${this.#options.session.secure ? '; Secure' : ''}`;
+  }
+
+  async #seal(payload: Record<string, unknown>, data: SessionData): Promise<string> {
+    const { kid, key } = this.#keys[0]!;
+    return new EncryptJWT(payload)
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
+      .setIssuedAt(Math.floor(this.#options.now() / 1000))
+      .setExpirationTime(Math.ceil((data.createdAt + this.#options.session.absoluteTimeout * 1000) / 1000))
+      .encrypt(key);
+  }
+
+  async #open(value: string): Promise<{ data?: SessionData; sid?: unknown } | undefined> {
+    try {
+      const { payload } = await jwtDecrypt(
+        value,
+        (header) => {
+          const match = this.#keys.find((k) => k.kid === header.kid);
+          if (match === undefined) throw new Error('unknown session key');
+          return match.key;
+        },
+        {
+          keyManagementAlgorithms: ['dir'],
+          contentEncryptionAlgorithms: ['A256GCM'],
+          currentDate: new Date(this.#options.now()),
+        },
+      );
+      return payload as { data?: SessionData; sid?: unknown };
+    } catch {
+      // Tampered, forged, encrypted with a retired secret, or expired: all mean "no session".
+      return undefined;
+    }
+  }
+
+  async #storeCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (cause) {
+      throw new TwostepError('session_store_failed', 'the session store failed', { cause });
+    }
+  }
+}
+
+function isSessionData(value: unknown): value is SessionData {
+  const v = value as SessionData;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.sid === 'string' &&
+    typeof v.createdAt === 'number' &&
+    typeof v.touchedAt === 'number' &&
+    Array.isArray(v.pending)
+  );
+}
+
+/** Reads one cookie from a Cookie header (RFC 6265 §5.4 shape: `a=b; c=d`). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Sets a cookie, replacing one of the same name set earlier in this response. */
+function setCookie(res: ServerResponse, cookie: string): void {
+  const name = cookie.slice(0, cookie.indexOf('=') + 1);
+  const existing = res.getHeader('Set-Cookie');
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  res.setHeader('Set-Cookie', [...list.filter((c) => !c.startsWith(name)), cookie]);
+}
