@@ -5,7 +5,16 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 
 const allowed = {
-  'packages/core': ['otplib', 'zod', 'qrcode', 'libphonenumber-js', 'ua-parser-js'],
+  'packages/core': [
+    'otplib',
+    '@otplib/core',
+    '@otplib/plugin-crypto-node',
+    '@otplib/plugin-base32-scure',
+    'zod',
+    'qrcode',
+    'libphonenumber-js',
+    'ua-parser-js',
+  ],
   'packages/store-mongoose': ['@twostep/core', 'mongoose'],
   'packages/oidc-server': [
     '@twostep/core',

@@ -1,1 +1,46 @@
-export {};
+/**
+ * `@twostep/core`: the 2-Step Verification rules, storage-agnostic.
+ * Ports in `ports.ts`; an in-memory store in `memory/`; everything else is rules.
+ */
+export type { Admin, AdminRefusal, AdminResult, TwoStepStatus } from './admin.ts';
+export { createAuditLog, fromJsonLines, hashAuditEvent, toJsonLines, verifyAuditChain } from './audit.ts';
+export type { AuditEntry, AuditLog, ChainCheck } from './audit.ts';
+export { ACR, acrSatisfies, claimsFor } from './claims.ts';
+export type { Acr, SignInMethod } from './claims.ts';
+export { formatRecoveryCode, groupSecret, parseRecoveryCode, parseSixDigitCode } from './codes.ts';
+export { coreConfigSchema, parseCoreConfig } from './config.ts';
+export type { CoreConfig, CoreConfigInput } from './config.ts';
+export { constantTimeEqual, hmacSha256, sha256 } from './crypto/hashing.ts';
+export { DEFAULT_PASSWORD_COST, hashPassword, verifyPassword } from './crypto/passwords.ts';
+export type { PasswordCost } from './crypto/passwords.ts';
+export { createAesGcmSecretBox } from './crypto/secret-box.ts';
+export type { SecretBox, SecretKey } from './crypto/secret-box.ts';
+export { COMPLIANCE_WARNING, DEFAULTS, TOTP } from './defaults.ts';
+export type { Enrollment, EnrollmentConfirmation } from './enrollment.ts';
+export { isTwostepError, TwostepError } from './errors.ts';
+export type { TwostepErrorCode } from './errors.ts';
+export { encodeBase32, hotp, otpauthUri, totp, verifyTotp } from './factors/otp.ts';
+export type { OtpAlgorithm, OtpParams } from './factors/otp.ts';
+export { maskPhone, normalizePhone } from './factors/phone.ts';
+export type { SmsCheck, SmsSendResult } from './factors/sms.ts';
+export type { TotpEnrollment } from './factors/totp.ts';
+export { createMemoryStores } from './memory/index.ts';
+export { signInRequirement } from './policy.ts';
+export type { RequirementInput, SecondFactorMethod, SignInRequirement } from './policy.ts';
+export type * from './ports.ts';
+export {
+  consoleLogger,
+  manualClock,
+  outboxNotifier,
+  outboxSmsSender,
+  systemClock,
+  systemRandom,
+} from './runtime.ts';
+export type { SecondFactor, SecondFactorFailure, SecondFactorResult } from './second-factor.ts';
+export { backoffSeconds, secondFactorThrottleKey, throttleStatus } from './throttle.ts';
+export type { ThrottleStatus } from './throttle.ts';
+export { deviceLabel } from './trusted-devices.ts';
+export type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
+export { createTwostep } from './twostep.ts';
+export type { Twostep, TwostepOptions } from './twostep.ts';
+export type * from './types.ts';

@@ -1,0 +1,259 @@
+import type { CoreContext } from './context.ts';
+import { activeStaff, notifyStaffAndAdmins } from './context.ts';
+import { COMPLIANCE_WARNING } from './defaults.ts';
+import type { SecondFactorMethod } from './policy.ts';
+import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
+import type { TrustedDevices } from './trusted-devices.ts';
+import type { ActorContext, Pause, StaffMember } from './types.ts';
+
+/** Refusals of admin actions. `not_found` also covers staff of another clinic: nothing leaks across clinics. */
+export type AdminRefusal =
+  | 'forbidden'
+  | 'not_found'
+  | 'self'
+  | 'reason_required'
+  | 'invalid_duration'
+  | 'actor_not_enrolled'
+  | 'not_paused';
+
+export type AdminResult<T = object> = ({ ok: true } & T) | { ok: false; reason: AdminRefusal };
+
+/** A staff member's 2-Step state, as the console and account page show it. */
+export interface TwoStepStatus {
+  staffId: string;
+  methods: SecondFactorMethod[];
+  enrolled: boolean;
+  pausedUntil: Date | null;
+  throttle: 'open' | 'backoff' | 'locked';
+  retryAt: Date | null;
+  enforced: boolean;
+}
+
+const MAX_REASON = 500;
+
+function cleanReason(reason: unknown): string | null {
+  if (typeof reason !== 'string') return null;
+  const trimmed = reason.trim();
+  return trimmed.length > 0 && trimmed.length <= MAX_REASON ? trimmed : null;
+}
+
+/** What Full Access Users do: clinic policy, and pause, resume, reset, unlock for colleagues. */
+export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }) {
+  /** The acting Full Access User and, when asked, a colleague in the same clinic. Denials are audited. */
+  async function authorize(
+    actor: ActorContext,
+    targetId?: unknown,
+  ): Promise<
+    { ok: true; admin: StaffMember; target: StaffMember | null } | { ok: false; reason: AdminRefusal }
+  > {
+    const admin = await activeStaff(ctx, actor.actorId);
+    if (!admin) return { ok: false, reason: 'forbidden' };
+    if (admin.role !== 'full_access') {
+      await ctx.audit.record(actor, {
+        clinicId: admin.clinicId,
+        type: 'access.denied',
+        targetId: typeof targetId === 'string' ? targetId.slice(0, 128) : null,
+        details: { need: 'full_access' },
+      });
+      return { ok: false, reason: 'forbidden' };
+    }
+    if (targetId === undefined) return { ok: true, admin, target: null };
+    const target = typeof targetId === 'string' ? await ctx.stores.staff.get(targetId) : null;
+    if (!target || target.clinicId !== admin.clinicId) return { ok: false, reason: 'not_found' };
+    return { ok: true, admin, target };
+  }
+
+  async function status(staff: StaffMember): Promise<TwoStepStatus> {
+    const [factors, recovery, pause, throttle, clinic] = await Promise.all([
+      ctx.stores.factors.list(staff.id),
+      ctx.stores.recoveryCodes.get(staff.id),
+      ctx.stores.pauses.get(staff.id),
+      ctx.stores.throttles.get(secondFactorThrottleKey(staff.id)),
+      ctx.stores.clinics.get(staff.clinicId),
+    ]);
+    const now = ctx.clock.now();
+    const methods: SecondFactorMethod[] = [];
+    for (const kind of ['totp', 'sms'] as const) {
+      if (factors.some((f) => f.kind === kind && f.status === 'active')) methods.push(kind);
+    }
+    const enrolled = methods.length > 0;
+    if (enrolled && recovery) methods.push('recovery');
+    const t = throttleStatus(throttle, now, ctx.config.throttle);
+    return {
+      staffId: staff.id,
+      methods,
+      enrolled,
+      pausedUntil: pause && pause.until > now ? pause.until : null,
+      throttle: t.kind,
+      retryAt: t.kind === 'backoff' ? t.retryAt : null,
+      enforced: clinic?.enforceTwoStep ?? true,
+    };
+  }
+
+  return {
+    authorize,
+    status,
+
+    /**
+     * Pauses a colleague's 2-Step: they sign in with the password only
+     * (`loa:1fa`) until `until`, or until they enroll again, or an admin resumes.
+     */
+    async pause(
+      actor: ActorContext,
+      targetId: unknown,
+      input: { reason: unknown; hours?: unknown },
+    ): Promise<AdminResult<{ pause: Pause }>> {
+      const auth = await authorize(actor, targetId);
+      if (!auth.ok) return auth;
+      const { admin, target } = auth;
+      if (!target) return { ok: false, reason: 'not_found' };
+      if (target.id === admin.id) return { ok: false, reason: 'self' };
+      const reason = cleanReason(input.reason);
+      if (!reason) return { ok: false, reason: 'reason_required' };
+      const hours = input.hours === undefined ? ctx.config.pause.defaultHours : input.hours;
+      if (
+        typeof hours !== 'number' ||
+        !Number.isFinite(hours) ||
+        hours <= 0 ||
+        hours > ctx.config.pause.maxHours
+      ) {
+        return { ok: false, reason: 'invalid_duration' };
+      }
+      const now = ctx.clock.now();
+      const pause: Pause = {
+        staffId: target.id,
+        clinicId: target.clinicId,
+        until: new Date(now.getTime() + hours * 3_600_000),
+        reason,
+        pausedBy: admin.id,
+        createdAt: now,
+      };
+      await ctx.stores.pauses.set(pause);
+      await ctx.audit.record(actor, {
+        clinicId: target.clinicId,
+        type: 'two_step.paused',
+        targetId: target.id,
+        details: { until: pause.until.toISOString(), reason, hours },
+      });
+      await notifyStaffAndAdmins(
+        ctx,
+        target,
+        { staff: 'two_step_paused', admins: 'colleague_paused' },
+        { until: pause.until.toISOString(), reason, actor: admin.name },
+        [admin.id],
+      );
+      return { ok: true, pause };
+    },
+
+    async resume(actor: ActorContext, targetId: unknown): Promise<AdminResult> {
+      const auth = await authorize(actor, targetId);
+      if (!auth.ok) return auth;
+      const target = auth.target;
+      if (!target) return { ok: false, reason: 'not_found' };
+      if (!(await ctx.stores.pauses.clear(target.id))) return { ok: false, reason: 'not_paused' };
+      await ctx.audit.record(actor, {
+        clinicId: target.clinicId,
+        type: 'two_step.resumed',
+        targetId: target.id,
+      });
+      await notifyStaffAndAdmins(ctx, target, { staff: 'two_step_resumed' }, { actor: auth.admin.name });
+      return { ok: true };
+    },
+
+    /** Removes every factor, the recovery code and trusted devices: the colleague enrolls again. */
+    async reset(actor: ActorContext, targetId: unknown, input: { reason: unknown }): Promise<AdminResult> {
+      const auth = await authorize(actor, targetId);
+      if (!auth.ok) return auth;
+      const { admin, target } = auth;
+      if (!target) return { ok: false, reason: 'not_found' };
+      if (target.id === admin.id) return { ok: false, reason: 'self' };
+      const reason = cleanReason(input.reason);
+      if (!reason) return { ok: false, reason: 'reason_required' };
+      await ctx.stores.factors.removeAll(target.id);
+      await ctx.stores.recoveryCodes.remove(target.id);
+      await ctx.stores.smsChallenges.remove(target.id);
+      await ctx.stores.pauses.clear(target.id);
+      await ctx.stores.throttles.reset(secondFactorThrottleKey(target.id));
+      await parts.devices.revokeAll(actor, target, 'two_step_reset');
+      await ctx.audit.record(actor, {
+        clinicId: target.clinicId,
+        type: 'two_step.reset',
+        targetId: target.id,
+        details: { reason },
+      });
+      await notifyStaffAndAdmins(
+        ctx,
+        target,
+        { staff: 'two_step_reset', admins: 'colleague_reset' },
+        { reason, actor: admin.name },
+        [admin.id],
+      );
+      return { ok: true };
+    },
+
+    /** Clears the failure count, ending a back-off or a hard lock. */
+    async unlock(actor: ActorContext, targetId: unknown): Promise<AdminResult> {
+      const auth = await authorize(actor, targetId);
+      if (!auth.ok) return auth;
+      if (!auth.target) return { ok: false, reason: 'not_found' };
+      await ctx.stores.throttles.reset(secondFactorThrottleKey(auth.target.id));
+      await ctx.audit.record(actor, {
+        clinicId: auth.target.clinicId,
+        type: 'account.unlocked',
+        targetId: auth.target.id,
+      });
+      return { ok: true };
+    },
+
+    async revokeDevices(actor: ActorContext, targetId: unknown): Promise<AdminResult<{ removed: number }>> {
+      const auth = await authorize(actor, targetId);
+      if (!auth.ok) return auth;
+      if (!auth.target) return { ok: false, reason: 'not_found' };
+      return { ok: true, removed: await parts.devices.revokeAll(actor, auth.target, 'admin') };
+    },
+
+    /**
+     * Turns clinic-wide enforcement on (refused until the acting admin has a
+     * factor) or off (a reason is required; the compliance warning is returned
+     * for the page to show and the admin to confirm first).
+     */
+    async setEnforcement(
+      actor: ActorContext,
+      enforce: boolean,
+      input: { reason?: unknown } = {},
+    ): Promise<AdminResult<{ warning: string | null }>> {
+      const auth = await authorize(actor);
+      if (!auth.ok) return auth;
+      const { admin } = auth;
+      if (enforce) {
+        if (!(await status(admin)).enrolled) return { ok: false, reason: 'actor_not_enrolled' };
+        await ctx.stores.clinics.update(admin.clinicId, { enforceTwoStep: true });
+        await ctx.audit.record(actor, { clinicId: admin.clinicId, type: 'policy.enforcement_on' });
+        return { ok: true, warning: null };
+      }
+      const reason = cleanReason(input.reason);
+      if (!reason) return { ok: false, reason: 'reason_required' };
+      await ctx.stores.clinics.update(admin.clinicId, { enforceTwoStep: false });
+      await ctx.audit.record(actor, {
+        clinicId: admin.clinicId,
+        type: 'policy.enforcement_off',
+        details: { reason, warningShown: true },
+      });
+      return { ok: true, warning: COMPLIANCE_WARNING };
+    },
+
+    async setTrustedDevicesAllowed(actor: ActorContext, allowed: boolean): Promise<AdminResult> {
+      const auth = await authorize(actor);
+      if (!auth.ok) return auth;
+      await ctx.stores.clinics.update(auth.admin.clinicId, { allowTrustedDevices: allowed });
+      await ctx.audit.record(actor, {
+        clinicId: auth.admin.clinicId,
+        type: 'policy.trusted_devices_changed',
+        details: { allowed },
+      });
+      return { ok: true };
+    },
+  };
+}
+
+export type Admin = ReturnType<typeof createAdmin>;

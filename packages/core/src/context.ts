@@ -1,0 +1,70 @@
+import type { AuditLog } from './audit.ts';
+import type { CoreConfig } from './config.ts';
+import type { SecretBox } from './crypto/secret-box.ts';
+import type { Clock, Logger, Notification, Notifier, Random, SmsSender, Stores } from './ports.ts';
+import type { StaffMember } from './types.ts';
+
+/** What every rule module is given: the ports, the parsed config, the audit log. */
+export interface CoreContext {
+  stores: Stores;
+  clock: Clock;
+  random: Random;
+  secretBox: SecretBox;
+  /** Key for HMACs of low-entropy codes (SMS), ≥ 32 bytes. */
+  hashKey: Uint8Array;
+  smsSender: SmsSender;
+  notifier: Notifier;
+  logger: Logger;
+  config: CoreConfig;
+  audit: AuditLog;
+}
+
+/** 128-bit random id, base64url. */
+export function newId(ctx: Pick<CoreContext, 'random'>): string {
+  return Buffer.from(ctx.random.bytes(16)).toString('base64url');
+}
+
+/** The staff member when they exist and are active; null otherwise (callers answer alike, no enumeration). */
+export async function activeStaff(ctx: CoreContext, staffId: unknown): Promise<StaffMember | null> {
+  if (typeof staffId !== 'string' || staffId.length === 0 || staffId.length > 128) return null;
+  const staff = await ctx.stores.staff.get(staffId);
+  return staff?.active ? staff : null;
+}
+
+/** Sends a notification; a failure is logged, never fatal (a security change must not wait on email). */
+export async function notify(ctx: CoreContext, notification: Notification): Promise<void> {
+  try {
+    await ctx.notifier.notify(notification);
+  } catch (error) {
+    ctx.logger.error('notification failed', {
+      kind: notification.kind,
+      staffId: notification.to.staffId,
+      error,
+    });
+  }
+}
+
+/** Notifies `staff` and, when given, every other active Full Access User of the clinic. */
+export async function notifyStaffAndAdmins(
+  ctx: CoreContext,
+  staff: StaffMember,
+  kinds: { staff: Notification['kind']; admins?: Notification['kind'] },
+  params: Record<string, string>,
+  except: string[] = [],
+): Promise<void> {
+  const clinic = await ctx.stores.clinics.get(staff.clinicId);
+  const clinicName = clinic?.name ?? ctx.config.productName;
+  const to = (s: StaffMember) => ({ staffId: s.id, email: s.email, name: s.name });
+  await notify(ctx, { kind: kinds.staff, to: to(staff), clinicName, params });
+  if (!kinds.admins) return;
+  const admins = await ctx.stores.staff.list(staff.clinicId, { role: 'full_access', limit: 1000 });
+  for (const admin of admins.items) {
+    if (admin.id === staff.id || except.includes(admin.id) || !admin.active) continue;
+    await notify(ctx, {
+      kind: kinds.admins,
+      to: to(admin),
+      clinicName,
+      params: { ...params, colleague: staff.name },
+    });
+  }
+}

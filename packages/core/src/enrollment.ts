@@ -1,0 +1,176 @@
+import type { CoreContext } from './context.ts';
+import { newId, notifyStaffAndAdmins } from './context.ts';
+import { normalizePhone } from './factors/phone.ts';
+import type { RecoveryCodes } from './factors/recovery.ts';
+import type { SmsCodes, SmsSendResult } from './factors/sms.ts';
+import type { Totp, TotpEnrollment } from './factors/totp.ts';
+import { throttled } from './second-factor.ts';
+import type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
+import type { ActorContext, FactorKind, StaffMember } from './types.ts';
+
+export type EnrollmentConfirmation =
+  | {
+      ok: true;
+      /** Issued when this is the staff member's first factor: show it once. */
+      recoveryCode: string | null;
+    }
+  | {
+      ok: false;
+      reason:
+        | 'malformed'
+        | 'invalid'
+        | 'replayed'
+        | 'expired'
+        | 'too_many_attempts'
+        | 'no_code'
+        | 'not_enrolled'
+        | 'throttled'
+        | 'locked';
+      retryAt?: Date | null;
+    };
+
+const FACTOR_NAMES: Record<FactorKind, string> = { totp: 'authenticator app', sms: 'text message (SMS)' };
+
+/** Setting up, replacing and removing factors — at forced enrollment and on the account page. */
+export function createEnrollment(
+  ctx: CoreContext,
+  parts: { totp: Totp; sms: SmsCodes; recovery: RecoveryCodes; devices: TrustedDevices },
+) {
+  /** After a confirmed factor: first recovery code, a pause ends early, audit, notification. */
+  async function completed(
+    actor: ActorContext,
+    staff: StaffMember,
+    kind: FactorKind,
+  ): Promise<string | null> {
+    const recoveryCode = (await parts.recovery.exists(staff.id))
+      ? null
+      : await parts.recovery.issue(actor, staff);
+    if (await ctx.stores.pauses.clear(staff.id)) {
+      await ctx.audit.record(actor, {
+        clinicId: staff.clinicId,
+        type: 'two_step.resumed',
+        targetId: staff.id,
+        details: { cause: 're_enrolled' },
+      });
+    }
+    await ctx.audit.record(actor, {
+      clinicId: staff.clinicId,
+      type: 'factor.enrolled',
+      targetId: staff.id,
+      details: { factor: kind },
+    });
+    await notifyStaffAndAdmins(ctx, staff, { staff: 'factor_added' }, { factor: FACTOR_NAMES[kind] });
+    return recoveryCode;
+  }
+
+  return {
+    async startTotp(staff: StaffMember): Promise<TotpEnrollment> {
+      const clinic = await ctx.stores.clinics.get(staff.clinicId);
+      return parts.totp.startEnrollment(staff, clinic?.name);
+    },
+
+    async confirmTotp(
+      actor: ActorContext,
+      staff: StaffMember,
+      code: unknown,
+    ): Promise<EnrollmentConfirmation> {
+      const result = await throttled(ctx, actor, staff, 'totp_enroll', () =>
+        parts.totp.confirmEnrollment(staff, code),
+      );
+      if (!result.ok) return result;
+      return { ok: true, recoveryCode: await completed(actor, staff, 'totp') };
+    },
+
+    /** Saves the phone as pending and texts it a code. */
+    async startSms(
+      actor: ActorContext,
+      staff: StaffMember,
+      phoneInput: unknown,
+      defaultCountry?: string,
+    ): Promise<SmsSendResult | { ok: false; reason: 'invalid_phone' }> {
+      const phone = normalizePhone(phoneInput, defaultCountry);
+      if (!phone.ok) return phone;
+      await ctx.stores.factors.savePending({
+        id: newId(ctx),
+        kind: 'sms',
+        phone: phone.e164,
+        createdAt: ctx.clock.now(),
+        staffId: staff.id,
+        clinicId: staff.clinicId,
+        status: 'pending',
+        confirmedAt: null,
+      });
+      return parts.sms.send(actor, staff, 'enroll');
+    },
+
+    resendSms(actor: ActorContext, staff: StaffMember): Promise<SmsSendResult> {
+      return parts.sms.send(actor, staff, 'enroll');
+    },
+
+    async confirmSms(
+      actor: ActorContext,
+      staff: StaffMember,
+      code: unknown,
+    ): Promise<EnrollmentConfirmation> {
+      const result = await throttled(ctx, actor, staff, 'sms_enroll', async () => {
+        const check = await parts.sms.check(staff, 'enroll', code);
+        if (!check.ok) return check;
+        const pending = (await ctx.stores.factors.list(staff.id)).find(
+          (f) => f.kind === 'sms' && f.status === 'pending',
+        );
+        // The code proves the phone it was sent to; a phone changed since then is not proven.
+        if (pending?.kind !== 'sms' || pending.phone !== check.challenge.phone) {
+          return { ok: false as const, reason: 'not_enrolled' as const };
+        }
+        const activated = await ctx.stores.factors.activate(
+          staff.id,
+          'sms',
+          pending.id,
+          ctx.clock.now(),
+          null,
+        );
+        return activated ? { ok: true as const } : { ok: false as const, reason: 'replayed' as const };
+      });
+      if (!result.ok) return result;
+      return { ok: true, recoveryCode: await completed(actor, staff, 'sms') };
+    },
+
+    /**
+     * Removes a factor. Refused for the last one when the clinic enforces
+     * 2-Step. Removing the last factor also drops the recovery code and
+     * trusted devices (they stand in for a factor that no longer exists).
+     */
+    async remove(
+      actor: ActorContext,
+      staff: StaffMember,
+      kind: FactorKind,
+    ): Promise<{ ok: true } | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' }> {
+      const factors = await ctx.stores.factors.list(staff.id);
+      const active = factors.filter((f) => f.status === 'active');
+      if (!active.some((f) => f.kind === kind)) return { ok: false, reason: 'not_enrolled' };
+      const clinic = await ctx.stores.clinics.get(staff.clinicId);
+      const last = active.length === 1;
+      if (last && (clinic?.enforceTwoStep ?? true)) return { ok: false, reason: 'last_factor_enforced' };
+      await ctx.stores.factors.remove(staff.id, kind);
+      if (last) {
+        await ctx.stores.recoveryCodes.remove(staff.id);
+        await parts.devices.revokeAll(actor, staff, 'user' satisfies RevokeCause);
+      }
+      await ctx.audit.record(actor, {
+        clinicId: staff.clinicId,
+        type: 'factor.removed',
+        targetId: staff.id,
+        details: { factor: kind },
+      });
+      await notifyStaffAndAdmins(ctx, staff, { staff: 'factor_removed' }, { factor: FACTOR_NAMES[kind] });
+      return { ok: true };
+    },
+
+    /** A new recovery code (the old one stops working), to show once. */
+    regenerateRecoveryCode(actor: ActorContext, staff: StaffMember): Promise<string> {
+      return parts.recovery.issue(actor, staff);
+    },
+  };
+}
+
+export type Enrollment = ReturnType<typeof createEnrollment>;

@@ -1,0 +1,134 @@
+import { parseSixDigitCode } from '../codes.ts';
+import type { CoreContext } from '../context.ts';
+import { newId } from '../context.ts';
+import { hmacSha256 } from '../crypto/hashing.ts';
+import type { ActorContext, SmsChallenge, SmsPurpose, StaffMember } from '../types.ts';
+import { maskPhone } from './phone.ts';
+
+export type SmsSendResult =
+  | { ok: true; phone: string; expiresAt: Date; resendAt: Date }
+  | { ok: false; reason: 'cooldown'; retryAt: Date }
+  | { ok: false; reason: 'quota' | 'delivery_failed' | 'not_enrolled' };
+
+export type SmsCheck =
+  | { ok: true; challenge: SmsChallenge }
+  | { ok: false; reason: 'malformed' | 'invalid' | 'expired' | 'too_many_attempts' | 'no_code' };
+
+/** Uniform 6-digit code by rejection sampling (no modulo bias). */
+function randomSixDigits(ctx: CoreContext): string {
+  for (;;) {
+    const value = Buffer.from(ctx.random.bytes(4)).readUInt32BE(0);
+    if (value < 4_294_000_000) return String(value % 1_000_000).padStart(6, '0');
+  }
+}
+
+const dayKey = (date: Date) => date.toISOString().slice(0, 10);
+
+/**
+ * SMS codes: 6 digits, hashed at rest, valid 10 minutes, 5 wrong tries per
+ * code, 60 s between sends, a resend replaces the code but keeps the failure
+ * count, and daily quotas per number and per clinic.
+ */
+export function createSmsCodes(ctx: CoreContext) {
+  const cfg = ctx.config.sms;
+  const codeHash = (challengeId: string, code: string) => hmacSha256(ctx.hashKey, `${challengeId}:${code}`);
+
+  async function phoneFor(staff: StaffMember, purpose: SmsPurpose): Promise<string | null> {
+    const status = purpose === 'sign_in' ? 'active' : 'pending';
+    const factors = await ctx.stores.factors.list(staff.id);
+    const factor = factors.find((f) => f.kind === 'sms' && f.status === status);
+    return factor?.kind === 'sms' ? factor.phone : null;
+  }
+
+  return {
+    /** Sends a new code to the staff member's phone (the pending one for `enroll`). */
+    async send(actor: ActorContext, staff: StaffMember, purpose: SmsPurpose): Promise<SmsSendResult> {
+      const phone = await phoneFor(staff, purpose);
+      if (!phone) return { ok: false, reason: 'not_enrolled' };
+      const now = ctx.clock.now();
+      const current = await ctx.stores.smsChallenges.current(staff.id, purpose);
+      if (current) {
+        const resendAt = new Date(current.sentAt.getTime() + cfg.resendCooldownSeconds * 1000);
+        if (resendAt > now) return { ok: false, reason: 'cooldown', retryAt: resendAt };
+      }
+      const endOfDay = new Date(`${dayKey(now)}T23:59:59.999Z`);
+      const perNumber = await ctx.stores.counters.increment(
+        `sms:number:${phone}:${dayKey(now)}`,
+        endOfDay,
+        now,
+      );
+      const perClinic = await ctx.stores.counters.increment(
+        `sms:clinic:${staff.clinicId}:${dayKey(now)}`,
+        endOfDay,
+        now,
+      );
+      if (perNumber > cfg.dailyPerNumber || perClinic > cfg.dailyPerClinic)
+        return { ok: false, reason: 'quota' };
+
+      const carriesFailures = current && current.consumedAt === null && current.expiresAt > now;
+      const code = randomSixDigits(ctx);
+      const challenge: SmsChallenge = {
+        id: newId(ctx),
+        staffId: staff.id,
+        clinicId: staff.clinicId,
+        purpose,
+        phone,
+        codeHash: '',
+        sentAt: now,
+        expiresAt: new Date(now.getTime() + cfg.codeTtlSeconds * 1000),
+        failures: carriesFailures ? current.failures : 0,
+        consumedAt: null,
+      };
+      challenge.codeHash = codeHash(challenge.id, code);
+      await ctx.stores.smsChallenges.put(challenge);
+      const clinic = await ctx.stores.clinics.get(staff.clinicId);
+      const sender = clinic?.name ?? ctx.config.productName;
+      try {
+        await ctx.smsSender.send({
+          to: phone,
+          body: `${code} is your ${sender} verification code. It expires in ${Math.round(cfg.codeTtlSeconds / 60)} minutes. Never share it.`,
+        });
+      } catch (error) {
+        ctx.logger.error('sms delivery failed', { staffId: staff.id, error });
+        return { ok: false, reason: 'delivery_failed' };
+      }
+      await ctx.audit.record(actor, {
+        clinicId: staff.clinicId,
+        type: 'sms.sent',
+        targetId: staff.id,
+        details: { purpose, phone: maskPhone(phone) },
+      });
+      return {
+        ok: true,
+        phone: maskPhone(phone),
+        expiresAt: challenge.expiresAt,
+        resendAt: new Date(now.getTime() + cfg.resendCooldownSeconds * 1000),
+      };
+    },
+
+    /** Checks a code against the current challenge; exactly one concurrent check of the right code wins. */
+    async check(staff: StaffMember, purpose: SmsPurpose, input: unknown): Promise<SmsCheck> {
+      const code = parseSixDigitCode(input);
+      if (code === null) return { ok: false, reason: 'malformed' };
+      const now = ctx.clock.now();
+      const challenge = await ctx.stores.smsChallenges.current(staff.id, purpose);
+      if (!challenge || challenge.consumedAt !== null) return { ok: false, reason: 'no_code' };
+      if (challenge.expiresAt <= now) return { ok: false, reason: 'expired' };
+      if (challenge.failures >= cfg.maxFailures) return { ok: false, reason: 'too_many_attempts' };
+      if (
+        await ctx.stores.smsChallenges.consume(
+          challenge.id,
+          codeHash(challenge.id, code),
+          now,
+          cfg.maxFailures,
+        )
+      ) {
+        return { ok: true, challenge };
+      }
+      const failures = await ctx.stores.smsChallenges.addFailure(challenge.id);
+      return { ok: false, reason: failures >= cfg.maxFailures ? 'too_many_attempts' : 'invalid' };
+    },
+  };
+}
+
+export type SmsCodes = ReturnType<typeof createSmsCodes>;

@@ -1,0 +1,65 @@
+import type { CoreConfig } from './config.ts';
+import { throttleStatus } from './throttle.ts';
+import type { Clinic, Pause, StoredFactor, ThrottleState } from './types.ts';
+
+export type SecondFactorMethod = 'totp' | 'sms' | 'recovery';
+
+/** What a staff member needs at sign-in, after the password. */
+export type SignInRequirement =
+  /** Password is enough: 2-Step is not set up and not enforced, or it is paused. */
+  | { kind: 'none'; reason: 'not_enrolled' | 'paused'; pausedUntil: Date | null }
+  /** A valid trusted-device cookie stands in for the code. */
+  | { kind: 'trusted_device' }
+  | { kind: 'second_factor'; methods: SecondFactorMethod[] }
+  /** Enforced and no factor yet: enroll now. */
+  | { kind: 'enroll' }
+  /** Too many wrong codes: wait until `retryAt`, or (null) ask a Full Access User. */
+  | { kind: 'locked'; retryAt: Date | null };
+
+export interface RequirementInput {
+  clinic: Pick<Clinic, 'enforceTwoStep' | 'allowTrustedDevices'>;
+  factors: readonly StoredFactor[];
+  hasRecoveryCode: boolean;
+  pause: Pause | null;
+  throttle: ThrottleState;
+  /** A trusted-device cookie for this staff member checked out valid. */
+  trustedDevice: boolean;
+  /** The relying party asked for a fresh verification (`max_age`): a trusted device does not count. */
+  freshRequired: boolean;
+  now: Date;
+  throttleConfig: CoreConfig['throttle'];
+}
+
+/**
+ * The sign-in rule, as one pure function. A staff member with 2-Step
+ * enrolled always needs it, enforced or not; a pause wins over everything.
+ *
+ * @example
+ * ```ts
+ * signInRequirement({ clinic, factors, hasRecoveryCode: true, pause: null,
+ *   throttle: { failures: 0, lastFailureAt: null }, trustedDevice: false,
+ *   freshRequired: false, now, throttleConfig }); // { kind: 'second_factor', methods: ['totp', 'recovery'] }
+ * ```
+ */
+export function signInRequirement(input: RequirementInput): SignInRequirement {
+  if (input.pause && input.pause.until > input.now) {
+    return { kind: 'none', reason: 'paused', pausedUntil: input.pause.until };
+  }
+  const methods: SecondFactorMethod[] = [];
+  for (const kind of ['totp', 'sms'] as const) {
+    if (input.factors.some((f) => f.kind === kind && f.status === 'active')) methods.push(kind);
+  }
+  if (methods.length === 0) {
+    return input.clinic.enforceTwoStep
+      ? { kind: 'enroll' }
+      : { kind: 'none', reason: 'not_enrolled', pausedUntil: null };
+  }
+  const throttle = throttleStatus(input.throttle, input.now, input.throttleConfig);
+  if (throttle.kind === 'locked') return { kind: 'locked', retryAt: null };
+  if (throttle.kind === 'backoff') return { kind: 'locked', retryAt: throttle.retryAt };
+  if (input.trustedDevice && input.clinic.allowTrustedDevices && !input.freshRequired) {
+    return { kind: 'trusted_device' };
+  }
+  if (input.hasRecoveryCode) methods.push('recovery');
+  return { kind: 'second_factor', methods };
+}

@@ -1,0 +1,232 @@
+/**
+ * Ports: what `@twostep/core` needs from the outside world. Adapters
+ * (memory here, mongoose in `@twostep/store-mongoose`) implement them and must
+ * pass the contract suite in `test/contracts/`.
+ *
+ * Rule for every store: a method that guards a one-time use or a counter is
+ * atomic on its own (one conditional single-document update on MongoDB), so
+ * several server processes can share one database. Methods throw
+ * `TwostepError('store_unavailable')` (or any error) when the store is down;
+ * callers fail closed.
+ */
+import type {
+  AuditEvent,
+  AuditEventType,
+  Clinic,
+  FactorKind,
+  Pause,
+  RecoveryCodeRecord,
+  Role,
+  SmsChallenge,
+  SmsPurpose,
+  StaffMember,
+  StoredFactor,
+  ThrottleState,
+  TrustedDevice,
+} from './types.ts';
+
+export interface ClinicStore {
+  create(clinic: Clinic): Promise<void>;
+  get(clinicId: string): Promise<Clinic | null>;
+  /** Applies the patch; false when the clinic does not exist. */
+  update(
+    clinicId: string,
+    patch: Partial<Pick<Clinic, 'name' | 'enforceTwoStep' | 'allowTrustedDevices'>>,
+  ): Promise<boolean>;
+}
+
+export interface StaffQuery {
+  /** Case-insensitive substring of name or email. */
+  search?: string;
+  /** Only staff with this role (e.g. to notify every Full Access User). */
+  role?: Role;
+  offset?: number;
+  limit?: number;
+}
+
+export interface StaffStore {
+  /** Throws `TwostepError('conflict')` when the email is taken. */
+  create(staff: StaffMember): Promise<void>;
+  get(staffId: string): Promise<StaffMember | null>;
+  /** `email` is compared after trim + lower-case. */
+  findByEmail(email: string): Promise<StaffMember | null>;
+  update(
+    staffId: string,
+    patch: Partial<Pick<StaffMember, 'name' | 'email' | 'role' | 'passwordHash' | 'active'>>,
+  ): Promise<boolean>;
+  /** Sorted by name then id. */
+  list(clinicId: string, query?: StaffQuery): Promise<{ items: StaffMember[]; total: number }>;
+}
+
+export interface FactorStore {
+  /** Every factor of the staff member, pending and active. */
+  list(staffId: string): Promise<StoredFactor[]>;
+  /** Stores a pending factor, replacing any pending one of the same kind. */
+  savePending(factor: StoredFactor): Promise<void>;
+  /**
+   * Makes the pending factor with `pendingId` the active one of its kind (the
+   * previous active one is replaced). False when that pending factor is gone
+   * (already confirmed, replaced, removed). `lastStep` records the confirming TOTP step.
+   */
+  activate(
+    staffId: string,
+    kind: FactorKind,
+    pendingId: string,
+    now: Date,
+    lastStep: number | null,
+  ): Promise<boolean>;
+  /**
+   * Atomically records `step` as the last accepted TOTP step of the active
+   * factor `factorId`, only if it is greater than the stored one. Exactly one
+   * of several concurrent calls with the same step returns true.
+   */
+  acceptTotpStep(staffId: string, factorId: string, step: number): Promise<boolean>;
+  /** Removes both the active and the pending factor of `kind`. True when something was removed. */
+  remove(staffId: string, kind: FactorKind): Promise<boolean>;
+  removeAll(staffId: string): Promise<void>;
+}
+
+export interface RecoveryCodeStore {
+  get(staffId: string): Promise<RecoveryCodeRecord | null>;
+  /** Stores the staff member's code, replacing any previous one. */
+  set(record: RecoveryCodeRecord): Promise<void>;
+  /**
+   * Consumes the code whose hash is `expectedHash` and stores `next` in its
+   * place, in one atomic step. Exactly one of several concurrent calls wins.
+   */
+  replace(staffId: string, expectedHash: string, next: RecoveryCodeRecord): Promise<boolean>;
+  remove(staffId: string): Promise<void>;
+}
+
+export interface TrustedDeviceStore {
+  add(device: TrustedDevice): Promise<void>;
+  get(deviceId: string): Promise<TrustedDevice | null>;
+  touch(deviceId: string, now: Date): Promise<void>;
+  /** Newest first; expired ones excluded. */
+  list(staffId: string, now: Date): Promise<TrustedDevice[]>;
+  remove(staffId: string, deviceId: string): Promise<boolean>;
+  /** Returns how many were removed. */
+  removeAll(staffId: string): Promise<number>;
+}
+
+export interface SmsChallengeStore {
+  /** The staff member's current challenge for `purpose` (consumed or not), or null. */
+  current(staffId: string, purpose: SmsPurpose): Promise<SmsChallenge | null>;
+  /** Makes `challenge` the current one for its (staff, purpose), invalidating the previous code. */
+  put(challenge: SmsChallenge): Promise<void>;
+  /**
+   * Atomically marks challenge `challengeId` consumed when its hash matches,
+   * it is not expired or consumed, and `failures < maxFailures`.
+   */
+  consume(challengeId: string, codeHash: string, now: Date, maxFailures: number): Promise<boolean>;
+  /** Atomically adds one failure to challenge `challengeId`; returns the new count (0 when it is gone). */
+  addFailure(challengeId: string): Promise<number>;
+  remove(staffId: string): Promise<void>;
+}
+
+export interface PauseStore {
+  get(staffId: string): Promise<Pause | null>;
+  set(pause: Pause): Promise<void>;
+  /** True when a pause was removed. */
+  clear(staffId: string): Promise<boolean>;
+}
+
+export interface ThrottleStore {
+  get(key: string): Promise<ThrottleState>;
+  /** Atomically adds one failure and stamps it; returns the new state. */
+  addFailure(key: string, now: Date): Promise<ThrottleState>;
+  reset(key: string): Promise<void>;
+}
+
+export interface CounterStore {
+  /**
+   * Atomically adds one to the counter `key` (created at 0 if missing or
+   * expired) and returns the new value. The counter expires at `expiresAt`.
+   */
+  increment(key: string, expiresAt: Date, now: Date): Promise<number>;
+}
+
+export interface AuditQuery {
+  actorOrTargetId?: string;
+  types?: AuditEventType[];
+  from?: Date;
+  to?: Date;
+  /** Only events with `seq` greater than this (for paging forward). */
+  afterSeq?: number;
+  limit?: number;
+  /** Default ascending by seq. */
+  order?: 'asc' | 'desc';
+}
+
+export interface AuditStore {
+  /** The newest event of the clinic. */
+  last(clinicId: string): Promise<AuditEvent | null>;
+  /**
+   * Appends the event; false (nothing written) when its `seq` is already taken
+   * in the clinic — the caller re-reads `last` and retries. Never updates.
+   */
+  append(event: AuditEvent): Promise<boolean>;
+  list(clinicId: string, query?: AuditQuery): Promise<AuditEvent[]>;
+}
+
+/** Every store the rules use. */
+export interface Stores {
+  clinics: ClinicStore;
+  staff: StaffStore;
+  factors: FactorStore;
+  recoveryCodes: RecoveryCodeStore;
+  trustedDevices: TrustedDeviceStore;
+  smsChallenges: SmsChallengeStore;
+  pauses: PauseStore;
+  throttles: ThrottleStore;
+  counters: CounterStore;
+  audit: AuditStore;
+}
+
+export interface SmsMessage {
+  /** E.164. */
+  to: string;
+  body: string;
+}
+
+/** Delivers SMS. Throwing means "not delivered"; core turns it into a result. */
+export interface SmsSender {
+  send(message: SmsMessage): Promise<void>;
+}
+
+export type NotificationKind =
+  | 'factor_added'
+  | 'factor_removed'
+  | 'recovery_code_used'
+  | 'two_step_paused'
+  | 'two_step_resumed'
+  | 'two_step_reset'
+  | 'colleague_paused'
+  | 'colleague_reset';
+
+export interface Notification {
+  kind: NotificationKind;
+  to: { staffId: string; email: string; name: string };
+  clinicName: string;
+  /** Values the message template fills in (factor, until, actor name, colleague name, reason). */
+  params: Record<string, string>;
+}
+
+/** Tells people about security changes (email in production). Throwing is logged, never fatal. */
+export interface Notifier {
+  notify(notification: Notification): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Random {
+  /** Cryptographically secure random bytes. */
+  bytes(length: number): Uint8Array;
+}
+
+export interface Logger {
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}

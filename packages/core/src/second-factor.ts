@@ -1,0 +1,162 @@
+import { type SignInMethod, claimsFor } from './claims.ts';
+import { type CoreContext, notify } from './context.ts';
+import type { RecoveryCodes } from './factors/recovery.ts';
+import type { SmsCodes } from './factors/sms.ts';
+import type { Totp } from './factors/totp.ts';
+import { type SecondFactorMethod, type SignInRequirement, signInRequirement } from './policy.ts';
+import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
+import type { TrustedDevices } from './trusted-devices.ts';
+import type { ActorContext, StaffMember } from './types.ts';
+
+export type SecondFactorFailure =
+  | 'malformed'
+  | 'invalid'
+  | 'replayed'
+  | 'expired'
+  | 'too_many_attempts'
+  | 'no_code'
+  | 'not_enrolled'
+  | 'throttled'
+  | 'locked';
+
+export type SecondFactorResult =
+  | {
+      ok: true;
+      method: SecondFactorMethod;
+      acr: string;
+      amr: string[];
+      /** After a recovery code: the replacement, to show once. */
+      newRecoveryCode: string | null;
+    }
+  | { ok: false; reason: SecondFactorFailure; retryAt: Date | null };
+
+/**
+ * Wraps a factor check with the account throttle: refused while backing
+ * off or locked; a failure counts (malformed input does not: it changes
+ * nothing); a success clears the count. Every outcome is audited.
+ */
+export async function throttled<T extends { ok: boolean; reason?: string }>(
+  ctx: CoreContext,
+  actor: ActorContext,
+  staff: StaffMember,
+  method: string,
+  attempt: () => Promise<T>,
+): Promise<T | { ok: false; reason: 'throttled' | 'locked'; retryAt: Date | null }> {
+  const key = secondFactorThrottleKey(staff.id);
+  const cfg = ctx.config.throttle;
+  const status = throttleStatus(await ctx.stores.throttles.get(key), ctx.clock.now(), cfg);
+  if (status.kind !== 'open') {
+    await ctx.audit.record(actor, {
+      clinicId: staff.clinicId,
+      type: 'second_factor.throttled',
+      targetId: staff.id,
+      details: { method },
+    });
+    return status.kind === 'locked'
+      ? { ok: false, reason: 'locked', retryAt: null }
+      : { ok: false, reason: 'throttled', retryAt: status.retryAt };
+  }
+  const result = await attempt();
+  if (result.ok) {
+    await ctx.stores.throttles.reset(key);
+    await ctx.audit.record(actor, {
+      clinicId: staff.clinicId,
+      type: 'second_factor.succeeded',
+      targetId: staff.id,
+      details: { method },
+    });
+  } else if (result.reason !== 'malformed') {
+    const state = await ctx.stores.throttles.addFailure(key, ctx.clock.now());
+    await ctx.audit.record(actor, {
+      clinicId: staff.clinicId,
+      type: 'second_factor.failed',
+      targetId: staff.id,
+      details: { method, reason: result.reason ?? 'invalid', failures: state.failures },
+    });
+    if (state.failures === cfg.hardLockAfter) {
+      await ctx.audit.record(actor, { clinicId: staff.clinicId, type: 'account.locked', targetId: staff.id });
+    }
+  }
+  return result;
+}
+
+/** The second step of sign-in: what is needed, and checking what was typed. */
+export function createSecondFactor(
+  ctx: CoreContext,
+  parts: { totp: Totp; sms: SmsCodes; recovery: RecoveryCodes; devices: TrustedDevices },
+) {
+  return {
+    /**
+     * What this staff member needs now. `deviceToken` is the trusted-device
+     * cookie, if any; `freshRequired` is set for `max_age` step-ups.
+     */
+    async requirement(
+      staff: StaffMember,
+      options: { deviceToken?: unknown; freshRequired?: boolean } = {},
+    ): Promise<SignInRequirement> {
+      const { stores } = ctx;
+      const [clinic, factors, recovery, pause, throttle] = await Promise.all([
+        stores.clinics.get(staff.clinicId),
+        stores.factors.list(staff.id),
+        stores.recoveryCodes.get(staff.id),
+        stores.pauses.get(staff.id),
+        stores.throttles.get(secondFactorThrottleKey(staff.id)),
+      ]);
+      const freshRequired = options.freshRequired ?? false;
+      const device =
+        options.deviceToken && !freshRequired
+          ? await parts.devices.check(options.deviceToken, staff.id)
+          : null;
+      return signInRequirement({
+        clinic: clinic ?? { enforceTwoStep: true, allowTrustedDevices: false },
+        factors,
+        hasRecoveryCode: recovery !== null,
+        pause,
+        throttle,
+        trustedDevice: device !== null,
+        freshRequired,
+        now: ctx.clock.now(),
+        throttleConfig: ctx.config.throttle,
+      });
+    },
+
+    /** Checks a code for `method`. Exactly one of several concurrent uses of one code succeeds. */
+    async verify(
+      actor: ActorContext,
+      staff: StaffMember,
+      method: SecondFactorMethod,
+      code: unknown,
+    ): Promise<SecondFactorResult> {
+      const result = await throttled(ctx, actor, staff, method, async () => {
+        if (method === 'totp') return parts.totp.verify(staff, code);
+        if (method === 'sms') return parts.sms.check(staff, 'sign_in', code);
+        return parts.recovery.consume(staff, code);
+      });
+      if (!result.ok)
+        return { ok: false, reason: result.reason, retryAt: 'retryAt' in result ? result.retryAt : null };
+      const newRecoveryCode = 'newCode' in result ? result.newCode : null;
+      if (method === 'recovery') {
+        await ctx.audit.record(actor, {
+          clinicId: staff.clinicId,
+          type: 'recovery_code.used',
+          targetId: staff.id,
+        });
+        const clinic = await ctx.stores.clinics.get(staff.clinicId);
+        await notify(ctx, {
+          kind: 'recovery_code_used',
+          to: { staffId: staff.id, email: staff.email, name: staff.name },
+          clinicName: clinic?.name ?? ctx.config.productName,
+          params: {},
+        });
+      }
+      return { ok: true, method, ...claimsFor(method satisfies SignInMethod), newRecoveryCode };
+    },
+
+    /** Sends a sign-in code by SMS (honours the resend cooldown and quotas). */
+    sendSmsCode(actor: ActorContext, staff: StaffMember) {
+      return parts.sms.send(actor, staff, 'sign_in');
+    },
+  };
+}
+
+export type SecondFactor = ReturnType<typeof createSecondFactor>;

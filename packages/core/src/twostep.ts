@@ -1,0 +1,97 @@
+import { createAdmin } from './admin.ts';
+import { createAuditLog } from './audit.ts';
+import { type CoreConfigInput, parseCoreConfig } from './config.ts';
+import type { CoreContext } from './context.ts';
+import type { SecretBox } from './crypto/secret-box.ts';
+import { createEnrollment } from './enrollment.ts';
+import { createRecoveryCodes } from './factors/recovery.ts';
+import { createSmsCodes } from './factors/sms.ts';
+import { createTotp } from './factors/totp.ts';
+import type { Clock, Logger, Notifier, Random, SmsSender, Stores } from './ports.ts';
+import { consoleLogger, outboxNotifier, systemClock, systemRandom } from './runtime.ts';
+import { createSecondFactor } from './second-factor.ts';
+import { createTrustedDevices } from './trusted-devices.ts';
+import { TwostepError } from './errors.ts';
+import type { ActorContext, StaffMember } from './types.ts';
+
+export interface TwostepOptions {
+  stores: Stores;
+  /** Encrypts TOTP secrets at rest (`createAesGcmSecretBox`). */
+  secretBox: SecretBox;
+  /** ≥ 32 random bytes; keys the hashes of SMS codes. Shared by every process. */
+  hashKey: Uint8Array;
+  smsSender: SmsSender;
+  notifier?: Notifier;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  config?: CoreConfigInput;
+}
+
+/**
+ * Assembles the 2-Step Verification rules over the given ports.
+ *
+ * @example
+ * ```ts
+ * const twostep = createTwostep({
+ *   stores: createMemoryStores(),
+ *   secretBox: createAesGcmSecretBox([{ id: 'k1', key }]),
+ *   hashKey,
+ *   smsSender: outboxSmsSender(),
+ * });
+ * const need = await twostep.secondFactor.requirement(staff); // { kind: 'second_factor', methods: ['totp', 'recovery'] }
+ * const result = await twostep.secondFactor.verify({ actorId: staff.id }, staff, 'totp', '123456');
+ * ```
+ */
+export function createTwostep(options: TwostepOptions) {
+  if (options.hashKey.length < 32)
+    throw new TwostepError('invalid_config', 'hashKey: must be at least 32 bytes');
+  const config = parseCoreConfig(options.config);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const logger = options.logger ?? consoleLogger;
+  if (!options.notifier)
+    logger.warn('no notifier configured: security notifications are kept in memory only');
+  const ctx: CoreContext = {
+    stores: options.stores,
+    clock,
+    random,
+    secretBox: options.secretBox,
+    hashKey: options.hashKey,
+    smsSender: options.smsSender,
+    notifier: options.notifier ?? outboxNotifier(),
+    logger,
+    config,
+    audit: createAuditLog({ store: options.stores.audit, clock, random }),
+  };
+  const totp = createTotp(ctx);
+  const sms = createSmsCodes(ctx);
+  const recovery = createRecoveryCodes(ctx);
+  const devices = createTrustedDevices(ctx);
+  const parts = { totp, sms, recovery, devices };
+
+  return {
+    config,
+    stores: options.stores,
+    audit: ctx.audit,
+    /** What sign-in needs after the password, and checking codes. */
+    secondFactor: createSecondFactor(ctx, parts),
+    /** Adding, confirming, removing factors; the recovery code. */
+    enrollment: createEnrollment(ctx, parts),
+    /** "Remember this device". */
+    devices,
+    /** Full Access Users' actions and the clinic policy. */
+    admin: createAdmin(ctx, { devices }),
+    /** Staff-record changes that must revoke trust (password, role, deactivation). */
+    lifecycle: {
+      passwordChanged: (actor: ActorContext, staff: StaffMember) =>
+        devices.revokeAll(actor, staff, 'password_changed'),
+      roleChanged: (actor: ActorContext, staff: StaffMember) =>
+        devices.revokeAll(actor, staff, 'role_changed'),
+      deactivated: (actor: ActorContext, staff: StaffMember) =>
+        devices.revokeAll(actor, staff, 'deactivated'),
+    },
+  };
+}
+
+export type Twostep = ReturnType<typeof createTwostep>;

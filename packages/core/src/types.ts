@@ -1,0 +1,173 @@
+/** Domain records shared by the rules and the store ports. */
+
+/** A Full Access User administers the clinic's security; everyone else is `staff`. */
+export type Role = 'full_access' | 'staff';
+
+export interface Clinic {
+  id: string;
+  name: string;
+  /** 2-Step Verification required for every staff member. */
+  enforceTwoStep: boolean;
+  /** "Remember this device for 30 days" offered at sign-in. */
+  allowTrustedDevices: boolean;
+  createdAt: Date;
+}
+
+export interface StaffMember {
+  id: string;
+  clinicId: string;
+  /** Lower-case, trimmed; unique across clinics (sign-in is by email). */
+  email: string;
+  name: string;
+  role: Role;
+  /** Password hash from `hashPassword`; never the password. */
+  passwordHash: string;
+  active: boolean;
+  createdAt: Date;
+}
+
+/** A sealed (encrypted) secret, as produced by a `SecretBox`. Opaque string. */
+export type SealedSecret = string;
+
+export type FactorKind = 'totp' | 'sms';
+
+export interface TotpFactor {
+  id: string;
+  kind: 'totp';
+  /** The shared secret (base32), sealed with the `SecretBox`, bound to the staff id. */
+  secret: SealedSecret;
+  /** Last accepted time step: a code whose step is not greater is a replay. */
+  lastStep: number | null;
+  createdAt: Date;
+}
+
+export interface SmsFactor {
+  id: string;
+  kind: 'sms';
+  /** E.164, e.g. `+15551234567`. */
+  phone: string;
+  createdAt: Date;
+}
+
+export type Factor = TotpFactor | SmsFactor;
+
+/**
+ * A factor in the store. `pending` while its enrollment waits for the first
+ * code; `active` once confirmed. A staff member has at most one of each
+ * (kind, status) pair, so replacing an app keeps the old one working until
+ * the new one is confirmed.
+ */
+export type StoredFactor = Factor & {
+  staffId: string;
+  clinicId: string;
+  status: 'pending' | 'active';
+  confirmedAt: Date | null;
+};
+
+export interface RecoveryCodeRecord {
+  staffId: string;
+  clinicId: string;
+  /** Random per-code salt (base64url). */
+  salt: string;
+  /** HMAC-SHA256(salt, normalized code), base64url. */
+  hash: string;
+  createdAt: Date;
+}
+
+export interface TrustedDevice {
+  id: string;
+  staffId: string;
+  clinicId: string;
+  /** SHA-256 of the device token's secret part (base64url). The token itself is only in the cookie. */
+  tokenHash: string;
+  /** "Chrome on macOS" — from the user agent at trust time. */
+  label: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+}
+
+export type SmsPurpose = 'sign_in' | 'enroll';
+
+export interface SmsChallenge {
+  /** New for every code sent: a resend gives a new id, which invalidates the old code. */
+  id: string;
+  staffId: string;
+  clinicId: string;
+  purpose: SmsPurpose;
+  phone: string;
+  /** HMAC-SHA256(server hash key, id + code), base64url. */
+  codeHash: string;
+  sentAt: Date;
+  expiresAt: Date;
+  /** Wrong tries on this staff member's current challenge; carried over by a resend. */
+  failures: number;
+  consumedAt: Date | null;
+}
+
+export interface Pause {
+  staffId: string;
+  clinicId: string;
+  until: Date;
+  reason: string;
+  pausedBy: string;
+  createdAt: Date;
+}
+
+export interface ThrottleState {
+  /** Consecutive failures since the last success or unlock. */
+  failures: number;
+  lastFailureAt: Date | null;
+}
+
+export type AuditEventType =
+  | 'factor.enrolled'
+  | 'factor.removed'
+  | 'second_factor.succeeded'
+  | 'second_factor.failed'
+  | 'second_factor.throttled'
+  | 'recovery_code.issued'
+  | 'recovery_code.used'
+  | 'device.trusted'
+  | 'device.revoked'
+  | 'sms.sent'
+  | 'two_step.paused'
+  | 'two_step.resumed'
+  | 'two_step.reset'
+  | 'account.unlocked'
+  | 'account.locked'
+  | 'policy.enforcement_on'
+  | 'policy.enforcement_off'
+  | 'policy.trusted_devices_changed'
+  | 'access.denied'
+  | 'sign_in.succeeded'
+  | 'sign_in.failed';
+
+/** Details are flat and JSON-safe so the hash chain is canonical. */
+export type AuditDetails = Record<string, string | number | boolean | null>;
+
+export interface AuditEvent {
+  id: string;
+  clinicId: string;
+  /** 1, 2, 3… per clinic; unique, so two writers cannot fork the chain. */
+  seq: number;
+  type: AuditEventType;
+  actorId: string | null;
+  targetId: string | null;
+  at: Date;
+  ip: string | null;
+  userAgent: string | null;
+  details: AuditDetails;
+  /** Hash of the previous event of the clinic (`''` for the first). */
+  prevHash: string;
+  /** SHA-256 over the canonical event including `prevHash`. */
+  hash: string;
+}
+
+/** Who acts, from where. Passed to every state-changing operation for the audit log. */
+export interface ActorContext {
+  /** The signed-in staff member acting, or null for the system / an anonymous sign-in step. */
+  actorId: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+}
