@@ -1,0 +1,63 @@
+import type { AuditStore } from '../ports.ts';
+import type { AuditEvent } from '../types.ts';
+import { copy } from './util.ts';
+
+interface ClinicLog {
+  /** Sorted ascending by seq. */
+  events: AuditEvent[];
+  seqs: Set<number>;
+}
+
+/** Index of the first event whose seq is greater than `seq`. */
+function upperBound(events: AuditEvent[], seq: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (events[mid]!.seq <= seq) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+export function createMemoryAuditStore(): AuditStore {
+  const logs = new Map<string, ClinicLog>();
+
+  return {
+    async last(clinicId) {
+      const events = logs.get(clinicId)?.events;
+      const event = events?.[events.length - 1];
+      return event === undefined ? null : copy(event);
+    },
+    async append(event) {
+      let log = logs.get(event.clinicId);
+      if (log === undefined) {
+        log = { events: [], seqs: new Set() };
+        logs.set(event.clinicId, log);
+      }
+      if (log.seqs.has(event.seq)) return false;
+      log.seqs.add(event.seq);
+      log.events.splice(upperBound(log.events, event.seq), 0, copy(event));
+      return true;
+    },
+    async list(clinicId, query = {}) {
+      const events = logs.get(clinicId)?.events ?? [];
+      const { actorOrTargetId, types, from, to, afterSeq, limit, order = 'asc' } = query;
+      const typeSet = types === undefined ? undefined : new Set(types);
+      const start = afterSeq === undefined ? 0 : upperBound(events, afterSeq);
+      const matches = events
+        .slice(start)
+        .filter(
+          (e) =>
+            (actorOrTargetId === undefined ||
+              e.actorId === actorOrTargetId ||
+              e.targetId === actorOrTargetId) &&
+            (typeSet === undefined || typeSet.has(e.type)) &&
+            (from === undefined || e.at.getTime() >= from.getTime()) &&
+            (to === undefined || e.at.getTime() <= to.getTime()),
+        );
+      if (order === 'desc') matches.reverse();
+      return (limit === undefined ? matches : matches.slice(0, Math.max(0, limit))).map(copy);
+    },
+  };
+}

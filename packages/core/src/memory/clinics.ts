@@ -1,0 +1,27 @@
+import { TwostepError } from '../errors.ts';
+import type { ClinicStore } from '../ports.ts';
+import type { Clinic } from '../types.ts';
+import { copy } from './util.ts';
+
+export function createMemoryClinicStore(): ClinicStore {
+  const clinics = new Map<string, Clinic>();
+  return {
+    async create(clinic) {
+      if (clinics.has(clinic.id)) throw new TwostepError('conflict', `clinic ${clinic.id} already exists`);
+      clinics.set(clinic.id, copy(clinic));
+    },
+    async get(clinicId) {
+      const clinic = clinics.get(clinicId);
+      return clinic === undefined ? null : copy(clinic);
+    },
+    async update(clinicId, patch) {
+      const clinic = clinics.get(clinicId);
+      if (clinic === undefined) return false;
+      const { name, enforceTwoStep, allowTrustedDevices } = patch;
+      if (name !== undefined) clinic.name = name;
+      if (enforceTwoStep !== undefined) clinic.enforceTwoStep = enforceTwoStep;
+      if (allowTrustedDevices !== undefined) clinic.allowTrustedDevices = allowTrustedDevices;
+      return true;
+    },
+  };
+}

@@ -1,0 +1,1047 @@
+/**
+ * The store contract: one suite that every adapter of the core store ports
+ * (memory, mongoose) must pass. Run it from a `*.test.ts` file:
+ *
+ * ```ts
+ * describeStoreContract('memory', async () => ({ stores: createMemoryStores() }));
+ * ```
+ *
+ * The suite calls `setup` once (before all cases) and `teardown` once (after
+ * them). Every case uses fresh random ids and emails, so it can run against a
+ * shared database without cleaning up between cases. Dates are fixed values
+ * far in the future (never the wall clock), so a TTL index on an `expiresAt`
+ * field cannot delete test data mid-run.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Stores } from '../../packages/core/src/ports.ts';
+import type {
+  AuditEvent,
+  Clinic,
+  Pause,
+  RecoveryCodeRecord,
+  SmsChallenge,
+  StaffMember,
+  StoredFactor,
+  TrustedDevice,
+} from '../../packages/core/src/types.ts';
+
+export interface StoreContractCapabilities {
+  /**
+   * False when concurrent conditional updates may all succeed (FerretDB's
+   * updates are read-modify-write). The concurrency cases are then skipped.
+   * Default true.
+   */
+  atomicUnderConcurrency?: boolean;
+}
+
+export interface StoreContractSetup {
+  stores: Stores;
+  teardown?: () => Promise<void>;
+  capabilities?: StoreContractCapabilities;
+}
+
+const CONCURRENCY = 50;
+const NOT_ATOMIC_REASON = 'needs real MongoDB: FerretDB updates are read-modify-write';
+
+/** A fixed instant far from the wall clock; `at(s)` is `s` seconds after it. */
+const T0 = Date.UTC(2090, 0, 1, 9, 0, 0);
+const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
+
+const uid = (prefix: string): string => `${prefix}_${randomUUID()}`;
+/** A random lower-case hex token, for unique emails that stay easy to search. */
+const token = (): string => randomBytes(6).toString('hex');
+/** A base64url SHA-256-sized hash value. */
+const hash = (): string => randomBytes(32).toString('base64url');
+const byId = <T extends { id: string }>(items: T[]): T[] =>
+  [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+function makeClinic(overrides: Partial<Clinic> = {}): Clinic {
+  return {
+    id: uid('clinic'),
+    name: 'Harbour Physio',
+    enforceTwoStep: false,
+    allowTrustedDevices: true,
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+function makeStaff(clinicId: string, overrides: Partial<StaffMember> = {}): StaffMember {
+  return {
+    id: uid('staff'),
+    clinicId,
+    email: `staff.${token()}@clinic.test`,
+    name: 'Robin Park',
+    role: 'staff',
+    passwordHash: `scrypt$${hash()}`,
+    active: true,
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+function makeTotp(staffId: string, clinicId: string, overrides: Partial<StoredFactor> = {}): StoredFactor {
+  return {
+    id: uid('totp'),
+    kind: 'totp',
+    secret: `sealed.${hash()}`,
+    lastStep: null,
+    createdAt: at(0),
+    staffId,
+    clinicId,
+    status: 'pending',
+    confirmedAt: null,
+    ...overrides,
+  } as StoredFactor;
+}
+
+function makeSms(staffId: string, clinicId: string): StoredFactor {
+  return {
+    id: uid('sms'),
+    kind: 'sms',
+    phone: '+15551234567',
+    createdAt: at(0),
+    staffId,
+    clinicId,
+    status: 'pending',
+    confirmedAt: null,
+  };
+}
+
+function makeRecovery(staffId: string, clinicId: string, createdAt = at(0)): RecoveryCodeRecord {
+  return { staffId, clinicId, salt: randomBytes(16).toString('base64url'), hash: hash(), createdAt };
+}
+
+function makeDevice(
+  staffId: string,
+  clinicId: string,
+  overrides: Partial<TrustedDevice> = {},
+): TrustedDevice {
+  return {
+    id: uid('device'),
+    staffId,
+    clinicId,
+    tokenHash: hash(),
+    label: 'Firefox on Linux',
+    createdAt: at(0),
+    lastUsedAt: at(0),
+    expiresAt: at(30 * 86_400),
+    ...overrides,
+  };
+}
+
+function makeChallenge(
+  staffId: string,
+  clinicId: string,
+  overrides: Partial<SmsChallenge> = {},
+): SmsChallenge {
+  return {
+    id: uid('sms_challenge'),
+    staffId,
+    clinicId,
+    purpose: 'sign_in',
+    phone: '+15551234567',
+    codeHash: hash(),
+    sentAt: at(0),
+    expiresAt: at(600),
+    failures: 0,
+    consumedAt: null,
+    ...overrides,
+  };
+}
+
+function makePause(staffId: string, clinicId: string, overrides: Partial<Pause> = {}): Pause {
+  return {
+    staffId,
+    clinicId,
+    until: at(86_400),
+    reason: 'Lost phone, new one arrives tomorrow',
+    pausedBy: uid('admin'),
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+function makeEvent(clinicId: string, seq: number, overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    id: uid('event'),
+    clinicId,
+    seq,
+    type: 'sign_in.succeeded',
+    actorId: null,
+    targetId: null,
+    at: at(seq),
+    ip: '203.0.113.7',
+    userAgent: 'Mozilla/5.0',
+    details: { method: 'totp', attempt: 1, remembered: false, note: null },
+    prevHash: '',
+    hash: hash(),
+    ...overrides,
+  };
+}
+
+const seqs = (events: AuditEvent[]): number[] => events.map((e) => e.seq);
+const count = (results: boolean[], value: boolean): number => results.filter((r) => r === value).length;
+const times = <T>(n: number, fn: (i: number) => Promise<T>): Promise<T[]> =>
+  Promise.all(Array.from({ length: n }, (_, i) => fn(i)));
+const oneToN = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+const ascending = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+
+export function describeStoreContract(adapterName: string, setup: () => Promise<StoreContractSetup>): void {
+  describe(`store contract: ${adapterName}`, () => {
+    let ctx: StoreContractSetup | undefined;
+    const stores = (): Stores => {
+      if (ctx === undefined) throw new Error('store contract: setup did not run');
+      return ctx.stores;
+    };
+
+    beforeAll(async () => {
+      ctx = await setup();
+    });
+    afterAll(async () => {
+      await ctx?.teardown?.();
+    });
+
+    /**
+     * A case that needs atomic conditional updates under concurrency. The
+     * capability comes from the async `setup`, which runs after collection, so
+     * the case is skipped at run time (reported as skipped, with the reason).
+     */
+    const itConcurrent = (name: string, fn: () => Promise<void>): void => {
+      it(`${name} [concurrency]`, async (test) => {
+        test.skip(ctx?.capabilities?.atomicUnderConcurrency === false, NOT_ATOMIC_REASON);
+        await fn();
+      });
+    };
+
+    async function newClinic(overrides: Partial<Clinic> = {}): Promise<Clinic> {
+      const clinic = makeClinic(overrides);
+      await stores().clinics.create(clinic);
+      return clinic;
+    }
+
+    async function newStaff(clinicId?: string, overrides: Partial<StaffMember> = {}): Promise<StaffMember> {
+      const member = makeStaff(clinicId ?? (await newClinic()).id, overrides);
+      await stores().staff.create(member);
+      return member;
+    }
+
+    describe('clinics', () => {
+      it('create then get returns an equal clinic; get of an unknown id is null', async () => {
+        const clinic = await newClinic({ enforceTwoStep: true, allowTrustedDevices: false });
+        expect(await stores().clinics.get(clinic.id)).toEqual(clinic);
+        expect(await stores().clinics.get(uid('clinic'))).toBeNull();
+      });
+
+      it('update applies only the patched fields; false for an unknown clinic', async () => {
+        const clinic = await newClinic();
+        expect(await stores().clinics.update(clinic.id, { enforceTwoStep: true })).toBe(true);
+        expect(await stores().clinics.get(clinic.id)).toEqual({ ...clinic, enforceTwoStep: true });
+        expect(
+          await stores().clinics.update(clinic.id, {
+            name: 'Harbour Physio & Rehab',
+            allowTrustedDevices: false,
+          }),
+        ).toBe(true);
+        expect(await stores().clinics.get(clinic.id)).toEqual({
+          ...clinic,
+          name: 'Harbour Physio & Rehab',
+          enforceTwoStep: true,
+          allowTrustedDevices: false,
+        });
+        expect(await stores().clinics.update(uid('clinic'), { name: 'Ghost' })).toBe(false);
+      });
+
+      it('returns copies: mutating an input or a result does not change the stored clinic', async () => {
+        const clinic = makeClinic();
+        const original = structuredClone(clinic);
+        await stores().clinics.create(clinic);
+        clinic.name = 'mutated input';
+        const read = await stores().clinics.get(clinic.id);
+        read!.name = 'mutated result';
+        read!.createdAt.setTime(0);
+        expect(await stores().clinics.get(clinic.id)).toEqual(original);
+      });
+    });
+
+    describe('staff', () => {
+      it('create then get and findByEmail return an equal staff member; unknown ones are null', async () => {
+        const member = await newStaff(undefined, { role: 'full_access' });
+        expect(await stores().staff.get(member.id)).toEqual(member);
+        expect(await stores().staff.findByEmail(member.email)).toEqual(member);
+        expect(await stores().staff.get(uid('staff'))).toBeNull();
+        expect(await stores().staff.findByEmail(`nobody.${token()}@clinic.test`)).toBeNull();
+      });
+
+      it('stores the email trimmed and lower-cased; findByEmail normalizes the same way', async () => {
+        const t = token();
+        const member = await newStaff(undefined, { email: `  Mixed.Case.${t}@Clinic.TEST ` });
+        const stored = { ...member, email: `mixed.case.${t}@clinic.test` };
+        expect(await stores().staff.get(member.id)).toEqual(stored);
+        expect(await stores().staff.findByEmail(`MIXED.case.${t}@clinic.test`)).toEqual(stored);
+        expect(await stores().staff.findByEmail(`\tmixed.case.${t}@clinic.test  `)).toEqual(stored);
+      });
+
+      it("create throws TwostepError('conflict') for a taken email, in any case and any clinic", async () => {
+        const first = await newStaff();
+        const otherClinic = await newClinic();
+        const duplicate = makeStaff(otherClinic.id, { email: ` ${first.email.toUpperCase()} ` });
+        await expect(stores().staff.create(duplicate)).rejects.toMatchObject({
+          name: 'TwostepError',
+          code: 'conflict',
+        });
+        expect(await stores().staff.get(duplicate.id)).toBeNull();
+        expect(await stores().staff.findByEmail(first.email)).toEqual(first);
+        expect(await stores().staff.list(otherClinic.id)).toEqual({ items: [], total: 0 });
+      });
+
+      it('update applies the patch; false for an unknown staff member', async () => {
+        const member = await newStaff();
+        const patch = {
+          name: 'Robin Park-Lee',
+          role: 'full_access' as const,
+          passwordHash: 'scrypt$new',
+          active: false,
+        };
+        expect(await stores().staff.update(member.id, patch)).toBe(true);
+        expect(await stores().staff.get(member.id)).toEqual({ ...member, ...patch });
+        expect(await stores().staff.update(uid('staff'), { name: 'Ghost' })).toBe(false);
+      });
+
+      it('update of the email normalizes it, frees the old one and refuses a taken one', async () => {
+        const member = await newStaff();
+        const other = await newStaff();
+        const t = token();
+        expect(await stores().staff.update(member.id, { email: ` New.${t}@Clinic.test` })).toBe(true);
+        const updated = { ...member, email: `new.${t}@clinic.test` };
+        expect(await stores().staff.get(member.id)).toEqual(updated);
+        expect(await stores().staff.findByEmail(`new.${t}@clinic.test`)).toEqual(updated);
+        expect(await stores().staff.findByEmail(member.email)).toBeNull();
+        await expect(
+          stores().staff.update(member.id, { email: other.email.toUpperCase() }),
+        ).rejects.toMatchObject({
+          name: 'TwostepError',
+          code: 'conflict',
+        });
+        expect(await stores().staff.get(member.id)).toEqual(updated);
+        expect(await stores().staff.findByEmail(other.email)).toEqual(other);
+        // The old email is free again.
+        const newcomer = await newStaff(undefined, { email: member.email });
+        expect(await stores().staff.findByEmail(member.email)).toEqual(newcomer);
+      });
+
+      it('list sorts by name then id, searches name and email case-insensitively, pages with total', async () => {
+        const clinic = await newClinic();
+        const t = token();
+        const names = ['Cara Diaz', 'Ann Lee', 'Bob Stone', 'Eve (Admin)', 'Dan Mori', 'Bob Stone'];
+        const members: StaffMember[] = [];
+        for (const [i, name] of names.entries()) {
+          const local = name.toLowerCase().replace(/[^a-z]+/g, '.');
+          members.push(await newStaff(clinic.id, { name, email: `${local}${i}.${t}@clinic.test` }));
+        }
+        const [cara, ann, bob1, eve, dan, bob2] = members as [
+          StaffMember,
+          StaffMember,
+          StaffMember,
+          StaffMember,
+          StaffMember,
+          StaffMember,
+        ];
+        const [bobA, bobB] = byId([bob1, bob2]) as [StaffMember, StaffMember];
+        const sorted = [ann, bobA, bobB, cara, dan, eve];
+
+        expect(await stores().staff.list(clinic.id)).toEqual({ items: sorted, total: 6 });
+        expect(await stores().staff.list(clinic.id, { offset: 1, limit: 2 })).toEqual({
+          items: [bobA, bobB],
+          total: 6,
+        });
+        expect(await stores().staff.list(clinic.id, { offset: 5, limit: 10 })).toEqual({
+          items: [eve],
+          total: 6,
+        });
+        expect(await stores().staff.list(clinic.id, { offset: 10 })).toEqual({ items: [], total: 6 });
+
+        expect(await stores().staff.list(clinic.id, { search: 'bOB' })).toEqual({
+          items: [bobA, bobB],
+          total: 2,
+        });
+        expect(await stores().staff.list(clinic.id, { search: 'ANN L' })).toEqual({ items: [ann], total: 1 });
+        // Email substring, case-insensitive.
+        expect(await stores().staff.list(clinic.id, { search: `DAN.MORI4.${t}@` })).toEqual({
+          items: [dan],
+          total: 1,
+        });
+        // The search is a literal substring, never a pattern.
+        expect(await stores().staff.list(clinic.id, { search: '(admin)' })).toEqual({
+          items: [eve],
+          total: 1,
+        });
+        expect(await stores().staff.list(clinic.id, { search: '.*' })).toEqual({ items: [], total: 0 });
+        expect(await stores().staff.list(clinic.id, { search: 'zzz-nobody' })).toEqual({
+          items: [],
+          total: 0,
+        });
+        // Search and paging together: "o" matches Bob Stone twice and Dan Mori.
+        expect(await stores().staff.list(clinic.id, { search: 'O', offset: 1, limit: 1 })).toEqual({
+          items: [bobB],
+          total: 3,
+        });
+      });
+
+      it('list returns 50 items by default, with the full total', async () => {
+        const clinic = await newClinic();
+        for (let i = 0; i < 51; i++) {
+          await newStaff(clinic.id, { name: `Staff ${String(i).padStart(3, '0')}` });
+        }
+        const page = await stores().staff.list(clinic.id);
+        expect(page.total).toBe(51);
+        expect(page.items.map((m) => m.name)).toEqual(
+          Array.from({ length: 50 }, (_, i) => `Staff ${String(i).padStart(3, '0')}`),
+        );
+      });
+
+      it('returns copies: mutating a result does not change the stored staff member', async () => {
+        const member = await newStaff();
+        const read = await stores().staff.findByEmail(member.email);
+        read!.role = 'full_access';
+        const page = await stores().staff.list(member.clinicId);
+        page.items[0]!.active = false;
+        expect(await stores().staff.get(member.id)).toEqual(member);
+      });
+    });
+
+    describe('isolation between clinics', () => {
+      it("clinic A's staff, audit log and settings never show in clinic B", async () => {
+        const a = await newClinic();
+        const b = await newClinic();
+        const staffA = await newStaff(a.id, { name: 'Same Name' });
+        const staffB = await newStaff(b.id, { name: 'Same Name' });
+        expect(await stores().staff.list(a.id)).toEqual({ items: [staffA], total: 1 });
+        expect(await stores().staff.list(b.id, { search: 'same' })).toEqual({ items: [staffB], total: 1 });
+
+        const eventA = makeEvent(a.id, 1, { actorId: staffA.id, targetId: staffA.id });
+        const eventB = makeEvent(b.id, 1, { actorId: staffB.id, targetId: staffB.id });
+        expect(await stores().audit.append(eventA)).toBe(true);
+        expect(await stores().audit.append(eventB)).toBe(true);
+        expect(await stores().audit.list(a.id)).toEqual([eventA]);
+        expect(await stores().audit.list(b.id, { actorOrTargetId: staffA.id })).toEqual([]);
+        expect(await stores().audit.last(b.id)).toEqual(eventB);
+
+        expect(await stores().clinics.update(a.id, { enforceTwoStep: true })).toBe(true);
+        expect(await stores().clinics.get(b.id)).toEqual(b);
+
+        await stores().pauses.set(makePause(staffA.id, a.id));
+        expect(await stores().pauses.get(staffB.id)).toBeNull();
+      });
+    });
+
+    describe('factors', () => {
+      it('savePending stores a pending factor and replaces the pending one of the same kind only', async () => {
+        const member = await newStaff();
+        const p1 = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(p1);
+        expect(await stores().factors.list(member.id)).toEqual([p1]);
+        const sms = makeSms(member.id, member.clinicId);
+        const p2 = makeTotp(member.id, member.clinicId, { createdAt: at(60) });
+        await stores().factors.savePending(sms);
+        await stores().factors.savePending(p2);
+        expect(byId(await stores().factors.list(member.id))).toEqual(byId([sms, p2]));
+        expect(await stores().factors.list(uid('staff'))).toEqual([]);
+      });
+
+      it('activate makes the pending factor active and replaces the previous active one', async () => {
+        const member = await newStaff();
+        const p1 = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(p1);
+        expect(await stores().factors.activate(member.id, 'totp', p1.id, at(5), 100)).toBe(true);
+        const active1 = { ...p1, status: 'active', confirmedAt: at(5), lastStep: 100 };
+        expect(await stores().factors.list(member.id)).toEqual([active1]);
+
+        // Replacing the app: the old one keeps working until the new one is confirmed.
+        const p2 = makeTotp(member.id, member.clinicId, { createdAt: at(50) });
+        await stores().factors.savePending(p2);
+        expect(byId(await stores().factors.list(member.id))).toEqual(byId([active1, p2]));
+        expect(await stores().factors.activate(member.id, 'totp', p2.id, at(90), 200)).toBe(true);
+        expect(await stores().factors.list(member.id)).toEqual([
+          { ...p2, status: 'active', confirmedAt: at(90), lastStep: 200 },
+        ]);
+      });
+
+      it('activate of an SMS factor keeps its phone and leaves other kinds alone', async () => {
+        const member = await newStaff();
+        const totp = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(totp);
+        await stores().factors.activate(member.id, 'totp', totp.id, at(1), 7);
+        const sms = makeSms(member.id, member.clinicId);
+        await stores().factors.savePending(sms);
+        expect(await stores().factors.activate(member.id, 'sms', sms.id, at(2), null)).toBe(true);
+        expect(byId(await stores().factors.list(member.id))).toEqual(
+          byId([
+            { ...totp, status: 'active', confirmedAt: at(1), lastStep: 7 },
+            { ...sms, status: 'active', confirmedAt: at(2) },
+          ]),
+        );
+      });
+
+      it('activate returns false for a stale, already confirmed, unknown or mismatched pending id', async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const p1 = makeTotp(member.id, member.clinicId);
+        const p2 = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(p1);
+        await stores().factors.savePending(p2);
+        expect(await stores().factors.activate(member.id, 'totp', p1.id, at(1), 1)).toBe(false);
+        expect(await stores().factors.activate(member.id, 'sms', p2.id, at(1), 1)).toBe(false);
+        expect(await stores().factors.activate(other.id, 'totp', p2.id, at(1), 1)).toBe(false);
+        expect(await stores().factors.activate(member.id, 'totp', uid('totp'), at(1), 1)).toBe(false);
+        expect(await stores().factors.list(member.id)).toEqual([p2]);
+        expect(await stores().factors.activate(member.id, 'totp', p2.id, at(2), 2)).toBe(true);
+        expect(await stores().factors.activate(member.id, 'totp', p2.id, at(3), 3)).toBe(false);
+        expect(await stores().factors.list(member.id)).toEqual([
+          { ...p2, status: 'active', confirmedAt: at(2), lastStep: 2 },
+        ]);
+        expect(await stores().factors.list(other.id)).toEqual([]);
+      });
+
+      it('acceptTotpStep accepts only steps greater than the last accepted one', async () => {
+        const member = await newStaff();
+        const factor = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(factor);
+        await stores().factors.activate(member.id, 'totp', factor.id, at(0), 1000);
+        const accept = (step: number) => stores().factors.acceptTotpStep(member.id, factor.id, step);
+        expect(await accept(1000)).toBe(false);
+        expect(await accept(999)).toBe(false);
+        expect(await accept(1001)).toBe(true);
+        expect(await accept(1001)).toBe(false);
+        expect(await accept(1003)).toBe(true);
+        expect(await accept(1002)).toBe(false);
+        expect(await stores().factors.list(member.id)).toEqual([
+          { ...factor, status: 'active', confirmedAt: at(0), lastStep: 1003 },
+        ]);
+      });
+
+      it('acceptTotpStep accepts any step when none was recorded yet', async () => {
+        const member = await newStaff();
+        const factor = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(factor);
+        await stores().factors.activate(member.id, 'totp', factor.id, at(0), null);
+        expect(await stores().factors.acceptTotpStep(member.id, factor.id, 5)).toBe(true);
+        expect(await stores().factors.acceptTotpStep(member.id, factor.id, 5)).toBe(false);
+      });
+
+      it("acceptTotpStep refuses a pending factor, another staff member's factor and unknown ids", async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const active = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(active);
+        await stores().factors.activate(member.id, 'totp', active.id, at(0), 10);
+        const pending = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(pending);
+        expect(await stores().factors.acceptTotpStep(member.id, pending.id, 11)).toBe(false);
+        expect(await stores().factors.acceptTotpStep(other.id, active.id, 11)).toBe(false);
+        expect(await stores().factors.acceptTotpStep(member.id, uid('totp'), 11)).toBe(false);
+        expect(byId(await stores().factors.list(member.id))).toEqual(
+          byId([{ ...active, status: 'active', confirmedAt: at(0), lastStep: 10 }, pending]),
+        );
+      });
+
+      itConcurrent(
+        `acceptTotpStep: exactly one of ${CONCURRENCY} concurrent calls with one step wins`,
+        async () => {
+          const member = await newStaff();
+          const factor = makeTotp(member.id, member.clinicId);
+          await stores().factors.savePending(factor);
+          await stores().factors.activate(member.id, 'totp', factor.id, at(0), 500);
+          const results = await times(CONCURRENCY, () =>
+            stores().factors.acceptTotpStep(member.id, factor.id, 501),
+          );
+          expect(count(results, true)).toBe(1);
+          expect(count(results, false)).toBe(CONCURRENCY - 1);
+          expect(await stores().factors.list(member.id)).toEqual([
+            { ...factor, status: 'active', confirmedAt: at(0), lastStep: 501 },
+          ]);
+        },
+      );
+
+      itConcurrent(`activate: exactly one of ${CONCURRENCY} concurrent calls wins`, async () => {
+        const member = await newStaff();
+        const factor = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(factor);
+        const results = await times(CONCURRENCY, (i) =>
+          stores().factors.activate(member.id, 'totp', factor.id, at(1), i),
+        );
+        expect(count(results, true)).toBe(1);
+        expect(count(results, false)).toBe(CONCURRENCY - 1);
+        expect(await stores().factors.list(member.id)).toEqual([
+          { ...factor, status: 'active', confirmedAt: at(1), lastStep: results.indexOf(true) },
+        ]);
+      });
+
+      it('remove deletes the active and pending factor of a kind; removeAll deletes every one', async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const active = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(active);
+        await stores().factors.activate(member.id, 'totp', active.id, at(0), 1);
+        await stores().factors.savePending(makeTotp(member.id, member.clinicId));
+        const sms = makeSms(member.id, member.clinicId);
+        await stores().factors.savePending(sms);
+        const othersFactor = makeTotp(other.id, other.clinicId);
+        await stores().factors.savePending(othersFactor);
+
+        expect(await stores().factors.remove(member.id, 'totp')).toBe(true);
+        expect(await stores().factors.list(member.id)).toEqual([sms]);
+        expect(await stores().factors.remove(member.id, 'totp')).toBe(false);
+        await stores().factors.savePending(makeTotp(member.id, member.clinicId));
+        await stores().factors.removeAll(member.id);
+        expect(await stores().factors.list(member.id)).toEqual([]);
+        expect(await stores().factors.remove(member.id, 'sms')).toBe(false);
+        expect(await stores().factors.list(other.id)).toEqual([othersFactor]);
+      });
+
+      it('returns copies: mutating a listed factor does not change the stored one', async () => {
+        const member = await newStaff();
+        const factor = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(factor);
+        const [read] = await stores().factors.list(member.id);
+        read!.status = 'active';
+        expect(await stores().factors.list(member.id)).toEqual([factor]);
+      });
+    });
+
+    describe('recovery codes', () => {
+      it('set then get returns the record; set replaces it; remove deletes it', async () => {
+        const member = await newStaff();
+        expect(await stores().recoveryCodes.get(member.id)).toBeNull();
+        const first = makeRecovery(member.id, member.clinicId);
+        await stores().recoveryCodes.set(first);
+        expect(await stores().recoveryCodes.get(member.id)).toEqual(first);
+        const second = makeRecovery(member.id, member.clinicId, at(100));
+        await stores().recoveryCodes.set(second);
+        expect(await stores().recoveryCodes.get(member.id)).toEqual(second);
+        await stores().recoveryCodes.remove(member.id);
+        expect(await stores().recoveryCodes.get(member.id)).toBeNull();
+        await stores().recoveryCodes.remove(member.id);
+      });
+
+      it('replace swaps in the next record only when the expected hash matches', async () => {
+        const member = await newStaff();
+        const current = makeRecovery(member.id, member.clinicId);
+        await stores().recoveryCodes.set(current);
+        const next = makeRecovery(member.id, member.clinicId, at(10));
+        const replace = (expected: string) => stores().recoveryCodes.replace(member.id, expected, next);
+
+        expect(await replace(hash())).toBe(false);
+        expect(await replace(current.hash.slice(0, -1))).toBe(false);
+        expect(await replace('')).toBe(false);
+        expect(await stores().recoveryCodes.get(member.id)).toEqual(current);
+
+        expect(await replace(current.hash)).toBe(true);
+        expect(await stores().recoveryCodes.get(member.id)).toEqual(next);
+        // The consumed code never works again; the new one does.
+        expect(await replace(current.hash)).toBe(false);
+        const third = makeRecovery(member.id, member.clinicId, at(20));
+        expect(await stores().recoveryCodes.replace(member.id, next.hash, third)).toBe(true);
+        expect(await stores().recoveryCodes.get(member.id)).toEqual(third);
+      });
+
+      it('replace returns false when the staff member has no code', async () => {
+        const member = await newStaff();
+        const next = makeRecovery(member.id, member.clinicId);
+        expect(await stores().recoveryCodes.replace(member.id, hash(), next)).toBe(false);
+        expect(await stores().recoveryCodes.get(member.id)).toBeNull();
+      });
+
+      itConcurrent(`replace: exactly one of ${CONCURRENCY} concurrent calls wins`, async () => {
+        const member = await newStaff();
+        const current = makeRecovery(member.id, member.clinicId);
+        await stores().recoveryCodes.set(current);
+        const nexts = Array.from({ length: CONCURRENCY }, () =>
+          makeRecovery(member.id, member.clinicId, at(1)),
+        );
+        const results = await times(CONCURRENCY, (i) =>
+          stores().recoveryCodes.replace(member.id, current.hash, nexts[i]!),
+        );
+        expect(count(results, true)).toBe(1);
+        expect(count(results, false)).toBe(CONCURRENCY - 1);
+        expect(await stores().recoveryCodes.get(member.id)).toEqual(nexts[results.indexOf(true)]);
+      });
+    });
+
+    describe('trusted devices', () => {
+      it('add then get returns an equal device; get of an unknown id is null', async () => {
+        const member = await newStaff();
+        const device = makeDevice(member.id, member.clinicId);
+        await stores().trustedDevices.add(device);
+        expect(await stores().trustedDevices.get(device.id)).toEqual(device);
+        expect(await stores().trustedDevices.get(uid('device'))).toBeNull();
+      });
+
+      it('touch updates lastUsedAt only; touching an unknown device is harmless', async () => {
+        const member = await newStaff();
+        const device = makeDevice(member.id, member.clinicId);
+        await stores().trustedDevices.add(device);
+        await stores().trustedDevices.touch(device.id, at(3600));
+        expect(await stores().trustedDevices.get(device.id)).toEqual({ ...device, lastUsedAt: at(3600) });
+        await stores().trustedDevices.touch(uid('device'), at(3600));
+      });
+
+      it('list is newest first and excludes expired devices and other staff members', async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const oldest = makeDevice(member.id, member.clinicId, { createdAt: at(0), expiresAt: at(1000) });
+        const newest = makeDevice(member.id, member.clinicId, { createdAt: at(300), expiresAt: at(5000) });
+        const middle = makeDevice(member.id, member.clinicId, { createdAt: at(100), expiresAt: at(2000) });
+        const expired = makeDevice(member.id, member.clinicId, { createdAt: at(200), expiresAt: at(400) });
+        for (const d of [oldest, newest, middle, expired, makeDevice(other.id, other.clinicId)]) {
+          await stores().trustedDevices.add(d);
+        }
+        expect(await stores().trustedDevices.list(member.id, at(399))).toEqual([
+          newest,
+          middle,
+          expired,
+          oldest,
+        ]);
+        // A device is expired from its expiresAt on.
+        expect(await stores().trustedDevices.list(member.id, at(400))).toEqual([newest, middle, oldest]);
+        expect(await stores().trustedDevices.list(member.id, at(1000))).toEqual([newest, middle]);
+        expect(await stores().trustedDevices.list(member.id, at(5000))).toEqual([]);
+        expect(await stores().trustedDevices.list(uid('staff'), at(0))).toEqual([]);
+      });
+
+      it("remove deletes one device of the staff member, never another staff member's", async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const device = makeDevice(member.id, member.clinicId);
+        await stores().trustedDevices.add(device);
+        expect(await stores().trustedDevices.remove(other.id, device.id)).toBe(false);
+        expect(await stores().trustedDevices.get(device.id)).toEqual(device);
+        expect(await stores().trustedDevices.remove(member.id, device.id)).toBe(true);
+        expect(await stores().trustedDevices.get(device.id)).toBeNull();
+        expect(await stores().trustedDevices.remove(member.id, device.id)).toBe(false);
+      });
+
+      it('removeAll deletes every device of the staff member (expired too) and returns the count', async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const devices = [
+          makeDevice(member.id, member.clinicId),
+          makeDevice(member.id, member.clinicId, { createdAt: at(10) }),
+          makeDevice(member.id, member.clinicId, { expiresAt: at(1) }),
+        ];
+        const othersDevice = makeDevice(other.id, other.clinicId);
+        for (const d of [...devices, othersDevice]) await stores().trustedDevices.add(d);
+        expect(await stores().trustedDevices.removeAll(member.id)).toBe(3);
+        for (const d of devices) expect(await stores().trustedDevices.get(d.id)).toBeNull();
+        expect(await stores().trustedDevices.list(member.id, at(0))).toEqual([]);
+        expect(await stores().trustedDevices.removeAll(member.id)).toBe(0);
+        expect(await stores().trustedDevices.get(othersDevice.id)).toEqual(othersDevice);
+      });
+    });
+
+    describe('SMS challenges', () => {
+      it('put then current returns the challenge for its purpose only', async () => {
+        const member = await newStaff();
+        const challenge = makeChallenge(member.id, member.clinicId);
+        await stores().smsChallenges.put(challenge);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual(challenge);
+        expect(await stores().smsChallenges.current(member.id, 'enroll')).toBeNull();
+        expect(await stores().smsChallenges.current(uid('staff'), 'sign_in')).toBeNull();
+      });
+
+      it('consume succeeds once with the right hash and records consumedAt', async () => {
+        const member = await newStaff();
+        const challenge = makeChallenge(member.id, member.clinicId);
+        await stores().smsChallenges.put(challenge);
+        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(599), 5)).toBe(true);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
+          ...challenge,
+          consumedAt: at(599),
+        });
+        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(599), 5)).toBe(
+          false,
+        );
+      });
+
+      it('consume is refused when expired or the hash is wrong, without changing the challenge', async () => {
+        const member = await newStaff();
+        const challenge = makeChallenge(member.id, member.clinicId);
+        await stores().smsChallenges.put(challenge);
+        const consume = (codeHash: string, now: Date) =>
+          stores().smsChallenges.consume(challenge.id, codeHash, now, 5);
+        expect(await consume(challenge.codeHash, at(600))).toBe(false);
+        expect(await consume(challenge.codeHash, at(601))).toBe(false);
+        expect(await consume(hash(), at(1))).toBe(false);
+        expect(await consume(challenge.codeHash.slice(0, -1), at(1))).toBe(false);
+        expect(await consume('', at(1))).toBe(false);
+        expect(await stores().smsChallenges.consume(uid('sms_challenge'), challenge.codeHash, at(1), 5)).toBe(
+          false,
+        );
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual(challenge);
+        expect(await consume(challenge.codeHash, at(1))).toBe(true);
+      });
+
+      it('consume is refused once failures reach maxFailures', async () => {
+        const member = await newStaff();
+        const atMax = makeChallenge(member.id, member.clinicId, { failures: 5 });
+        await stores().smsChallenges.put(atMax);
+        expect(await stores().smsChallenges.consume(atMax.id, atMax.codeHash, at(1), 5)).toBe(false);
+        expect(await stores().smsChallenges.consume(atMax.id, atMax.codeHash, at(1), 6)).toBe(true);
+
+        const belowMax = makeChallenge(member.id, member.clinicId, { purpose: 'enroll', failures: 4 });
+        await stores().smsChallenges.put(belowMax);
+        expect(await stores().smsChallenges.consume(belowMax.id, belowMax.codeHash, at(1), 5)).toBe(true);
+      });
+
+      it('addFailure counts failures; 0 for an unknown challenge; failures then block consume', async () => {
+        const member = await newStaff();
+        const challenge = makeChallenge(member.id, member.clinicId, { failures: 1 });
+        await stores().smsChallenges.put(challenge);
+        expect(await stores().smsChallenges.addFailure(challenge.id)).toBe(2);
+        expect(await stores().smsChallenges.addFailure(challenge.id)).toBe(3);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
+          ...challenge,
+          failures: 3,
+        });
+        expect(await stores().smsChallenges.addFailure(uid('sms_challenge'))).toBe(0);
+        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(1), 3)).toBe(false);
+        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(1), 4)).toBe(true);
+      });
+
+      it('put of a new challenge invalidates the old id; other purposes are untouched', async () => {
+        const member = await newStaff();
+        const enroll = makeChallenge(member.id, member.clinicId, { purpose: 'enroll' });
+        const old = makeChallenge(member.id, member.clinicId);
+        await stores().smsChallenges.put(enroll);
+        await stores().smsChallenges.put(old);
+        const resent = makeChallenge(member.id, member.clinicId, {
+          sentAt: at(60),
+          expiresAt: at(660),
+          failures: 2,
+        });
+        await stores().smsChallenges.put(resent);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual(resent);
+        expect(await stores().smsChallenges.consume(old.id, old.codeHash, at(61), 5)).toBe(false);
+        expect(await stores().smsChallenges.addFailure(old.id)).toBe(0);
+        expect(await stores().smsChallenges.current(member.id, 'enroll')).toEqual(enroll);
+        expect(await stores().smsChallenges.consume(resent.id, resent.codeHash, at(61), 5)).toBe(true);
+      });
+
+      it("remove deletes every challenge of the staff member, never another's", async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const signIn = makeChallenge(member.id, member.clinicId);
+        const enroll = makeChallenge(member.id, member.clinicId, { purpose: 'enroll' });
+        const othersChallenge = makeChallenge(other.id, other.clinicId);
+        for (const c of [signIn, enroll, othersChallenge]) await stores().smsChallenges.put(c);
+        await stores().smsChallenges.remove(member.id);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toBeNull();
+        expect(await stores().smsChallenges.current(member.id, 'enroll')).toBeNull();
+        expect(await stores().smsChallenges.consume(signIn.id, signIn.codeHash, at(1), 5)).toBe(false);
+        expect(await stores().smsChallenges.current(other.id, 'sign_in')).toEqual(othersChallenge);
+      });
+
+      itConcurrent(`consume: exactly one of ${CONCURRENCY} concurrent calls wins`, async () => {
+        const member = await newStaff();
+        const challenge = makeChallenge(member.id, member.clinicId);
+        await stores().smsChallenges.put(challenge);
+        const results = await times(CONCURRENCY, () =>
+          stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(2), 5),
+        );
+        expect(count(results, true)).toBe(1);
+        expect(count(results, false)).toBe(CONCURRENCY - 1);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
+          ...challenge,
+          consumedAt: at(2),
+        });
+      });
+
+      itConcurrent(`addFailure: ${CONCURRENCY} concurrent calls count ${CONCURRENCY} failures`, async () => {
+        const member = await newStaff();
+        const challenge = makeChallenge(member.id, member.clinicId);
+        await stores().smsChallenges.put(challenge);
+        const results = await times(CONCURRENCY, () => stores().smsChallenges.addFailure(challenge.id));
+        expect(ascending(results)).toEqual(oneToN(CONCURRENCY));
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
+          ...challenge,
+          failures: CONCURRENCY,
+        });
+      });
+    });
+
+    describe('pauses', () => {
+      it('set, get, replace and clear a pause; other staff members are unaffected', async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        expect(await stores().pauses.get(member.id)).toBeNull();
+        const pause = makePause(member.id, member.clinicId);
+        await stores().pauses.set(pause);
+        expect(await stores().pauses.get(member.id)).toEqual(pause);
+        expect(await stores().pauses.get(other.id)).toBeNull();
+        expect(await stores().pauses.clear(other.id)).toBe(false);
+
+        const longer = makePause(member.id, member.clinicId, { until: at(7 * 86_400), reason: 'Travelling' });
+        await stores().pauses.set(longer);
+        expect(await stores().pauses.get(member.id)).toEqual(longer);
+
+        expect(await stores().pauses.clear(member.id)).toBe(true);
+        expect(await stores().pauses.get(member.id)).toBeNull();
+        expect(await stores().pauses.clear(member.id)).toBe(false);
+      });
+    });
+
+    describe('throttles', () => {
+      it('addFailure increments and stamps; reset starts over; keys are independent', async () => {
+        const key = uid('throttle');
+        const otherKey = uid('throttle');
+        expect(await stores().throttles.get(key)).toEqual({ failures: 0, lastFailureAt: null });
+        expect(await stores().throttles.addFailure(key, at(1))).toEqual({
+          failures: 1,
+          lastFailureAt: at(1),
+        });
+        expect(await stores().throttles.addFailure(key, at(5))).toEqual({
+          failures: 2,
+          lastFailureAt: at(5),
+        });
+        expect(await stores().throttles.addFailure(otherKey, at(6))).toEqual({
+          failures: 1,
+          lastFailureAt: at(6),
+        });
+        expect(await stores().throttles.get(key)).toEqual({ failures: 2, lastFailureAt: at(5) });
+        await stores().throttles.reset(key);
+        expect(await stores().throttles.get(key)).toEqual({ failures: 0, lastFailureAt: null });
+        expect(await stores().throttles.addFailure(key, at(9))).toEqual({
+          failures: 1,
+          lastFailureAt: at(9),
+        });
+        expect(await stores().throttles.get(otherKey)).toEqual({ failures: 1, lastFailureAt: at(6) });
+        await stores().throttles.reset(uid('throttle'));
+      });
+
+      itConcurrent(`addFailure: ${CONCURRENCY} concurrent calls count ${CONCURRENCY} failures`, async () => {
+        const key = uid('throttle');
+        const results = await times(CONCURRENCY, () => stores().throttles.addFailure(key, at(1)));
+        expect(ascending(results.map((r) => r.failures))).toEqual(oneToN(CONCURRENCY));
+        expect(await stores().throttles.get(key)).toEqual({ failures: CONCURRENCY, lastFailureAt: at(1) });
+      });
+    });
+
+    describe('counters', () => {
+      it('increment counts up until expiresAt, then restarts at 1; keys are independent', async () => {
+        const key = uid('counter');
+        const otherKey = uid('counter');
+        expect(await stores().counters.increment(key, at(60), at(0))).toBe(1);
+        expect(await stores().counters.increment(key, at(60), at(1))).toBe(2);
+        expect(await stores().counters.increment(key, at(60), at(59))).toBe(3);
+        expect(await stores().counters.increment(otherKey, at(60), at(59))).toBe(1);
+        // Expired from expiresAt on: a new window starts.
+        expect(await stores().counters.increment(key, at(120), at(60))).toBe(1);
+        expect(await stores().counters.increment(key, at(120), at(61))).toBe(2);
+        expect(await stores().counters.increment(otherKey, at(120), at(200))).toBe(1);
+      });
+
+      itConcurrent(`increment: ${CONCURRENCY} concurrent calls count to ${CONCURRENCY}`, async () => {
+        const key = uid('counter');
+        const results = await times(CONCURRENCY, () => stores().counters.increment(key, at(60), at(0)));
+        expect(ascending(results)).toEqual(oneToN(CONCURRENCY));
+        expect(await stores().counters.increment(key, at(60), at(1))).toBe(CONCURRENCY + 1);
+      });
+    });
+
+    describe('audit log', () => {
+      it('append then last and list return the event; last of an empty clinic is null', async () => {
+        const clinic = await newClinic();
+        expect(await stores().audit.last(clinic.id)).toBeNull();
+        expect(await stores().audit.list(clinic.id)).toEqual([]);
+        const first = makeEvent(clinic.id, 1, { actorId: uid('staff'), targetId: uid('staff') });
+        expect(await stores().audit.append(first)).toBe(true);
+        expect(await stores().audit.last(clinic.id)).toEqual(first);
+        const second = makeEvent(clinic.id, 2, {
+          prevHash: first.hash,
+          ip: null,
+          userAgent: null,
+          details: {},
+        });
+        expect(await stores().audit.append(second)).toBe(true);
+        expect(await stores().audit.last(clinic.id)).toEqual(second);
+        expect(await stores().audit.list(clinic.id)).toEqual([first, second]);
+      });
+
+      it('append returns false and writes nothing when the seq is taken in the clinic', async () => {
+        const clinic = await newClinic();
+        const original = makeEvent(clinic.id, 1);
+        expect(await stores().audit.append(original)).toBe(true);
+        const rival = makeEvent(clinic.id, 1, { type: 'sign_in.failed' });
+        expect(await stores().audit.append(rival)).toBe(false);
+        expect(await stores().audit.list(clinic.id)).toEqual([original]);
+        expect(await stores().audit.last(clinic.id)).toEqual(original);
+      });
+
+      it('list and last order by seq whatever the append order', async () => {
+        const clinic = await newClinic();
+        const [e1, e2, e3] = [1, 2, 3].map((seq) => makeEvent(clinic.id, seq)) as [
+          AuditEvent,
+          AuditEvent,
+          AuditEvent,
+        ];
+        for (const e of [e2, e3, e1]) expect(await stores().audit.append(e)).toBe(true);
+        expect(await stores().audit.list(clinic.id)).toEqual([e1, e2, e3]);
+        expect(await stores().audit.last(clinic.id)).toEqual(e3);
+      });
+
+      it('list filters by actor or target, types, from/to (inclusive), afterSeq, limit and order', async () => {
+        const clinic = await newClinic();
+        const [a, b, admin] = [uid('staff'), uid('staff'), uid('admin')];
+        const events = [
+          makeEvent(clinic.id, 1, { type: 'sign_in.succeeded', actorId: a, targetId: a, at: at(0) }),
+          makeEvent(clinic.id, 2, { type: 'factor.enrolled', actorId: a, targetId: a, at: at(10) }),
+          makeEvent(clinic.id, 3, { type: 'two_step.paused', actorId: admin, targetId: b, at: at(20) }),
+          makeEvent(clinic.id, 4, { type: 'sign_in.failed', actorId: null, targetId: b, at: at(30) }),
+          makeEvent(clinic.id, 5, { type: 'second_factor.failed', actorId: b, targetId: b, at: at(40) }),
+          makeEvent(clinic.id, 6, { type: 'two_step.resumed', actorId: admin, targetId: a, at: at(50) }),
+        ];
+        for (const e of events) expect(await stores().audit.append(e)).toBe(true);
+        const list = async (query: Parameters<Stores['audit']['list']>[1]) =>
+          seqs(await stores().audit.list(clinic.id, query));
+
+        expect(await stores().audit.list(clinic.id)).toEqual(events);
+        expect(await list({ order: 'asc' })).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(await list({ order: 'desc' })).toEqual([6, 5, 4, 3, 2, 1]);
+        expect(await list({ limit: 2 })).toEqual([1, 2]);
+        expect(await list({ limit: 2, order: 'desc' })).toEqual([6, 5]);
+        expect(await list({ afterSeq: 4 })).toEqual([5, 6]);
+        expect(await list({ afterSeq: 4, order: 'desc' })).toEqual([6, 5]);
+        expect(await list({ afterSeq: 2, limit: 2 })).toEqual([3, 4]);
+        expect(await list({ afterSeq: 6 })).toEqual([]);
+        expect(await list({ types: ['two_step.paused', 'two_step.resumed'] })).toEqual([3, 6]);
+        expect(await list({ actorOrTargetId: admin })).toEqual([3, 6]);
+        expect(await list({ actorOrTargetId: a })).toEqual([1, 2, 6]);
+        expect(await list({ actorOrTargetId: b })).toEqual([3, 4, 5]);
+        expect(await list({ actorOrTargetId: uid('staff') })).toEqual([]);
+        expect(await list({ from: at(20), to: at(40) })).toEqual([3, 4, 5]);
+        expect(await list({ from: at(20) })).toEqual([3, 4, 5, 6]);
+        expect(await list({ to: at(10) })).toEqual([1, 2]);
+        expect(await list({ from: at(11), to: at(19) })).toEqual([]);
+        expect(
+          await list({
+            actorOrTargetId: b,
+            types: ['sign_in.failed', 'second_factor.failed', 'two_step.paused'],
+            from: at(25),
+            order: 'desc',
+            limit: 1,
+          }),
+        ).toEqual([5]);
+      });
+
+      itConcurrent(`append: exactly one of ${CONCURRENCY} concurrent appends with one seq wins`, async () => {
+        const clinic = await newClinic();
+        const rivals = Array.from({ length: CONCURRENCY }, () => makeEvent(clinic.id, 1));
+        const results = await times(CONCURRENCY, (i) => stores().audit.append(rivals[i]!));
+        expect(count(results, true)).toBe(1);
+        expect(count(results, false)).toBe(CONCURRENCY - 1);
+        expect(await stores().audit.list(clinic.id)).toEqual([rivals[results.indexOf(true)]]);
+      });
+    });
+  });
+}
