@@ -699,8 +699,8 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         }
         expect(await stores().trustedDevices.list(member.id, at(399))).toEqual([
           newest,
-          middle,
           expired,
+          middle,
           oldest,
         ]);
         // A device is expired from its expiresAt on.
@@ -1034,7 +1034,8 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         ).toEqual([5]);
       });
 
-      itConcurrent(`append: exactly one of ${CONCURRENCY} concurrent appends with one seq wins`, async () => {
+      // An insert guarded by a unique (clinicId, seq) index, not a read-modify-write update: never skipped.
+      it(`append: exactly one of ${CONCURRENCY} concurrent appends with one seq wins [concurrency]`, async () => {
         const clinic = await newClinic();
         const rivals = Array.from({ length: CONCURRENCY }, () => makeEvent(clinic.id, 1));
         const results = await times(CONCURRENCY, (i) => stores().audit.append(rivals[i]!));
