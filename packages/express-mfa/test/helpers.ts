@@ -30,7 +30,7 @@ export function send(
   method: string,
   url: string,
   headers: Record<string, string>,
-  path?: string,
+  body?: string,
 ): Promise<{ status: number; headers: Headers; body: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
@@ -39,7 +39,7 @@ export function send(
         host: target.hostname,
         port: target.port,
         method,
-        path: path ?? `${target.pathname}${target.search}`,
+        path: `${target.pathname}${target.search}`,
         headers,
       },
       (res) => {
@@ -60,7 +60,7 @@ export function send(
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -80,11 +80,16 @@ export class Browser {
     return this.request('GET', url, headers);
   }
 
-  async request(method: string, url: string, headers: Record<string, string> = {}): Promise<Page> {
+  async request(
+    method: string,
+    url: string,
+    headers: Record<string, string> = {},
+    body?: string,
+  ): Promise<Page> {
     const origin = new URL(url).origin;
     const cookies = this.jar.get(origin);
     const cookie = cookies && [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const response = await send(method, url, { ...headers, ...(cookie ? { cookie } : {}) });
+    const response = await send(method, url, { ...headers, ...(cookie ? { cookie } : {}) }, body);
     for (const line of response.headers.getSetCookie()) this.store(origin, line);
     const location = response.headers.get('location') ?? undefined;
     return {
@@ -105,8 +110,31 @@ export class Browser {
       if (this.trail.length > max) throw new Error(`redirect loop: ${this.trail.join(' -> ')}`);
       this.trail.push(page.location);
       page = await this.get(page.location);
+      page = await this.submitAutoPostForm(page);
     }
     return page;
+  }
+
+  /** Like a browser running the IdP's self-submitting form (oidc-provider uses one to end a session). */
+  private async submitAutoPostForm(page: Page): Promise<Page> {
+    if (page.status !== 200 || !page.body.includes('document.forms[0].submit()')) return page;
+    const action = /<form method="post" action="([^"]+)"/.exec(page.body)?.[1];
+    if (action === undefined) return page;
+    const fields = new URLSearchParams();
+    for (const m of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g))
+      fields.append(m[1]!, m[2]!);
+    const url = new URL(action, page.url).href;
+    this.trail.push(url);
+    return this.request(
+      'POST',
+      url,
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        'sec-fetch-mode': 'navigate',
+      },
+      fields.toString(),
+    );
   }
 
   cookie(origin: string, name: string): string | undefined {
