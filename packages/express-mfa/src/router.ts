@@ -79,9 +79,7 @@ const refusals: Record<CallbackFailureReason, { status: number; title: string; m
  *
  * @example
  * ```ts
- * import express from 'express';
- * import { twostep, requireAuth, requireStepUp } from '@twostep/express-mfa';
- *
+ * // twostep, requireAuth and requireStepUp come from this package.
  * const app = express();
  * app.use(twostep({
  *   issuer: 'https://id.clinic.example',
