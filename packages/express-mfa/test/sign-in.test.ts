@@ -228,6 +228,26 @@ describe('session store and public client', () => {
     }
   });
 
+  it('reads cookies made with a previous secret during rotation, and not after it is dropped', async () => {
+    const { browser } = await signIn();
+    const cookie = browser.cookie(rig.rp, 'twostep')!;
+    const NEW = 'the-new-session-secret-after-rotation-0123456789';
+    const rotating = await startRig({ session: { secret: [NEW, SECRET] }, now: () => rig.clock.now });
+    const rotated = await startRig({ session: { secret: NEW }, now: () => rig.clock.now });
+    try {
+      const b1 = new Browser();
+      b1.setCookie(rotating.rp, 'twostep', cookie);
+      const ok = await b1.get(`${rotating.rp}/schedule`, { accept: 'application/json' });
+      expect(JSON.parse(ok.body)).toMatchObject({ sub: 'alice' });
+      const b2 = new Browser();
+      b2.setCookie(rotated.rp, 'twostep', cookie);
+      expect((await b2.get(`${rotated.rp}/schedule`, { accept: 'application/json' })).status).toBe(401);
+    } finally {
+      await rotating.close();
+      await rotated.close();
+    }
+  });
+
   it('signs in a public client with PKCE only', async () => {
     const publicRig = await startRig({ clientId: 'public-app', clientSecret: undefined });
     try {
