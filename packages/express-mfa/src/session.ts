@@ -118,6 +118,9 @@ function deriveKey(secret: string): Key {
   return { kid, key };
 }
 
+/** Recently opened cookies kept decrypted (oldest dropped first). */
+const OPENED_CACHE_SIZE = 1000;
+
 export function newSessionId(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -126,6 +129,7 @@ export function newSessionId(): string {
 export class SessionManager {
   readonly #options: ResolvedOptions;
   readonly #keys: Key[];
+  readonly #opened = new Map<string, { payload: { data?: SessionData; sid?: unknown }; exp: number }>();
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -228,6 +232,13 @@ export class SessionManager {
   }
 
   async #open(value: string): Promise<{ data?: SessionData; sid?: unknown } | undefined> {
+    // Decrypting is most of a guarded request's cost; the same authenticated cookie always
+    // opens to the same payload, so remember recent ones (expiry is still checked every time).
+    const cached = this.#opened.get(value);
+    if (cached !== undefined) {
+      if (cached.exp * 1000 > this.#options.now()) return structuredClone(cached.payload);
+      this.#opened.delete(value);
+    }
     try {
       const { payload } = await jwtDecrypt(
         value,
@@ -242,7 +253,12 @@ export class SessionManager {
           currentDate: new Date(this.#options.now()),
         },
       );
-      return payload as { data?: SessionData; sid?: unknown };
+      const opened = payload as { data?: SessionData; sid?: unknown };
+      if (typeof payload.exp === 'number') {
+        if (this.#opened.size >= OPENED_CACHE_SIZE) this.#opened.delete(this.#opened.keys().next().value!);
+        this.#opened.set(value, { payload: structuredClone(opened), exp: payload.exp });
+      }
+      return opened;
     } catch {
       // Tampered, forged, encrypted with a retired secret, or expired: all mean "no session".
       return undefined;

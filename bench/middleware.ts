@@ -1,0 +1,105 @@
+// Requests/s on an Express route behind requireStepUp (for a user who already
+// satisfies it) next to the same route with no middleware, in one run.
+// The session is real: a sign-in through an oidc-provider test IdP at loa:2fa.
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import express from 'express';
+import { requireStepUp, twostep } from '@twostep/express-mfa';
+import { ACR_2FA, startIdp } from '../packages/express-mfa/test/fixtures/idp.ts';
+import { listen } from '../packages/express-mfa/test/fixtures/listen.ts';
+import { Browser } from '../packages/express-mfa/test/helpers.ts';
+
+export interface Row {
+  scenario: string;
+  value: number;
+  unit: string;
+  note: string;
+}
+
+const execFileAsync = promisify(execFile);
+const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+/** autocannon runs in its own process so the load generator does not steal the server's CPU time. */
+async function measure(url: string, cookie: string, seconds: number): Promise<number> {
+  const { stdout } = await execFileAsync(process.execPath, [
+    autocannonBin,
+    '--json',
+    '-c',
+    '20',
+    '-d',
+    String(seconds),
+    '-H',
+    `cookie=${cookie}`,
+    '-H',
+    'accept=text/html',
+    '-H',
+    'sec-fetch-mode=navigate',
+    url,
+  ]);
+  const result = JSON.parse(stdout) as { non2xx: number; errors: number; requests: { average: number } };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+export async function runMiddlewareBench(seconds = 5): Promise<Row[]> {
+  const rp = await listen();
+  const idpServer = await listen();
+  const redirectUri = `${rp.url}/auth/callback`;
+  const secret = 'bench-client-secret-0123456789abcdef';
+  const idp = await startIdp(
+    [
+      {
+        client_id: 'bench',
+        client_secret: secret,
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    idpServer,
+  );
+  const mw = twostep({
+    issuer: idp.issuer,
+    clientId: 'bench',
+    clientSecret: secret,
+    redirectUri,
+    session: { secret: 'bench-session-secret-0123456789abcdefghij' },
+  });
+  const app = express();
+  app.get('/bare', (_req, res) => {
+    res.json({ page: 'chart' });
+  });
+  app.use(mw);
+  app.get('/chart', requireStepUp({ maxAge: 600 }), (_req, res) => {
+    res.json({ page: 'chart' });
+  });
+  rp.use(app);
+  try {
+    idp.nextLogin = { sub: 'bench-user', acr: ACR_2FA, amr: ['pwd', 'otp', 'mfa'] };
+    const browser = new Browser();
+    const page = await browser.follow(`${rp.url}/chart`);
+    if (page.status !== 200) throw new Error(`sign-in for the bench failed: ${page.status}`);
+    const cookie = `twostep=${browser.cookie(rp.url, 'twostep')}`;
+    const bare = await measure(`${rp.url}/bare`, cookie, seconds);
+    const guarded = await measure(`${rp.url}/chart`, cookie, seconds);
+    return [
+      { scenario: 'bare Express route', value: bare, unit: 'req/s', note: '' },
+      {
+        scenario: 'same route behind requireStepUp',
+        value: guarded,
+        unit: 'req/s',
+        note: `${((guarded / bare) * 100).toFixed(0)}% of bare (goal ≥ 90%)`,
+      },
+    ];
+  } finally {
+    await rp.close();
+    await idp.close();
+  }
+}
+
+if (import.meta.main) {
+  const rows = await runMiddlewareBench();
+  console.table(rows);
+}
