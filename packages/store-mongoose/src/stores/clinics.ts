@@ -1,0 +1,48 @@
+import { type Clinic, type ClinicStore, TwostepError } from '@twostep/core';
+import { isDuplicateKeyError, isString } from '../errors.ts';
+import type { ClinicDoc, StoreModels } from '../models.ts';
+import { date, definedOnly, Q } from './common.ts';
+
+const toClinic = (doc: ClinicDoc): Clinic => ({
+  id: doc._id,
+  name: doc.name,
+  enforceTwoStep: doc.enforceTwoStep,
+  allowTrustedDevices: doc.allowTrustedDevices,
+  createdAt: date(doc.createdAt),
+});
+
+export function createClinicStore({ clinics }: StoreModels): ClinicStore {
+  return {
+    async create(clinic) {
+      try {
+        await clinics.create({
+          _id: clinic.id,
+          name: clinic.name,
+          enforceTwoStep: clinic.enforceTwoStep,
+          allowTrustedDevices: clinic.allowTrustedDevices,
+          createdAt: clinic.createdAt,
+        });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) {
+          throw new TwostepError('conflict', `clinic ${clinic.id} already exists`, { cause: error });
+        }
+        throw error;
+      }
+    },
+    async get(clinicId) {
+      if (!isString(clinicId)) return null;
+      const doc = await clinics.findOne({ _id: clinicId }, null, Q).lean<ClinicDoc>();
+      return doc === null ? null : toClinic(doc);
+    },
+    async update(clinicId, patch) {
+      if (!isString(clinicId)) return false;
+      const { name, enforceTwoStep, allowTrustedDevices } = patch;
+      const set = definedOnly({ name, enforceTwoStep, allowTrustedDevices });
+      if (Object.keys(set).length === 0) {
+        return (await clinics.countDocuments({ _id: clinicId }, Q)) > 0;
+      }
+      const result = await clinics.updateOne({ _id: clinicId }, { $set: set }, { ...Q, runValidators: true });
+      return result.matchedCount > 0;
+    },
+  };
+}

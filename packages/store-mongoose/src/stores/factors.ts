@@ -1,0 +1,153 @@
+/**
+ * Factors: one document per (staff member, kind), `_id` `<kind>:<staffId>`,
+ * with two slots, `pending` and `active`. The "at most one of each (kind,
+ * status)" rule is structural, and every method is one single-document
+ * operation:
+ *
+ * - `savePending`: upsert that overwrites the `pending` slot.
+ * - `activate`: `updateOne({ _id, 'pending.id': pendingId }, { $rename: { pending: 'active' }, $set: … })`.
+ *   The rename moves the pending factor into the active slot, replacing the old
+ *   active one, in one atomic step; a stale, replaced or already confirmed id
+ *   matches nothing. (With one document per factor and a unique
+ *   (staffId, kind, status) index this would need two writes — delete the old
+ *   active, then flip pending → active — with a window where the staff member
+ *   has no active factor, and a stale call could delete a working factor.)
+ * - `acceptTotpStep`: `updateOne` with the active factor's id and
+ *   `activeLastStep` null or below `step` in the filter.
+ *
+ * The active factor's `confirmedAt` and `lastStep` live beside the slot
+ * (`activeConfirmedAt`, `activeLastStep`) because one update cannot `$rename`
+ * into `active` and `$set` inside it.
+ */
+import type { FactorKind, FactorStore, StoredFactor } from '@twostep/core';
+import { isDate, isFiniteNumber, isString } from '../errors.ts';
+import type { FactorBodyDoc, FactorSlotDoc, StoreModels } from '../models.ts';
+import { date, dateOrNull, op, Q } from './common.ts';
+
+const KINDS: readonly FactorKind[] = ['totp', 'sms'];
+const isKind = (value: unknown): value is FactorKind => KINDS.includes(value as FactorKind);
+
+export const factorSlotId = (staffId: string, kind: FactorKind): string => `${kind}:${staffId}`;
+
+function toFactor(
+  staffId: string,
+  body: FactorBodyDoc,
+  status: 'pending' | 'active',
+  confirmedAt: Date | null,
+  lastStep: number | null,
+): StoredFactor {
+  const common = {
+    id: body.id,
+    createdAt: date(body.createdAt),
+    staffId,
+    clinicId: body.clinicId,
+    status,
+    confirmedAt: dateOrNull(confirmedAt),
+  };
+  return body.kind === 'totp'
+    ? { ...common, kind: 'totp', secret: body.secret ?? '', lastStep }
+    : { ...common, kind: 'sms', phone: body.phone ?? '' };
+}
+
+function fromSlot(doc: FactorSlotDoc): StoredFactor[] {
+  const result: StoredFactor[] = [];
+  if (doc.active) {
+    result.push(
+      toFactor(doc.staffId, doc.active, 'active', doc.activeConfirmedAt, doc.activeLastStep ?? null),
+    );
+  }
+  if (doc.pending) {
+    const { pending } = doc;
+    result.push(
+      toFactor(doc.staffId, pending, 'pending', pending.confirmedAt ?? null, pending.lastStep ?? null),
+    );
+  }
+  return result;
+}
+
+function toBody(factor: StoredFactor): FactorBodyDoc {
+  return factor.kind === 'totp'
+    ? {
+        id: factor.id,
+        clinicId: factor.clinicId,
+        kind: 'totp',
+        secret: factor.secret,
+        phone: null,
+        lastStep: factor.lastStep,
+        createdAt: factor.createdAt,
+        confirmedAt: factor.confirmedAt,
+      }
+    : {
+        id: factor.id,
+        clinicId: factor.clinicId,
+        kind: 'sms',
+        secret: null,
+        phone: factor.phone,
+        lastStep: null,
+        createdAt: factor.createdAt,
+        confirmedAt: factor.confirmedAt,
+      };
+}
+
+export function createFactorStore({ factors }: StoreModels): FactorStore {
+  return {
+    async list(staffId) {
+      if (!isString(staffId)) return [];
+      const docs = await factors.find({ staffId }, null, Q).sort({ _id: 1 }).lean<FactorSlotDoc[]>();
+      return docs.flatMap(fromSlot);
+    },
+    async savePending(factor) {
+      // One upsert: the new pending factor replaces any pending one of its kind.
+      await factors.updateOne(
+        { _id: factorSlotId(factor.staffId, factor.kind) },
+        {
+          $set: { pending: toBody({ ...factor, status: 'pending' }) },
+          $setOnInsert: {
+            staffId: factor.staffId,
+            kind: factor.kind,
+            activeConfirmedAt: null,
+            activeLastStep: null,
+          },
+        },
+        { ...Q, upsert: true, runValidators: true },
+      );
+    },
+    async activate(staffId, kind, pendingId, now, lastStep) {
+      if (!isString(staffId) || !isKind(kind) || !isString(pendingId) || !isDate(now)) return false;
+      const result = await factors.updateOne(
+        { _id: factorSlotId(staffId, kind), staffId, 'pending.id': pendingId },
+        {
+          $rename: { pending: 'active' },
+          $set: {
+            activeConfirmedAt: now,
+            activeLastStep: kind === 'totp' && isFiniteNumber(lastStep) ? lastStep : null,
+          },
+        },
+        Q,
+      );
+      return result.modifiedCount === 1;
+    },
+    async acceptTotpStep(staffId, factorId, step) {
+      if (!isString(staffId) || !isString(factorId) || !isFiniteNumber(step)) return false;
+      const result = await factors.updateOne(
+        {
+          _id: factorSlotId(staffId, 'totp'),
+          'active.id': factorId,
+          $or: [{ activeLastStep: null }, { activeLastStep: op({ $lt: step }) }],
+        },
+        { $set: { activeLastStep: step } },
+        Q,
+      );
+      return result.modifiedCount === 1;
+    },
+    async remove(staffId, kind) {
+      if (!isString(staffId) || !isKind(kind)) return false;
+      const result = await factors.deleteOne({ _id: factorSlotId(staffId, kind) }, Q);
+      return result.deletedCount > 0;
+    },
+    async removeAll(staffId) {
+      if (!isString(staffId)) return;
+      await factors.deleteMany({ staffId }, Q);
+    },
+  };
+}
