@@ -1,1 +1,12 @@
-export {};
+/**
+ * `@twostep/oidc-server`: an OpenID Provider (panva oidc-provider in Express)
+ * whose sign-in asks for the second factor `@twostep/core` says is needed, and
+ * reports how the user signed in through `acr`, `amr` and `auth_time`.
+ */
+export { IdpConfigError, parseIdpOptions } from './config.ts';
+export type { AdapterClass, IdpClient, IdpOptions, RateLimits, ResourceServerOptions } from './config.ts';
+export { IDP_DEFAULTS } from './defaults.ts';
+export { createIdp } from './idp.ts';
+export type { Idp } from './idp.ts';
+export { developmentKeys, generateCookieKey, generateSigningKey } from './keys.ts';
+export type { DevelopmentKeys } from './keys.ts';

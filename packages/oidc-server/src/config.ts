@@ -1,0 +1,221 @@
+/**
+ * `createIdp` options: validated once at start; a wrong value throws an
+ * `IdpConfigError` naming its path (e.g. `clients[1].redirect_uris`).
+ *
+ * Hand-written rather than zod: the import-arrow check allows oidc-server only
+ * core, oidc-provider, express, passport(-local), helmet and nodemailer.
+ */
+import type {
+  Clock,
+  CoreConfigInput,
+  Logger,
+  Notifier,
+  PasswordCost,
+  SecretBox,
+  SmsSender,
+  Stores,
+} from '@twostep/core';
+import type { Adapter, ClientMetadata, JWK } from 'oidc-provider';
+import { IDP_DEFAULTS } from './defaults.ts';
+
+export type AdapterClass = new (name: string) => Adapter;
+
+/** OIDC client metadata plus whether the client is one of the clinic's own apps (no consent screen). */
+export type IdpClient = ClientMetadata & { firstParty: boolean };
+
+export interface ResourceServerOptions {
+  /** Space-separated scopes this API accepts. */
+  scope: string;
+  accessTokenFormat?: 'jwt';
+  /** Seconds; default `ttl.AccessToken`. */
+  accessTokenTTL?: number;
+}
+
+export interface RateLimits {
+  windowSeconds: number;
+  passwordPerIp: number;
+  passwordPerAccount: number;
+  codePerIp: number;
+  codePerAccount: number;
+}
+
+export interface IdpOptions {
+  /** The issuer URL, e.g. `https://id.clinic.example`; a path is allowed (`https://x.example/oidc`). */
+  issuer: string;
+  stores: Stores;
+  secretBox: SecretBox;
+  /** ≥ 32 bytes, shared by every process (keys SMS code hashes). */
+  hashKey: Uint8Array;
+  smsSender: SmsSender;
+  notifier?: Notifier;
+  /** Core's clock (tests move it). oidc-provider always uses real time. */
+  clock?: Clock;
+  logger?: Logger;
+  clients: IdpClient[];
+  /** Audience (resource indicator) → what the API accepts. Access tokens for them are JWTs. */
+  resourceServers?: Record<string, ResourceServerOptions>;
+  /** Private signing keys (JWKS); the first signs. Development: generated, with a warning. */
+  jwks?: { keys: JWK[] };
+  /** Cookie signing keys, newest first. Development: generated, with a warning. */
+  cookieKeys?: string[];
+  passwordCost?: PasswordCost;
+  /** oidc-provider adapter class for persistence; default in-memory (one process only). */
+  adapter?: AdapterClass;
+  /** Default true unless the issuer is http://localhost or http://127.0.0.1. */
+  secureCookies?: boolean;
+  /** Page header before the clinic is known. */
+  siteName?: string;
+  rateLimits?: Partial<RateLimits>;
+  /** Passed to `createTwostep` (`@twostep/core` config). */
+  core?: CoreConfigInput;
+}
+
+export interface IdpConfig extends Omit<IdpOptions, 'rateLimits' | 'passwordCost' | 'siteName'> {
+  issuerUrl: URL;
+  /** Issuer path without trailing slash ('' at the root). */
+  basePath: string;
+  secureCookies: boolean;
+  passwordCost: PasswordCost;
+  siteName: string;
+  rateLimits: RateLimits;
+  resourceServers: Record<string, ResourceServerOptions>;
+  deviceCookieName: string;
+}
+
+export class IdpConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(path: string, message: string) {
+    super(`invalid oidc-server config: ${path}: ${message}`);
+    this.name = 'IdpConfigError';
+  }
+}
+
+function need(condition: unknown, path: string, message: string): asserts condition {
+  if (!condition) throw new IdpConfigError(path, message);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const hasMethods = (v: unknown, names: string[]) =>
+  isObject(v) && names.every((n) => typeof v[n] === 'function');
+const positiveInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function parseIdpOptions(input: IdpOptions): IdpConfig {
+  need(isObject(input), '(root)', 'expected an object');
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(input.issuer);
+  } catch {
+    throw new IdpConfigError('issuer', 'expected an absolute URL');
+  }
+  const local = LOCAL_HOSTS.has(issuerUrl.hostname);
+  need(
+    issuerUrl.protocol === 'https:' || (issuerUrl.protocol === 'http:' && local),
+    'issuer',
+    'must be https (http only for localhost)',
+  );
+  need(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'must not have a query or fragment');
+
+  need(isObject(input.stores), 'stores', 'expected the core Stores');
+  for (const name of ['clinics', 'staff', 'factors', 'counters', 'audit'] as const) {
+    need(isObject(input.stores[name]), `stores.${name}`, 'missing');
+  }
+  need(hasMethods(input.secretBox, ['seal', 'open']), 'secretBox', 'expected a SecretBox');
+  need(input.hashKey instanceof Uint8Array && input.hashKey.length >= 32, 'hashKey', 'expected ≥ 32 bytes');
+  need(hasMethods(input.smsSender, ['send']), 'smsSender', 'expected an SmsSender');
+  if (input.notifier !== undefined)
+    need(hasMethods(input.notifier, ['notify']), 'notifier', 'expected a Notifier');
+  if (input.clock !== undefined) need(hasMethods(input.clock, ['now']), 'clock', 'expected a Clock');
+
+  need(Array.isArray(input.clients), 'clients', 'expected an array');
+  const ids = new Set<string>();
+  input.clients.forEach((client, i) => {
+    const path = `clients[${i}]`;
+    need(isObject(client), path, 'expected client metadata');
+    need(
+      typeof client.client_id === 'string' && client.client_id.length > 0,
+      `${path}.client_id`,
+      'required',
+    );
+    need(!ids.has(client.client_id), `${path}.client_id`, 'repeated');
+    ids.add(client.client_id);
+    need(typeof client.firstParty === 'boolean', `${path}.firstParty`, 'expected a boolean');
+    need(
+      Array.isArray(client.redirect_uris) && client.redirect_uris.length > 0,
+      `${path}.redirect_uris`,
+      'expected at least one URI',
+    );
+  });
+
+  const resourceServers = input.resourceServers ?? {};
+  need(isObject(resourceServers), 'resourceServers', 'expected an object');
+  for (const [audience, rs] of Object.entries(resourceServers)) {
+    const path = `resourceServers["${audience}"]`;
+    need(URL.canParse(audience), path, 'the audience must be an absolute URI');
+    need(isObject(rs) && typeof rs.scope === 'string' && rs.scope.trim(), `${path}.scope`, 'required');
+    need(
+      rs.accessTokenFormat === undefined || rs.accessTokenFormat === 'jwt',
+      `${path}.accessTokenFormat`,
+      "only 'jwt'",
+    );
+    need(
+      rs.accessTokenTTL === undefined || positiveInt(rs.accessTokenTTL),
+      `${path}.accessTokenTTL`,
+      'positive integer',
+    );
+  }
+
+  if (input.jwks !== undefined) {
+    need(
+      isObject(input.jwks) && Array.isArray(input.jwks.keys) && input.jwks.keys.length > 0,
+      'jwks.keys',
+      'expected at least one key',
+    );
+    const kids = new Set<string>();
+    input.jwks.keys.forEach((key, i) => {
+      need(isObject(key) && typeof key.kid === 'string' && key.kid, `jwks.keys[${i}].kid`, 'required');
+      need(!kids.has(key.kid), `jwks.keys[${i}].kid`, 'must be unique');
+      kids.add(key.kid);
+      need('d' in key, `jwks.keys[${i}]`, 'must be a private key');
+    });
+  }
+  if (input.cookieKeys !== undefined) {
+    need(
+      Array.isArray(input.cookieKeys) && input.cookieKeys.length > 0,
+      'cookieKeys',
+      'expected at least one key',
+    );
+    input.cookieKeys.forEach((key, i) => {
+      need(typeof key === 'string' && key.length >= 32, `cookieKeys[${i}]`, 'expected ≥ 32 characters');
+    });
+  }
+  const cost = input.passwordCost ?? IDP_DEFAULTS.passwordCost;
+  need(
+    positiveInt(cost.N) && (cost.N & (cost.N - 1)) === 0 && positiveInt(cost.r) && positiveInt(cost.p),
+    'passwordCost',
+    'N must be a power of two; r, p positive integers',
+  );
+  if (input.adapter !== undefined) need(typeof input.adapter === 'function', 'adapter', 'expected a class');
+  if (input.secureCookies !== undefined)
+    need(typeof input.secureCookies === 'boolean', 'secureCookies', 'expected a boolean');
+  const secureCookies = input.secureCookies ?? !(issuerUrl.protocol === 'http:' && local);
+  need(secureCookies || issuerUrl.protocol === 'http:', 'secureCookies', 'false is only for http issuers');
+
+  const rateLimits: RateLimits = { ...IDP_DEFAULTS.rateLimits, ...input.rateLimits };
+  for (const [name, value] of Object.entries(rateLimits)) {
+    need(positiveInt(value), `rateLimits.${name}`, 'expected a positive integer');
+  }
+
+  return {
+    ...input,
+    issuerUrl,
+    basePath: issuerUrl.pathname.replace(/\/+$/, ''),
+    secureCookies,
+    passwordCost: cost,
+    siteName: input.siteName ?? IDP_DEFAULTS.siteName,
+    rateLimits,
+    resourceServers,
+    deviceCookieName: IDP_DEFAULTS.deviceCookieName,
+  };
+}

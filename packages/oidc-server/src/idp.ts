@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { consoleLogger, createTwostep, systemClock, type Twostep } from '@twostep/core';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type Provider from 'oidc-provider';
+import { type IdpOptions, parseIdpOptions } from './config.ts';
+import { createCsrf } from './csrf.ts';
+import { IDP_DEFAULTS } from './defaults.ts';
+import { classify } from './errors.ts';
+import type { Deps } from './interactions/context.ts';
+import { interactionRouter } from './interactions/index.ts';
+import { createPasswordCheck } from './interactions/password.ts';
+import { generateCookieKey, generateSigningKey } from './keys.ts';
+import { t } from './messages/index.ts';
+import { errorPage } from './pages/misc.ts';
+import { createProvider } from './provider.ts';
+import { createRateLimiter } from './rate-limit.ts';
+
+export interface Idp {
+  /** Express app: the interaction routes and oidc-provider, under the issuer's path. */
+  app: Express;
+  provider: Provider;
+  twostep: Twostep;
+  /** Stops background work. The HTTP server is the caller's to close. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the OpenID Provider with the 2-Step sign-in.
+ *
+ * @example
+ * ```ts
+ * const idp = createIdp({
+ *   issuer: 'https://id.clinic.example',
+ *   stores, secretBox, hashKey, smsSender,
+ *   clients: [{ client_id: 'charts', client_secret, redirect_uris: ['https://charts.clinic.example/cb'], firstParty: true }],
+ *   resourceServers: { 'https://api.clinic.example': { scope: 'charts:read' } },
+ *   jwks, cookieKeys,
+ * });
+ * idp.app.listen(3000);
+ * ```
+ */
+export function createIdp(options: IdpOptions): Idp {
+  const config = parseIdpOptions(options);
+  const logger = config.logger ?? consoleLogger;
+  const clock = config.clock ?? systemClock;
+  if (!config.jwks) logger.warn('no jwks configured: generated a signing key (development only)');
+  if (!config.cookieKeys) logger.warn('no cookieKeys configured: generated one (development only)');
+  if (!config.adapter)
+    logger.warn('no adapter configured: oidc-provider state is in memory (one process only)');
+  const jwks = config.jwks ?? { keys: [generateSigningKey()] };
+  const cookieKeys = config.cookieKeys ?? [generateCookieKey()];
+
+  const twostep = createTwostep({
+    stores: config.stores,
+    secretBox: config.secretBox,
+    hashKey: config.hashKey,
+    smsSender: config.smsSender,
+    clock,
+    logger,
+    ...(config.notifier ? { notifier: config.notifier } : {}),
+    ...(config.core ? { config: config.core } : {}),
+  });
+  const provider = createProvider(config, { jwks, cookieKeys }, config.stores, logger);
+  const deps: Deps = {
+    config,
+    provider,
+    twostep,
+    stores: config.stores,
+    csrf: createCsrf(cookieKeys),
+    limiter: createRateLimiter(config.stores.counters, clock, config.rateLimits.windowSeconds),
+    clock,
+    logger,
+    authenticate: createPasswordCheck({
+      stores: config.stores,
+      twostep,
+      cost: config.passwordCost,
+      clock,
+      logger,
+    }),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(cspNonce);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          // No scripts of ours; oidc-provider adds a hash for its form_post page.
+          scriptSrc: [(_req, res) => `'nonce-${(res as express.Response).locals.cspNonce}'`],
+          styleSrc: [(_req, res) => `'nonce-${(res as express.Response).locals.cspNonce}'`],
+          imgSrc: ["'self'", 'data:'],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+          // No form-action: browsers apply it to the redirect chain back to the app's redirect_uri.
+        },
+      },
+      strictTransportSecurity: config.issuerUrl.protocol === 'https:',
+    }),
+  );
+  app.use(config.basePath || '/', interactionRouter(deps, IDP_DEFAULTS.bodyLimitBytes));
+  app.use(config.basePath || '/', provider.callback() as RequestHandler);
+  app.use(errorHandler(config.siteName, logger));
+
+  return {
+    app,
+    provider,
+    twostep,
+    async close() {
+      // The in-memory adapter has no timers; a persistent adapter is closed by its owner.
+    },
+  };
+}
+
+const cspNonce: RequestHandler = (_req, res, next) => {
+  res.locals.cspNonce = randomBytes(16).toString('base64');
+  next();
+};
+
+function errorHandler(
+  siteName: string,
+  logger: { error(message: string, details?: Record<string, unknown>): void },
+) {
+  const handler: ErrorRequestHandler = (error, _req, res, _next) => {
+    const { status, expired } = classify(error);
+    if (status >= 500) logger.error('interaction failed', { error });
+    const key = expired ? 'error.expired' : (`error.${status}` as const);
+    const message =
+      key in MESSAGE_KEYS ? t(key as 'error.400') : t(status >= 500 ? 'error.500' : 'error.400');
+    res
+      .status(status)
+      .type('html')
+      .set('Cache-Control', 'no-store')
+      .send(errorPage({ nonce: String(res.locals.cspNonce), siteName }, message));
+  };
+  return handler;
+}
+
+const MESSAGE_KEYS = {
+  'error.expired': 1,
+  'error.400': 1,
+  'error.403': 1,
+  'error.404': 1,
+  'error.413': 1,
+  'error.429': 1,
+  'error.500': 1,
+  'error.503': 1,
+};

@@ -1,0 +1,139 @@
+/** Forced enrollment inside the login prompt: authenticator app or SMS, then the first recovery code. */
+import type { EnrollmentConfirmation, StaffMember } from '@twostep/core';
+import type { Request, Response } from 'express';
+import { HttpError } from '../errors.ts';
+import { formatTime, type MessageKey, t } from '../messages/index.ts';
+import { enrollChoicePage, enrollSmsPage, enrollTotpPage } from '../pages/sign-in.ts';
+import {
+  actor,
+  clinicName,
+  type Deps,
+  field,
+  type Interaction,
+  loadInteraction,
+  readState,
+  redirect,
+  requireCsrf,
+  type SignInState,
+  saveState,
+  sendPage,
+  staffOf,
+  stepContext,
+} from './context.ts';
+import { mayEnroll, proceed, requirementFor } from './decide.ts';
+import { finishSignIn } from './finish.ts';
+import { showRecoveryCode, smsInfo } from './second-factor.ts';
+
+interface TotpSetup {
+  qrSvg: string;
+  groupedSecret: string;
+}
+
+/** Loads the interaction and refuses (by deciding again) when enrollment is not what this user needs. */
+async function load(deps: Deps, req: Request, res: Response, purpose: string | null) {
+  const interaction = await loadInteraction(deps, req, res);
+  if (purpose) requireCsrf(deps, req, purpose);
+  const state = readState(interaction);
+  if (!state) throw new HttpError(400);
+  const staff = await staffOf(deps, state);
+  const requirement = await requirementFor(deps, req, interaction, state, staff);
+  const allowed = mayEnroll(requirement, interaction);
+  const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+  return { interaction, state, staff, allowed, ctx };
+}
+
+async function withinLimits(deps: Deps, req: Request, staff: StaffMember): Promise<boolean> {
+  const limits = deps.config.rateLimits;
+  const ipOk = await deps.limiter.hit('code-ip', req.ip ?? 'unknown', limits.codePerIp);
+  const accountOk = await deps.limiter.hit('code-account', staff.id, limits.codePerAccount);
+  return ipOk && accountOk;
+}
+
+function confirmationError(result: Extract<EnrollmentConfirmation, { ok: false }>): string {
+  return t(`code.error.${result.reason}` as MessageKey, {
+    at: result.retryAt ? formatTime(result.retryAt) : '',
+  });
+}
+
+async function confirmed(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  interaction: Interaction,
+  state: SignInState,
+  staff: StaffMember,
+  method: 'totp' | 'sms',
+  recoveryCode: string | null,
+): Promise<void> {
+  if (recoveryCode) {
+    return showRecoveryCode(deps, req, res, interaction, state, staff, method, recoveryCode, true);
+  }
+  return finishSignIn(deps, req, res, interaction, staff, method);
+}
+
+export async function showEnrollChoice(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, null);
+  if (!allowed) return proceed(deps, req, res, interaction, state, staff);
+  sendPage(res, 200, enrollChoicePage(ctx, ctx.siteName));
+}
+
+export async function startTotp(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll');
+  if (!allowed) return proceed(deps, req, res, interaction, state, staff);
+  const setup = await deps.twostep.enrollment.startTotp(staff);
+  const shown: TotpSetup = { qrSvg: setup.qrSvg, groupedSecret: setup.groupedSecret };
+  const sealed = deps.config.secretBox.seal(JSON.stringify(shown), `totp:${interaction.uid}`);
+  await saveState(interaction, { ...state, totp: sealed });
+  sendPage(res, 200, enrollTotpPage(ctx, shown));
+}
+
+export async function confirmTotp(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll-confirm');
+  if (!allowed) return proceed(deps, req, res, interaction, state, staff);
+  if (!state.totp) return redirect(deps, req, res, '/enroll');
+  const shown = JSON.parse(deps.config.secretBox.open(state.totp, `totp:${interaction.uid}`)) as TotpSetup;
+  if (!(await withinLimits(deps, req, staff))) {
+    return sendPage(res, 429, enrollTotpPage(ctx, { ...shown, error: t('limit.body') }));
+  }
+  const result = await deps.twostep.enrollment.confirmTotp(actor(req, staff), staff, field(req, 'code'));
+  if (!result.ok)
+    return sendPage(res, 400, enrollTotpPage(ctx, { ...shown, error: confirmationError(result) }));
+  return confirmed(deps, req, res, interaction, state, staff, 'totp', result.recoveryCode);
+}
+
+export async function showSmsPhone(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll');
+  if (!allowed) return proceed(deps, req, res, interaction, state, staff);
+  sendPage(res, 200, enrollSmsPage(ctx, { sent: false }));
+}
+
+export async function sendEnrollSms(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll');
+  if (!allowed) return proceed(deps, req, res, interaction, state, staff);
+  const phone = (field(req, 'phone') ?? '').slice(0, 32);
+  if (!(await withinLimits(deps, req, staff))) {
+    return sendPage(res, 429, enrollSmsPage(ctx, { phone, sent: false, error: t('limit.body') }));
+  }
+  const result = await deps.twostep.enrollment.startSms(actor(req, staff), staff, phone);
+  if (!result.ok && result.reason === 'invalid_phone') {
+    return sendPage(
+      res,
+      400,
+      enrollSmsPage(ctx, { phone, sent: false, error: t('code.error.invalid_phone') }),
+    );
+  }
+  const sent = result.ok || result.reason === 'cooldown';
+  sendPage(res, result.ok ? 200 : 429, enrollSmsPage(ctx, { phone, sent, ...smsInfo(result) }));
+}
+
+export async function confirmSms(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll-confirm');
+  if (!allowed) return proceed(deps, req, res, interaction, state, staff);
+  if (!(await withinLimits(deps, req, staff))) {
+    return sendPage(res, 429, enrollSmsPage(ctx, { sent: true, error: t('limit.body') }));
+  }
+  const result = await deps.twostep.enrollment.confirmSms(actor(req, staff), staff, field(req, 'code'));
+  if (!result.ok)
+    return sendPage(res, 400, enrollSmsPage(ctx, { sent: true, error: confirmationError(result) }));
+  return confirmed(deps, req, res, interaction, state, staff, 'sms', result.recoveryCode);
+}

@@ -1,0 +1,114 @@
+/** The end of the login prompt: hand oidc-provider the account, acr, amr and auth_time — or an error. */
+import { claimsFor, type SignInMethod, type StaffMember } from '@twostep/core';
+import type { Request, Response } from 'express';
+import { HttpError } from '../errors.ts';
+import { t } from '../messages/index.ts';
+import { recoveryCodePage } from '../pages/sign-in.ts';
+import { requires2fa } from '../provider.ts';
+import {
+  actor,
+  clinicName,
+  type Deps,
+  field,
+  type Interaction,
+  loadInteraction,
+  nowSeconds,
+  readState,
+  requireCsrf,
+  saveState,
+  sendPage,
+  staffOf,
+  stepContext,
+} from './context.ts';
+import { proceed } from './decide.ts';
+
+export async function finishWithError(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  error: 'unmet_authentication_requirements' | 'access_denied',
+  description: string,
+): Promise<void> {
+  await deps.provider.interactionFinished(
+    req,
+    res,
+    { error, error_description: description },
+    { mergeWithLastSubmission: false },
+  );
+}
+
+/**
+ * Completes the `login` prompt. `ts` (auth_time) is now: every path here
+ * involved an interactive verification in this interaction (a password, a
+ * code, or both). oidc-provider keeps its own real clock, so ours is not used.
+ */
+export async function finishSignIn(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  interaction: Interaction,
+  staff: StaffMember,
+  method: SignInMethod,
+): Promise<void> {
+  const { acr, amr } = claimsFor(method);
+  if (method === 'password' && requires2fa(interaction.params)) {
+    await finishWithError(
+      deps,
+      req,
+      res,
+      'unmet_authentication_requirements',
+      '2-Step Verification is required',
+    );
+    return;
+  }
+  await deps.twostep.audit.record(actor(req, staff), {
+    clinicId: staff.clinicId,
+    type: 'sign_in.succeeded',
+    targetId: staff.id,
+    details: { method, client: String(interaction.params.client_id ?? '') },
+  });
+  await deps.provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: staff.id, acr, amr, ts: nowSeconds(), remember: true } },
+    { mergeWithLastSubmission: false },
+  );
+}
+
+/** "I have saved my recovery code" → finish with the method that was verified. */
+export async function acknowledge(deps: Deps, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(deps, req, res);
+  requireCsrf(deps, req, 'acknowledge');
+  const state = readState(interaction);
+  if (!state?.pending?.recoveryCode) throw new HttpError(400);
+  const staff = await staffOf(deps, state);
+  if (field(req, 'ack') !== 'yes') {
+    const code = deps.config.secretBox.open(state.pending.recoveryCode, `recovery:${interaction.uid}`);
+    const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+    sendPage(
+      res,
+      400,
+      recoveryCodePage(ctx, { code, first: state.pending.first ?? false, error: t('recovery.ackRequired') }),
+    );
+    return;
+  }
+  await finishSignIn(deps, req, res, interaction, staff, state.pending.method);
+}
+
+/** After the "2-Step Verification is paused" notice. */
+export async function continuePaused(deps: Deps, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(deps, req, res);
+  requireCsrf(deps, req, 'continue');
+  const state = readState(interaction);
+  if (state?.pending?.method !== 'password' || state.passwordAt === null) throw new HttpError(400);
+  // The pause may have ended meanwhile: decide again rather than trust the notice.
+  delete state.pending;
+  await saveState(interaction, state);
+  await proceed(deps, req, res, interaction, state, await staffOf(deps, state), { acceptPaused: true });
+}
+
+export async function abort(deps: Deps, req: Request, res: Response): Promise<void> {
+  await loadInteraction(deps, req, res);
+  requireCsrf(deps, req, 'abort');
+  await finishWithError(deps, req, res, 'access_denied', 'End-User aborted interaction');
+}

@@ -1,0 +1,45 @@
+/** The interaction routes, one step per file. Every POST: small urlencoded body, CSRF-checked in its step. */
+import express, { type Request, type Response, Router } from 'express';
+import type { Deps } from './context.ts';
+import { submitConsent } from './consent.ts';
+import {
+  confirmSms,
+  confirmTotp,
+  sendEnrollSms,
+  showEnrollChoice,
+  showSmsPhone,
+  startTotp,
+} from './enroll.ts';
+import { abort, acknowledge, continuePaused } from './finish.ts';
+import { submitPassword } from './password.ts';
+import { sendSms, showCodePage, submitCode } from './second-factor.ts';
+import { start } from './start.ts';
+
+type Step = (deps: Deps, req: Request, res: Response) => Promise<void>;
+
+export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
+  const router = Router();
+  // extended: false → `email[$gt]=` stays a key named "email[$gt]"; values are only ever strings.
+  const body = express.urlencoded({ extended: false, limit: bodyLimitBytes, parameterLimit: 20 });
+  const get = (path: string, step: Step) =>
+    router.get(`/interaction/:uid${path}`, (req, res) => step(deps, req, res));
+  const post = (path: string, step: Step) =>
+    router.post(`/interaction/:uid${path}`, body, (req, res) => step(deps, req, res));
+
+  get('', start);
+  post('/password', submitPassword);
+  get('/verify', showCodePage);
+  post('/verify', submitCode);
+  post('/sms', sendSms);
+  post('/acknowledge', acknowledge);
+  post('/continue', continuePaused);
+  post('/abort', abort);
+  get('/enroll', showEnrollChoice);
+  post('/enroll/totp', startTotp);
+  post('/enroll/totp/confirm', confirmTotp);
+  post('/enroll/sms', showSmsPhone);
+  post('/enroll/sms/send', sendEnrollSms);
+  post('/enroll/sms/confirm', confirmSms);
+  post('/consent', submitConsent);
+  return router;
+}

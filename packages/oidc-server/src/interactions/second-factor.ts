@@ -1,0 +1,163 @@
+/** The code page: authenticator code, SMS code, or the recovery code; "Remember this device". */
+import type { SecondFactorMethod, SecondFactorResult, SmsSendResult, StaffMember } from '@twostep/core';
+import type { Request, Response } from 'express';
+import { HttpError } from '../errors.ts';
+import { formatTime, type MessageKey, t } from '../messages/index.ts';
+import { type CodePageOptions, codePage, lockedPage, recoveryCodePage } from '../pages/sign-in.ts';
+import {
+  actor,
+  clinicName,
+  type Deps,
+  field,
+  type Interaction,
+  loadInteraction,
+  readState,
+  requireCsrf,
+  type SignInState,
+  saveState,
+  sendPage,
+  staffOf,
+  stepContext,
+} from './context.ts';
+import { proceed, requirementFor } from './decide.ts';
+import { finishSignIn } from './finish.ts';
+
+const METHODS: readonly SecondFactorMethod[] = ['totp', 'sms', 'recovery'];
+
+async function load(deps: Deps, req: Request, res: Response) {
+  const interaction = await loadInteraction(deps, req, res);
+  const state = readState(interaction);
+  if (!state) throw new HttpError(400);
+  const staff = await staffOf(deps, state);
+  const requirement = await requirementFor(deps, req, interaction, state, staff);
+  return { interaction, state, staff, requirement };
+}
+
+async function render(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  staff: StaffMember,
+  status: number,
+  options: Omit<CodePageOptions, 'offerRemember' | 'rememberDays'>,
+): Promise<void> {
+  const clinic = await deps.stores.clinics.get(staff.clinicId);
+  const ctx = stepContext(deps, req, res, clinic?.name ?? deps.config.siteName);
+  sendPage(
+    res,
+    status,
+    codePage(ctx, {
+      ...options,
+      offerRemember: clinic?.allowTrustedDevices ?? false,
+      rememberDays: deps.twostep.config.trustedDevices.days,
+    }),
+  );
+}
+
+/** Per-IP and per-account limits on code routes (core's back-off counts wrong codes on top). */
+async function withinLimits(deps: Deps, req: Request, staff: StaffMember): Promise<boolean> {
+  const limits = deps.config.rateLimits;
+  const ipOk = await deps.limiter.hit('code-ip', req.ip ?? 'unknown', limits.codePerIp);
+  const accountOk = await deps.limiter.hit('code-account', staff.id, limits.codePerAccount);
+  return ipOk && accountOk;
+}
+
+function failureMessage(result: Extract<SecondFactorResult, { ok: false }>): string {
+  const at = result.retryAt ? formatTime(result.retryAt) : '';
+  return t(`code.error.${result.reason}` as MessageKey, { at });
+}
+
+export async function showCodePage(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, requirement } = await load(deps, req, res);
+  if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
+  const wanted = METHODS.find((m) => m === req.query.method);
+  const method = wanted && requirement.methods.includes(wanted) ? wanted : requirement.methods[0]!;
+  return render(deps, req, res, staff, 200, { method, methods: requirement.methods });
+}
+
+export async function submitCode(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, requirement } = await load(deps, req, res);
+  requireCsrf(deps, req, 'verify');
+  if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
+  const method = METHODS.find((m) => m === field(req, 'method'));
+  if (!method || !requirement.methods.includes(method)) throw new HttpError(400);
+  const page = { method, methods: requirement.methods };
+  if (!(await withinLimits(deps, req, staff))) {
+    return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
+  }
+
+  const result = await deps.twostep.secondFactor.verify(actor(req, staff), staff, method, field(req, 'code'));
+  if (!result.ok) {
+    if (result.reason === 'throttled' || result.reason === 'locked') {
+      const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+      const retryAt = result.retryAt ? formatTime(result.retryAt) : null;
+      return sendPage(res, result.reason === 'locked' ? 403 : 429, lockedPage(ctx, retryAt));
+    }
+    return render(deps, req, res, staff, 400, { ...page, error: failureMessage(result), smsSent: true });
+  }
+
+  if (field(req, 'remember') === 'yes') await rememberDevice(deps, req, res, staff);
+  if (result.newRecoveryCode) {
+    return showRecoveryCode(deps, req, res, interaction, state, staff, method, result.newRecoveryCode, false);
+  }
+  return finishSignIn(deps, req, res, interaction, staff, method);
+}
+
+/** Sets the trusted-device cookie: HttpOnly, SameSite=Lax, Secure (unless a localhost issuer), IdP-scoped. */
+async function rememberDevice(deps: Deps, req: Request, res: Response, staff: StaffMember): Promise<void> {
+  const trusted = await deps.twostep.devices.trust(actor(req, staff), staff, req.get('user-agent') ?? null);
+  if (!trusted.ok) return;
+  res.cookie(deps.config.deviceCookieName, trusted.token, {
+    httpOnly: true,
+    secure: deps.config.secureCookies,
+    sameSite: 'lax',
+    path: `${deps.config.basePath}/interaction`,
+    maxAge: deps.twostep.config.trustedDevices.days * 86_400_000,
+  });
+}
+
+/** Keeps the code (sealed, in the interaction) until acknowledged; shows it now. */
+export async function showRecoveryCode(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  interaction: Interaction,
+  state: SignInState,
+  staff: StaffMember,
+  method: 'totp' | 'sms' | 'recovery',
+  code: string,
+  first: boolean,
+): Promise<void> {
+  const sealed = deps.config.secretBox.seal(code, `recovery:${interaction.uid}`);
+  await saveState(interaction, {
+    ...state,
+    totp: undefined,
+    pending: { method, recoveryCode: sealed, first },
+  });
+  const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+  sendPage(res, 200, recoveryCodePage(ctx, { code, first }));
+}
+
+export function smsInfo(result: SmsSendResult): { error?: string; info?: string } {
+  if (result.ok) {
+    return {
+      info: `${t('code.smsSent', { phone: result.phone, expiresAt: formatTime(result.expiresAt) })} ${t('code.resendAt', { at: formatTime(result.resendAt) })}`,
+    };
+  }
+  if (result.reason === 'cooldown')
+    return { error: t('code.error.cooldown', { at: formatTime(result.retryAt) }) };
+  return { error: t(`code.error.${result.reason}`) };
+}
+
+export async function sendSms(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, requirement } = await load(deps, req, res);
+  requireCsrf(deps, req, 'sms');
+  if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
+  if (!requirement.methods.includes('sms')) throw new HttpError(400);
+  const page = { method: 'sms' as const, methods: requirement.methods, smsSent: true };
+  if (!(await withinLimits(deps, req, staff))) {
+    return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
+  }
+  const result = await deps.twostep.secondFactor.sendSmsCode(actor(req, staff), staff);
+  return render(deps, req, res, staff, result.ok ? 200 : 429, { ...page, ...smsInfo(result) });
+}

@@ -1,0 +1,70 @@
+/** GET /interaction/:uid — where the browser lands from oidc-provider (and after a reload). */
+import type { Request, Response } from 'express';
+import { HttpError } from '../errors.ts';
+import { t } from '../messages/index.ts';
+import { consentPage, passwordPage, recoveryCodePage } from '../pages/sign-in.ts';
+import {
+  clinicName,
+  type Deps,
+  loadInteraction,
+  readState,
+  saveState,
+  sendPage,
+  staffOf,
+  stepContext,
+} from './context.ts';
+import { mayEnroll, proceed, requirementFor } from './decide.ts';
+
+/** Reasons that need the password again, whatever the session says. */
+const PASSWORD_REASONS = new Set([
+  'no_session',
+  'login_prompt',
+  'id_token_hint',
+  'claims_id_token_sub_value',
+]);
+
+export async function start(deps: Deps, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(deps, req, res);
+  const { prompt, params } = interaction;
+
+  if (prompt.name === 'consent') {
+    const client = await deps.provider.Client.find(String(params.client_id));
+    const scopes = String(params.scope ?? '');
+    const ctx = stepContext(deps, req, res, deps.config.siteName);
+    return sendPage(res, 200, consentPage(ctx, client?.clientName ?? String(params.client_id), scopes));
+  }
+  if (prompt.name !== 'login') throw new HttpError(400);
+
+  const state = readState(interaction);
+  if (state) {
+    const staff = await staffOf(deps, state);
+    const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+    if (state.pending?.recoveryCode) {
+      const code = deps.config.secretBox.open(state.pending.recoveryCode, `recovery:${interaction.uid}`);
+      return sendPage(res, 200, recoveryCodePage(ctx, { code, first: state.pending.first ?? false }));
+    }
+    return proceed(deps, req, res, interaction, state, staff);
+  }
+
+  // Step-up on a live SSO session (acr or max_age): only the second factor, for the same account.
+  const accountId = interaction.session?.accountId;
+  if (accountId && !prompt.reasons.some((r) => PASSWORD_REASONS.has(r))) {
+    const staff = await deps.stores.staff.get(accountId);
+    if (staff?.active) {
+      const stepUp = { staffId: staff.id, passwordAt: null };
+      const requirement = await requirementFor(deps, req, interaction, stepUp, staff);
+      if (
+        requirement.kind === 'second_factor' ||
+        requirement.kind === 'locked' ||
+        mayEnroll(requirement, interaction)
+      ) {
+        await saveState(interaction, stepUp);
+        return proceed(deps, req, res, interaction, stepUp, staff);
+      }
+      const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+      return sendPage(res, 200, passwordPage(ctx, { email: staff.email, info: t('password.reauth') }));
+    }
+  }
+  const hint = typeof params.login_hint === 'string' ? params.login_hint.slice(0, 254) : undefined;
+  return sendPage(res, 200, passwordPage(stepContext(deps, req, res, deps.config.siteName), { email: hint }));
+}

@@ -1,0 +1,172 @@
+import type { SecondFactorMethod } from '@twostep/core';
+import { t } from '../messages/index.ts';
+import { html, raw } from './html.ts';
+import { alert, cancelForm, form, layout, note, type PageContext } from './layout.ts';
+
+/** Per-interaction page context: form actions live under `/interaction/:uid`. */
+export interface StepContext extends PageContext {
+  /** `/interaction/<uid>` (with the issuer's path prefix). */
+  base: string;
+  /** The CSRF token for a form purpose. */
+  csrf(purpose: string): string;
+}
+
+export function passwordPage(
+  ctx: StepContext,
+  options: { email?: string; error?: string | null; info?: string | null } = {},
+): string {
+  const body = html`${alert(options.error)}${note(options.info)}
+${form(
+  `${ctx.base}/password`,
+  ctx.csrf('password'),
+  html`<label for="email">${t('password.email')}</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" maxlength="254">
+<label for="password">${t('password.password')}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+<button type="submit">${t('password.submit')}</button>`,
+)}
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('password.title'), body);
+}
+
+export function pausedPage(ctx: StepContext, until: string): string {
+  const body = html`<p class="note" role="status">${t('paused.body', { until })}</p>
+${form(`${ctx.base}/continue`, ctx.csrf('continue'), html`<button type="submit">${t('common.continue')}</button>`)}`;
+  return layout(ctx, t('paused.title'), body);
+}
+
+export interface CodePageOptions {
+  method: SecondFactorMethod;
+  methods: readonly SecondFactorMethod[];
+  /** Offer "Remember this device" (the clinic allows it). */
+  offerRemember: boolean;
+  rememberDays: number;
+  error?: string | null;
+  info?: string | null;
+  /** SMS: a code was sent (show the code field) and when a resend is allowed. */
+  smsSent?: boolean;
+}
+
+export function codePage(ctx: StepContext, options: CodePageOptions): string {
+  const { method } = options;
+  const isRecovery = method === 'recovery';
+  const codeField = html`<label for="code">${t(isRecovery ? 'code.recoveryLabel' : 'code.label')}</label>
+${
+  isRecovery
+    ? html`<input id="code" name="code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required maxlength="64">`
+    : html`<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16">`
+}
+<input type="hidden" name="method" value="${method}">
+${
+  options.offerRemember
+    ? html`<label class="check" for="remember"><input id="remember" name="remember" type="checkbox" value="yes"> ${t('code.remember', { days: options.rememberDays })}</label>`
+    : ''
+}
+<button type="submit">${t('code.submit')}</button>`;
+
+  const showCodeForm = method !== 'sms' || options.smsSent;
+  const smsForm =
+    method === 'sms'
+      ? form(
+          `${ctx.base}/sms`,
+          ctx.csrf('sms'),
+          html`<button type="submit" class="${options.smsSent ? 'secondary' : ''}">${t(options.smsSent ? 'code.resendSms' : 'code.sendSms')}</button>`,
+          'inline',
+        )
+      : html``;
+  const others = options.methods.filter((m) => m !== method);
+  const body = html`${alert(options.error)}${note(options.info)}
+<p>${t(`code.intro.${method}`)}</p>
+${showCodeForm ? form(`${ctx.base}/verify`, ctx.csrf('verify'), codeField) : ''}
+${smsForm}
+${
+  others.length
+    ? html`<h2>${t('code.otherMethods')}</h2><ul class="methods">${others.map(
+        (m) => html`<li><a href="${ctx.base}/verify?method=${m}">${t(`code.method.${m}`)}</a></li>`,
+      )}</ul>`
+    : ''
+}
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('code.title'), body);
+}
+
+/** Shows a recovery code once and asks the user to confirm they saved it. */
+export function recoveryCodePage(
+  ctx: StepContext,
+  options: { code: string; first: boolean; error?: string | null },
+): string {
+  const body = html`${alert(options.error)}
+<p>${t(options.first ? 'recovery.firstBody' : 'recovery.body')}</p>
+<p class="code" data-testid="recovery-code">${options.code}</p>
+${form(
+  `${ctx.base}/acknowledge`,
+  ctx.csrf('acknowledge'),
+  html`<label class="check" for="ack"><input id="ack" name="ack" type="checkbox" value="yes" required> ${t('recovery.ack')}</label>
+<button type="submit">${t('common.continue')}</button>`,
+)}`;
+  return layout(ctx, t('recovery.title'), body);
+}
+
+export function enrollChoicePage(ctx: StepContext, clinic: string, error?: string | null): string {
+  const body = html`${alert(error)}<p>${t('enroll.intro', { clinic })}</p>
+${form(`${ctx.base}/enroll/totp`, ctx.csrf('enroll'), html`<button type="submit">${t('enroll.totp')}</button>`)}
+${form(`${ctx.base}/enroll/sms`, ctx.csrf('enroll'), html`<button type="submit" class="secondary">${t('enroll.sms')}</button>`)}
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('enroll.title'), body);
+}
+
+export function enrollTotpPage(
+  ctx: StepContext,
+  options: { qrSvg: string; groupedSecret: string; error?: string | null },
+): string {
+  const body = html`${alert(options.error)}<p>${t('enroll.totpScan')}</p>
+<div class="qr">${raw(options.qrSvg)}</div>
+<p>${t('enroll.totpSecret')}: <code data-testid="totp-secret">${options.groupedSecret}</code></p>
+${form(
+  `${ctx.base}/enroll/totp/confirm`,
+  ctx.csrf('enroll-confirm'),
+  html`<label for="code">${t('code.label')}</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16">
+<button type="submit">${t('code.submit')}</button>`,
+)}
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('enroll.totpTitle'), body);
+}
+
+export function enrollSmsPage(
+  ctx: StepContext,
+  options: { phone?: string; sent: boolean; error?: string | null; info?: string | null },
+): string {
+  const phoneForm = form(
+    `${ctx.base}/enroll/sms/send`,
+    ctx.csrf('enroll'),
+    html`<label for="phone">${t('enroll.phone')}</label>
+<input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" value="${options.phone ?? ''}">
+<button type="submit" class="${options.sent ? 'secondary' : ''}">${t(options.sent ? 'code.resendSms' : 'enroll.sendCode')}</button>`,
+  );
+  const codeForm = options.sent
+    ? form(
+        `${ctx.base}/enroll/sms/confirm`,
+        ctx.csrf('enroll-confirm'),
+        html`<label for="code">${t('code.label')}</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16">
+<button type="submit">${t('code.submit')}</button>`,
+      )
+    : html``;
+  const body = html`${alert(options.error)}${note(options.info)}${codeForm}${phoneForm}
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('enroll.smsTitle'), body);
+}
+
+export function lockedPage(ctx: StepContext, retryAt: string | null): string {
+  const body = html`<p role="alert">${retryAt ? t('locked.retry', { at: retryAt }) : t('locked.admin')}</p>
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('locked.title'), body);
+}
+
+export function consentPage(ctx: StepContext, client: string, scopes: string): string {
+  const body = html`<p>${t('consent.body', { client, scopes })}</p>
+${form(`${ctx.base}/consent`, ctx.csrf('consent'), html`<button type="submit">${t('consent.allow')}</button>`)}
+${form(`${ctx.base}/abort`, ctx.csrf('abort'), html`<button type="submit" class="secondary">${t('consent.deny')}</button>`)}`;
+  return layout(ctx, t('consent.title'), body);
+}

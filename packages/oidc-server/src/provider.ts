@@ -1,0 +1,218 @@
+/**
+ * oidc-provider configuration: clients, keys, claims, token formats, and the
+ * `login` prompt's checks for acr / max_age step-ups.
+ */
+import { ACR, acrSatisfies, type Logger, type Stores } from '@twostep/core';
+import Provider, {
+  type Configuration,
+  errors,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import type { IdpConfig } from './config.ts';
+import { IDP_DEFAULTS } from './defaults.ts';
+import { t } from './messages/index.ts';
+import { errorPage, logoutPage, messagePage } from './pages/misc.ts';
+
+const { Check } = interactionPolicy;
+
+/** The acr values the request insists on: `acr_values` or the `claims` parameter's `id_token.acr`. */
+export function requestedAcrs(params: Record<string, unknown>): string[] {
+  const values: string[] = [];
+  if (typeof params.acr_values === 'string') values.push(...params.acr_values.split(' ').filter(Boolean));
+  if (typeof params.claims === 'string') {
+    try {
+      const acr = (
+        JSON.parse(params.claims) as { id_token?: { acr?: { value?: unknown; values?: unknown } } }
+      ).id_token?.acr;
+      if (typeof acr?.value === 'string') values.push(acr.value);
+      if (Array.isArray(acr?.values))
+        values.push(...acr.values.filter((v): v is string => typeof v === 'string'));
+    } catch {
+      // oidc-provider rejects an unparsable claims parameter before any interaction.
+    }
+  }
+  return values;
+}
+
+/**
+ * True when only a 2-Step sign-in meets the request. We treat `acr_values`
+ * as a requirement, not a wish: an app that asks for loa:2fa means it.
+ */
+export function requires2fa(params: Record<string, unknown>): boolean {
+  const values = requestedAcrs(params);
+  return values.length > 0 && !values.some((v) => acrSatisfies(ACR.oneFactor, v));
+}
+
+/** CSP nonce of the current response (set by the Express middleware before oidc-provider runs). */
+export function nonceOf(ctx: KoaContextWithOIDC | { res: unknown }): string {
+  const locals = (ctx.res as { locals?: { cspNonce?: unknown } }).locals;
+  return typeof locals?.cspNonce === 'string' ? locals.cspNonce : '';
+}
+
+/**
+ * The `login` prompt, with our acr rules instead of oidc-provider's exact
+ * match (which would re-prompt a 2fa session for an essential 1fa and loop).
+ * Every check stands down right after a login result: the interaction then
+ * either met the requirement or finished with an error, never loops.
+ */
+function policy() {
+  const base = interactionPolicy.base();
+  const login = base.get('login')!;
+  login.checks.remove('essential_acrs');
+  login.checks.remove('essential_acr');
+  login.checks.add(
+    new Check('twostep_acr', 'requested ACR could not be obtained', 'login_required', (ctx) => {
+      const { oidc } = ctx;
+      if (oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      const values = requestedAcrs(oidc.params as Record<string, unknown>);
+      if (values.length === 0) return Check.NO_NEED_TO_PROMPT;
+      return values.some((v) => acrSatisfies(oidc.session?.acr, v))
+        ? Check.NO_NEED_TO_PROMPT
+        : Check.REQUEST_PROMPT;
+    }),
+  );
+  // A remembered device skipped the code: its session never meets max_age (ARCHITECTURE.md).
+  login.checks.add(
+    new Check('twostep_max_age_device', 'a fresh second factor is required', 'login_required', (ctx) => {
+      const { oidc } = ctx;
+      if (oidc.params?.max_age === undefined || oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      return oidc.session?.amr?.includes('trusted_device') ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return base;
+}
+
+export function createProvider(
+  config: IdpConfig,
+  keys: { jwks: { keys: NonNullable<Configuration['jwks']>['keys'] }; cookieKeys: string[] },
+  stores: Stores,
+  logger: Logger,
+): Provider {
+  const firstParty = new Set(config.clients.filter((c) => c.firstParty).map((c) => c.client_id));
+  const clients = config.clients.map(({ firstParty: _firstParty, ...metadata }) => ({
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code' as const],
+    ...metadata,
+  }));
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
+  const resourceServers = config.resourceServers;
+
+  const configuration: Configuration = {
+    ...(config.adapter ? { adapter: config.adapter } : {}),
+    clients,
+    jwks: keys.jwks,
+    cookies: { keys: keys.cookieKeys, long: cookie, short: cookie },
+    acrValues: [ACR.oneFactor, ACR.twoFactor],
+    scopes: [...IDP_DEFAULTS.scopes],
+    // acr, amr and auth_time belong to `openid`, so they are in every ID token, not only on request.
+    claims: {
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'clinic_id', 'role'],
+      sid: null,
+      iss: null,
+    },
+    conformIdTokenClaims: true,
+    ttl: { ...IDP_DEFAULTS.ttl },
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    rotateRefreshToken: true,
+    // Refresh tokens for every client allowed the grant, without `prompt=consent` + offline_access.
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    async findAccount(_ctx, sub) {
+      const staff = await stores.staff.get(sub);
+      if (!staff?.active) return undefined;
+      return {
+        accountId: staff.id,
+        claims: () => ({
+          sub: staff.id,
+          email: staff.email,
+          email_verified: false,
+          name: staff.name,
+          clinic_id: staff.clinicId,
+          role: staff.role,
+        }),
+      };
+    },
+    // First-party apps get their requested scopes without a consent screen.
+    async loadExistingGrant(ctx) {
+      const { oidc } = ctx;
+      const grantId = oidc.result?.consent?.grantId || oidc.session!.grantIdFor(oidc.client!.clientId);
+      const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+      if (!firstParty.has(oidc.client!.clientId)) return existing;
+      const grant =
+        existing ??
+        new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
+      grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+      for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+        grant.addResourceScope(indicator, server.scope);
+      }
+      await grant.save();
+      return grant;
+    },
+    // RFC 9470: APIs see how the user signed in. The source is the code or refresh token being exchanged.
+    async extraTokenClaims(ctx, token) {
+      if (token.kind !== 'AccessToken') return undefined;
+      const source = ctx?.oidc?.entities?.AuthorizationCode ?? ctx?.oidc?.entities?.RefreshToken;
+      if (!source) return undefined;
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+    },
+    interactions: {
+      policy: policy(),
+      url: (_ctx, interaction) => `${config.basePath}/interaction/${interaction.uid}`,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = logoutPage({ nonce: nonceOf(ctx), siteName: config.siteName }, form);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = messagePage(
+            { nonce: nonceOf(ctx), siteName: config.siteName },
+            t('logout.title'),
+            t('logout.done'),
+          );
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined!,
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx, indicator) {
+          const server = resourceServers[indicator];
+          if (!server) throw new errors.InvalidTarget();
+          return {
+            scope: server.scope,
+            audience: indicator,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: server.accessTokenTTL ?? IDP_DEFAULTS.ttl.AccessToken,
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    async renderError(ctx, out, error) {
+      if (!(error instanceof errors.OIDCProviderError) || error.status >= 500) {
+        logger.error('oidc-provider error', { error });
+      }
+      ctx.type = 'html';
+      const message =
+        error instanceof errors.SessionNotFound
+          ? t('error.expired')
+          : (out.error_description ?? t('error.400'));
+      ctx.body = errorPage({ nonce: nonceOf(ctx), siteName: config.siteName }, String(message));
+    },
+  };
+
+  const provider = new Provider(config.issuer.replace(/\/+$/, ''), configuration);
+  return provider;
+}

@@ -1,0 +1,264 @@
+/**
+ * `startTestIdp()`: a real `@twostep/oidc-server` on 127.0.0.1 (port 0) with
+ * the memory store, seeded for end-to-end tests (e2e-oidc, express-mfa, browser):
+ *
+ * - clinic "Maple Street Physio", enforcing 2-Step, trusted devices allowed:
+ *   - `owner` — Full Access User, authenticator app (TOTP) enrolled; `totpSecret` and `recoveryCode` given;
+ *   - `practitioner` — no factor yet (sign-in forces enrollment);
+ *   - `frontDesk` — SMS enrolled (`phone`); codes arrive in `sms.messages` (newest first);
+ * - clinic "Birch Lane Dental", not enforcing: `relaxed` — password only (acr loa:1fa).
+ *
+ * Clients (both first-party, no consent screen): confidential `clientId`/`clientSecret`
+ * and public `publicClientId` (PKCE, no secret), with `redirectUris` (default
+ * `http://127.0.0.1:9/callback`). Resource server `https://api.clinic.test` (JWT access tokens).
+ * Core uses `clock` (a `manualClock`): move it to expire SMS codes or pass TOTP steps;
+ * oidc-provider keeps real time. `totpCode(secret)` gives the code at `clock`'s time;
+ * `nextTotpCode(secret)` moves `clock` 30 s first (a code is accepted once per step).
+ * scrypt cost is lowered (N=2^10) so tests run fast.
+ *
+ * @example
+ * ```ts
+ * const idp = await startTestIdp({ redirectUris: ['http://127.0.0.1:4000/cb'] });
+ * // … run an authorization-code flow against idp.issuer …
+ * await idp.close();
+ * ```
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type Clinic,
+  type CoreConfigInput,
+  createAesGcmSecretBox,
+  createMemoryStores,
+  createTwostep,
+  hashPassword,
+  type Logger,
+  manualClock,
+  outboxNotifier,
+  outboxSmsSender,
+  type StaffMember,
+  type Stores,
+  TOTP,
+  totp,
+} from '@twostep/core';
+import {
+  createIdp,
+  generateCookieKey,
+  generateSigningKey,
+  type Idp,
+  type RateLimits,
+} from '@twostep/oidc-server';
+
+export const API_AUDIENCE = 'https://api.clinic.test';
+export const TEST_PASSWORD_COST = { N: 2 ** 10, r: 8, p: 1 };
+
+export interface TestIdpOptions {
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  /** Use these stores (e.g. `createMemoryStores({ faults })`); seeding runs before faults matter if they start off. */
+  stores?: Stores;
+  core?: CoreConfigInput;
+  rateLimits?: Partial<RateLimits>;
+}
+
+export interface TestStaff {
+  id: string;
+  email: string;
+  password: string;
+  /** Base32; owner only. */
+  totpSecret?: string;
+  /** The recovery code issued at enrollment (owner, frontDesk). */
+  recoveryCode?: string;
+  phone?: string;
+}
+
+export interface TestIdp {
+  issuer: string;
+  /** Same as issuer (the server root). */
+  url: string;
+  idp: Idp;
+  stores: Stores;
+  clock: ReturnType<typeof manualClock>;
+  sms: ReturnType<typeof outboxSmsSender>;
+  notifier: ReturnType<typeof outboxNotifier>;
+  clinic: Clinic;
+  relaxedClinic: Clinic;
+  staff: { owner: TestStaff; practitioner: TestStaff; frontDesk: TestStaff; relaxed: TestStaff };
+  clientId: string;
+  clientSecret: string;
+  publicClientId: string;
+  redirectUri: string;
+  /** Messages logged by the IdP (warnings and errors). */
+  logs: { level: 'warn' | 'error'; message: string }[];
+  totpCode(secret: string): string;
+  nextTotpCode(secret: string): string;
+  /** The latest SMS code sent to `phone`. */
+  lastSmsCode(phone: string): string | undefined;
+  close(): Promise<void>;
+}
+
+const PARAMS = { algorithm: TOTP.algorithm, digits: TOTP.digits, period: TOTP.period } as const;
+
+export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
+  const stores = options.stores ?? createMemoryStores();
+  const clock = manualClock(new Date());
+  const sms = outboxSmsSender();
+  const notifier = outboxNotifier();
+  const logs: TestIdp['logs'] = [];
+  const logger: Logger = {
+    warn: (message) => logs.push({ level: 'warn', message }),
+    error: (message) => logs.push({ level: 'error', message }),
+  };
+  const secretBox = createAesGcmSecretBox([{ id: 'test', key: new Uint8Array(randomBytes(32)) }]);
+  const hashKey = new Uint8Array(randomBytes(32));
+  const totpCode = (secret: string) => totp(secret, Math.floor(clock.now().getTime() / 1000), PARAMS);
+  const lastSmsCode = (phone: string) => sms.messages.find((m) => m.to === phone)?.body.slice(0, 6);
+
+  // Seed through core, as the app would.
+  const seed = createTwostep({ stores, secretBox, hashKey, smsSender: sms, notifier, clock, logger });
+  const now = clock.now();
+  const clinic: Clinic = {
+    id: 'clinic-maple',
+    name: 'Maple Street Physio',
+    enforceTwoStep: true,
+    allowTrustedDevices: true,
+    createdAt: now,
+  };
+  const relaxedClinic: Clinic = {
+    id: 'clinic-birch',
+    name: 'Birch Lane Dental',
+    enforceTwoStep: false,
+    allowTrustedDevices: true,
+    createdAt: now,
+  };
+  await stores.clinics.create(clinic);
+  await stores.clinics.create(relaxedClinic);
+  const addStaff = async (
+    id: string,
+    clinicId: string,
+    email: string,
+    name: string,
+    role: StaffMember['role'],
+  ) => {
+    const password = `pw-${randomBytes(9).toString('base64url')}`;
+    const member: StaffMember = {
+      id,
+      clinicId,
+      email,
+      name,
+      role,
+      passwordHash: await hashPassword(password, TEST_PASSWORD_COST),
+      active: true,
+      createdAt: now,
+    };
+    await stores.staff.create(member);
+    return { member, info: { id, email, password } as TestStaff };
+  };
+  const owner = await addStaff('staff-owner', clinic.id, 'owner@maple.test', 'Olivia Owner', 'full_access');
+  const practitioner = await addStaff('staff-prac', clinic.id, 'pat@maple.test', 'Pat Practitioner', 'staff');
+  const frontDesk = await addStaff('staff-desk', clinic.id, 'desk@maple.test', 'Dana Desk', 'staff');
+  const relaxed = await addStaff('staff-relaxed', relaxedClinic.id, 'rob@birch.test', 'Rob Relaxed', 'staff');
+  const system = { actorId: null };
+
+  const setup = await seed.enrollment.startTotp(owner.member);
+  const ownerConfirm = await seed.enrollment.confirmTotp(system, owner.member, totpCode(setup.secret));
+  if (!ownerConfirm.ok) throw new Error(`seeding owner TOTP failed: ${ownerConfirm.reason}`);
+  owner.info.totpSecret = setup.secret;
+  owner.info.recoveryCode = ownerConfirm.recoveryCode ?? undefined;
+
+  frontDesk.info.phone = '+16135550123';
+  const sent = await seed.enrollment.startSms(system, frontDesk.member, frontDesk.info.phone);
+  if (!sent.ok) throw new Error(`seeding front-desk SMS failed: ${sent.reason}`);
+  const deskConfirm = await seed.enrollment.confirmSms(
+    system,
+    frontDesk.member,
+    lastSmsCode(frontDesk.info.phone),
+  );
+  if (!deskConfirm.ok) throw new Error(`seeding front-desk SMS failed: ${deskConfirm.reason}`);
+  frontDesk.info.recoveryCode = deskConfirm.recoveryCode ?? undefined;
+  clock.advance(60_000); // past the enrollment step and SMS cooldown
+
+  // Listen first: the issuer needs the port.
+  let handler: Idp['app'] | null = null;
+  const server = createServer((req, res) => {
+    if (handler) handler(req, res);
+    else res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const redirectUris = options.redirectUris ?? ['http://127.0.0.1:9/callback'];
+  const clientSecret = randomBytes(24).toString('base64url');
+  const idp = createIdp({
+    issuer,
+    stores,
+    secretBox,
+    hashKey,
+    smsSender: sms,
+    notifier,
+    clock,
+    logger,
+    jwks: { keys: [generateSigningKey('test-key-1')] },
+    cookieKeys: [generateCookieKey()],
+    passwordCost: TEST_PASSWORD_COST,
+    siteName: 'Clinic sign-in',
+    clients: [
+      {
+        client_id: 'clinic-app',
+        client_secret: clientSecret,
+        redirect_uris: redirectUris,
+        post_logout_redirect_uris: options.postLogoutRedirectUris ?? redirectUris,
+        token_endpoint_auth_method: 'client_secret_basic',
+        client_name: 'Clinic App',
+        firstParty: true,
+      },
+      {
+        client_id: 'clinic-spa',
+        redirect_uris: redirectUris,
+        post_logout_redirect_uris: options.postLogoutRedirectUris ?? redirectUris,
+        token_endpoint_auth_method: 'none',
+        client_name: 'Clinic SPA',
+        firstParty: true,
+      },
+    ],
+    resourceServers: { [API_AUDIENCE]: { scope: 'charts:read charts:write' } },
+    ...(options.core ? { core: options.core } : {}),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+  });
+  handler = idp.app;
+
+  return {
+    issuer,
+    url: issuer,
+    idp,
+    stores,
+    clock,
+    sms,
+    notifier,
+    clinic,
+    relaxedClinic,
+    staff: {
+      owner: owner.info,
+      practitioner: practitioner.info,
+      frontDesk: frontDesk.info,
+      relaxed: relaxed.info,
+    },
+    clientId: 'clinic-app',
+    clientSecret,
+    publicClientId: 'clinic-spa',
+    redirectUri: redirectUris[0]!,
+    logs,
+    totpCode,
+    nextTotpCode(secret) {
+      clock.advance(TOTP.period * 1000);
+      return totpCode(secret);
+    },
+    lastSmsCode,
+    async close() {
+      await idp.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
