@@ -1,0 +1,263 @@
+import { ACR } from '@twostep/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Browser, testId } from '../helpers/browser.ts';
+import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+
+let idp: TestIdp;
+let rp: Rp;
+
+beforeEach(async () => {
+  idp = await startTestIdp();
+  rp = await relyingParty(idp);
+});
+afterEach(() => idp.close());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function pause(staffId: string) {
+  const now = idp.clock.now();
+  await idp.stores.pauses.set({
+    staffId,
+    clinicId: idp.clinic.id,
+    until: new Date(now.getTime() + 3_600_000),
+    reason: 'lost phone',
+    pausedBy: idp.staff.owner.id,
+    createdAt: now,
+  });
+}
+
+describe('step-up', () => {
+  it('a 1fa session asked for loa:2fa asks only for the second factor', async () => {
+    const browser = new Browser();
+    await pause(idp.staff.owner.id);
+    const first = await begin(browser, rp);
+    const notice = await browser.submit(first.page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    expect(notice.body).toContain('2-Step Verification is paused for your account until');
+    const one = (await redeem(rp, first.request, await browser.submit(notice, '/continue'))).claims()!;
+    expect(one.acr).toBe(ACR.oneFactor);
+    await idp.stores.pauses.clear(idp.staff.owner.id);
+
+    const second = await begin(browser, rp, { acr_values: ACR.twoFactor });
+    expect(second.page.body).not.toContain('name="password"');
+    expect(second.page.body).toContain('Verification code');
+    const done = await browser.submit(second.page, '/verify', {
+      method: 'totp',
+      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+    });
+    const two = (await redeem(rp, second.request, done)).claims()!;
+    expect(two.acr).toBe(ACR.twoFactor);
+    expect(two.amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect(two.sub).toBe(one.sub);
+  });
+
+  it('a 2fa session meets acr_values=loa:2fa without any page (SSO)', async () => {
+    const browser = new Browser();
+    const first = await begin(browser, rp);
+    const codePage = await browser.submit(first.page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    const tokens = await redeem(
+      rp,
+      first.request,
+      await browser.submit(codePage, '/verify', {
+        method: 'totp',
+        code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+      }),
+    );
+    const second = await begin(browser, rp, { acr_values: ACR.twoFactor });
+    expect(second.page.leftTo).toBeDefined();
+    const again = (await redeem(rp, second.request, second.page)).claims()!;
+    expect(again.acr).toBe(ACR.twoFactor);
+    expect(again.auth_time).toBe(tokens.claims()!.auth_time);
+  });
+
+  it('max_age: an older session asks for the second factor again, and auth_time moves', async () => {
+    const browser = new Browser();
+    const first = await begin(browser, rp);
+    const codePage = await browser.submit(first.page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    const firstClaims = (
+      await redeem(
+        rp,
+        first.request,
+        await browser.submit(codePage, '/verify', {
+          method: 'totp',
+          code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+        }),
+      )
+    ).claims()!;
+    await sleep(2100);
+    const second = await begin(browser, rp, { max_age: '1' });
+    expect(second.page.status).toBe(200);
+    expect(second.page.body).not.toContain('name="password"');
+    const done = await browser.submit(second.page, '/verify', {
+      method: 'totp',
+      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+    });
+    const claims = (await redeem(rp, second.request, done)).claims()!;
+    expect(claims.auth_time).toBeGreaterThan(firstClaims.auth_time!);
+    expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+  });
+
+  it('max_age: a remembered device does not count — the code is asked even right after signing in', async () => {
+    const browser = new Browser();
+    // Remember the device.
+    const first = await begin(browser, rp);
+    const codePage = await browser.submit(first.page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    await redeem(
+      rp,
+      first.request,
+      await browser.submit(codePage, '/verify', {
+        method: 'totp',
+        code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+        remember: 'yes',
+      }),
+    );
+    const device = browser.cookie('twostep_device')!.value;
+
+    // New browser with the device cookie: trusted device skips the code.
+    const other = new Browser();
+    other.setCookie('twostep_device', device, '/interaction');
+    const plain = await begin(other, rp);
+    const skipped = await other.submit(plain.page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    expect((await redeem(rp, plain.request, skipped)).claims()!.amr).toContain('trusted_device');
+
+    // The same session with max_age (long enough) still wants the code: the session came from a device skip.
+    const fresh = await begin(other, rp, { max_age: '600' });
+    expect(fresh.page.status).toBe(200);
+    expect(fresh.page.body).toContain('Verification code');
+    const done = await other.submit(fresh.page, '/verify', {
+      method: 'totp',
+      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+    });
+    const claims = (await redeem(rp, fresh.request, done)).claims()!;
+    expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+
+    // With max_age on a fresh browser, the device cookie is not accepted after the password either.
+    const third = new Browser();
+    third.setCookie('twostep_device', device, '/interaction');
+    const withMaxAge = await begin(third, rp, { max_age: '600' });
+    const asked = await third.submit(withMaxAge.page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    expect(asked.leftTo).toBeUndefined();
+    expect(asked.body).toContain('Verification code');
+  });
+
+  it('loa:2fa asked while 2-Step is paused: unmet_authentication_requirements at the redirect_uri', async () => {
+    await pause(idp.staff.owner.id);
+    for (const params of [
+      { acr_values: ACR.twoFactor },
+      { claims: JSON.stringify({ id_token: { acr: { essential: true, value: ACR.twoFactor } } }) },
+    ]) {
+      const browser = new Browser();
+      const { request, page } = await begin(browser, rp, params);
+      const back = await browser.submit(page, '/password', {
+        email: idp.staff.owner.email,
+        password: idp.staff.owner.password,
+      });
+      expect(back.leftTo).toBeDefined();
+      const url = back.leftTo!;
+      expect(url.origin + url.pathname).toBe(idp.redirectUri);
+      expect(url.searchParams.get('error')).toBe('unmet_authentication_requirements');
+      expect(url.searchParams.get('state')).toBe(request.state);
+      expect(url.searchParams.get('code')).toBeNull();
+    }
+  });
+
+  it('an essential loa:1fa request is met by a 2fa sign-in (no loop)', async () => {
+    const browser = new Browser();
+    const claims = JSON.stringify({ id_token: { acr: { essential: true, values: [ACR.oneFactor] } } });
+    const { request, page } = await begin(browser, rp, { claims });
+    const codePage = await browser.submit(page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    const done = await browser.submit(codePage, '/verify', {
+      method: 'totp',
+      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+    });
+    expect((await redeem(rp, request, done)).claims()!.acr).toBe(ACR.twoFactor);
+  });
+});
+
+describe('forced enrollment (clinic enforces, no factor yet)', () => {
+  it('authenticator app: QR + key, confirm with a code, recovery code once, then loa:2fa otp', async () => {
+    const browser = new Browser();
+    const { request, page } = await begin(browser, rp);
+    const choice = await browser.submit(page, '/password', {
+      email: idp.staff.practitioner.email,
+      password: idp.staff.practitioner.password,
+    });
+    expect(choice.body).toContain('Maple Street Physio requires 2-Step Verification');
+    const setup = await browser.submit(choice, '/enroll/totp');
+    expect(setup.body).toContain('<svg');
+    const secret = testId(setup, 'totp-secret')!.replace(/\s/g, '');
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    const wrong = await browser.submit(setup, '/enroll/totp/confirm', { code: '000000' });
+    expect(wrong.status).toBe(400);
+    expect(testId(wrong, 'totp-secret')!.replace(/\s/g, '')).toBe(secret);
+    const shown = await browser.submit(wrong, '/enroll/totp/confirm', { code: idp.totpCode(secret) });
+    expect(testId(shown, 'recovery-code')).toMatch(/\w{4}-/);
+    const done = await browser.submit(shown, '/acknowledge', { ack: 'yes' });
+    const claims = (await redeem(rp, request, done)).claims()!;
+    expect(claims.acr).toBe(ACR.twoFactor);
+    expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    const events = await idp.stores.audit.list(idp.clinic.id, { types: ['factor.enrolled'] });
+    expect(events.some((e) => e.targetId === idp.staff.practitioner.id)).toBe(true);
+  });
+
+  it('SMS: phone, code, recovery code, then loa:2fa sms', async () => {
+    const browser = new Browser();
+    const { request, page } = await begin(browser, rp);
+    const choice = await browser.submit(page, '/password', {
+      email: idp.staff.practitioner.email,
+      password: idp.staff.practitioner.password,
+    });
+    const phonePage = await browser.submit(choice, '/enroll/sms');
+    expect(phonePage.body).toContain('Mobile number');
+    const sent = await browser.submit(phonePage, '/enroll/sms/send', { phone: '+1 202 555 0143' });
+    expect(sent.status).toBe(200);
+    const code = idp.lastSmsCode('+12025550143')!;
+    const shown = await browser.submit(sent, '/enroll/sms/confirm', { code });
+    expect(testId(shown, 'recovery-code')).toBeTruthy();
+    const done = await browser.submit(shown, '/acknowledge', { ack: 'yes' });
+    const claims = (await redeem(rp, request, done)).claims()!;
+    expect(claims.amr).toEqual(['pwd', 'sms', 'mfa']);
+  });
+});
+
+describe('locked account', () => {
+  it('after too many wrong codes: a page saying when to try again, and nothing else', async () => {
+    const browser = new Browser();
+    const { page } = await begin(browser, rp);
+    let codePage = await browser.submit(page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    for (let i = 0; i < 5; i++) {
+      codePage = await browser.submit(codePage, '/verify', { method: 'totp', code: '000000' });
+      expect(codePage.status).toBe(400);
+    }
+    const locked = await browser.submit(codePage, '/verify', { method: 'totp', code: '000000' });
+    expect(locked.status).toBe(429);
+    expect(locked.body).toContain('Try again after');
+    expect(locked.body).not.toContain('name="code"');
+    const reload = await browser.get(page.url);
+    expect(reload.body).toContain('Try again after');
+  });
+});
