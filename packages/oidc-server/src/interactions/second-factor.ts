@@ -78,10 +78,14 @@ export async function showCodePage(deps: Deps, req: Request, res: Response): Pro
 export async function submitCode(deps: Deps, req: Request, res: Response): Promise<void> {
   const { interaction, state, staff, requirement } = await load(deps, req, res);
   requireCsrf(deps, req, 'verify');
-  if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
+  // Locked: still hand the attempt to core, which refuses it and audits it.
+  if (requirement.kind !== 'second_factor' && requirement.kind !== 'locked') {
+    return proceed(deps, req, res, interaction, state, staff);
+  }
+  const methods = requirement.kind === 'second_factor' ? requirement.methods : METHODS;
   const method = METHODS.find((m) => m === field(req, 'method'));
-  if (!method || !requirement.methods.includes(method)) throw new HttpError(400);
-  const page = { method, methods: requirement.methods };
+  if (!method || !methods.includes(method)) throw new HttpError(400);
+  const page = { method, methods };
   if (!(await withinLimits(deps, req, staff))) {
     return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
   }

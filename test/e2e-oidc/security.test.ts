@@ -1,0 +1,355 @@
+import { createMemoryStores } from '@twostep/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alertText, Browser, findForm, type Page } from '../helpers/browser.ts';
+import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
+import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+
+let idp: TestIdp;
+let rp: Rp;
+
+async function setup(options: TestIdpOptions = {}) {
+  idp = await startTestIdp(options);
+  rp = await relyingParty(idp);
+}
+afterEach(() => idp?.close());
+
+async function toCodePage(browser: Browser, who: 'owner' | 'frontDesk' = 'owner') {
+  const { request, page } = await begin(browser, rp);
+  const codePage = await browser.submit(page, '/password', {
+    email: idp.staff[who].email,
+    password: idp.staff[who].password,
+  });
+  return { request, page, codePage };
+}
+
+const auditTypes = async () => (await idp.stores.audit.list(idp.clinic.id)).map((e) => e.type);
+const audit = async (type: string) =>
+  (await idp.stores.audit.list(idp.clinic.id)).filter((e) => e.type === type);
+
+function expectRefused(page: Page) {
+  expect(page.leftTo).toBeUndefined();
+  expect(page.status).toBeGreaterThanOrEqual(400);
+}
+
+describe('codes that must not work', () => {
+  it('a replayed authenticator code is refused and audited', async () => {
+    await setup();
+    const code = idp.nextTotpCode(idp.staff.owner.totpSecret!);
+    const firstBrowser = new Browser();
+    const a = await toCodePage(firstBrowser);
+    const done = await firstBrowser.submit(a.codePage, '/verify', { method: 'totp', code });
+    await redeem(rp, a.request, done);
+
+    const other = new Browser();
+    const b = await toCodePage(other);
+    const replay = await other.submit(b.codePage, '/verify', { method: 'totp', code });
+    expectRefused(replay);
+    expect(alertText(replay)).toContain('already used');
+    const failed = await audit('second_factor.failed');
+    expect(failed.at(-1)?.details).toMatchObject({ method: 'totp', reason: 'replayed' });
+  });
+
+  it('a recovery code works once', async () => {
+    await setup();
+    const browser = new Browser();
+    const a = await toCodePage(browser);
+    const shown = await browser.submit(a.codePage, '/verify', {
+      method: 'recovery',
+      code: idp.staff.owner.recoveryCode!,
+    });
+    expect(shown.status).toBe(200);
+    await redeem(rp, a.request, await browser.submit(shown, '/acknowledge', { ack: 'yes' }));
+
+    const other = new Browser();
+    const b = await toCodePage(other);
+    const reused = await other.submit(b.codePage, '/verify', {
+      method: 'recovery',
+      code: idp.staff.owner.recoveryCode!,
+    });
+    expectRefused(reused);
+    expect((await audit('second_factor.failed')).at(-1)?.details).toMatchObject({ method: 'recovery' });
+  });
+
+  it('an expired SMS code is refused', async () => {
+    await setup();
+    const browser = new Browser();
+    const a = await toCodePage(browser, 'frontDesk');
+    const sent = await browser.submit(a.codePage, '/sms');
+    const code = idp.lastSmsCode(idp.staff.frontDesk.phone!)!;
+    idp.clock.advance(11 * 60_000);
+    const late = await browser.submit(sent, '/verify', { method: 'sms', code });
+    expectRefused(late);
+    expect(alertText(late)).toContain('expired');
+    expect((await audit('second_factor.failed')).at(-1)?.details).toMatchObject({
+      method: 'sms',
+      reason: 'expired',
+    });
+  });
+
+  it('after 5 wrong SMS tries the right code no longer works', async () => {
+    await setup();
+    const browser = new Browser();
+    const a = await toCodePage(browser, 'frontDesk');
+    let page = await browser.submit(a.codePage, '/sms');
+    const code = idp.lastSmsCode(idp.staff.frontDesk.phone!)!;
+    const wrong = code === '111111' ? '222222' : '111111';
+    for (let i = 0; i < 5; i++) {
+      page = await browser.submit(page, '/verify', { method: 'sms', code: wrong });
+      expectRefused(page);
+    }
+    // The 6th try, with the right code, is refused (the code is spent, and the account backs off).
+    const before = (await idp.stores.audit.list(idp.clinic.id)).length;
+    const sixth = await browser.submit(page, '/verify', { method: 'sms', code });
+    expectRefused(sixth);
+    const types = (await idp.stores.audit.list(idp.clinic.id)).slice(before - 5).map((e) => e.type);
+    expect(types.filter((t) => t === 'second_factor.failed')).toHaveLength(5);
+    expect(types).toContain('second_factor.throttled');
+    expect(types).not.toContain('sign_in.succeeded');
+  });
+
+  it('the SMS resend honours the cooldown and says when', async () => {
+    await setup();
+    const browser = new Browser();
+    const a = await toCodePage(browser, 'frontDesk');
+    const sent = await browser.submit(a.codePage, '/sms');
+    expect(sent.body).toContain('You can ask for a new code after');
+    const again = await browser.submit(sent, '/sms');
+    expect(again.status).toBe(429);
+    expect(alertText(again)).toContain('you can ask for a new code after');
+    expect(idp.sms.messages.filter((m) => m.to === idp.staff.frontDesk.phone)).toHaveLength(2); // enrollment + 1
+    idp.clock.advance(61_000);
+    const resent = await browser.submit(again, '/sms');
+    expect(resent.status).toBe(200);
+    expect(idp.sms.messages.filter((m) => m.to === idp.staff.frontDesk.phone)).toHaveLength(3);
+  });
+});
+
+describe('trusted-device cookies that must not work', () => {
+  async function trustedToken(who: 'owner' | 'frontDesk'): Promise<string> {
+    const browser = new Browser();
+    const a = await toCodePage(browser, who);
+    let page = a.codePage;
+    if (who === 'frontDesk') page = await browser.submit(page, '/sms');
+    const code =
+      who === 'owner'
+        ? idp.nextTotpCode(idp.staff.owner.totpSecret!)
+        : idp.lastSmsCode(idp.staff.frontDesk.phone!)!;
+    await redeem(
+      rp,
+      a.request,
+      await browser.submit(page, '/verify', {
+        method: who === 'owner' ? 'totp' : 'sms',
+        code,
+        remember: 'yes',
+      }),
+    );
+    return browser.cookie('twostep_device')!.value;
+  }
+
+  async function codeAskedWith(cookie: string) {
+    const browser = new Browser();
+    browser.setCookie('twostep_device', cookie, '/interaction');
+    const { codePage } = await toCodePage(browser);
+    expect(codePage.leftTo).toBeUndefined();
+    expect(codePage.body).toContain('Verification code');
+  }
+
+  it('forged', async () => {
+    await setup();
+    await codeAskedWith('AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB');
+    await codeAskedWith('{"$gt":""}');
+    const real = await trustedToken('owner');
+    await codeAskedWith(`${real.split('.')[0]}.${'x'.repeat(43)}`);
+  });
+
+  it('expired', async () => {
+    await setup();
+    const token = await trustedToken('owner');
+    idp.clock.advance(31 * 86_400_000);
+    await codeAskedWith(token);
+  });
+
+  it("another staff member's", async () => {
+    await setup();
+    await codeAskedWith(await trustedToken('frontDesk'));
+  });
+
+  it('not offered when the clinic disallows it', async () => {
+    await setup();
+    await idp.stores.clinics.update(idp.clinic.id, { allowTrustedDevices: false });
+    const { codePage } = await toCodePage(new Browser());
+    expect(codePage.body).not.toContain('name="remember"');
+  });
+});
+
+describe('forms', () => {
+  it('refuse a missing, wrong or foreign CSRF token with 403 and change nothing', async () => {
+    await setup();
+    const browser = new Browser();
+    const { page } = await begin(browser, rp);
+    const action = new URL(findForm(page, '/password').action, page.url);
+    const fields = { email: idp.staff.owner.email, password: idp.staff.owner.password };
+    expect((await browser.post(action, fields)).status).toBe(403);
+    expect((await browser.post(action, { ...fields, csrf: 'x'.repeat(43) })).status).toBe(403);
+    expect((await browser.post(action, { ...fields, csrf: findForm(page, '/abort').csrf })).status).toBe(403);
+    // A token from the attacker's own interaction does not work in the victim's.
+    const attacker = new Browser();
+    const theirs = await begin(attacker, rp);
+    expect(
+      (await browser.post(action, { ...fields, csrf: findForm(theirs.page, '/password').csrf })).status,
+    ).toBe(403);
+    expect(await auditTypes()).toEqual(await auditTypes());
+    // The genuine form still works.
+    expect((await browser.submit(page, '/password', fields)).body).toContain('Verification code');
+  });
+
+  it('treat NoSQL operator payloads as plain (wrong) strings', async () => {
+    await setup();
+    const before = (await idp.stores.audit.list(idp.clinic.id)).length;
+    const browser = new Browser();
+    const { page } = await begin(browser, rp);
+    const { action, csrf } = findForm(page, '/password');
+    const url = new URL(action, page.url);
+    const bracket = await browser.request('POST', url, `csrf=${csrf}&email[$gt]=&password[$gt]=`);
+    expect(bracket.status).toBe(401);
+    expect(alertText(bracket)).toBe('The email or password is incorrect.');
+    const asJson = await browser.request(
+      'POST',
+      url,
+      JSON.stringify({ csrf, email: { $gt: '' }, password: { $gt: '' } }),
+      'application/json',
+    );
+    expect(asJson.status).toBe(403);
+    const inField = await browser.request(
+      'POST',
+      url,
+      new URLSearchParams({ csrf, email: '{"$gt":""}', password: '{"$gt":""}' }).toString(),
+    );
+    expect(inField.status).toBe(401);
+
+    const codePage = await browser.submit(page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    const verify = findForm(codePage, '/verify');
+    const codeUrl = new URL(verify.action, codePage.url);
+    const op = await browser.request('POST', codeUrl, `csrf=${verify.csrf}&method=totp&code[$gt]=`);
+    expectRefused(op);
+    const opString = await browser.request(
+      'POST',
+      codeUrl,
+      new URLSearchParams({ csrf: verify.csrf, method: 'totp', code: '{"$gt":""}' }).toString(),
+    );
+    expectRefused(opString);
+    const opMethod = await browser.request('POST', codeUrl, `csrf=${verify.csrf}&method[$ne]=x&code=123456`);
+    expect(opMethod.status).toBe(400);
+    // Malformed input changes nothing: no failure counted, no audit event.
+    expect((await idp.stores.throttles.get(`second-factor:${idp.staff.owner.id}`)).failures).toBe(0);
+    expect((await idp.stores.audit.list(idp.clinic.id)).length).toBe(before);
+  });
+
+  it('refuse bodies over 8 KB with 413', async () => {
+    await setup();
+    const browser = new Browser();
+    const { page } = await begin(browser, rp);
+    const { action, csrf } = findForm(page, '/password');
+    const big = await browser.request(
+      'POST',
+      new URL(action, page.url),
+      new URLSearchParams({ csrf, email: idp.staff.owner.email, password: 'x'.repeat(9000) }).toString(),
+    );
+    expect(big.status).toBe(413);
+    expect(big.body).toContain('too much data');
+  });
+
+  it('answer unknown email and wrong password the same way', async () => {
+    await setup();
+    const browser = new Browser();
+    const { page } = await begin(browser, rp);
+    const unknown = await browser.submit(page, '/password', { email: 'nobody@maple.test', password: 'x' });
+    const wrong = await browser.submit(page, '/password', { email: idp.staff.owner.email, password: 'x' });
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(alertText(unknown)).toBe(alertText(wrong));
+    expect((await audit('sign_in.failed')).map((e) => e.targetId)).toEqual([idp.staff.owner.id]);
+  });
+
+  it('rate-limit password attempts per account (counters in the shared store)', async () => {
+    await setup({ rateLimits: { passwordPerAccount: 3 } });
+    const browser = new Browser();
+    const { page } = await begin(browser, rp);
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await browser.submit(page, '/password', { email: idp.staff.owner.email, password: 'x' })).status,
+      ).toBe(401);
+    }
+    const limited = await browser.submit(page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    expect(limited.status).toBe(429);
+    // Another account from the same IP is not affected by this account's limit.
+    expect(
+      (await browser.submit(page, '/password', { email: idp.staff.relaxed.email, password: 'x' })).status,
+    ).toBe(401);
+  });
+
+  it('send a nonce-based CSP, fresh per response, and no script', async () => {
+    await setup();
+    const browser = new Browser();
+    const { page } = await begin(browser, rp);
+    const again = await browser.get(page.url);
+    const csp = page.headers.get('content-security-policy')!;
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(page.body).toContain(`<style nonce="${nonce}">`);
+    expect(page.body).not.toContain('<script');
+    expect(again.headers.get('content-security-policy')).not.toContain(nonce);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('store failure', () => {
+  it('fails closed with a 503 page and no token', async () => {
+    let failing: string | null = null;
+    await setup({ stores: createMemoryStores({ faults: { fail: (store) => store === failing } }) });
+    for (const store of ['staff', 'counters', 'factors', 'throttles', 'pauses']) {
+      const browser = new Browser();
+      const { page } = await begin(browser, rp);
+      failing = store;
+      const result = await browser.submit(page, '/password', {
+        email: idp.staff.owner.email,
+        password: idp.staff.owner.password,
+      });
+      failing = null;
+      expect(result.leftTo, store).toBeUndefined();
+      expect(result.status, store).toBe(503);
+      expect(result.body).toContain('temporarily unavailable');
+    }
+    // The audit log is down when the sign-in would complete: no sign-in without its audit event.
+    const relaxed = new Browser();
+    const start = await begin(relaxed, rp);
+    failing = 'audit';
+    const unaudited = await relaxed.submit(start.page, '/password', {
+      email: idp.staff.relaxed.email,
+      password: idp.staff.relaxed.password,
+    });
+    failing = null;
+    expect(unaudited.status).toBe(503);
+    expect(unaudited.leftTo).toBeUndefined();
+
+    // Down while checking the code: the right code does not get through either.
+    const browser = new Browser();
+    const { codePage } = await toCodePage(browser);
+    failing = 'factors';
+    const result = await browser.submit(codePage, '/verify', {
+      method: 'totp',
+      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+    });
+    failing = null;
+    expect(result.status).toBe(503);
+    expect(result.leftTo).toBeUndefined();
+  });
+});
