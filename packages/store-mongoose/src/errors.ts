@@ -25,14 +25,17 @@ export function duplicateKeyPattern(error: unknown): Record<string, unknown> | u
 /**
  * Maps an error from mongoose or the driver to the error the ports promise:
  * a `TwostepError` stays as it is; a cast or validation error (a value of the
- * wrong type reached the schema) is `invalid_input`; everything else (network,
- * server selection, timeouts, server errors) is `store_unavailable`, so callers
- * fail closed. The original error is kept as `cause`.
+ * wrong type reached the schema) is `invalid_input`; a duplicate key is
+ * `conflict`; everything else (network, server selection, timeouts, server
+ * errors) is `store_unavailable`, so callers fail closed. The original error is kept as `cause`.
  */
 export function toStoreError(error: unknown, operation: string): TwostepError {
   if (isTwostepError(error)) return error;
   if (error instanceof mongoose.Error.CastError || error instanceof mongoose.Error.ValidationError) {
     return new TwostepError('invalid_input', `${operation}: ${error.message}`, { cause: error });
+  }
+  if (isDuplicateKeyError(error)) {
+    return new TwostepError('conflict', `${operation}: a unique value is already taken`, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new TwostepError('store_unavailable', `${operation} failed: ${message}`, { cause: error });

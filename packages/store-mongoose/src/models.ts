@@ -399,7 +399,7 @@ export interface SyncIndexesOptions {
 }
 
 /**
- * Creates every index the stores rely on (unique emails, one audit event per
+ * Creates every collection and every index the stores rely on (unique emails, one audit event per
  * (clinic, seq), …) and, with `ttlIndexes`, the TTL indexes. Idempotent and
  * additive: it never drops an index. Run it at deploy time, from the CLI or in a
  * test's setup — not on every boot in production.
@@ -413,7 +413,10 @@ export interface SyncIndexesOptions {
 export async function syncIndexes(connection: Connection, options: SyncIndexesOptions = {}): Promise<void> {
   const models = storeModels(connection);
   const oidcModels = OIDC_MODEL_NAMES.map((name) => oidcModel(connection, name));
-  for (const m of [...Object.values(models), ...oidcModels]) await m.createIndexes();
+  for (const m of [...Object.values(models), ...oidcModels]) {
+    await m.createCollection(); // a no-op when it exists
+    await m.createIndexes();
+  }
   if (options.ttlIndexes === true) {
     const expiring = [
       models.trustedDevices.collection,
