@@ -111,6 +111,10 @@ export function createAuditLog(deps: { store: AuditStore; clock: Clock; random: 
         };
         const event = { ...unhashed, hash: hashAuditEvent(unhashed) };
         if (await store.append(event)) return event;
+        // Lost the seq to another writer: wait a random moment so N concurrent writers do not
+        // retry in lockstep (which lets only one win per round and fails the rest after N rounds).
+        const jitterMs = (random.bytes(1)[0]! / 255) * Math.min(2 ** attempt, 100);
+        await new Promise((resolve) => setTimeout(resolve, jitterMs));
       }
       throw new TwostepError('store_unavailable', 'audit log: could not append after repeated seq conflicts');
     },

@@ -59,7 +59,9 @@ export async function notifyStaffAndAdmins(
   if (!kinds.admins) return;
   const admins = await ctx.stores.staff.list(staff.clinicId, { role: 'full_access', limit: 1000 });
   for (const admin of admins.items) {
-    if (admin.id === staff.id || except.includes(admin.id) || !admin.active) continue;
+    // The role is checked here too: an adapter that ignores the `role` query must not leak to other staff.
+    if (admin.id === staff.id || except.includes(admin.id) || !admin.active || admin.role !== 'full_access')
+      continue;
     await notify(ctx, {
       kind: kinds.admins,
       to: to(admin),

@@ -48,6 +48,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const cost = { N: Number(n), r: Number(r), p: Number(p) };
   if (![cost.N, cost.r, cost.p].every((v) => Number.isSafeInteger(v) && v > 0)) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await derive(password, Buffer.from(salt, 'base64url'), cost);
+  // Costs scrypt refuses (N not a power of two, out of range) mean a malformed hash: a mismatch, not a throw.
+  const actual = await derive(password, Buffer.from(salt, 'base64url'), cost).catch(() => null);
+  if (!actual) return false;
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

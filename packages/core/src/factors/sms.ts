@@ -57,13 +57,14 @@ export function createSmsCodes(ctx: CoreContext) {
         endOfDay,
         now,
       );
+      // Checked before counting against the clinic: refusals for one number must not use up the clinic's quota.
+      if (perNumber > cfg.dailyPerNumber) return { ok: false, reason: 'quota' };
       const perClinic = await ctx.stores.counters.increment(
         `sms:clinic:${staff.clinicId}:${dayKey(now)}`,
         endOfDay,
         now,
       );
-      if (perNumber > cfg.dailyPerNumber || perClinic > cfg.dailyPerClinic)
-        return { ok: false, reason: 'quota' };
+      if (perClinic > cfg.dailyPerClinic) return { ok: false, reason: 'quota' };
 
       const carriesFailures = current && current.consumedAt === null && current.expiresAt > now;
       const code = randomSixDigits(ctx);
