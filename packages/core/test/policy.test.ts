@@ -1,0 +1,222 @@
+import {
+  COMPLIANCE_WARNING,
+  type Pause,
+  parseCoreConfig,
+  type RequirementInput,
+  type StoredFactor,
+  signInRequirement,
+} from '@twostep/core';
+import { describe, expect, it } from 'vitest';
+import { auditOf, enrollTotp, setup } from './fixtures.ts';
+
+const now = new Date('2026-03-02T09:00:00Z');
+const throttleConfig = parseCoreConfig().throttle;
+
+const factor = (kind: 'totp' | 'sms', status: 'active' | 'pending' = 'active'): StoredFactor =>
+  kind === 'totp'
+    ? {
+        id: `f-${kind}-${status}`,
+        kind,
+        secret: 'sealed',
+        lastStep: null,
+        createdAt: now,
+        staffId: 's',
+        clinicId: 'c',
+        status,
+        confirmedAt: null,
+      }
+    : {
+        id: `f-${kind}-${status}`,
+        kind,
+        phone: '+14169671111',
+        createdAt: now,
+        staffId: 's',
+        clinicId: 'c',
+        status,
+        confirmedAt: null,
+      };
+
+const pause = (until: Date): Pause => ({
+  staffId: 's',
+  clinicId: 'c',
+  until,
+  reason: 'lost phone',
+  pausedBy: 'a',
+  createdAt: now,
+});
+
+function input(overrides: Partial<RequirementInput> = {}): RequirementInput {
+  return {
+    clinic: { enforceTwoStep: false, allowTrustedDevices: true },
+    factors: [],
+    hasRecoveryCode: false,
+    pause: null,
+    throttle: { failures: 0, lastFailureAt: null },
+    trustedDevice: false,
+    freshRequired: false,
+    now,
+    throttleConfig,
+    ...overrides,
+  };
+}
+const enforced = { enforceTwoStep: true, allowTrustedDevices: true };
+const enrolled = { factors: [factor('totp')], hasRecoveryCode: true };
+
+describe('signInRequirement (pure)', () => {
+  it('not enrolled + not enforced → none/not_enrolled', () => {
+    expect(signInRequirement(input())).toEqual({ kind: 'none', reason: 'not_enrolled', pausedUntil: null });
+  });
+
+  it('not enrolled + enforced → enroll (a pending factor does not count)', () => {
+    expect(signInRequirement(input({ clinic: enforced }))).toEqual({ kind: 'enroll' });
+    expect(signInRequirement(input({ clinic: enforced, factors: [factor('totp', 'pending')] }))).toEqual({
+      kind: 'enroll',
+    });
+  });
+
+  it('enrolled → second_factor with its methods, enforced or not', () => {
+    expect(signInRequirement(input(enrolled))).toEqual({
+      kind: 'second_factor',
+      methods: ['totp', 'recovery'],
+    });
+    expect(signInRequirement(input({ ...enrolled, clinic: enforced }))).toEqual({
+      kind: 'second_factor',
+      methods: ['totp', 'recovery'],
+    });
+    expect(
+      signInRequirement(input({ factors: [factor('sms'), factor('totp')], hasRecoveryCode: true })),
+    ).toEqual({
+      kind: 'second_factor',
+      methods: ['totp', 'sms', 'recovery'],
+    });
+    expect(signInRequirement(input({ factors: [factor('sms')] }))).toEqual({
+      kind: 'second_factor',
+      methods: ['sms'],
+    });
+  });
+
+  it('a recovery code alone is not a factor', () => {
+    expect(signInRequirement(input({ hasRecoveryCode: true, clinic: enforced }))).toEqual({ kind: 'enroll' });
+  });
+
+  it('paused → none/paused, also when enrolled, enforced or locked; an expired pause does not count', () => {
+    const until = new Date(now.getTime() + 3_600_000);
+    const paused = { kind: 'none', reason: 'paused', pausedUntil: until };
+    expect(signInRequirement(input({ pause: pause(until) }))).toEqual(paused);
+    expect(signInRequirement(input({ ...enrolled, clinic: enforced, pause: pause(until) }))).toEqual(paused);
+    expect(
+      signInRequirement(
+        input({ ...enrolled, pause: pause(until), throttle: { failures: 100, lastFailureAt: now } }),
+      ),
+    ).toEqual(paused);
+    expect(signInRequirement(input({ ...enrolled, pause: pause(now) }))).toMatchObject({
+      kind: 'second_factor',
+    });
+  });
+
+  it('trusted device → trusted_device, unless fresh verification is required or the clinic disallows devices', () => {
+    expect(signInRequirement(input({ ...enrolled, trustedDevice: true }))).toEqual({
+      kind: 'trusted_device',
+    });
+    expect(signInRequirement(input({ ...enrolled, trustedDevice: true, freshRequired: true }))).toEqual({
+      kind: 'second_factor',
+      methods: ['totp', 'recovery'],
+    });
+    expect(
+      signInRequirement(
+        input({
+          ...enrolled,
+          trustedDevice: true,
+          clinic: { enforceTwoStep: false, allowTrustedDevices: false },
+        }),
+      ),
+    ).toEqual({ kind: 'second_factor', methods: ['totp', 'recovery'] });
+    // A device never stands in for enrollment.
+    expect(signInRequirement(input({ trustedDevice: true, clinic: enforced }))).toEqual({ kind: 'enroll' });
+  });
+
+  it('backing off → locked with retryAt; 100 failures → locked with null', () => {
+    const lastFailureAt = new Date(now.getTime() - 10_000);
+    expect(signInRequirement(input({ ...enrolled, throttle: { failures: 5, lastFailureAt } }))).toEqual({
+      kind: 'locked',
+      retryAt: new Date(lastFailureAt.getTime() + 30_000),
+    });
+    expect(signInRequirement(input({ ...enrolled, throttle: { failures: 4, lastFailureAt } }))).toMatchObject(
+      {
+        kind: 'second_factor',
+      },
+    );
+    // Back-off over → open again.
+    expect(
+      signInRequirement(
+        input({ ...enrolled, throttle: { failures: 5, lastFailureAt: new Date(now.getTime() - 30_000) } }),
+      ),
+    ).toMatchObject({ kind: 'second_factor' });
+    expect(
+      signInRequirement(input({ ...enrolled, throttle: { failures: 100, lastFailureAt: new Date(0) } })),
+    ).toEqual({
+      kind: 'locked',
+      retryAt: null,
+    });
+    // A trusted device does not bypass a lock.
+    expect(
+      signInRequirement(
+        input({ ...enrolled, trustedDevice: true, throttle: { failures: 100, lastFailureAt: now } }),
+      ),
+    ).toEqual({ kind: 'locked', retryAt: null });
+  });
+});
+
+describe('admin.setEnforcement', () => {
+  it('on is refused until the acting admin has a factor, then ok and audited', async () => {
+    const f = await setup();
+    expect(await f.twostep.admin.setEnforcement(f.actor(f.owner), true)).toEqual({
+      ok: false,
+      reason: 'actor_not_enrolled',
+    });
+    expect((await f.stores.clinics.get('clinic-a'))?.enforceTwoStep).toBe(false);
+    expect(await f.twostep.secondFactor.requirement(f.alice)).toMatchObject({ kind: 'none' });
+
+    await enrollTotp(f, f.owner);
+    expect(await f.twostep.admin.setEnforcement(f.actor(f.owner), true)).toEqual({ ok: true, warning: null });
+    expect((await f.stores.clinics.get('clinic-a'))?.enforceTwoStep).toBe(true);
+    expect(await f.twostep.secondFactor.requirement(f.alice)).toEqual({ kind: 'enroll' });
+    const last = (await auditOf(f)).at(-1);
+    expect(last).toMatchObject({ type: 'policy.enforcement_on', actorId: f.owner.id, clinicId: 'clinic-a' });
+  });
+
+  it('off requires a reason and returns the compliance warning; audited', async () => {
+    const f = await setup({ enforce: true });
+    expect(await f.twostep.admin.setEnforcement(f.actor(f.owner), false)).toEqual({
+      ok: false,
+      reason: 'reason_required',
+    });
+    expect(await f.twostep.admin.setEnforcement(f.actor(f.owner), false, { reason: '   ' })).toEqual({
+      ok: false,
+      reason: 'reason_required',
+    });
+    expect((await f.stores.clinics.get('clinic-a'))?.enforceTwoStep).toBe(true);
+    const off = await f.twostep.admin.setEnforcement(f.actor(f.owner), false, {
+      reason: 'moving to SSO next week',
+    });
+    expect(off).toEqual({ ok: true, warning: COMPLIANCE_WARNING });
+    expect(COMPLIANCE_WARNING).toMatch(/compliance/i);
+    expect((await f.stores.clinics.get('clinic-a'))?.enforceTwoStep).toBe(false);
+    expect((await auditOf(f)).at(-1)).toMatchObject({
+      type: 'policy.enforcement_off',
+      actorId: f.owner.id,
+      details: { reason: 'moving to SSO next week', warningShown: true },
+    });
+  });
+
+  it('a non-admin is forbidden (audited as access.denied), and the policy is unchanged', async () => {
+    const f = await setup();
+    await enrollTotp(f, f.alice);
+    expect(await f.twostep.admin.setEnforcement(f.actor(f.alice), true)).toEqual({
+      ok: false,
+      reason: 'forbidden',
+    });
+    expect((await f.stores.clinics.get('clinic-a'))?.enforceTwoStep).toBe(false);
+    expect((await auditOf(f)).at(-1)).toMatchObject({ type: 'access.denied', actorId: f.alice.id });
+  });
+});
