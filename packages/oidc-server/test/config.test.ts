@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAesGcmSecretBox, createMemoryStores, outboxSmsSender } from '@twostep/core';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import {
+  createIdp,
+  developmentKeys,
+  generateCookieKey,
+  generateSigningKey,
+  type IdpOptions,
+} from '../src/index.ts';
+import { escapeHtml, html } from '../src/pages/html.ts';
+
+const quiet = { warn: () => {}, error: () => {} };
+
+function options(overrides: Partial<IdpOptions> = {}): IdpOptions {
+  return {
+    issuer: 'http://127.0.0.1:4000',
+    stores: createMemoryStores(),
+    secretBox: createAesGcmSecretBox([{ id: 'k', key: new Uint8Array(32) }]),
+    hashKey: new Uint8Array(32),
+    smsSender: outboxSmsSender(),
+    logger: quiet,
+    jwks: { keys: [generateSigningKey('new'), generateSigningKey('old')] },
+    cookieKeys: [generateCookieKey()],
+    clients: [
+      {
+        client_id: 'app',
+        client_secret: 's'.repeat(32),
+        redirect_uris: ['http://127.0.0.1/cb'],
+        firstParty: true,
+      },
+    ],
+    ...overrides,
+  };
+}
+
+describe('createIdp options', () => {
+  it.each([
+    [{ issuer: 'not a url' }, 'issuer'],
+    [{ issuer: 'http://id.clinic.example' }, 'issuer: must be https'],
+    [{ hashKey: new Uint8Array(8) }, 'hashKey'],
+    [{ clients: [{ client_id: 'a', redirect_uris: ['http://x/cb'] }] }, 'clients[0].firstParty'],
+    [
+      { jwks: { keys: [generateSigningKey('a'), generateSigningKey('a')] } },
+      'jwks.keys[1].kid: must be unique',
+    ],
+    [{ cookieKeys: ['short'] }, 'cookieKeys[0]'],
+    [{ resourceServers: { 'https://api.test': { scope: '' } } }, 'resourceServers["https://api.test"].scope'],
+    [{ passwordCost: { N: 1000, r: 8, p: 1 } }, 'passwordCost'],
+    [{ rateLimits: { passwordPerIp: 0 } }, 'rateLimits.passwordPerIp'],
+  ])('a wrong value throws naming its path (%#)', (override, path) => {
+    expect(() => createIdp(options(override as Partial<IdpOptions>))).toThrow(path);
+  });
+
+  it('publishes every signing key (public parts only) and signs with the first', async () => {
+    const idp = createIdp(options());
+    const res = await request(idp.app).get('/jwks');
+    expect(res.status).toBe(200);
+    const keys = res.body.keys as Record<string, unknown>[];
+    expect(keys.map((k) => k.kid)).toEqual(['new', 'old']);
+    expect(keys.some((k) => 'd' in k)).toBe(false);
+  });
+
+  it('warns when keys are generated for development', () => {
+    const warnings: string[] = [];
+    createIdp(
+      options({
+        jwks: undefined,
+        cookieKeys: undefined,
+        logger: { ...quiet, warn: (m) => warnings.push(m) },
+      }),
+    );
+    expect(warnings.join('\n')).toMatch(/jwks[\s\S]*cookieKeys/);
+  });
+
+  it('developmentKeys persists keys with mode 0600 and reloads the same ones', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'twostep-')), 'keys.json');
+    const first = developmentKeys(path, quiet);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const second = developmentKeys(path, quiet);
+    expect(second.jwks).toEqual(first.jwks);
+    expect(Buffer.from(second.hashKey)).toEqual(Buffer.from(first.hashKey));
+    expect(second.secretBox.open(first.secretBox.seal('x', 'ctx'), 'ctx')).toBe('x');
+    expect(JSON.parse(readFileSync(path, 'utf8')).cookieKeys).toEqual(first.cookieKeys);
+  });
+});
+
+describe('templates', () => {
+  it('escape every interpolated value', () => {
+    expect(escapeHtml(`<a href="x">'&`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;');
+    expect(html`<p>${'<script>alert(1)</script>'}</p>`.value).toBe(
+      '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>',
+    );
+  });
+});
