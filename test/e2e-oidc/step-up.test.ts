@@ -160,10 +160,11 @@ describe('step-up', () => {
 
   it('loa:2fa asked while 2-Step is paused: unmet_authentication_requirements at the redirect_uri', async () => {
     await pause(idp.staff.owner.id);
-    for (const params of [
+    const requests: Record<string, string>[] = [
       { acr_values: ACR.twoFactor },
       { claims: JSON.stringify({ id_token: { acr: { essential: true, value: ACR.twoFactor } } }) },
-    ]) {
+    ];
+    for (const params of requests) {
       const browser = new Browser();
       const { request, page } = await begin(browser, rp, params);
       const back = await browser.submit(page, '/password', {

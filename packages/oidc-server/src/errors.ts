@@ -23,8 +23,6 @@ export class HttpError extends Error {
   }
 }
 
-export type ErrorKind = 'expired' | number;
-
 /** What to show for an error: a status, or "this sign-in expired" (oidc-provider lost the interaction). */
 export function classify(error: unknown): { status: number; expired: boolean } {
   if (error instanceof HttpError) return { status: error.status, expired: false };
