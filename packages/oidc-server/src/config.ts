@@ -65,6 +65,8 @@ export interface IdpOptions {
   secureCookies?: boolean;
   /** Page header before the clinic is known. */
   siteName?: string;
+  /** Behind a TLS-terminating proxy: Express's `trust proxy` value (client IPs, https). Default off. */
+  trustProxy?: boolean | number | string;
   rateLimits?: Partial<RateLimits>;
   /** Passed to `createTwostep` (`@twostep/core` config). */
   core?: CoreConfigInput;
@@ -202,6 +204,12 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
   const secureCookies = input.secureCookies ?? !(issuerUrl.protocol === 'http:' && local);
   need(secureCookies || issuerUrl.protocol === 'http:', 'secureCookies', 'false is only for http issuers');
 
+  if (input.trustProxy !== undefined)
+    need(
+      ['boolean', 'number', 'string'].includes(typeof input.trustProxy),
+      'trustProxy',
+      'expected an Express trust proxy value',
+    );
   const rateLimits: RateLimits = { ...IDP_DEFAULTS.rateLimits, ...input.rateLimits };
   for (const [name, value] of Object.entries(rateLimits)) {
     need(positiveInt(value), `rateLimits.${name}`, 'expected a positive integer');

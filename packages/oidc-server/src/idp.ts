@@ -82,6 +82,10 @@ export function createIdp(options: IdpOptions): Idp {
 
   const app = express();
   app.disable('x-powered-by');
+  if (config.trustProxy !== undefined && config.trustProxy !== false) {
+    app.set('trust proxy', config.trustProxy);
+    provider.proxy = true;
+  }
   app.use(cspNonce);
   app.use(
     helmet({
