@@ -389,6 +389,18 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         });
       });
 
+      it('list filters by role (every Full Access User of a clinic, and no one else)', async () => {
+        const clinic = await newClinic();
+        const owner = await newStaff(clinic.id, { role: 'full_access', name: 'Ada Owner' });
+        const second = await newStaff(clinic.id, { role: 'full_access', name: 'Bea Admin' });
+        await newStaff(clinic.id, { role: 'staff', name: 'Cy Desk' });
+        await newStaff(undefined, { role: 'full_access', name: 'Other Clinic' });
+        const admins = await stores().staff.list(clinic.id, { role: 'full_access' });
+        expect(admins.items.map((s) => s.id)).toEqual([owner.id, second.id]);
+        expect(admins.total).toBe(2);
+        expect((await stores().staff.list(clinic.id, { role: 'staff' })).total).toBe(1);
+      });
+
       it('list returns 50 items by default, with the full total', async () => {
         const clinic = await newClinic();
         for (let i = 0; i < 51; i++) {

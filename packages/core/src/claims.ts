@@ -36,8 +36,8 @@ export function claimsFor(method: SignInMethod): { acr: Acr; amr: string[] } {
   return { acr: method === 'password' ? ACR.oneFactor : ACR.twoFactor, amr: [...AMR[method]] };
 }
 
-/** Whether `acr` meets `required` (2fa meets 1fa; unknown values meet nothing). */
+/** Whether `acr` meets `required`: 2fa meets 1fa; an unknown value, given or required, meets nothing (fail closed). */
 export function acrSatisfies(acr: string | undefined, required: string): boolean {
   const rank = (value: string | undefined) => (value === ACR.twoFactor ? 2 : value === ACR.oneFactor ? 1 : 0);
-  return rank(acr) > 0 && rank(acr) >= rank(required);
+  return rank(acr) > 0 && rank(required) > 0 && rank(acr) >= rank(required);
 }

@@ -65,7 +65,10 @@ export async function throttled<T extends { ok: boolean; reason?: string }>(
       targetId: staff.id,
       details: { method },
     });
-  } else if (result.reason !== 'malformed') {
+  } else if (result.reason === 'invalid' || result.reason === 'too_many_attempts') {
+    // Only guesses count. Malformed input, a replay of a code already accepted, or no code to
+    // check reveal nothing to an attacker, and counting them would lock out a user whose
+    // browser submitted the same code twice.
     const state = await ctx.stores.throttles.addFailure(key, ctx.clock.now());
     await ctx.audit.record(actor, {
       clinicId: staff.clinicId,

@@ -17,7 +17,8 @@ export function deviceLabel(userAgent: string | null | undefined): string {
   if (!userAgent) return 'Unknown browser';
   const { browser, os } = new UAParser(userAgent.slice(0, 512)).getResult();
   if (!browser.name) return 'Unknown browser';
-  return os.name ? `${browser.name} on ${os.name}` : browser.name;
+  const osName = os.name === 'Mac OS' ? 'macOS' : os.name;
+  return osName ? `${browser.name} on ${osName}` : browser.name;
 }
 
 /** Token format `<deviceId>.<secret>`: the id finds the record, the secret proves possession. */

@@ -29,7 +29,8 @@ describe('claims (ARCHITECTURE.md, "Claims")', () => {
     expect(acrSatisfies(undefined, ACR.oneFactor)).toBe(false);
     expect(acrSatisfies('urn:other:loa:3', ACR.oneFactor)).toBe(false);
     expect(acrSatisfies('', '')).toBe(false);
-    // An unknown requirement is met by any known level (rank 0).
-    expect(acrSatisfies(ACR.oneFactor, 'urn:unknown')).toBe(true);
+    // An unknown requirement (a typo such as loa:2FA) is met by nothing: fail closed.
+    expect(acrSatisfies(ACR.oneFactor, 'urn:unknown')).toBe(false);
+    expect(acrSatisfies(ACR.twoFactor, 'urn:twostep:loa:2FA')).toBe(false);
   });
 });

@@ -72,12 +72,17 @@ describe('second-factor throttle', () => {
     expect(await f.twostep.secondFactor.requirement(f.alice)).toMatchObject({ kind: 'second_factor' });
   });
 
-  it('failures across methods share one count (TOTP, SMS, recovery)', async () => {
+  it('failures across methods share one count (TOTP, recovery); a check with no code to compare is not a guess', async () => {
     const f = await setup();
     const { secret, recoveryCode } = await enrollTotp(f, f.alice);
     await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'totp', wrongCode(secret, f.clock));
     await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'recovery', 'AAAA-AAAA-AAAA-AAAA');
-    await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', '123456');
+    // No SMS code was ever sent: nothing was compared, so nothing is counted.
+    expect(await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', '123456')).toMatchObject({
+      reason: 'no_code',
+    });
+    expect((await f.stores.throttles.get(`second-factor:${f.alice.id}`)).failures).toBe(2);
+    await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'recovery', 'CCCC-CCCC-CCCC-CCCC');
     await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'recovery', 'BBBB-BBBB-BBBB-BBBB');
     await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'totp', wrongCode(secret, f.clock));
     expect(

@@ -66,13 +66,13 @@ describe('trusted devices', () => {
   });
 
   it('labels the device from the user agent', async () => {
-    expect(deviceLabel(CHROME_MAC)).toBe('Chrome on Mac OS');
+    expect(deviceLabel(CHROME_MAC)).toBe('Chrome on macOS');
     expect(deviceLabel(FIREFOX_WIN)).toBe('Firefox on Windows');
     expect(deviceLabel(null)).toBe('Unknown browser');
     expect(deviceLabel('curl-ish nonsense')).toBe('Unknown browser');
     const f = await setup();
     const trusted = await f.twostep.devices.trust(f.actor(f.alice), f.alice, CHROME_MAC);
-    expect(trusted.ok && trusted.device.label).toBe('Chrome on Mac OS');
+    expect(trusted.ok && trusted.device.label).toBe('Chrome on macOS');
   });
 
   it('list (newest first), revoke one, revokeAll; audited', async () => {

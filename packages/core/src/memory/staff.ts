@@ -66,7 +66,7 @@ export function createMemoryStaffStore(): StaffStore {
       const matches: StaffMember[] = [];
       for (const id of idsByClinic.get(clinicId) ?? []) {
         const member = staff.get(id);
-        if (member === undefined) continue;
+        if (member === undefined || (query.role !== undefined && member.role !== query.role)) continue;
         if (needle === '' || member.name.toLowerCase().includes(needle) || member.email.includes(needle)) {
           matches.push(member);
         }
