@@ -180,6 +180,16 @@ describe('step-up', () => {
     }
   });
 
+  it('unknown acr values are ignored (acr_values is a wish list), not turned into a requirement', async () => {
+    const browser = new Browser();
+    const { request, page } = await begin(browser, rp, { acr_values: 'urn:example:unknown' });
+    const done = await browser.submit(page, '/password', {
+      email: idp.staff.relaxed.email,
+      password: idp.staff.relaxed.password,
+    });
+    expect((await redeem(rp, request, done)).claims()!.acr).toBe(ACR.oneFactor);
+  });
+
   it('an essential loa:1fa request is met by a 2fa sign-in (no loop)', async () => {
     const browser = new Browser();
     const claims = JSON.stringify({ id_token: { acr: { essential: true, values: [ACR.oneFactor] } } });

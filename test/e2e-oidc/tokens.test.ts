@@ -149,4 +149,31 @@ describe('tokens', () => {
     const { page } = await begin(browser, rp);
     expect(page.body).toContain('name="password"');
   });
+
+  it('a third-party client gets the consent page; first-party ones never do', async () => {
+    const partner = await relyingParty(idp, 'third-party');
+    const browser = new Browser();
+    const { request, page } = await begin(browser, partner);
+    const codePage = await browser.submit(page, '/password', {
+      email: idp.staff.owner.email,
+      password: idp.staff.owner.password,
+    });
+    const consent = await browser.submit(codePage, '/verify', {
+      method: 'totp',
+      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+    });
+    expect(consent.status).toBe(200);
+    expect(consent.body).toContain('Partner Billing wants to access your account');
+    const done = await browser.submit(consent, '/consent');
+    const claims = (await redeem(partner, request, done)).claims()!;
+    expect(claims.acr).toBe(ACR.twoFactor);
+  });
+
+  it('cancelling the sign-in sends access_denied to the app', async () => {
+    const browser = new Browser();
+    const { request, page } = await begin(browser, rp);
+    const back = await browser.submit(page, '/abort');
+    expect(back.leftTo?.searchParams.get('error')).toBe('access_denied');
+    expect(back.leftTo?.searchParams.get('state')).toBe(request.state);
+  });
 });

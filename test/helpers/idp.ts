@@ -10,7 +10,8 @@
  *
  * Clients (both first-party, no consent screen): confidential `clientId`/`clientSecret`
  * and public `publicClientId` (PKCE, no secret), with `redirectUris` (default
- * `http://127.0.0.1:9/callback`). Resource server `https://api.clinic.test` (JWT access tokens).
+ * `http://127.0.0.1:9/callback`), plus a third-party `thirdPartyClientId` (same secret; consent
+ * screen). Resource server `https://api.clinic.test` (JWT access tokens).
  * Core uses `clock` (a `manualClock`): move it to expire SMS codes or pass TOTP steps;
  * oidc-provider keeps real time. `totpCode(secret)` gives the code at `clock`'s time;
  * `nextTotpCode(secret)` moves `clock` 30 s first (a code is accepted once per step).
@@ -88,6 +89,8 @@ export interface TestIdp {
   clientId: string;
   clientSecret: string;
   publicClientId: string;
+  /** Not first-party: shows the consent page. Secret: `clientSecret`. */
+  thirdPartyClientId: string;
   redirectUri: string;
   /** Messages logged by the IdP (warnings and errors). */
   logs: { level: 'warn' | 'error'; message: string }[];
@@ -221,6 +224,14 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         client_name: 'Clinic SPA',
         firstParty: true,
       },
+      {
+        client_id: 'partner-app',
+        client_secret: clientSecret,
+        redirect_uris: redirectUris,
+        token_endpoint_auth_method: 'client_secret_basic',
+        client_name: 'Partner Billing',
+        firstParty: false,
+      },
     ],
     resourceServers: { [API_AUDIENCE]: { scope: 'charts:read charts:write' } },
     ...(options.core ? { core: options.core } : {}),
@@ -247,6 +258,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     clientId: 'clinic-app',
     clientSecret,
     publicClientId: 'clinic-spa',
+    thirdPartyClientId: 'partner-app',
     redirectUri: redirectUris[0]!,
     logs,
     totpCode,

@@ -10,13 +10,20 @@ export interface Rp {
 
 export async function relyingParty(
   idp: TestIdp,
-  kind: 'confidential' | 'public' = 'confidential',
+  kind: 'confidential' | 'public' | 'third-party' = 'confidential',
 ): Promise<Rp> {
   const options = { execute: [oidc.allowInsecureRequests] };
+  const issuer = new URL(idp.issuer);
   const config =
-    kind === 'confidential'
-      ? await oidc.discovery(new URL(idp.issuer), idp.clientId, idp.clientSecret, undefined, options)
-      : await oidc.discovery(new URL(idp.issuer), idp.publicClientId, undefined, oidc.None(), options);
+    kind === 'public'
+      ? await oidc.discovery(issuer, idp.publicClientId, undefined, oidc.None(), options)
+      : await oidc.discovery(
+          issuer,
+          kind === 'confidential' ? idp.clientId : idp.thirdPartyClientId,
+          idp.clientSecret,
+          undefined,
+          options,
+        );
   return { config, redirectUri: idp.redirectUri };
 }
 

@@ -16,8 +16,15 @@ import { errorPage, logoutPage, messagePage } from './pages/misc.ts';
 
 const { Check } = interactionPolicy;
 
-/** The acr values the request insists on: `acr_values` or the `claims` parameter's `id_token.acr`. */
+/** The acr values we know that the request asks for: `acr_values` or the `claims` parameter's `id_token.acr`. */
 export function requestedAcrs(params: Record<string, unknown>): string[] {
+  return allRequestedAcrs(params).filter((v) => KNOWN_ACRS.has(v));
+}
+
+const KNOWN_ACRS = new Set<string>([ACR.oneFactor, ACR.twoFactor]);
+
+/** Every requested acr value; unknown ones are ignored by the callers (acr_values is a wish list). */
+function allRequestedAcrs(params: Record<string, unknown>): string[] {
   const values: string[] = [];
   if (typeof params.acr_values === 'string') values.push(...params.acr_values.split(' ').filter(Boolean));
   if (typeof params.claims === 'string') {
