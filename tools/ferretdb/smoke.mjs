@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const mongoose = process.env.MONGOOSE_DIR
-  ? createRequire(path.resolve(process.env.MONGOOSE_DIR) + '/')('mongoose')
+  ? createRequire(`${path.resolve(process.env.MONGOOSE_DIR)}/`)('mongoose')
   : (await import('mongoose')).default;
 
 const uri = process.env.MONGODB_URI;
