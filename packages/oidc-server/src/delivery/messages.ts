@@ -1,0 +1,180 @@
+/**
+ * Email texts for core's security notifications, keyed by `NotificationKind`.
+ * Templates hold `{placeholders}`; the text body fills them as they are, the
+ * HTML body escapes the template and every value. French (or any language)
+ * is another `MessageCatalog` with the same keys.
+ */
+import type { Notification, NotificationKind } from '@twostep/core';
+import { escapeHtml } from '../pages/html.ts';
+
+export interface NotificationTemplate {
+  subject: string;
+  /** What happened, one string per paragraph. */
+  paragraphs: string[];
+  /** What to do if it was unexpected. */
+  advice: string;
+}
+
+export interface MessageCatalog {
+  /** BCP 47 tag, for dates and `<html lang>`. */
+  locale: string;
+  /** Prefixed to every subject. */
+  subjectPrefix: string;
+  greeting: string;
+  footer: string;
+  /** Shown when core sent no value for a placeholder. */
+  fallbacks: Record<string, string>;
+  templates: Record<NotificationKind, NotificationTemplate>;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const ADVICE_SELF =
+  "If this wasn't you, contact your clinic's Full Access User right away: someone else may know your password.";
+const ADVICE_ADMIN_ACTION = "If you didn't expect this, contact your clinic's Full Access User.";
+const ADVICE_COLLEAGUE =
+  "If you didn't expect this, check with {actor} or another Full Access User at {clinic}.";
+
+export const messagesEn: MessageCatalog = {
+  locale: 'en',
+  subjectPrefix: '[{clinic}] ',
+  greeting: 'Hello {name},',
+  footer: 'This is an automatic security message from {clinic}. Replies are not read.',
+  fallbacks: {
+    name: 'there',
+    factor: 'a verification method',
+    actor: 'A Full Access User',
+    colleague: 'a colleague',
+    reason: '(none given)',
+    until: '(unknown)',
+  },
+  templates: {
+    factor_added: {
+      subject: '2-Step Verification method added',
+      paragraphs: ['{factor} was added as a 2-Step Verification method for your {clinic} account on {when}.'],
+      advice: ADVICE_SELF,
+    },
+    factor_removed: {
+      subject: '2-Step Verification method removed',
+      paragraphs: [
+        '{factor} was removed from the 2-Step Verification methods of your {clinic} account on {when}.',
+      ],
+      advice: ADVICE_SELF,
+    },
+    recovery_code_used: {
+      subject: 'Your recovery code was used',
+      paragraphs: [
+        'Your recovery code was used to sign in to your {clinic} account on {when}.',
+        'A new recovery code was shown at that sign-in; the old one no longer works.',
+      ],
+      advice: ADVICE_SELF,
+    },
+    two_step_paused: {
+      subject: '2-Step Verification paused',
+      paragraphs: [
+        '{actor} paused 2-Step Verification for your {clinic} account on {when}.',
+        'Until {until} you sign in with your password only. Setting up a verification method ends the pause early.',
+        'Reason given: {reason}',
+      ],
+      advice: ADVICE_ADMIN_ACTION,
+    },
+    two_step_resumed: {
+      subject: '2-Step Verification is back on',
+      paragraphs: [
+        '{actor} ended the pause of 2-Step Verification for your {clinic} account on {when}.',
+        'You will be asked for your second step again at your next sign-in.',
+      ],
+      advice: ADVICE_ADMIN_ACTION,
+    },
+    two_step_reset: {
+      subject: '2-Step Verification reset',
+      paragraphs: [
+        '{actor} reset 2-Step Verification for your {clinic} account on {when}.',
+        'Your verification methods, recovery code and remembered devices were removed. You will set up 2-Step Verification again at your next sign-in.',
+        'Reason given: {reason}',
+      ],
+      advice: ADVICE_ADMIN_ACTION,
+    },
+    colleague_paused: {
+      subject: '2-Step Verification paused for {colleague}',
+      paragraphs: [
+        '{actor} paused 2-Step Verification for {colleague} on {when}, until {until}.',
+        'Reason given: {reason}',
+        'You are told because you are a Full Access User of {clinic}.',
+      ],
+      advice: ADVICE_COLLEAGUE,
+    },
+    colleague_reset: {
+      subject: '2-Step Verification reset for {colleague}',
+      paragraphs: [
+        '{actor} reset 2-Step Verification for {colleague} on {when}. They will set it up again at their next sign-in.',
+        'Reason given: {reason}',
+        'You are told because you are a Full Access User of {clinic}.',
+      ],
+      advice: ADVICE_COLLEAGUE,
+    },
+  },
+};
+
+/** Day and time in UTC in the catalog's language, e.g. "Jan 5, 2026, 2:05 PM UTC". */
+export function formatUtc(date: Date, locale = 'en'): string {
+  const text = new Intl.DateTimeFormat(locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  }).format(date);
+  return `${text} UTC`;
+}
+
+function fill(template: string, values: Record<string, string>, encode: (s: string) => string): string {
+  // The template is split on placeholders so both its text and the values get escaped.
+  return template
+    .split(/(\{\w+\})/)
+    .map((part) => {
+      const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (name === undefined) return encode(part);
+      return encode(values[name] ?? part);
+    })
+    .join('');
+}
+
+/** Subjects are one line: a newline in a value must not start another header. */
+const oneLine = (text: string) => text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
+
+/** The subject, text and HTML of `notification`, sent at `at` (default now). */
+export function renderNotification(
+  notification: Notification,
+  options: { at?: Date; catalog?: MessageCatalog } = {},
+): RenderedMessage {
+  const catalog = options.catalog ?? messagesEn;
+  const template = catalog.templates[notification.kind];
+  if (!template) throw new Error(`no message for notification kind '${notification.kind}'`);
+  const values: Record<string, string> = { ...catalog.fallbacks };
+  for (const [key, value] of Object.entries(notification.params)) {
+    if (typeof value === 'string' && value.trim() !== '') values[key] = value;
+  }
+  if (notification.to.name.trim() !== '') values.name = notification.to.name;
+  values.clinic = notification.clinicName;
+  values.when = formatUtc(options.at ?? new Date(), catalog.locale);
+  const until = Date.parse(notification.params.until ?? '');
+  if (!Number.isNaN(until)) values.until = formatUtc(new Date(until), catalog.locale);
+
+  const plain = (s: string) => s;
+  const paragraphs = [catalog.greeting, ...template.paragraphs, template.advice, catalog.footer];
+  const subject = oneLine(fill(catalog.subjectPrefix + template.subject, values, plain));
+  const text = `${paragraphs.map((p) => fill(p, values, plain)).join('\n\n')}\n`;
+  const body = paragraphs.map((p) => `<p>${fill(p, values, escapeHtml)}</p>`).join('\n');
+  const html = `<!doctype html>
+<html lang="${escapeHtml(catalog.locale)}">
+<head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1a1a1a;">
+${body}
+</body>
+</html>
+`;
+  return { subject, text, html };
+}
