@@ -10,3 +10,34 @@ export { createIdp } from './idp.ts';
 export type { Idp } from './idp.ts';
 export { developmentKeys, generateCookieKey, generateSigningKey } from './keys.ts';
 export type { DevelopmentKeys } from './keys.ts';
+export {
+  createMailOutbox,
+  createSmsOutbox,
+  createSmtpNotifier,
+  createTwilioSmsSender,
+  createWebhookSmsSender,
+  formatUtc,
+  ID_HEADER,
+  KEY_ID_HEADER,
+  messagesEn,
+  parseSmtpOptions,
+  renderNotification,
+  SIGNATURE_HEADER,
+  SmsDeliveryError,
+  signWebhookBody,
+  verifyWebhookSignature,
+} from './delivery/index.ts';
+export type {
+  MailOutbox,
+  MessageCatalog,
+  NotificationTemplate,
+  OutboxMail,
+  OutboxOptions,
+  OutboxSms,
+  RenderedMessage,
+  SmsOutbox,
+  SmtpNotifierOptions,
+  TwilioSmsOptions,
+  WebhookSmsOptions,
+  WebhookVerification,
+} from './delivery/index.ts';
