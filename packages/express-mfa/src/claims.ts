@@ -64,6 +64,13 @@ export interface StepUpRequirement {
   maxAge?: number | undefined;
 }
 
+/**
+ * `amr` of a sign-in where a remembered device stood in for the second factor. Its `auth_time` is the
+ * password's; the second factor is as old as the device's trust, so it never meets a `maxAge`
+ * (ARCHITECTURE.md, claims: "a trusted-device skip never satisfies a max_age step-up").
+ */
+const TRUSTED_DEVICE_AMR = 'trusted_device';
+
 /** Why an authentication context does not meet a requirement, or `undefined` when it does. */
 export type UnmetRequirement = 'acr' | 'max_age' | undefined;
 
@@ -78,13 +85,14 @@ export type UnmetRequirement = 'acr' | 'max_age' | undefined;
  * ```
  */
 export function unmetRequirement(
-  context: { acr?: unknown; auth_time?: unknown },
+  context: { acr?: unknown; amr?: unknown; auth_time?: unknown },
   requirement: StepUpRequirement,
   env: { nowSeconds: number; clockTolerance: number; acrValues: readonly string[] },
 ): UnmetRequirement {
   if (requirement.acr !== undefined && !acrSatisfies(context.acr, requirement.acr, env.acrValues))
     return 'acr';
   if (requirement.maxAge !== undefined) {
+    if (Array.isArray(context.amr) && context.amr.includes(TRUSTED_DEVICE_AMR)) return 'max_age';
     const authTime = context.auth_time;
     if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return 'max_age';
     // A future auth_time beyond the tolerance is as suspicious as a stale one.
