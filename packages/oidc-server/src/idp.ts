@@ -7,6 +7,7 @@ import { type IdpOptions, parseIdpOptions } from './config.ts';
 import { createCsrf } from './csrf.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { classify } from './errors.ts';
+import { consoleClient, consoleRouter } from './console/index.ts';
 import type { Deps } from './interactions/context.ts';
 import { interactionRouter } from './interactions/index.ts';
 import { createPasswordCheck } from './interactions/password.ts';
@@ -61,7 +62,9 @@ export function createIdp(options: IdpOptions): Idp {
     ...(config.notifier ? { notifier: config.notifier } : {}),
     ...(config.core ? { config: config.core } : {}),
   });
-  const provider = createProvider(config, { jwks, cookieKeys }, config.stores, logger);
+  // The console's own first-party client (its sign-in is a use of this IdP: console/auth.ts).
+  const providerConfig = { ...config, clients: [...config.clients, consoleClient(config)] };
+  const provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
   const deps: Deps = {
     config,
     provider,
@@ -106,6 +109,7 @@ export function createIdp(options: IdpOptions): Idp {
     }),
   );
   app.use(config.basePath || '/', interactionRouter(deps, IDP_DEFAULTS.bodyLimitBytes));
+  app.use(config.basePath || '/', consoleRouter(deps, cookieKeys, IDP_DEFAULTS.bodyLimitBytes));
   app.use(config.basePath || '/', provider.callback() as RequestHandler);
   app.use(errorHandler(config.siteName, logger));
 

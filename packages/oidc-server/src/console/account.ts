@@ -1,0 +1,201 @@
+/** `/account`: every staff member's own 2-Step settings. Every change: CSRF + the 10-minute rule. */
+import type { AuditEvent, EnrollmentConfirmation, SmsSendResult, Stores } from '@twostep/core';
+import type { RequestHandler, Router } from 'express';
+import { formatTime, type MessageKey, t } from '../messages/index.ts';
+import {
+  actorOf,
+  type ConsoleDeps,
+  type ConsoleHandler,
+  type ConsoleRequest,
+  fail,
+  field,
+  query,
+  requireFresh,
+  sendPage,
+  withConsole,
+} from './context.ts';
+import { type AccountData, accountView, recoveryShownView, totpSetupView } from './pages/account.ts';
+import { CONSOLE_DEFAULTS, hasVerifiedFactor, isFresh } from './session.ts';
+
+/** Flash messages after a redirect: only these keys, never text from the URL. */
+const DONE: Record<string, MessageKey> = {
+  totp_added: 'account.done.totpAdded',
+  sms_added: 'account.done.smsAdded',
+  removed: 'account.done.removed',
+  device_revoked: 'account.done.deviceRevoked',
+  devices_revoked: 'account.done.devicesRevoked',
+};
+
+/** Names of the staff members behind audit events (same clinic only). */
+export async function actorNames(stores: Stores, clinicId: string, events: AuditEvent[]) {
+  const ids = new Set<string>();
+  for (const e of events) {
+    if (e.actorId) ids.add(e.actorId);
+    if (e.targetId) ids.add(e.targetId);
+  }
+  const names = new Map<string, string>();
+  await Promise.all(
+    [...ids].map(async (id) => {
+      const member = await stores.staff.get(id);
+      if (member && member.clinicId === clinicId) names.set(id, member.name);
+    }),
+  );
+  return names;
+}
+
+async function render(
+  c: ConsoleRequest,
+  status: number,
+  extra: Pick<AccountData, 'error' | 'info' | 'done'> = {},
+): Promise<void> {
+  const { twostep, stores } = c.deps;
+  const [twoStep, factors, devices, events] = await Promise.all([
+    twostep.admin.status(c.staff),
+    stores.factors.list(c.staff.id),
+    twostep.devices.list(c.staff.id),
+    twostep.audit.list(c.clinic.id, {
+      actorOrTargetId: c.staff.id,
+      order: 'desc',
+      limit: CONSOLE_DEFAULTS.accountEvents,
+    }),
+  ]);
+  const data: AccountData = {
+    clinicName: c.clinic.name,
+    status: twoStep,
+    factors,
+    devices,
+    events,
+    names: await actorNames(stores, c.clinic.id, events),
+    fresh: isFresh(c.session),
+    limited: !hasVerifiedFactor(c.session),
+    ...extra,
+  };
+  sendPage(c.res, status, accountView(c.page, data));
+}
+
+async function withinLimits(c: ConsoleRequest): Promise<boolean> {
+  const limits = c.deps.config.rateLimits;
+  const ipOk = await c.deps.limiter.hit('code-ip', c.req.ip ?? 'unknown', limits.codePerIp);
+  const accountOk = await c.deps.limiter.hit('code-account', c.staff.id, limits.codePerAccount);
+  return ipOk && accountOk;
+}
+
+function confirmationError(result: Extract<EnrollmentConfirmation, { ok: false }>): string {
+  return t(`code.error.${result.reason}` as MessageKey, {
+    at: result.retryAt ? formatTime(result.retryAt) : '',
+  });
+}
+
+function smsOutcome(result: SmsSendResult): Pick<AccountData, 'error' | 'info'> {
+  if (result.ok) {
+    return {
+      info: `${t('code.smsSent', { phone: result.phone, expiresAt: formatTime(result.expiresAt) })} ${t('code.resendAt', { at: formatTime(result.resendAt) })}`,
+    };
+  }
+  if (result.reason === 'cooldown')
+    return { error: t('code.error.cooldown', { at: formatTime(result.retryAt) }) };
+  return { error: t(`code.error.${result.reason}`) };
+}
+
+const redirectDone = (c: ConsoleRequest, done: keyof typeof DONE) =>
+  c.res.redirect(303, `${c.deps.config.basePath}/account?done=${done}`);
+
+const show: ConsoleHandler = async (c) => {
+  const done = DONE[query(c.req, 'done') ?? ''];
+  await render(c, 200, { done: done ? t(done) : null });
+};
+
+const startTotp: ConsoleHandler = async (c) => {
+  if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
+  const setup = await c.deps.twostep.enrollment.startTotp(c.staff);
+  sendPage(c.res, 200, totpSetupView(c.page, { qrSvg: setup.qrSvg, groupedSecret: setup.groupedSecret }));
+};
+
+const confirmTotp: ConsoleHandler = async (c) => {
+  if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
+  if (!(await withinLimits(c)))
+    return sendPage(c.res, 429, totpSetupView(c.page, { error: t('limit.body') }));
+  const result = await c.deps.twostep.enrollment.confirmTotp(actorOf(c), c.staff, field(c.req, 'code'));
+  if (!result.ok) return sendPage(c.res, 400, totpSetupView(c.page, { error: confirmationError(result) }));
+  if (result.recoveryCode) return sendPage(c.res, 200, recoveryShownView(c.page, result.recoveryCode, true));
+  redirectDone(c, 'totp_added');
+};
+
+const startSms: ConsoleHandler = async (c) => {
+  if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
+  if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
+  const phone = (field(c.req, 'phone') ?? '').slice(0, 32);
+  const result = await c.deps.twostep.enrollment.startSms(actorOf(c), c.staff, phone);
+  if (!result.ok && result.reason === 'invalid_phone')
+    return render(c, 400, { error: t('code.error.invalid_phone') });
+  await render(c, result.ok ? 200 : 429, smsOutcome(result));
+};
+
+const resendSms: ConsoleHandler = async (c) => {
+  if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
+  if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
+  const result = await c.deps.twostep.enrollment.resendSms(actorOf(c), c.staff);
+  await render(c, result.ok ? 200 : 429, smsOutcome(result));
+};
+
+const confirmSms: ConsoleHandler = async (c) => {
+  if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
+  if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
+  const result = await c.deps.twostep.enrollment.confirmSms(actorOf(c), c.staff, field(c.req, 'code'));
+  if (!result.ok) return render(c, 400, { error: confirmationError(result) });
+  if (result.recoveryCode) return sendPage(c.res, 200, recoveryShownView(c.page, result.recoveryCode, true));
+  redirectDone(c, 'sms_added');
+};
+
+const remove: ConsoleHandler = async (c) => {
+  const kind = field(c.req, 'kind');
+  if (kind !== 'totp' && kind !== 'sms') return fail(c, 400, 'error.400');
+  if (!(await requireFresh(c, '/account'))) return;
+  const result = await c.deps.twostep.enrollment.remove(actorOf(c), c.staff, kind);
+  if (!result.ok) {
+    return render(c, result.reason === 'last_factor_enforced' ? 409 : 400, {
+      error: t(`account.error.${result.reason}`, { clinic: c.clinic.name }),
+    });
+  }
+  redirectDone(c, 'removed');
+};
+
+const regenerateRecovery: ConsoleHandler = async (c) => {
+  if (!(await requireFresh(c, '/account'))) return;
+  if (!(await c.deps.twostep.admin.status(c.staff)).enrolled) {
+    return render(c, 409, { error: t('account.error.recovery_needs_factor') });
+  }
+  const code = await c.deps.twostep.enrollment.regenerateRecoveryCode(actorOf(c), c.staff);
+  sendPage(c.res, 200, recoveryShownView(c.page, code, false));
+};
+
+const revokeDevice: ConsoleHandler = async (c) => {
+  const deviceId = field(c.req, 'device');
+  if (!deviceId || deviceId.length > 128) return fail(c, 400, 'error.400');
+  if (!(await requireFresh(c, '/account'))) return;
+  // The store only removes the device when it belongs to this staff member.
+  if (!(await c.deps.twostep.devices.revoke(actorOf(c), c.staff, deviceId))) return fail(c, 404, 'error.404');
+  redirectDone(c, 'device_revoked');
+};
+
+const revokeAllDevices: ConsoleHandler = async (c) => {
+  if (!(await requireFresh(c, '/account'))) return;
+  await c.deps.twostep.devices.revokeAll(actorOf(c), c.staff, 'user');
+  redirectDone(c, 'devices_revoked');
+};
+
+export function accountRoutes(router: Router, deps: ConsoleDeps, body: RequestHandler) {
+  const area = { area: '/account' };
+  router.get('/account', withConsole(deps, show, area));
+  const post = (path: string, handler: ConsoleHandler) =>
+    router.post(`/account${path}`, body, withConsole(deps, handler, area));
+  post('/totp', startTotp);
+  post('/totp/confirm', confirmTotp);
+  post('/sms', startSms);
+  post('/sms/resend', resendSms);
+  post('/sms/confirm', confirmSms);
+  post('/remove', remove);
+  post('/recovery', regenerateRecovery);
+  post('/devices/revoke', revokeDevice);
+  post('/devices/revoke-all', revokeAllDevices);
+}

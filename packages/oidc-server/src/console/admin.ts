@@ -1,0 +1,382 @@
+/**
+ * `/admin`: Full Access Users only. Core's `admin.authorize` decides (and
+ * audits `access.denied` for anyone else); a colleague of another clinic is
+ * "not found". Every change: CSRF, then authorization, then the 10-minute rule.
+ */
+import {
+  type AdminRefusal,
+  type AuditEventType,
+  type AuditQuery,
+  type ChainCheck,
+  COMPLIANCE_WARNING,
+  type StaffMember,
+} from '@twostep/core';
+import type { RequestHandler, Router } from 'express';
+import { type MessageKey, t } from '../messages/index.ts';
+import { actorNames } from './account.ts';
+import {
+  actorOf,
+  type ConsoleDeps,
+  type ConsoleHandler,
+  type ConsoleRequest,
+  fail,
+  field,
+  query,
+  requireFresh,
+  sendPage,
+  withConsole,
+} from './context.ts';
+import { toCsv } from './export.ts';
+import { type AuditFilters, adminView, auditView, enforcementOffView, staffView } from './pages/admin.ts';
+import { readiness } from './readiness.ts';
+import { CONSOLE_DEFAULTS } from './session.ts';
+
+/** Typed (case-insensitive) to turn enforcement off. */
+export const CONFIRM_WORD = 'TURN OFF';
+
+export const AUDIT_TYPES: readonly AuditEventType[] = [
+  'sign_in.succeeded',
+  'sign_in.failed',
+  'second_factor.succeeded',
+  'second_factor.failed',
+  'second_factor.throttled',
+  'factor.enrolled',
+  'factor.removed',
+  'recovery_code.issued',
+  'recovery_code.used',
+  'device.trusted',
+  'device.revoked',
+  'sms.sent',
+  'two_step.paused',
+  'two_step.resumed',
+  'two_step.reset',
+  'account.locked',
+  'account.unlocked',
+  'policy.enforcement_on',
+  'policy.enforcement_off',
+  'policy.trusted_devices_changed',
+  'access.denied',
+];
+
+const DONE: Record<string, MessageKey> = {
+  enforcement_on: 'admin.done.enforcementOn',
+  enforcement_off: 'admin.done.enforcementOff',
+  devices_setting: 'admin.done.devicesSetting',
+  paused: 'admin.done.paused',
+  resumed: 'admin.done.resumed',
+  reset: 'admin.done.reset',
+  unlocked: 'admin.done.unlocked',
+  devices_revoked: 'admin.done.devicesRevoked',
+};
+
+const REFUSAL_STATUS: Record<AdminRefusal, number> = {
+  forbidden: 403,
+  not_found: 404,
+  self: 403,
+  reason_required: 400,
+  invalid_duration: 400,
+  actor_not_enrolled: 409,
+  not_paused: 409,
+};
+
+const flash = (c: ConsoleRequest) => {
+  const key = DONE[query(c.req, 'done') ?? ''];
+  return key ? t(key) : null;
+};
+
+/** The acting Full Access User (and a colleague) or a refusal page. Non-admins: 403, audited by core. */
+async function authorize(c: ConsoleRequest, targetId?: string) {
+  const auth = await c.deps.twostep.admin.authorize(actorOf(c), targetId);
+  if (!auth.ok) {
+    fail(c, REFUSAL_STATUS[auth.reason], auth.reason === 'not_found' ? 'error.404' : 'admin.denied');
+    return null;
+  }
+  return auth;
+}
+
+async function renderOverview(c: ConsoleRequest, status: number, extra: { error?: string } = {}) {
+  const search = (query(c.req, 'q') ?? '').trim().slice(0, 100);
+  const requested = Number.parseInt(query(c.req, 'page') ?? '1', 10);
+  const pageSize = CONSOLE_DEFAULTS.pageSize;
+  let page = Number.isSafeInteger(requested) && requested > 0 ? requested : 1;
+  let list = await c.deps.stores.staff.list(c.clinic.id, {
+    ...(search ? { search } : {}),
+    offset: (page - 1) * pageSize,
+    limit: pageSize,
+  });
+  const pages = Math.max(1, Math.ceil(list.total / pageSize));
+  if (page > pages) {
+    page = pages;
+    list = await c.deps.stores.staff.list(c.clinic.id, {
+      ...(search ? { search } : {}),
+      offset: (page - 1) * pageSize,
+      limit: pageSize,
+    });
+  }
+  // Status only for the visible page: thousands of staff stay fast.
+  const [rows, ready, clinic] = await Promise.all([
+    Promise.all(
+      list.items.map(async (member) => ({ member, status: await c.deps.twostep.admin.status(member) })),
+    ),
+    readiness(c.deps, c.clinic.id),
+    c.deps.stores.clinics.get(c.clinic.id),
+  ]);
+  sendPage(
+    c.res,
+    status,
+    adminView(c.page, {
+      clinic: clinic ?? c.clinic,
+      readiness: ready,
+      rows,
+      total: list.total,
+      page,
+      pageSize,
+      search,
+      done: flash(c),
+      error: extra.error ?? null,
+    }),
+  );
+}
+
+const overview: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  await renderOverview(c, 200);
+};
+
+const redirectTo = (c: ConsoleRequest, path: string, done: keyof typeof DONE) =>
+  c.res.redirect(303, `${c.deps.config.basePath}${path}?done=${done}`);
+
+const refusalMessage = (reason: AdminRefusal): string => t(`admin.error.${reason}`);
+
+const enforcementOn: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  if (!(await requireFresh(c, '/admin'))) return;
+  const result = await c.deps.twostep.admin.setEnforcement(actorOf(c), true);
+  if (!result.ok)
+    return renderOverview(c, REFUSAL_STATUS[result.reason], { error: refusalMessage(result.reason) });
+  redirectTo(c, '/admin', 'enforcement_on');
+};
+
+const enforcementOffPage: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  sendPage(c.res, 200, enforcementOffView(c.page, { warning: COMPLIANCE_WARNING, word: CONFIRM_WORD }));
+};
+
+const enforcementOff: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const reason = (field(c.req, 'reason') ?? '').slice(0, 500);
+  const refuse = (error: string) =>
+    sendPage(
+      c.res,
+      400,
+      enforcementOffView(c.page, { warning: COMPLIANCE_WARNING, word: CONFIRM_WORD, error, reason }),
+    );
+  if ((field(c.req, 'confirm') ?? '').trim().toUpperCase() !== CONFIRM_WORD) {
+    return refuse(t('admin.enforce.wrongWord', { word: CONFIRM_WORD }));
+  }
+  if (!reason.trim()) return refuse(t('admin.error.reason_required'));
+  if (!(await requireFresh(c, '/admin/enforcement/off'))) return;
+  const result = await c.deps.twostep.admin.setEnforcement(actorOf(c), false, { reason });
+  if (!result.ok) return refuse(refusalMessage(result.reason));
+  redirectTo(c, '/admin', 'enforcement_off');
+};
+
+const trustedDevices: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const allow = field(c.req, 'allow');
+  if (allow !== 'yes' && allow !== 'no') return fail(c, 400, 'error.400');
+  if (!(await requireFresh(c, '/admin'))) return;
+  const result = await c.deps.twostep.admin.setTrustedDevicesAllowed(actorOf(c), allow === 'yes');
+  if (!result.ok) return fail(c, REFUSAL_STATUS[result.reason], 'admin.denied');
+  redirectTo(c, '/admin', 'devices_setting');
+};
+
+async function renderStaff(
+  c: ConsoleRequest,
+  member: StaffMember,
+  status: number,
+  extra: { error?: string } = {},
+) {
+  const { twostep } = c.deps;
+  const [twoStep, devices, events] = await Promise.all([
+    twostep.admin.status(member),
+    twostep.devices.list(member.id),
+    twostep.audit.list(c.clinic.id, {
+      actorOrTargetId: member.id,
+      order: 'desc',
+      limit: CONSOLE_DEFAULTS.accountEvents,
+    }),
+  ]);
+  sendPage(
+    c.res,
+    status,
+    staffView(c.page, {
+      member,
+      status: twoStep,
+      devices,
+      events,
+      names: await actorNames(c.deps.stores, c.clinic.id, events),
+      self: member.id === c.staff.id,
+      defaultHours: twostep.config.pause.defaultHours,
+      maxHours: twostep.config.pause.maxHours,
+      done: flash(c),
+      error: extra.error ?? null,
+    }),
+  );
+}
+
+const staffPage: ConsoleHandler = async (c) => {
+  const auth = await authorize(c, String(c.req.params.id));
+  if (!auth?.target) return;
+  await renderStaff(c, auth.target, 200);
+};
+
+type StaffAction = (
+  c: ConsoleRequest,
+  target: StaffMember,
+) => Promise<{ ok: true } | { ok: false; reason: AdminRefusal }>;
+
+/** authorize (403 / 404) → 10-minute rule → core action → back to the colleague's page. */
+function staffAction(action: StaffAction, done: keyof typeof DONE): ConsoleHandler {
+  return async (c) => {
+    const auth = await authorize(c, String(c.req.params.id));
+    if (!auth?.target) return;
+    const page = `/admin/staff/${encodeURIComponent(auth.target.id)}`;
+    if (!(await requireFresh(c, page))) return;
+    const result = await action(c, auth.target);
+    if (!result.ok) {
+      return renderStaff(c, auth.target, REFUSAL_STATUS[result.reason], {
+        error: refusalMessage(result.reason),
+      });
+    }
+    redirectTo(c, page, done);
+  };
+}
+
+const pause = staffAction((c, target) => {
+  const hoursText = (field(c.req, 'hours') ?? '').trim();
+  const hours = hoursText === '' ? undefined : Number(hoursText);
+  return c.deps.twostep.admin.pause(actorOf(c), target.id, { reason: field(c.req, 'reason'), hours });
+}, 'paused');
+const resume = staffAction((c, target) => c.deps.twostep.admin.resume(actorOf(c), target.id), 'resumed');
+const reset = staffAction(
+  (c, target) => c.deps.twostep.admin.reset(actorOf(c), target.id, { reason: field(c.req, 'reason') }),
+  'reset',
+);
+const unlock = staffAction((c, target) => c.deps.twostep.admin.unlock(actorOf(c), target.id), 'unlocked');
+const revokeDevices = staffAction(
+  (c, target) => c.deps.twostep.admin.revokeDevices(actorOf(c), target.id),
+  'devices_revoked',
+);
+
+/** Filters from the query string, and the audit query they mean (or an error message). */
+async function auditQuery(
+  c: ConsoleRequest,
+): Promise<{ filters: AuditFilters; query: AuditQuery; error: string | null }> {
+  const filters: AuditFilters = {
+    staff: (query(c.req, 'staff') ?? '').trim(),
+    type: query(c.req, 'type') ?? '',
+    from: query(c.req, 'from') ?? '',
+    to: query(c.req, 'to') ?? '',
+  };
+  const q: AuditQuery = {};
+  let error: string | null = null;
+  if (filters.staff) {
+    const member = filters.staff.includes('@')
+      ? await c.deps.stores.staff.findByEmail(filters.staff)
+      : await c.deps.stores.staff.get(filters.staff);
+    if (member && member.clinicId === c.clinic.id) q.actorOrTargetId = member.id;
+    else error = t('admin.audit.noStaff');
+  }
+  if (filters.type) {
+    const type = AUDIT_TYPES.find((x) => x === filters.type);
+    if (type) q.types = [type];
+    else filters.type = '';
+  }
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (filters.from) {
+    const from = new Date(`${filters.from}T00:00:00.000Z`);
+    if (day.test(filters.from) && !Number.isNaN(from.getTime())) q.from = from;
+    else filters.from = '';
+  }
+  if (filters.to) {
+    const to = new Date(`${filters.to}T23:59:59.999Z`);
+    if (day.test(filters.to) && !Number.isNaN(to.getTime())) q.to = to;
+    else filters.to = '';
+  }
+  return { filters, query: q, error };
+}
+
+async function renderAudit(c: ConsoleRequest, check: ChainCheck | null) {
+  const { filters, query: q, error } = await auditQuery(c);
+  const limit = CONSOLE_DEFAULTS.auditPageSize;
+  // An unknown staff filter matches nothing (rather than everything).
+  const events = error ? [] : await c.deps.twostep.audit.list(c.clinic.id, { ...q, order: 'desc', limit });
+  sendPage(
+    c.res,
+    200,
+    auditView(c.page, {
+      filters,
+      types: AUDIT_TYPES,
+      events,
+      names: await actorNames(c.deps.stores, c.clinic.id, events),
+      limit,
+      check,
+      error,
+    }),
+  );
+}
+
+const audit: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  await renderAudit(c, null);
+};
+
+const verifyAudit: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  await renderAudit(c, await c.deps.twostep.audit.verify(c.clinic.id));
+};
+
+function exporter(format: 'jsonl' | 'csv'): ConsoleHandler {
+  return async (c) => {
+    if (!(await authorize(c))) return;
+    const { query: q, error } = await auditQuery(c);
+    const stamp = new Date().toISOString().slice(0, 10);
+    const name = `audit-${c.clinic.id.replace(/[^\w-]/g, '')}-${stamp}.${format}`;
+    c.res
+      .status(200)
+      .set('Cache-Control', 'no-store')
+      .set('Content-Disposition', `attachment; filename="${name}"`)
+      .set('X-Content-Type-Options', 'nosniff');
+    if (format === 'jsonl') {
+      const text = error ? '' : await c.deps.twostep.audit.exportJsonLines(c.clinic.id, q);
+      c.res.type('application/x-ndjson').send(text);
+    } else {
+      const events = error ? [] : await c.deps.twostep.audit.list(c.clinic.id, { ...q, order: 'asc' });
+      c.res.type('text/csv; charset=utf-8').send(toCsv(events));
+    }
+  };
+}
+
+export function adminRoutes(router: Router, deps: ConsoleDeps, body: RequestHandler) {
+  const area = { area: '/admin' };
+  const get = (path: string, handler: ConsoleHandler) =>
+    router.get(`/admin${path}`, withConsole(deps, handler, area));
+  const post = (path: string, handler: ConsoleHandler) =>
+    router.post(`/admin${path}`, body, withConsole(deps, handler, area));
+  get('', overview);
+  get('/enforcement/off', enforcementOffPage);
+  post('/enforcement/on', enforcementOn);
+  post('/enforcement/off', enforcementOff);
+  post('/trusted-devices', trustedDevices);
+  get('/staff/:id', staffPage);
+  post('/staff/:id/pause', pause);
+  post('/staff/:id/resume', resume);
+  post('/staff/:id/reset', reset);
+  post('/staff/:id/unlock', unlock);
+  post('/staff/:id/revoke-devices', revokeDevices);
+  get('/audit', audit);
+  get('/audit/export.jsonl', exporter('jsonl'));
+  get('/audit/export.csv', exporter('csv'));
+  post('/audit/verify', verifyAudit);
+}

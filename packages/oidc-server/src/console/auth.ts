@@ -1,0 +1,146 @@
+/**
+ * The console signs in through the IdP itself, as a first-party OIDC client
+ * (`twostep-console`): authorization request with state + PKCE S256 and
+ * `acr_values=urn:twostep:loa:2fa`; on the callback the authorization code is
+ * read and consumed through oidc-provider's own model, in-process, instead of
+ * an HTTP token exchange (we are the issuer: nothing to verify cryptographically
+ * beyond what the model already checks).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ACR } from '@twostep/core';
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { t } from '../messages/index.ts';
+import { html } from '../pages/html.ts';
+import { layout } from '../pages/layout.ts';
+import { type ConsoleDeps, field, query, safeReturn, sendPage } from './context.ts';
+import {
+  CONSOLE_DEFAULTS,
+  clearLoginState,
+  clearSession,
+  epochNow,
+  type LoginState,
+  newSid,
+  readLoginState,
+  readSession,
+  writeLoginState,
+  writeSession,
+} from './session.ts';
+
+const b64url = (bytes: number) => randomBytes(bytes).toString('base64url');
+const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
+/** Sends the browser to the IdP's authorization endpoint. */
+function startLogin(
+  deps: ConsoleDeps,
+  res: Response,
+  options: { returnTo: string; fresh: boolean; relaxed: boolean },
+) {
+  const state: LoginState = {
+    state: b64url(24),
+    verifier: b64url(48),
+    returnTo: options.returnTo,
+    relaxed: options.relaxed,
+    fresh: options.fresh,
+    exp: epochNow() + CONSOLE_DEFAULTS.loginSeconds,
+  };
+  writeLoginState(deps.sealer, res, deps.cookies, state);
+  const params = new URLSearchParams({
+    client_id: CONSOLE_DEFAULTS.clientId,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: deps.redirectUri,
+    state: state.state,
+    code_challenge: s256(state.verifier),
+    code_challenge_method: 'S256',
+  });
+  // Relaxed: the IdP could not give loa:2fa (2-Step paused); the session is password-only (see README).
+  if (!options.relaxed) params.set('acr_values', ACR.twoFactor);
+  // The 10-minute rule: the IdP asks for the code again when the last one is older.
+  if (options.fresh) params.set('max_age', String(CONSOLE_DEFAULTS.freshSeconds));
+  res.redirect(303, `${deps.config.basePath}/auth?${params}`);
+}
+
+function messagePage(deps: ConsoleDeps, req: Request, res: Response, status: number, message: string) {
+  const again = `${deps.config.basePath}/console/login?${new URLSearchParams({ return: safeReturn(query(req, 'return')) })}`;
+  const body = html`<p role="alert">${message}</p><p><a href="${again}">${t('console.signInAgain')}</a></p>`;
+  sendPage(
+    res,
+    status,
+    layout({ nonce: String(res.locals.cspNonce), siteName: deps.config.siteName }, t('console.signIn'), body),
+  );
+}
+
+export function authRoutes(router: Router, deps: ConsoleDeps, body: RequestHandler) {
+  router.get('/console/login', (req, res) => {
+    startLogin(deps, res, {
+      returnTo: safeReturn(query(req, 'return')),
+      fresh: query(req, 'fresh') === '1',
+      relaxed: false,
+    });
+  });
+
+  router.get('/console/callback', async (req, res, next) => {
+    try {
+      const login = readLoginState(deps.sealer, req);
+      clearLoginState(res, deps.cookies);
+      if (!login || query(req, 'state') !== login.state) {
+        return messagePage(deps, req, res, 400, t('console.login.expired'));
+      }
+      const iss = query(req, 'iss');
+      if (iss !== undefined && iss !== deps.provider.issuer) {
+        return messagePage(deps, req, res, 400, t('console.login.failed'));
+      }
+      const error = query(req, 'error');
+      if (error === 'unmet_authentication_requirements' && !login.relaxed) {
+        return startLogin(deps, res, { returnTo: login.returnTo, fresh: false, relaxed: true });
+      }
+      if (error === 'access_denied') return messagePage(deps, req, res, 403, t('console.login.cancelled'));
+      if (error) return messagePage(deps, req, res, 400, t('console.login.failed'));
+
+      const code = await deps.provider.AuthorizationCode.find(String(query(req, 'code') ?? ''));
+      const valid =
+        code !== undefined &&
+        !(code as { consumed?: unknown }).consumed &&
+        !code.isExpired &&
+        code.clientId === CONSOLE_DEFAULTS.clientId &&
+        code.redirectUri === deps.redirectUri &&
+        code.codeChallengeMethod === 'S256' &&
+        code.codeChallenge === s256(login.verifier) &&
+        typeof code.accountId === 'string' &&
+        typeof code.authTime === 'number';
+      if (!valid) return messagePage(deps, req, res, 400, t('console.login.failed'));
+      await code.consume();
+      const staff = await deps.stores.staff.get(code.accountId!);
+      if (!staff?.active) return messagePage(deps, req, res, 403, t('error.403'));
+
+      const now = epochNow();
+      const previous = readSession(deps.sealer, req, now);
+      writeSession(deps.sealer, res, deps.cookies, {
+        // The same person re-verifying keeps the session id (open forms stay valid).
+        sid: previous?.accountId === staff.id ? previous.sid : newSid(),
+        accountId: staff.id,
+        acr: code.acr ?? ACR.oneFactor,
+        amr: Array.isArray(code.amr) ? code.amr.map(String) : [],
+        authTime: code.authTime!,
+        iat: previous?.accountId === staff.id ? previous.iat : now,
+        seen: now,
+      });
+      res.redirect(303, `${deps.config.basePath}${safeReturn(login.returnTo)}`);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  /** Ends the console session, then the IdP's own session (its "Sign out?" page). */
+  router.post('/console/logout', body, (req, res) => {
+    const session = readSession(deps.sealer, req);
+    if (session && !deps.csrf.verify(`console:${session.sid}`, 'console', field(req, 'csrf'))) {
+      return messagePage(deps, req, res, 403, t('error.403'));
+    }
+    clearSession(res, deps.cookies);
+    res.redirect(
+      303,
+      `${deps.config.basePath}/session/end?${new URLSearchParams({ client_id: CONSOLE_DEFAULTS.clientId })}`,
+    );
+  });
+}

@@ -1,0 +1,217 @@
+/** The account security page: status, methods, recovery code, trusted devices, recent events. */
+import {
+  type AuditEvent,
+  maskPhone,
+  type StoredFactor,
+  type TrustedDevice,
+  type TwoStepStatus,
+} from '@twostep/core';
+import { en } from '../../messages/en.ts';
+import { type MessageKey, t } from '../../messages/index.ts';
+import { type Html, html, raw } from '../../pages/html.ts';
+import { alert, button, type ConsolePage, consoleLayout, note, postForm, success, when } from './layout.ts';
+
+export interface AccountData {
+  clinicName: string;
+  status: TwoStepStatus;
+  factors: StoredFactor[];
+  devices: TrustedDevice[];
+  events: AuditEvent[];
+  /** Staff id → name, for the events' actors. */
+  names: Map<string, string>;
+  /** A code was entered in the last 10 minutes: changes go through without asking again. */
+  fresh: boolean;
+  /** Password-only console session (2-Step paused). */
+  limited: boolean;
+  done?: string | null;
+  error?: string | null;
+  info?: string | null;
+}
+
+const codeInput = (id: string) =>
+  html`<input id="${id}" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16">`;
+
+export function statusBadge(status: TwoStepStatus): Html {
+  if (status.throttle === 'locked') return html`<span class="badge locked">${t('status.locked')}</span>`;
+  if (status.pausedUntil)
+    return html`<span class="badge paused">${t('status.pausedUntil', { until: when(status.pausedUntil) })}</span>`;
+  if (status.throttle === 'backoff') return html`<span class="badge locked">${t('status.throttled')}</span>`;
+  if (!status.enrolled) return html`<span class="badge off">${t('status.notEnrolled')}</span>`;
+  return html`<span class="badge on">${t('status.on')}</span>`;
+}
+
+export function methodNames(status: TwoStepStatus): string {
+  return status.methods.map((m) => t(`method.${m}`)).join(', ');
+}
+
+/** A readable name for an event type; the type itself for one the catalog does not know yet. */
+export function eventLabel(type: string): string {
+  const key = `event.${type}`;
+  return key in en ? t(key as MessageKey) : type;
+}
+
+export function eventRows(events: AuditEvent[], names: Map<string, string>, selfId?: string): Html {
+  return html`${events.map((e) => {
+    const actor =
+      e.actorId === null
+        ? t('event.system')
+        : e.actorId === selfId
+          ? t('event.you')
+          : (names.get(e.actorId) ?? e.actorId);
+    const details = Object.entries(e.details)
+      .filter(([k]) => k !== 'warningShown')
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join(' · ');
+    return html`<tr><td>${when(e.at)}</td><td>${eventLabel(e.type)}</td><td>${actor}</td><td class="muted">${details}</td></tr>`;
+  })}`;
+}
+
+function statusCard(data: AccountData): Html {
+  const { status } = data;
+  return html`<section class="card wide" aria-labelledby="status-h">
+<div class="spread"><h2 id="status-h">${t('account.status.title')}</h2>${statusBadge(status)}</div>
+<dl class="facts">
+<dt>${t('account.status.methods')}</dt><dd>${status.enrolled ? methodNames(status) : t('account.status.none')}</dd>
+<dt>${t('account.status.clinic')}</dt><dd>${t(status.enforced ? 'account.status.enforced' : 'account.status.optional', { clinic: data.clinicName })}</dd>
+${status.pausedUntil ? html`<dt>${t('account.status.paused')}</dt><dd>${when(status.pausedUntil)}</dd>` : ''}
+</dl>
+${status.pausedUntil ? note(t('account.pausedNote')) : ''}
+${!status.enrolled && !status.pausedUntil ? note(t(status.enforced ? 'account.setupRequired' : 'account.setupRecommended')) : ''}
+${data.limited ? note(t('account.limited')) : data.fresh ? '' : html`<p class="muted">${t('account.freshNote')}</p>`}
+</section>`;
+}
+
+function totpCard(page: ConsolePage, data: AccountData): Html {
+  const active = data.factors.find((f) => f.kind === 'totp' && f.status === 'active');
+  return html`<section class="card" aria-labelledby="totp-h">
+<div class="spread"><h2 id="totp-h">${t('account.totp.title')}</h2>
+<span class="badge ${active ? 'on' : 'off'}">${t(active ? 'account.setUp' : 'account.notSetUp')}</span></div>
+<p>${t('account.totp.body')}</p>
+${active ? html`<p class="muted">${t('account.addedOn', { date: when(active.confirmedAt ?? active.createdAt) })}</p>` : ''}
+${button(page, '/account/totp', t(active ? 'account.totp.replace' : 'account.totp.add'), active ? { style: 'secondary' } : {})}
+${active ? button(page, '/account/remove', t('account.remove'), { style: 'danger', fields: { kind: 'totp' } }) : ''}
+</section>`;
+}
+
+function smsCard(page: ConsolePage, data: AccountData): Html {
+  const active = data.factors.find((f) => f.kind === 'sms' && f.status === 'active');
+  const pending = data.factors.find((f) => f.kind === 'sms' && f.status === 'pending');
+  const activePhone = active?.kind === 'sms' ? maskPhone(active.phone) : null;
+  const pendingPhone = pending?.kind === 'sms' ? maskPhone(pending.phone) : null;
+  const confirm = pendingPhone
+    ? html`<h3>${t('account.sms.confirmTitle', { phone: pendingPhone })}</h3>
+${postForm(
+  page,
+  '/account/sms/confirm',
+  html`<label for="sms-code">${t('code.label')}</label>${codeInput('sms-code')}
+<button type="submit">${t('account.sms.confirm')}</button>`,
+)}
+${button(page, '/account/sms/resend', t('code.resendSms'), { style: 'secondary' })}`
+    : html``;
+  return html`<section class="card" aria-labelledby="sms-h">
+<div class="spread"><h2 id="sms-h">${t('account.sms.title')}</h2>
+<span class="badge ${active ? 'on' : 'off'}">${activePhone ?? t('account.notSetUp')}</span></div>
+<p>${t('account.sms.body')}</p>
+${confirm}
+${postForm(
+  page,
+  '/account/sms',
+  html`<label for="phone">${t(active ? 'account.sms.newPhone' : 'enroll.phone')}</label>
+<input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" aria-describedby="phone-hint">
+<p id="phone-hint" class="muted">${t('account.sms.hint')}</p>
+<button type="submit" class="${active ? 'secondary' : ''}">${t('enroll.sendCode')}</button>`,
+)}
+${active ? button(page, '/account/remove', t('account.remove'), { style: 'danger', fields: { kind: 'sms' } }) : ''}
+</section>`;
+}
+
+function recoveryCard(page: ConsolePage, data: AccountData): Html {
+  const has = data.status.methods.includes('recovery');
+  return html`<section class="card" aria-labelledby="rec-h">
+<div class="spread"><h2 id="rec-h">${t('account.recovery.title')}</h2>
+<span class="badge ${has ? 'on' : 'off'}">${t(has ? 'account.setUp' : 'account.notSetUp')}</span></div>
+<p>${t('account.recovery.body')}</p>
+${data.status.enrolled ? button(page, '/account/recovery', t('account.recovery.regenerate'), { style: 'secondary' }) : html`<p class="muted">${t('account.recovery.afterSetup')}</p>`}
+</section>`;
+}
+
+function devicesCard(page: ConsolePage, data: AccountData): Html {
+  const rows = data.devices.map(
+    (
+      d,
+    ) => html`<tr><td>${d.label}</td><td>${when(d.createdAt)}</td><td>${when(d.lastUsedAt)}</td><td>${when(d.expiresAt)}</td>
+<td>${button(page, '/account/devices/revoke', t('account.devices.revoke'), { style: 'danger', fields: { device: d.id } })}</td></tr>`,
+  );
+  return html`<section class="card wide" aria-labelledby="dev-h">
+<h2 id="dev-h">${t('account.devices.title')}</h2>
+<p>${t('account.devices.body')}</p>
+${
+  data.devices.length
+    ? html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">${t('account.devices.device')}</th><th scope="col">${t('account.devices.created')}</th><th scope="col">${t('account.devices.lastUsed')}</th><th scope="col">${t('account.devices.expires')}</th><th scope="col"><span class="muted">${t('account.devices.actions')}</span></th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+${button(page, '/account/devices/revoke-all', t('account.devices.revokeAll'), { style: 'danger' })}`
+    : html`<p class="muted">${t('account.devices.none')}</p>`
+}
+</section>`;
+}
+
+function eventsCard(page: ConsolePage, data: AccountData): Html {
+  return html`<section class="card wide" aria-labelledby="ev-h">
+<h2 id="ev-h">${t('account.events.title')}</h2>
+${
+  data.events.length
+    ? html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
+<tbody>${eventRows(data.events, data.names, page.staff.id)}</tbody></table></div>`
+    : html`<p class="muted">${t('account.events.none')}</p>`
+}
+</section>`;
+}
+
+export function accountView(page: ConsolePage, data: AccountData): string {
+  const body = html`${alert(data.error)}${success(data.done)}${note(data.info)}
+<div class="grid">
+${statusCard(data)}
+${totpCard(page, data)}
+${smsCard(page, data)}
+${recoveryCard(page, data)}
+${devicesCard(page, data)}
+${eventsCard(page, data)}
+</div>`;
+  return consoleLayout(page, t('account.title'), body, t('account.lede'));
+}
+
+export function totpSetupView(
+  page: ConsolePage,
+  options: { qrSvg?: string; groupedSecret?: string; error?: string | null },
+): string {
+  const scan =
+    options.qrSvg && options.groupedSecret
+      ? html`<div class="setup"><div class="qr">${raw(options.qrSvg)}</div>
+<div><p>${t('enroll.totpScan')}</p>
+<p>${t('enroll.totpSecret')}: <code data-testid="totp-secret">${options.groupedSecret}</code></p>
+<p class="muted">${t('account.totp.keepOld')}</p></div></div>`
+      : html`<p>${t('account.totp.retry')}</p>`;
+  const body = html`${alert(options.error)}<section class="card">${scan}
+${postForm(
+  page,
+  '/account/totp/confirm',
+  html`<label for="code">${t('account.totp.codeLabel')}</label>${codeInput('code')}
+<div class="row"><button type="submit">${t('account.totp.confirm')}</button>
+<a class="button secondary" href="${page.base}/account">${t('common.back')}</a></div>`,
+)}
+${options.qrSvg ? '' : button(page, '/account/totp', t('account.totp.restart'), { style: 'secondary' })}
+</section>`;
+  return consoleLayout(page, t('enroll.totpTitle'), body);
+}
+
+export function recoveryShownView(page: ConsolePage, code: string, first: boolean): string {
+  const body = html`<section class="card">
+<p>${t(first ? 'recovery.firstBody' : 'account.recovery.newBody')}</p>
+<p class="code" data-testid="recovery-code">${code}</p>
+<p class="muted">${t('account.recovery.oldStops')}</p>
+<a class="button" href="${page.base}/account">${t('account.recovery.saved')}</a>
+</section>`;
+  return consoleLayout(page, t('recovery.title'), body);
+}

@@ -1,0 +1,298 @@
+/** The clinic admin console: settings, readiness, staff, one colleague, the audit log. */
+import type {
+  AuditEvent,
+  AuditEventType,
+  ChainCheck,
+  Clinic,
+  StaffMember,
+  TrustedDevice,
+  TwoStepStatus,
+} from '@twostep/core';
+import { t } from '../../messages/index.ts';
+import { type Html, html } from '../../pages/html.ts';
+import type { Readiness } from '../readiness.ts';
+import { eventLabel, eventRows, methodNames, statusBadge } from './account.ts';
+import { alert, button, type ConsolePage, consoleLayout, note, postForm, success, when } from './layout.ts';
+
+export interface StaffRow {
+  member: StaffMember;
+  status: TwoStepStatus;
+}
+
+export interface AdminData {
+  clinic: Clinic;
+  readiness: Readiness;
+  rows: StaffRow[];
+  total: number;
+  page: number;
+  pageSize: number;
+  search: string;
+  done?: string | null;
+  error?: string | null;
+}
+
+function subnav(page: ConsolePage, current: 'overview' | 'audit'): Html {
+  const link = (href: string, label: string, on: boolean) =>
+    html`<a class="button ${on ? '' : 'secondary'}" href="${page.base}${href}"${on ? html` aria-current="page"` : ''}>${label}</a>`;
+  return html`<nav class="row" aria-label="${t('admin.sections')}">
+${link('/admin', t('admin.overview'), current === 'overview')}
+${link('/admin/audit', t('admin.audit.title'), current === 'audit')}
+</nav>`;
+}
+
+export function staffState(row: StaffRow): Html {
+  if (!row.member.active) return html`<span class="badge off">${t('status.inactive')}</span>`;
+  const methods = row.status.enrolled ? html` <span class="muted">${methodNames(row.status)}</span>` : '';
+  return html`${statusBadge(row.status)}${row.status.enrolled && !row.status.pausedUntil ? methods : ''}`;
+}
+
+function settingsCard(page: ConsolePage, data: AdminData): Html {
+  const { clinic } = data;
+  return html`<section class="card" aria-labelledby="settings-h">
+<h2 id="settings-h">${t('admin.settings.title')}</h2>
+<div class="spread"><h3>${t('admin.enforce.title')}</h3>
+<span class="badge ${clinic.enforceTwoStep ? 'on' : 'off'}">${t(clinic.enforceTwoStep ? 'admin.enforce.on' : 'admin.enforce.off')}</span></div>
+<p>${t(clinic.enforceTwoStep ? 'admin.enforce.onBody' : 'admin.enforce.offBody')}</p>
+${
+  clinic.enforceTwoStep
+    ? html`<a class="button secondary" href="${page.base}/admin/enforcement/off">${t('admin.enforce.turnOff')}</a>`
+    : button(page, '/admin/enforcement/on', t('admin.enforce.turnOn'))
+}
+<div class="spread"><h3>${t('admin.devices.title')}</h3>
+<span class="badge ${clinic.allowTrustedDevices ? 'on' : 'off'}">${t(clinic.allowTrustedDevices ? 'admin.devices.allowed' : 'admin.devices.notAllowed')}</span></div>
+<p>${t('admin.devices.body')}</p>
+${button(
+  page,
+  '/admin/trusted-devices',
+  t(clinic.allowTrustedDevices ? 'admin.devices.disallow' : 'admin.devices.allow'),
+  {
+    style: 'secondary',
+    fields: { allow: clinic.allowTrustedDevices ? 'no' : 'yes' },
+  },
+)}
+</section>`;
+}
+
+function readinessCard(data: AdminData): Html {
+  const { active, notEnrolled } = data.readiness;
+  const ready = active - notEnrolled;
+  return html`<section class="card" aria-labelledby="ready-h">
+<h2 id="ready-h">${t('admin.readiness.title')}</h2>
+<div class="stats">
+<div><div class="stat">${ready.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.enrolled')}</div></div>
+<div><div class="stat">${notEnrolled.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.notEnrolled')}</div></div>
+<div><div class="stat">${active.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.active')}</div></div>
+</div>
+<p data-testid="readiness">${
+    data.clinic.enforceTwoStep
+      ? t('admin.readiness.enforced', { count: notEnrolled.toLocaleString('en') })
+      : t('admin.readiness.wouldAsk', { count: notEnrolled.toLocaleString('en') })
+  }</p>
+</section>`;
+}
+
+function staffCard(page: ConsolePage, data: AdminData): Html {
+  const first = data.total === 0 ? 0 : (data.page - 1) * data.pageSize + 1;
+  const last = Math.min(data.total, data.page * data.pageSize);
+  const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+  const pageLink = (n: number) => {
+    const q = new URLSearchParams({ page: String(n) });
+    if (data.search) q.set('q', data.search);
+    return `${page.base}/admin?${q}`;
+  };
+  const rows = data.rows.map(
+    (
+      r,
+    ) => html`<tr><td><a href="${page.base}/admin/staff/${encodeURIComponent(r.member.id)}">${r.member.name}</a></td>
+<td>${r.member.email}</td><td>${t(r.member.role === 'full_access' ? 'role.full_access' : 'role.staff')}</td><td data-testid="staff-state">${staffState(r)}</td></tr>`,
+  );
+  return html`<section class="card wide" aria-labelledby="staff-h">
+<div class="spread"><h2 id="staff-h">${t('admin.staff.title')}</h2>
+<form method="get" action="${page.base}/admin" role="search" class="inline-fields">
+<div><label for="q">${t('admin.staff.search')}</label><input id="q" name="q" type="search" value="${data.search}" maxlength="100"></div>
+<div><button type="submit" class="secondary">${t('admin.staff.searchButton')}</button></div>
+</form></div>
+<div class="table-wrap"><table>
+<caption data-testid="staff-range">${t('admin.staff.range', { first: first.toLocaleString('en'), last: last.toLocaleString('en'), total: data.total.toLocaleString('en') })}</caption>
+<thead><tr><th scope="col">${t('admin.staff.name')}</th><th scope="col">${t('admin.staff.email')}</th><th scope="col">${t('admin.staff.role')}</th><th scope="col">${t('admin.staff.state')}</th></tr></thead>
+<tbody>${rows.length ? rows : html`<tr><td colspan="4" class="muted">${t('admin.staff.none')}</td></tr>`}</tbody>
+</table></div>
+<nav class="pager" aria-label="${t('admin.staff.pages')}">
+<span>${data.page > 1 ? html`<a href="${pageLink(data.page - 1)}" rel="prev">${t('admin.staff.prev')}</a>` : ''}</span>
+<span class="muted">${t('admin.staff.pageOf', { page: String(data.page), pages: String(pages) })}</span>
+<span>${data.page < pages ? html`<a href="${pageLink(data.page + 1)}" rel="next">${t('admin.staff.next')}</a>` : ''}</span>
+</nav>
+</section>`;
+}
+
+export function adminView(page: ConsolePage, data: AdminData): string {
+  const body = html`${subnav(page, 'overview')}
+${alert(data.error)}${success(data.done)}
+<div class="grid mt">
+${settingsCard(page, data)}
+${readinessCard(data)}
+${staffCard(page, data)}
+</div>`;
+  return consoleLayout(page, t('admin.title'), body, t('admin.lede', { clinic: data.clinic.name }));
+}
+
+export function enforcementOffView(
+  page: ConsolePage,
+  options: { warning: string; word: string; error?: string | null; reason?: string },
+): string {
+  const body = html`${alert(options.error)}<section class="card">
+<p class="warning" data-testid="compliance-warning"><strong>${t('admin.enforce.headsUp')}</strong> ${options.warning}</p>
+${postForm(
+  page,
+  '/admin/enforcement/off',
+  html`<label for="reason">${t('admin.reason')}</label>
+<textarea id="reason" name="reason" required maxlength="500">${options.reason ?? ''}</textarea>
+<label for="confirm">${t('admin.enforce.typeWord', { word: options.word })}</label>
+<input id="confirm" name="confirm" type="text" autocomplete="off" required maxlength="32" aria-describedby="confirm-hint">
+<p id="confirm-hint" class="muted">${t('admin.enforce.typeHint')}</p>
+<div class="row"><button type="submit" class="danger">${t('admin.enforce.turnOff')}</button>
+<a class="button secondary" href="${page.base}/admin">${t('admin.enforce.keepOn')}</a></div>`,
+)}
+</section>`;
+  return consoleLayout(page, t('admin.enforce.offTitle'), body);
+}
+
+export interface StaffDetail {
+  member: StaffMember;
+  status: TwoStepStatus;
+  devices: TrustedDevice[];
+  events: AuditEvent[];
+  names: Map<string, string>;
+  self: boolean;
+  defaultHours: number;
+  maxHours: number;
+  done?: string | null;
+  error?: string | null;
+}
+
+export function staffView(page: ConsolePage, d: StaffDetail): string {
+  const base = `/admin/staff/${encodeURIComponent(d.member.id)}`;
+  const { status } = d;
+  const selfNote = d.self ? note(t('admin.staff.selfNote')) : '';
+  const pause = d.self
+    ? ''
+    : html`<section class="card" aria-labelledby="pause-h"><h2 id="pause-h">${t('admin.pause.title')}</h2>
+<p>${t('admin.pause.body')}</p>
+${postForm(
+  page,
+  `${base}/pause`,
+  html`<label for="hours">${t('admin.pause.hours', { max: String(d.maxHours) })}</label>
+<input id="hours" name="hours" type="number" min="1" max="${d.maxHours}" step="1" value="${d.defaultHours}" required>
+<label for="pause-reason">${t('admin.reason')}</label>
+<textarea id="pause-reason" name="reason" required maxlength="500"></textarea>
+<button type="submit">${t('admin.pause.submit')}</button>`,
+)}
+${status.pausedUntil ? button(page, `${base}/resume`, t('admin.resume.submit'), { style: 'secondary' }) : ''}
+</section>`;
+  const reset = d.self
+    ? ''
+    : html`<section class="card" aria-labelledby="reset-h"><h2 id="reset-h">${t('admin.reset.title')}</h2>
+<p>${t('admin.reset.body')}</p>
+${postForm(
+  page,
+  `${base}/reset`,
+  html`<label for="reset-reason">${t('admin.reason')}</label>
+<textarea id="reset-reason" name="reason" required maxlength="500"></textarea>
+<button type="submit" class="danger">${t('admin.reset.submit')}</button>`,
+)}
+</section>`;
+  const body = html`${subnav(page, 'overview')}
+<div class="mt">${alert(d.error)}${success(d.done)}${selfNote}</div>
+<div class="grid">
+<section class="card" aria-labelledby="state-h">
+<div class="spread"><h2 id="state-h">${t('account.status.title')}</h2>${statusBadge(status)}</div>
+<dl class="facts">
+<dt>${t('admin.staff.email')}</dt><dd>${d.member.email}</dd>
+<dt>${t('admin.staff.role')}</dt><dd>${t(d.member.role === 'full_access' ? 'role.full_access' : 'role.staff')}</dd>
+<dt>${t('account.status.methods')}</dt><dd>${status.enrolled ? methodNames(status) : t('account.status.none')}</dd>
+${status.pausedUntil ? html`<dt>${t('account.status.paused')}</dt><dd>${when(status.pausedUntil)}</dd>` : ''}
+${status.retryAt ? html`<dt>${t('admin.staff.retryAt')}</dt><dd>${when(status.retryAt)}</dd>` : ''}
+<dt>${t('account.devices.title')}</dt><dd>${String(d.devices.length)}</dd>
+</dl>
+${status.throttle !== 'open' ? button(page, `${base}/unlock`, t('admin.unlock.submit')) : ''}
+${d.devices.length ? button(page, `${base}/revoke-devices`, t('admin.revoke.submit'), { style: 'danger' }) : ''}
+<p><a href="${page.base}/admin/audit?${new URLSearchParams({ staff: d.member.id }).toString()}">${t('admin.staff.events')}</a></p>
+</section>
+${pause}
+${reset}
+<section class="card wide" aria-labelledby="ev-h"><h2 id="ev-h">${t('account.events.title')}</h2>
+${
+  d.events.length
+    ? html`<div class="table-wrap"><table><thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
+<tbody>${eventRows(d.events, d.names, page.staff.id)}</tbody></table></div>`
+    : html`<p class="muted">${t('account.events.none')}</p>`
+}
+</section>
+</div>`;
+  return consoleLayout(page, d.member.name, body);
+}
+
+export interface AuditFilters {
+  staff: string;
+  type: string;
+  from: string;
+  to: string;
+}
+
+export function auditView(
+  page: ConsolePage,
+  options: {
+    filters: AuditFilters;
+    types: readonly AuditEventType[];
+    events: AuditEvent[];
+    names: Map<string, string>;
+    limit: number;
+    check?: ChainCheck | null;
+    error?: string | null;
+  },
+): string {
+  const { filters } = options;
+  const exportQuery = new URLSearchParams(
+    Object.entries(filters).filter(([, v]) => v !== '') as [string, string][],
+  ).toString();
+  const suffix = exportQuery ? `?${exportQuery}` : '';
+  const check = options.check
+    ? options.check.ok
+      ? html`<p class="success" role="status" data-testid="chain-result">${t('admin.audit.intact', { count: options.check.count.toLocaleString('en') })}</p>`
+      : html`<div role="alert" data-testid="chain-result">${t('admin.audit.broken', { seq: String(options.check.brokenAtSeq), reason: options.check.reason })}</div>`
+    : '';
+  const rows = options.events.map((e) => {
+    const target = e.targetId ? (options.names.get(e.targetId) ?? e.targetId) : '';
+    return html`<tr><td>${String(e.seq)}</td><td>${when(e.at)}</td><td>${eventLabel(e.type)}</td><td>${e.actorId ? (options.names.get(e.actorId) ?? e.actorId) : t('event.system')}</td><td>${target}</td><td class="muted">${Object.entries(
+      e.details,
+    )
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join(' · ')}</td></tr>`;
+  });
+  const body = html`${subnav(page, 'audit')}
+<div class="mt">${alert(options.error)}${check}</div>
+<section class="card" aria-labelledby="filter-h"><h2 id="filter-h">${t('admin.audit.filters')}</h2>
+<form method="get" action="${page.base}/admin/audit" class="inline-fields">
+<div><label for="f-staff">${t('admin.audit.staff')}</label><input id="f-staff" name="staff" type="text" value="${filters.staff}" maxlength="254" placeholder="${t('admin.audit.staffHint')}"></div>
+<div><label for="f-type">${t('admin.audit.type')}</label><select id="f-type" name="type"><option value="">${t('admin.audit.anyType')}</option>${options.types.map(
+    (type) =>
+      html`<option value="${type}"${filters.type === type ? html` selected` : ''}>${eventLabel(type)}</option>`,
+  )}</select></div>
+<div><label for="f-from">${t('admin.audit.from')}</label><input id="f-from" name="from" type="date" value="${filters.from}"></div>
+<div><label for="f-to">${t('admin.audit.to')}</label><input id="f-to" name="to" type="date" value="${filters.to}"></div>
+<div><button type="submit">${t('admin.audit.apply')}</button></div>
+</form>
+<div class="row mt-s">
+<a class="button secondary" href="${page.base}/admin/audit/export.jsonl${suffix}" download>${t('admin.audit.exportJsonl')}</a>
+<a class="button secondary" href="${page.base}/admin/audit/export.csv${suffix}" download>${t('admin.audit.exportCsv')}</a>
+${button(page, '/admin/audit/verify', t('admin.audit.verify'), { style: 'secondary' })}
+</div>
+<p class="muted">${t('admin.audit.exportNote')}</p>
+</section>
+<section class="card" aria-labelledby="log-h"><h2 id="log-h">${t('admin.audit.events')}</h2>
+<p class="muted">${t('admin.audit.newest', { limit: String(options.limit) })}</p>
+<div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.target')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
+<tbody>${rows.length ? rows : html`<tr><td colspan="6" class="muted">${t('admin.audit.none')}</td></tr>`}</tbody></table></div>
+</section>`;
+  return consoleLayout(page, t('admin.audit.title'), body);
+}

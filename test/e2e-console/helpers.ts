@@ -1,0 +1,56 @@
+/** Signing in to the console (`/account`, `/admin`) through the test IdP, as a browser does. */
+import { expect } from 'vitest';
+import { Browser, findForm, type Page } from '../helpers/browser.ts';
+import type { TestIdp, TestStaff } from '../helpers/idp.ts';
+
+/** Opens `path` (e.g. '/account'), signs in with password + code when asked, returns the page reached. */
+export async function signIn(
+  idp: TestIdp,
+  staff: TestStaff,
+  path = '/account',
+  browser = new Browser(),
+): Promise<{ browser: Browser; page: Page }> {
+  let page = await browser.get(`${idp.url}${path}`);
+  if (page.body.includes('name="password"')) {
+    page = await browser.submit(page, '/password', { email: staff.email, password: staff.password });
+  }
+  page = await enterCode(idp, staff, browser, page);
+  return { browser, page };
+}
+
+/** On an IdP code page, enters the staff member's code (TOTP, else SMS); other pages pass through. */
+export async function enterCode(idp: TestIdp, staff: TestStaff, browser: Browser, page: Page): Promise<Page> {
+  if (!page.body.includes('/verify"')) return page;
+  if (staff.totpSecret) {
+    return browser.submit(page, '/verify', { method: 'totp', code: idp.nextTotpCode(staff.totpSecret) });
+  }
+  if (staff.phone) {
+    const sent = await browser.submit(page, '/sms');
+    return browser.submit(sent, '/verify', { method: 'sms', code: idp.lastSmsCode(staff.phone)! });
+  }
+  throw new Error(`no code for ${staff.email}`);
+}
+
+/** The console's CSRF token on a page (every console form carries the same one). */
+export function csrfOf(page: Page): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(page.body);
+  if (!match) throw new Error(`no CSRF token on ${page.url} (${page.status}):\n${page.body.slice(0, 1500)}`);
+  return match[1]!;
+}
+
+/** POSTs a console form (with the page's CSRF token unless `csrf` is given) without following redirects. */
+export async function postRaw(
+  browser: Browser,
+  idp: TestIdp,
+  path: string,
+  fields: Record<string, string>,
+): Promise<Page> {
+  return browser.request('POST', `${idp.url}${path}`, new URLSearchParams(fields).toString());
+}
+
+export function expectOnPage(page: Page, path: string): void {
+  expect(new URL(page.url).pathname).toBe(path);
+  expect(page.status).toBe(200);
+}
+
+export { findForm };
