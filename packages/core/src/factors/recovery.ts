@@ -1,11 +1,11 @@
 import { encodeRecoveryCode, formatRecoveryCode, parseRecoveryCode } from '../codes.ts';
 import type { CoreContext } from '../context.ts';
-import { hmacSha256 } from '../crypto/hashing.ts';
+import { constantTimeEqual, hmacSha256 } from '../crypto/hashing.ts';
 import type { ActorContext, RecoveryCodeRecord, StaffMember } from '../types.ts';
 
 export type RecoveryCheck =
   | { ok: true; newCode: string }
-  | { ok: false; reason: 'malformed' | 'invalid' | 'not_enrolled' };
+  | { ok: false; reason: 'malformed' | 'invalid' | 'replayed' | 'not_enrolled' };
 
 function makeRecord(ctx: CoreContext, staff: StaffMember): { code: string; record: RecoveryCodeRecord } {
   const code = encodeRecoveryCode(ctx.random.bytes(10));
@@ -52,12 +52,12 @@ export function createRecoveryCodes(ctx: CoreContext) {
       const current = await ctx.stores.recoveryCodes.get(staff.id);
       if (!current) return { ok: false, reason: 'not_enrolled' };
       const next = makeRecord(ctx, staff);
-      const won = await ctx.stores.recoveryCodes.replace(
-        staff.id,
-        hmacSha256(current.salt, code),
-        next.record,
-      );
-      return won ? { ok: true, newCode: next.code } : { ok: false, reason: 'invalid' };
+      const expectedHash = hmacSha256(current.salt, code);
+      const won = await ctx.stores.recoveryCodes.replace(staff.id, expectedHash, next.record);
+      if (won) return { ok: true, newCode: next.code };
+      // The code was right when read, but a concurrent use consumed it first: a replay, not a
+      // guess (counting it would lock out a user whose browser submitted the form twice).
+      return { ok: false, reason: constantTimeEqual(expectedHash, current.hash) ? 'replayed' : 'invalid' };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { parseSixDigitCode } from '../codes.ts';
 import type { CoreContext } from '../context.ts';
 import { newId } from '../context.ts';
-import { hmacSha256 } from '../crypto/hashing.ts';
+import { constantTimeEqual, hmacSha256 } from '../crypto/hashing.ts';
 import type { ActorContext, SmsChallenge, SmsPurpose, StaffMember } from '../types.ts';
 import { maskPhone } from './phone.ts';
 
@@ -12,7 +12,10 @@ export type SmsSendResult =
 
 export type SmsCheck =
   | { ok: true; challenge: SmsChallenge }
-  | { ok: false; reason: 'malformed' | 'invalid' | 'expired' | 'too_many_attempts' | 'no_code' };
+  | {
+      ok: false;
+      reason: 'malformed' | 'invalid' | 'replayed' | 'expired' | 'too_many_attempts' | 'no_code';
+    };
 
 /** Uniform 6-digit code by rejection sampling (no modulo bias). */
 function randomSixDigits(ctx: CoreContext): string {
@@ -116,16 +119,13 @@ export function createSmsCodes(ctx: CoreContext) {
       if (!challenge || challenge.consumedAt !== null) return { ok: false, reason: 'no_code' };
       if (challenge.expiresAt <= now) return { ok: false, reason: 'expired' };
       if (challenge.failures >= cfg.maxFailures) return { ok: false, reason: 'too_many_attempts' };
-      if (
-        await ctx.stores.smsChallenges.consume(
-          challenge.id,
-          codeHash(challenge.id, code),
-          now,
-          cfg.maxFailures,
-        )
-      ) {
+      const hash = codeHash(challenge.id, code);
+      if (await ctx.stores.smsChallenges.consume(challenge.id, hash, now, cfg.maxFailures)) {
         return { ok: true, challenge };
       }
+      // The right code, but a concurrent check consumed the challenge first: a replay, not a
+      // guess (counting it would let one double-submitted form lock the account).
+      if (constantTimeEqual(hash, challenge.codeHash)) return { ok: false, reason: 'replayed' };
       const failures = await ctx.stores.smsChallenges.addFailure(challenge.id);
       return { ok: false, reason: failures >= cfg.maxFailures ? 'too_many_attempts' : 'invalid' };
     },

@@ -1,0 +1,125 @@
+/**
+ * 200 parallel submissions of one code through core `secondFactor.verify`, on
+ * the memory store and (with MONGODB_URI) on the mongoose store: exactly one
+ * succeeds, the losers are refused as replays (not counted as guesses, so a
+ * double-submitting browser cannot lock the account), the audit chain stays
+ * whole and the account is not throttled afterwards.
+ */
+import { createMemoryStores, hmacSha256, type Stores } from '@twostep/core';
+import type { Connection } from 'mongoose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectMongo, createMongooseStores, syncIndexes } from '../../packages/store-mongoose/src/index.ts';
+import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
+import { auditOf, type CoreFixture, coreFixture, enrollSms, enrollTotp, parallel } from './fixtures.ts';
+
+const N = 200;
+
+function suite(name: string, makeStores: () => Promise<Stores>) {
+  describe(`${name}: ${N} parallel submissions of one code`, () => {
+    /**
+     * `lateReadsCount`: a loser that read the store only after the winner had replaced the code
+     * (possible on MongoDB, where reads interleave with the winning write) cannot tell the code
+     * from an old one and counts one guess, as a sequential reuse does. Recovery codes only.
+     */
+    async function expectOneWinner(
+      f: CoreFixture,
+      before: number,
+      results: { ok: boolean; reason?: string }[],
+      lateReadsCount = false,
+    ) {
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      // The losers lost a race for a code that was right: a replay (or, for SMS, "no code" once
+      // the challenge reads as consumed), never a counted guess.
+      const losers = results.filter((r) => !r.ok).map((r) => r.reason);
+      const late = losers.filter((r) => r === 'invalid').length;
+      expect(losers.filter((r) => r !== 'invalid' || !lateReadsCount)).toSatisfy((rs: unknown[]) =>
+        rs.every((r) => r === 'replayed' || r === 'no_code'),
+      );
+      if (!lateReadsCount || name === 'memory') expect(late).toBe(0);
+      expect((await f.stores.throttles.get(`second-factor:${f.alice.id}`)).failures).toBe(late);
+      const events = (await auditOf(f.stores, f.clinic.id)).slice(before);
+      expect(events.filter((e) => e.type === 'second_factor.succeeded')).toHaveLength(1);
+      expect(events.filter((e) => e.type === 'second_factor.failed')).toHaveLength(late);
+      expect(events.filter((e) => e.type === 'account.locked')).toHaveLength(0);
+      expect((await f.twostep.audit.verify(f.clinic.id)).ok).toBe(true);
+      if (late < 5) expect((await f.twostep.secondFactor.requirement(f.alice)).kind).toBe('second_factor');
+      else console.info(`${name}: ${late} of ${N - 1} recovery-code losers read after the replacement`);
+    }
+
+    it('TOTP: exactly one success', async () => {
+      const f = await coreFixture(await makeStores());
+      const { secret } = await enrollTotp(f, f.alice);
+      const code = f.code(secret);
+      const before = (await auditOf(f.stores, f.clinic.id)).length;
+      const results = await parallel(N, () =>
+        f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'totp', code),
+      );
+      await expectOneWinner(f, before, results);
+    });
+
+    it('regression: parallel uses of one recovery code are counted once, not as 199 guesses', async () => {
+      const f = await coreFixture(await makeStores());
+      const { recoveryCode } = await enrollTotp(f, f.alice);
+      const before = (await auditOf(f.stores, f.clinic.id)).length;
+      const results = await parallel(N, () =>
+        f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'recovery', recoveryCode),
+      );
+      await expectOneWinner(f, before, results, true);
+      // The stored code is the replacement the winner was shown.
+      const winner = results.find((r) => r.ok);
+      const stored = await f.stores.recoveryCodes.get(f.alice.id);
+      expect(winner?.ok && stored?.hash).toBe(
+        hmacSha256(stored!.salt, (winner?.ok && winner.newRecoveryCode?.replaceAll('-', '')) || ''),
+      );
+      expect(
+        (await auditOf(f.stores, f.clinic.id)).filter((e) => e.type === 'recovery_code.used'),
+      ).toHaveLength(1);
+    });
+
+    it('regression: replayed SMS code under load is counted once', async () => {
+      const f = await coreFixture(await makeStores());
+      await enrollSms(f, f.alice);
+      const sent = await f.twostep.secondFactor.sendSmsCode(f.actor(f.alice), f.alice);
+      expect(sent.ok).toBe(true);
+      const code = f.lastSms();
+      const before = (await auditOf(f.stores, f.clinic.id)).length;
+      const results = await parallel(N, () =>
+        f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', code),
+      );
+      await expectOneWinner(f, before, results);
+    });
+
+    it('a wrong code submitted in parallel still counts as guesses (the fix did not open a hole)', async () => {
+      const f = await coreFixture(await makeStores());
+      await enrollSms(f, f.alice);
+      await f.twostep.secondFactor.sendSmsCode(f.actor(f.alice), f.alice);
+      const right = f.lastSms();
+      const wrong = right === '000000' ? '000001' : '000000';
+      const results = await parallel(20, () =>
+        f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', wrong),
+      );
+      expect(results.some((r) => r.ok)).toBe(false);
+      expect(results.some((r) => !r.ok && r.reason === 'replayed')).toBe(false);
+      expect((await f.stores.throttles.get(`second-factor:${f.alice.id}`)).failures).toBeGreaterThan(0);
+      // The challenge is spent after 5 failures: the right code no longer works.
+      f.clock.advance(3_600_000);
+      expect(await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', right)).toMatchObject({
+        ok: false,
+      });
+    });
+  });
+}
+
+suite('memory', async () => createMemoryStores());
+
+describe.skipIf(!mongoAvailable())('mongoose', () => {
+  let connection: Connection | undefined;
+  afterAll(() => dropTestDatabase(connection));
+  suite('mongoose', async () => {
+    if (!connection) {
+      connection = await connectMongo(getMongoUri(), { dbName: testDatabaseName('rel_conc') });
+      await syncIndexes(connection, { ttlIndexes: false });
+    }
+    return createMongooseStores(connection);
+  });
+});
