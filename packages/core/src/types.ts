@@ -141,7 +141,13 @@ export type AuditEventType =
   | 'policy.trusted_devices_changed'
   | 'access.denied'
   | 'sign_in.succeeded'
-  | 'sign_in.failed';
+  | 'sign_in.failed'
+  | 'clinic.created'
+  | 'clinic.updated'
+  | 'staff.created'
+  | 'staff.updated'
+  | 'staff.deactivated'
+  | 'staff.password_set';
 
 /** Details are flat and JSON-safe so the hash chain is canonical. */
 export type AuditDetails = Record<string, string | number | boolean | null>;

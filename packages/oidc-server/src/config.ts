@@ -20,8 +20,12 @@ import { IDP_DEFAULTS } from './defaults.ts';
 
 export type AdapterClass = new (name: string) => Adapter;
 
-/** OIDC client metadata plus whether the client is one of the clinic's own apps (no consent screen). */
-export type IdpClient = ClientMetadata & { firstParty: boolean };
+/**
+ * OIDC client metadata plus whether the client is one of the clinic's own apps (no consent screen).
+ * A provisioning client for the admin API (`/api/v1`) has `clinic_id` and
+ * `grant_types: ['client_credentials']` (no redirect_uris).
+ */
+export type IdpClient = ClientMetadata & { firstParty: boolean; clinic_id?: string };
 
 export interface ResourceServerOptions {
   /** Space-separated scopes this API accepts. */
@@ -143,11 +147,28 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
     need(!ids.has(client.client_id), `${path}.client_id`, 'repeated');
     ids.add(client.client_id);
     need(typeof client.firstParty === 'boolean', `${path}.firstParty`, 'expected a boolean');
-    need(
-      Array.isArray(client.redirect_uris) && client.redirect_uris.length > 0,
-      `${path}.redirect_uris`,
-      'expected at least one URI',
-    );
+    // A provisioning client (admin API) has a clinic and only the client_credentials grant.
+    if (client.clinic_id !== undefined) {
+      need(
+        typeof client.clinic_id === 'string' && client.clinic_id !== '',
+        `${path}.clinic_id`,
+        'expected a clinic id',
+      );
+      need(
+        Array.isArray(client.grant_types) &&
+          client.grant_types.length === 1 &&
+          client.grant_types[0] === 'client_credentials',
+        `${path}.grant_types`,
+        "a client with a clinic_id has only ['client_credentials']",
+      );
+      need(!client.firstParty, `${path}.firstParty`, 'a provisioning client is not a sign-in client');
+    } else {
+      need(
+        Array.isArray(client.redirect_uris) && client.redirect_uris.length > 0,
+        `${path}.redirect_uris`,
+        'expected at least one URI',
+      );
+    }
   });
 
   const resourceServers = input.resourceServers ?? {};

@@ -15,6 +15,7 @@ import { generateCookieKey, generateSigningKey } from './keys.ts';
 import { t } from './messages/index.ts';
 import { errorPage } from './pages/misc.ts';
 import { createProvider } from './provider.ts';
+import { provisioningRouter } from './provisioning/index.ts';
 import { createRateLimiter } from './rate-limit.ts';
 
 export interface Idp {
@@ -108,6 +109,7 @@ export function createIdp(options: IdpOptions): Idp {
       strictTransportSecurity: config.issuerUrl.protocol === 'https:',
     }),
   );
+  app.use(config.basePath || '/', provisioningRouter({ config, provider, twostep, clock, logger }));
   app.use(config.basePath || '/', interactionRouter(deps, IDP_DEFAULTS.bodyLimitBytes));
   app.use(config.basePath || '/', consoleRouter(deps, cookieKeys, IDP_DEFAULTS.bodyLimitBytes));
   app.use(config.basePath || '/', provider.callback() as RequestHandler);

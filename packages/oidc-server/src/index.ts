@@ -9,6 +9,16 @@ export { IDP_DEFAULTS } from './defaults.ts';
 export { createIdp } from './idp.ts';
 export type { Idp } from './idp.ts';
 export { developmentKeys, generateCookieKey, generateSigningKey } from './keys.ts';
+export {
+  ADMIN_SCOPE,
+  adminAudience,
+  createWelcomeToken,
+  hasPassword,
+  PROVISIONING_DEFAULTS,
+  unusablePasswordHash,
+  verifyWelcomeToken,
+  welcomeUrl,
+} from './provisioning/index.ts';
 export type { DevelopmentKeys } from './keys.ts';
 export {
   createMailOutbox,

@@ -13,6 +13,8 @@ import type { IdpConfig } from './config.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { t } from './messages/index.ts';
 import { errorPage, logoutPage, messagePage } from './pages/misc.ts';
+import { clinicIdOf } from './provisioning/auth.ts';
+import { ADMIN_SCOPE, adminAudience, PROVISIONING_DEFAULTS } from './provisioning/constants.ts';
 
 const { Check } = interactionPolicy;
 
@@ -97,11 +99,17 @@ export function createProvider(
   logger: Logger,
 ): Provider {
   const firstParty = new Set(config.clients.filter((c) => c.firstParty).map((c) => c.client_id));
-  const clients = config.clients.map(({ firstParty: _firstParty, ...metadata }) => ({
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code' as const],
-    ...metadata,
-  }));
+  const clients = config.clients.map(({ firstParty: _firstParty, ...metadata }) =>
+    metadata.clinic_id === undefined
+      ? {
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code' as const],
+          ...metadata,
+        }
+      : // A provisioning client: client credentials for the admin API only.
+        { redirect_uris: [], response_types: [], ...metadata },
+  );
+  const adminApi = adminAudience(config.issuer);
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
   const resourceServers = config.resourceServers;
 
@@ -127,6 +135,20 @@ export function createProvider(
     rotateRefreshToken: true,
     // Refresh tokens for every client allowed the grant, without `prompt=consent` + offline_access.
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // `clinic_id`: the one clinic a provisioning client may administer through /api/v1.
+    extraClientMetadata: {
+      properties: ['clinic_id'],
+      validator(_ctx, key, value, metadata) {
+        if (key !== 'clinic_id' || value === undefined) return;
+        if (typeof value !== 'string' || value === '')
+          throw new errors.InvalidClientMetadata('clinic_id must be a non-empty string');
+        const grants = metadata.grant_types;
+        if (!Array.isArray(grants) || grants.length !== 1 || grants[0] !== 'client_credentials')
+          throw new errors.InvalidClientMetadata(
+            "a client with a clinic_id has only the 'client_credentials' grant",
+          );
+      },
+    },
     async findAccount(_ctx, sub) {
       const staff = await stores.staff.get(sub);
       if (!staff?.active) return undefined;
@@ -172,7 +194,18 @@ export function createProvider(
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // oidc-provider's default, plus: a deactivated staff member's tokens introspect as inactive.
+        async allowedPolicy(_ctx, client, token) {
+          if (client.clientAuthMethod === 'none' && token.clientId !== client.clientId) return false;
+          const accountId = 'accountId' in token ? token.accountId : undefined;
+          if (accountId) return (await stores.staff.get(accountId))?.active === true;
+          return true;
+        },
+      },
+      // Provisioning clients get admin API tokens (see src/provisioning).
+      clientCredentials: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
@@ -192,9 +225,20 @@ export function createProvider(
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined!,
+        defaultResource: (_ctx, client, oneOf) => oneOf ?? (clinicIdOf(client) ? adminApi : undefined!),
         useGrantedResource: () => true,
-        getResourceServerInfo(_ctx, indicator) {
+        getResourceServerInfo(_ctx, indicator, client) {
+          // The admin API: only for provisioning clients, and they get nothing else.
+          // Opaque tokens, looked up on every call, so revocation takes effect at once.
+          if (clinicIdOf(client) || indicator === adminApi) {
+            if (!clinicIdOf(client) || indicator !== adminApi) throw new errors.InvalidTarget();
+            return {
+              scope: ADMIN_SCOPE,
+              audience: adminApi,
+              accessTokenFormat: 'opaque',
+              accessTokenTTL: PROVISIONING_DEFAULTS.accessTokenTTL,
+            };
+          }
           const server = resourceServers[indicator];
           if (!server) throw new errors.InvalidTarget();
           return {

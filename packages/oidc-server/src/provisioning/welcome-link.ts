@@ -1,0 +1,86 @@
+/**
+ * Welcome links: `<issuer>/welcome/<token>` lets a new staff member set their
+ * password once. Nothing is stored: the token is
+ * `base64url(staffId).expiresAtSeconds.HMAC(key, staffId, expiry, email, passwordHash)`,
+ * keyed by a key derived from the IdP's `hashKey`. Setting the password changes
+ * `passwordHash`, so the link then stops working (single use); so does an email change.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { StaffMember } from '@twostep/core';
+import { PROVISIONING_DEFAULTS } from './constants.ts';
+
+const TOKEN = /^([A-Za-z0-9_-]{1,120})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+
+function welcomeKey(hashKey: Uint8Array): Buffer {
+  return createHmac('sha256', hashKey).update('twostep welcome-link v1').digest();
+}
+
+function mac(hashKey: Uint8Array, staff: StaffMember, exp: number): Buffer {
+  return createHmac('sha256', welcomeKey(hashKey))
+    .update(JSON.stringify([staff.id, exp, staff.email, staff.passwordHash]))
+    .digest();
+}
+
+/**
+ * A password hash that no password matches (core's `verifyPassword` refuses
+ * any scheme but scrypt), random so each new staff member's welcome link is
+ * bound to a different value.
+ */
+export function unusablePasswordHash(): string {
+  return `unset$${randomBytes(16).toString('base64url')}`;
+}
+
+/** True when the staff member has chosen a password. */
+export function hasPassword(staff: StaffMember): boolean {
+  return staff.passwordHash.startsWith('scrypt$');
+}
+
+/**
+ * A welcome token for `staff`, valid until `now + ttlSeconds`.
+ *
+ * @example
+ * ```ts
+ * const { token, expiresAt } = createWelcomeToken(hashKey, staff, new Date());
+ * const url = welcomeUrl('https://id.clinic.example', token);
+ * ```
+ */
+export function createWelcomeToken(
+  hashKey: Uint8Array,
+  staff: StaffMember,
+  now: Date,
+  ttlSeconds: number = PROVISIONING_DEFAULTS.welcomeLinkTTL,
+): { token: string; expiresAt: Date } {
+  const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
+  const token = `${Buffer.from(staff.id).toString('base64url')}.${exp}.${mac(hashKey, staff, exp).toString('base64url')}`;
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/** The page that serves the token. */
+export function welcomeUrl(issuer: string, token: string): string {
+  return `${issuer.replace(/\/+$/, '')}/welcome/${token}`;
+}
+
+/** The staff id a well-formed token names (not yet verified), or null. */
+export function welcomeTokenStaffId(token: unknown): string | null {
+  if (typeof token !== 'string') return null;
+  const match = TOKEN.exec(token);
+  return match?.[1] ? Buffer.from(match[1], 'base64url').toString('utf8') : null;
+}
+
+/** Checks the token against the staff member's current record, in constant time. */
+export function verifyWelcomeToken(
+  hashKey: Uint8Array,
+  token: string,
+  staff: StaffMember,
+  now: Date,
+): 'ok' | 'invalid' | 'expired' {
+  const match = TOKEN.exec(token);
+  if (!match?.[2] || !match[3]) return 'invalid';
+  if (Buffer.from(match[1]!, 'base64url').toString('utf8') !== staff.id) return 'invalid';
+  const exp = Number(match[2]);
+  const expected = mac(hashKey, staff, exp);
+  const given = Buffer.from(match[3], 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  if (!staff.active) return 'invalid';
+  return exp * 1000 > now.getTime() ? 'ok' : 'expired';
+}

@@ -1,0 +1,151 @@
+/**
+ * `/welcome/:token`: a new staff member (or a clinic's first Full Access User)
+ * sets their password from a welcome link, then goes on to sign in at the
+ * account page, where an enforced 2-Step Verification makes them enroll first.
+ */
+import type { Logger, StaffMember, Stores, Twostep } from '@twostep/core';
+import { hashPassword, type PasswordCost } from '@twostep/core';
+import express, { type Request, type Response, Router } from 'express';
+import { html } from '../pages/html.ts';
+import { alert, layout, type PageContext } from '../pages/layout.ts';
+import { PROVISIONING_DEFAULTS } from './constants.ts';
+import { verifyWelcomeToken, welcomeTokenStaffId } from './welcome-link.ts';
+
+export interface WelcomeDeps {
+  basePath: string;
+  siteName: string;
+  stores: Stores;
+  twostep: Twostep;
+  hashKey: Uint8Array;
+  passwordCost: PasswordCost;
+  clock: { now(): Date };
+  logger: Logger;
+}
+
+// Page text. The interaction pages' catalog (messages/en.ts) is shared with other work in
+// progress; these few strings move there with the French catalog.
+const TEXT = {
+  title: 'Choose your password',
+  intro:
+    'Welcome, {name}. Choose a password for {email}. Next, you will sign in and set up 2-Step Verification.',
+  password: 'New password',
+  confirm: 'Type it again',
+  hint: 'At least {min} characters. A passphrase of a few unrelated words is easy to remember.',
+  submit: 'Save password',
+  invalidTitle: 'This link does not work',
+  invalid: 'This link is invalid or was already used. Ask a Full Access User at your clinic for a new one.',
+  expired: 'This link has expired. Ask a Full Access User at your clinic for a new one.',
+  tooShort: 'Use at least {min} characters.',
+  tooLong: 'Use at most {max} characters.',
+  mismatch: 'The two passwords are different.',
+  sameAsEmail: 'Do not use your email address as your password.',
+} as const;
+
+const fill = (text: string, params: Record<string, string | number>) =>
+  text.replace(/\{(\w+)\}/g, (whole, key: string) => (key in params ? String(params[key]) : whole));
+
+function send(res: Response, status: number, page: string): void {
+  res.status(status).type('html').set('Cache-Control', 'no-store').send(page);
+}
+
+export function welcomeRouter(deps: WelcomeDeps): Router {
+  const router = Router();
+  const body = express.urlencoded({ extended: false, limit: 4096, parameterLimit: 5 });
+  const page = (res: Response): PageContext => ({
+    nonce: String(res.locals.cspNonce),
+    siteName: deps.siteName,
+  });
+
+  /** The staff member the link is for, or the refusal page already sent. */
+  async function check(req: Request, res: Response): Promise<StaffMember | null> {
+    const token = String(req.params.token);
+    const staffId = welcomeTokenStaffId(token);
+    const staff = staffId ? await deps.stores.staff.get(staffId) : null;
+    const verdict = staff ? verifyWelcomeToken(deps.hashKey, token, staff, deps.clock.now()) : 'invalid';
+    if (staff && verdict === 'ok') return staff;
+    send(
+      res,
+      verdict === 'expired' ? 410 : 404,
+      layout(
+        page(res),
+        TEXT.invalidTitle,
+        html`<p role="alert">${verdict === 'expired' ? TEXT.expired : TEXT.invalid}</p>`,
+      ),
+    );
+    return null;
+  }
+
+  function form(req: Request, res: Response, staff: StaffMember, error: string | null, status = 200) {
+    const action = `${deps.basePath}/welcome/${String(req.params.token)}`;
+    const min = PROVISIONING_DEFAULTS.passwordMinLength;
+    send(
+      res,
+      status,
+      layout(
+        page(res),
+        TEXT.title,
+        html`${alert(error)}<p>${fill(TEXT.intro, { name: staff.name, email: staff.email })}</p>
+<form method="post" action="${action}" novalidate>
+<input type="email" name="username" value="${staff.email}" autocomplete="username" hidden readonly>
+<label for="password">${TEXT.password}</label>
+<input id="password" type="password" name="password" autocomplete="new-password" minlength="${min}" required autofocus>
+<p class="note">${fill(TEXT.hint, { min })}</p>
+<label for="confirm">${TEXT.confirm}</label>
+<input id="confirm" type="password" name="confirm" autocomplete="new-password" minlength="${min}" required>
+<button type="submit">${TEXT.submit}</button>
+</form>`,
+      ),
+    );
+  }
+
+  router.get('/welcome/:token', async (req, res) => {
+    const staff = await check(req, res);
+    if (staff) form(req, res, staff, null);
+  });
+
+  // No CSRF token: the link's own secret is in the form's URL, which another site cannot know.
+  router.post('/welcome/:token', body, async (req, res) => {
+    const staff = await check(req, res);
+    if (!staff) return;
+    const fields = (req.body ?? {}) as Record<string, unknown>;
+    const password = typeof fields.password === 'string' ? fields.password : '';
+    const confirm = typeof fields.confirm === 'string' ? fields.confirm : '';
+    const length = [...password.normalize('NFKC')].length;
+    const { passwordMinLength: min, passwordMaxLength: max } = PROVISIONING_DEFAULTS;
+    const problem =
+      length < min
+        ? fill(TEXT.tooShort, { min })
+        : length > max
+          ? fill(TEXT.tooLong, { max })
+          : password !== confirm
+            ? TEXT.mismatch
+            : password.trim().toLowerCase() === staff.email
+              ? TEXT.sameAsEmail
+              : null;
+    if (problem) return form(req, res, staff, problem, 400);
+    const passwordHash = await hashPassword(password, deps.passwordCost);
+    // Re-check right before writing: a second submission of the same link lost the race.
+    const current = await deps.stores.staff.get(staff.id);
+    if (!current || current.passwordHash !== staff.passwordHash || !current.active) {
+      await check(req, res);
+      return;
+    }
+    await deps.stores.staff.update(staff.id, { passwordHash });
+    const actor = {
+      actorId: staff.id,
+      ip: req.ip ?? null,
+      userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
+    };
+    await deps.twostep.audit.record(actor, {
+      clinicId: staff.clinicId,
+      type: 'staff.password_set',
+      targetId: staff.id,
+      details: { via: 'welcome_link' },
+    });
+    await deps.twostep.lifecycle.passwordChanged(actor, { ...staff, passwordHash });
+    // Into sign-in: the account page starts it; an enforced 2-Step makes them enroll there.
+    res.redirect(303, `${deps.basePath}/account`);
+  });
+
+  return router;
+}
