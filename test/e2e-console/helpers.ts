@@ -20,7 +20,7 @@ export async function signIn(
 
 /** On an IdP code page, enters the staff member's code (TOTP, else SMS); other pages pass through. */
 export async function enterCode(idp: TestIdp, staff: TestStaff, browser: Browser, page: Page): Promise<Page> {
-  if (!page.body.includes('/verify"')) return page;
+  if (!page.body.includes('/verify"') && !page.body.includes('/sms"')) return page;
   if (staff.totpSecret) {
     return browser.submit(page, '/verify', { method: 'totp', code: idp.nextTotpCode(staff.totpSecret) });
   }

@@ -60,9 +60,19 @@ function startLogin(
   res.redirect(303, `${deps.config.basePath}/auth?${params}`);
 }
 
-function messagePage(deps: ConsoleDeps, req: Request, res: Response, status: number, message: string) {
-  const again = `${deps.config.basePath}/console/login?${new URLSearchParams({ return: safeReturn(query(req, 'return')) })}`;
-  const body = html`<p role="alert">${message}</p><p><a href="${again}">${t('console.signInAgain')}</a></p>`;
+function messagePage(
+  deps: ConsoleDeps,
+  req: Request,
+  res: Response,
+  status: number,
+  message: string,
+  options: { returnTo?: string; offerPasswordOnly?: boolean } = {},
+) {
+  const returnTo = options.returnTo ?? safeReturn(query(req, 'return'));
+  const link = (extra: Record<string, string>) =>
+    `${deps.config.basePath}/console/login?${new URLSearchParams({ return: returnTo, ...extra })}`;
+  const body = html`<p role="alert">${message}</p><p><a href="${link({})}">${t('console.signInAgain')}</a></p>
+${options.offerPasswordOnly ? html`<p>${t('console.login.passwordOnlyBody')} <a href="${link({ relaxed: '1' })}">${t('console.login.passwordOnly')}</a></p>` : ''}`;
   sendPage(
     res,
     status,
@@ -75,7 +85,8 @@ export function authRoutes(router: Router, deps: ConsoleDeps, body: RequestHandl
     startLogin(deps, res, {
       returnTo: safeReturn(query(req, 'return')),
       fresh: query(req, 'fresh') === '1',
-      relaxed: false,
+      // Harmless to ask for: the IdP still demands whatever the clinic's policy needs.
+      relaxed: query(req, 'relaxed') === '1',
     });
   });
 
@@ -94,7 +105,12 @@ export function authRoutes(router: Router, deps: ConsoleDeps, body: RequestHandl
       if (error === 'unmet_authentication_requirements' && !login.relaxed) {
         return startLogin(deps, res, { returnTo: login.returnTo, fresh: false, relaxed: true });
       }
-      if (error === 'access_denied') return messagePage(deps, req, res, 403, t('console.login.cancelled'));
+      if (error === 'access_denied') {
+        return messagePage(deps, req, res, 403, t('console.login.cancelled'), {
+          returnTo: login.returnTo,
+          offerPasswordOnly: !login.relaxed,
+        });
+      }
       if (error) return messagePage(deps, req, res, 400, t('console.login.failed'));
 
       const code = await deps.provider.AuthorizationCode.find(String(query(req, 'code') ?? ''));

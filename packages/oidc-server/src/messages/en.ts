@@ -111,6 +111,9 @@ export const en = {
   'console.backToAccount': 'Back to my account security',
   'console.login.expired': 'This sign-in has expired or was started in another tab.',
   'console.login.cancelled': 'Sign-in was cancelled.',
+  'console.login.passwordOnlyBody':
+    'If your clinic does not require 2-Step Verification yet, you can open your account page with your password only and set it up later.',
+  'console.login.passwordOnly': 'Continue with my password only',
   'console.login.failed': 'We could not complete the sign-in. Try again.',
   'console.fresh.paused':
     'This change needs a verification code, but 2-Step Verification is paused for your account. Set up a method first, or ask a Full Access User to resume 2-Step Verification.',
