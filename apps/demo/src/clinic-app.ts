@@ -1,0 +1,194 @@
+/**
+ * The sample clinic app: an Express relying party of the IdP, through `@twostep/express-mfa`.
+ *
+ * - `/`: welcome and sign in;
+ * - `/schedule`: signed in (any sign-in the clinic's policy accepted);
+ * - `/patients/:id/chart`, `/billing`: a second factor verified within the last 10 minutes
+ *   (`requireStepUp({ maxAge: 600 })`), asked for again by the IdP when older.
+ */
+import {
+  requireAuth,
+  requireStepUp,
+  type TwostepMiddleware,
+  type TwostepOptions,
+  twostep,
+} from '@twostep/express-mfa';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import { patient } from './data.ts';
+import { securityHeaders } from './html.ts';
+import {
+  billingPage,
+  CSS,
+  chartPage,
+  homePage,
+  messagePage,
+  type PageContext,
+  schedulePage,
+  type Viewer,
+} from './pages.ts';
+
+/** Step-up window of charts and billing, in seconds. */
+export const STEP_UP_MAX_AGE = 600;
+
+export interface StaffDirectory {
+  /** The clinic app's own record of a staff member, by the IdP's `sub`. */
+  find(sub: string): Promise<{ name: string; role: 'full_access' | 'staff' } | null>;
+}
+
+export interface ClinicAppOptions {
+  clinicName: string;
+  /** The IdP's issuer (origin), e.g. `http://localhost:4000`. */
+  idpUrl: string;
+  /** This app's origin, e.g. `http://localhost:4100`. */
+  appUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** ≥ 32 bytes. */
+  sessionSecret: string;
+  directory: StaffDirectory;
+  /** The app's clock in ms (tests move it). */
+  now?: () => number;
+}
+
+export interface ClinicApp {
+  app: express.Express;
+  mw: TwostepMiddleware;
+}
+
+export function createClinicApp(options: ClinicAppOptions): ClinicApp {
+  const now = options.now ?? Date.now;
+  const mwOptions: TwostepOptions = {
+    issuer: options.idpUrl,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    redirectUri: `${options.appUrl}/auth/callback`,
+    postLogoutRedirectUri: `${options.appUrl}/`,
+    session: { secret: options.sessionSecret },
+    defaultReturnTo: '/schedule',
+    now,
+  };
+  const mw = twostep(mwOptions);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders({ formAction: [options.idpUrl] }));
+
+  app.get('/assets/app.css', (_req, res) => {
+    res.type('css').set('Cache-Control', 'public, max-age=300').send(CSS);
+  });
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
+
+  const viewerOf = async (req: Request): Promise<Viewer | null> => {
+    const t = req.twostep;
+    if (!t?.isAuthenticated()) return null;
+    const person = await options.directory.find(t.sub);
+    return {
+      name: person?.name ?? 'Staff member',
+      role: person?.role ?? 'staff',
+      amr: t.amr,
+      acr: t.acr,
+      authTime: t.authTime,
+    };
+  };
+  const context = async (req: Request): Promise<PageContext> => ({
+    clinicName: options.clinicName,
+    idpUrl: options.idpUrl,
+    path: req.path,
+    viewer: await viewerOf(req),
+    now: now(),
+  });
+  const send = (res: Response, page: { status: number; html: string }) => {
+    res.status(page.status).type('html').set('Cache-Control', 'no-store').send(page.html);
+  };
+
+  // express-mfa answers a refused sign-in or step-up (e.g. 2-Step paused, so the chart's
+  // loa:2fa cannot be met) with a bare page; show its title and message in the clinic's layout.
+  app.get('/auth/callback', (req, res, next) => {
+    const original = res.send.bind(res);
+    res.send = ((body?: unknown) => {
+      const match =
+        res.statusCode >= 400 && typeof body === 'string'
+          ? /<h1>([^<]*)<\/h1>\s*<p>([^<]*)<\/p>/.exec(body)
+          : null;
+      if (!match) return original(body);
+      res.send = original;
+      context(req).then(
+        (ctx) => {
+          const page = messagePage(ctx, unescapeHtml(match[1]!), unescapeHtml(match[2]!), res.statusCode, {
+            href: '/schedule',
+            text: 'Back to the schedule',
+          });
+          original(page.html);
+        },
+        () => original(body),
+      );
+      return res;
+    }) as Response['send'];
+    next();
+  });
+
+  app.use(mw);
+
+  app.get('/', async (req, res) => {
+    send(res, homePage(await context(req)));
+  });
+  app.get('/schedule', requireAuth(), async (req, res) => {
+    send(res, schedulePage(await context(req), new Date(now())));
+  });
+  app.get('/patients/:id/chart', requireStepUp({ maxAge: STEP_UP_MAX_AGE }), async (req, res) => {
+    const ctx = await context(req);
+    const p = patient(String(req.params.id));
+    if (!p) {
+      send(
+        res,
+        messagePage(ctx, 'Chart not found', 'There is no patient with that chart number.', 404, {
+          href: '/schedule',
+          text: 'Back to the schedule',
+        }),
+      );
+      return;
+    }
+    send(res, chartPage(ctx, p));
+  });
+  app.get('/billing', requireStepUp({ maxAge: STEP_UP_MAX_AGE }), async (req, res) => {
+    send(res, billingPage(await context(req)));
+  });
+
+  app.use(async (req, res) => {
+    send(res, messagePage(await context(req), 'Page not found', 'There is no page at this address.', 404));
+  });
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    console.error('[clinic-app]', error);
+    if (res.headersSent) return;
+    const status = typeof error?.status === 'number' && error.status >= 400 ? error.status : 500;
+    const message =
+      status >= 500
+        ? 'Something went wrong on our side. If the sign-in service is not running, start the demo again.'
+        : 'This request could not be completed.';
+    send(
+      res,
+      messagePage(
+        { clinicName: options.clinicName, idpUrl: options.idpUrl, path: req.path, viewer: null, now: now() },
+        'Something went wrong',
+        message,
+        status,
+      ),
+    );
+  };
+  app.use(onError);
+  return { app, mw };
+}
+
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+};
+
+function unescapeHtml(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e] ?? e);
+}

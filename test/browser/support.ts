@@ -1,0 +1,161 @@
+/**
+ * Browser tests of the demo: the demo's IdP and clinic app in-process on 127.0.0.1 (port 0), driven
+ * by Debian's Chromium through playwright-core, one fresh browser context per test.
+ *
+ * Time: the demo's core and the clinic app read a `manualClock`; oidc-provider and the IdP's
+ * `auth_time` read `Date.now()`. `advance(ms)` moves both, as time passing would, so the step-up's
+ * 10 minutes and TOTP's 30-second steps pass without sleeping.
+ *
+ * Screenshots of every step go to `test-results/browser/` (gitignored). With `DEMO_DOCS=1` a few
+ * are also written to `docs/demo-*.png` for the README.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { manualClock, TOTP, totp } from '@twostep/core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { vi } from 'vitest';
+import { type Demo, startDemo } from '../../apps/demo/src/demo.ts';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM_PATH);
+const inCi = process.env.CI === 'true';
+
+/** Skip only on a developer machine without Chromium; in CI a missing browser fails the tests. */
+export const skipBrowser = !hasChromium && !inCi;
+if (skipBrowser) {
+  console.warn(
+    `browser tests skipped: ${CHROMIUM_PATH} not found (install Debian's "chromium" package; in CI they fail instead)`,
+  );
+}
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const resultsDir = `${root}test-results/browser/`;
+const docsDir = `${root}docs/`;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+const realNow = Date.now.bind(Date);
+
+export interface DemoRig {
+  demo: Demo;
+  clock: ReturnType<typeof manualClock>;
+  /** Moves the demo's clock and `Date.now()` forward by `ms`. */
+  advance(ms: number): void;
+  /** The authenticator code for `secret` now; moves time to the next 30-second step first. */
+  nextTotp(secret: string): string;
+  close(): Promise<void>;
+}
+
+export async function startDemoRig(): Promise<DemoRig> {
+  const clock = manualClock(new Date(realNow()));
+  const demo = await startDemo({
+    idpPort: 0,
+    appPort: 0,
+    host: '127.0.0.1',
+    clock,
+    passwordCost: { N: 2 ** 10, r: 8, p: 1 },
+    devOutbox: true,
+    logger: { warn: () => {}, error: (message, details) => console.error(message, details ?? '') },
+  });
+  let shift = 0;
+  const advance = (ms: number) => {
+    clock.advance(ms);
+    shift += ms;
+    const by = shift;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + by);
+  };
+  // Past the seeding's TOTP step and SMS cooldown.
+  advance(60_000);
+  return {
+    demo,
+    clock,
+    advance,
+    nextTotp(secret) {
+      advance(TOTP.period * 1000);
+      return totp(secret.replace(/\s+/g, ''), Math.floor(clock.now().getTime() / 1000), {
+        algorithm: TOTP.algorithm,
+        digits: TOTP.digits,
+        period: TOTP.period,
+      });
+    },
+    async close() {
+      vi.restoreAllMocks();
+      await demo.close();
+    },
+  };
+}
+
+/** A fresh context (no cookies) with a desktop-sized viewport. */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, locale: 'en-CA' });
+  context.setDefaultTimeout(10_000);
+  context.setDefaultNavigationTimeout(10_000);
+  return context;
+}
+
+/** Numbered screenshots for one scenario: `test-results/browser/<scenario>-<nn>-<step>.png`. */
+export function shooter(scenario: string) {
+  mkdirSync(resultsDir, { recursive: true });
+  let n = 0;
+  return async (page: Page, step: string, docsName?: string): Promise<void> => {
+    n += 1;
+    const file = `${resultsDir}${scenario}-${String(n).padStart(2, '0')}-${step}.png`;
+    await page.screenshot({ path: file, fullPage: true });
+    if (docsName && process.env.DEMO_DOCS === '1') {
+      mkdirSync(docsDir, { recursive: true });
+      await page.screenshot({ path: `${docsDir}demo-${docsName}.png` });
+    }
+  };
+}
+
+/** The IdP's password page → submitted. */
+export async function enterPassword(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** From the clinic app's start page to the IdP's password page. */
+export async function openSignIn(page: Page, appUrl: string, idpUrl: string): Promise<void> {
+  await page.goto(`${appUrl}/`);
+  await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
+  await page.waitForURL(`${idpUrl}/interaction/**`);
+  await page.getByLabel('Email').waitFor();
+}
+
+/** Signs out of the app and the IdP (RP-initiated logout, confirmed on the IdP's page). */
+export async function signOut(page: Page, appUrl: string): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+  await page.waitForURL(`${appUrl}/`);
+}
+
+/** The newest SMS code sent to `phone`, read from the outbox page in another tab. */
+export async function smsCodeFromOutbox(context: BrowserContext, demo: Demo, phone: string): Promise<string> {
+  const tab = await context.newPage();
+  try {
+    await tab.goto(demo.smsOutboxUrl!);
+    const code = await tab
+      .locator(`[data-testid="sms"][data-to="${phone}"] [data-testid="sms-code"]`)
+      .first()
+      .textContent();
+    if (!code || !/^\d{6}$/.test(code)) throw new Error(`no SMS code for ${phone} in the outbox`);
+    return code;
+  } finally {
+    await tab.close();
+  }
+}
