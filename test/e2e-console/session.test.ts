@@ -195,7 +195,11 @@ describe('CSRF', () => {
   it('a change without the token (or with another session’s) is refused with 403 and nothing changes', async () => {
     const { browser } = await signIn(idp, idp.staff.owner, '/admin');
     const other = await signIn(idp, idp.staff.frontDesk);
-    for (const fields of [{} as Record<string, string>, { csrf: csrfOf(other.page) }, { csrf: 'x'.repeat(43) }]) {
+    for (const fields of [
+      {} as Record<string, string>,
+      { csrf: csrfOf(other.page) },
+      { csrf: 'x'.repeat(43) },
+    ]) {
       const page = await postRaw(browser, idp, '/admin/staff/staff-desk/pause', {
         ...fields,
         hours: '24',

@@ -50,26 +50,26 @@ function settingsCard(page: ConsolePage, data: AdminData): Html {
   const { clinic } = data;
   return html`<section class="card" aria-labelledby="settings-h">
 <h2 id="settings-h">${t('admin.settings.title')}</h2>
-<div class="spread"><h3>${t('admin.enforce.title')}</h3>
-<span class="badge ${clinic.enforceTwoStep ? 'on' : 'off'}">${t(clinic.enforceTwoStep ? 'admin.enforce.on' : 'admin.enforce.off')}</span></div>
-<p>${t(clinic.enforceTwoStep ? 'admin.enforce.onBody' : 'admin.enforce.offBody')}</p>
-${
-  clinic.enforceTwoStep
-    ? html`<a class="button secondary" href="${page.base}/admin/enforcement/off">${t('admin.enforce.turnOff')}</a>`
-    : button(page, '/admin/enforcement/on', t('admin.enforce.turnOn'))
-}
-<div class="spread"><h3>${t('admin.devices.title')}</h3>
-<span class="badge ${clinic.allowTrustedDevices ? 'on' : 'off'}">${t(clinic.allowTrustedDevices ? 'admin.devices.allowed' : 'admin.devices.notAllowed')}</span></div>
-<p>${t('admin.devices.body')}</p>
-${button(
-  page,
-  '/admin/trusted-devices',
-  t(clinic.allowTrustedDevices ? 'admin.devices.disallow' : 'admin.devices.allow'),
-  {
-    style: 'secondary',
-    fields: { allow: clinic.allowTrustedDevices ? 'no' : 'yes' },
-  },
-)}
+<div class="setting"><div>
+<h3>${t('admin.enforce.title')} <span class="badge ${clinic.enforceTwoStep ? 'on' : 'off'}">${t(clinic.enforceTwoStep ? 'admin.enforce.on' : 'admin.enforce.off')}</span></h3>
+<p class="muted">${t(clinic.enforceTwoStep ? 'admin.enforce.onBody' : 'admin.enforce.offBody')}</p></div>
+<div>${
+    clinic.enforceTwoStep
+      ? html`<a class="button secondary" href="${page.base}/admin/enforcement/off">${t('admin.enforce.turnOff')}</a>`
+      : button(page, '/admin/enforcement/on', t('admin.enforce.turnOn'))
+  }</div></div>
+<div class="setting"><div>
+<h3>${t('admin.devices.title')} <span class="badge ${clinic.allowTrustedDevices ? 'on' : 'off'}">${t(clinic.allowTrustedDevices ? 'admin.devices.allowed' : 'admin.devices.notAllowed')}</span></h3>
+<p class="muted">${t('admin.devices.body')}</p></div>
+<div>${button(
+    page,
+    '/admin/trusted-devices',
+    t(clinic.allowTrustedDevices ? 'admin.devices.disallow' : 'admin.devices.allow'),
+    {
+      style: 'secondary',
+      fields: { allow: clinic.allowTrustedDevices ? 'no' : 'yes' },
+    },
+  )}</div></div>
 </section>`;
 }
 
@@ -108,9 +108,9 @@ function staffCard(page: ConsolePage, data: AdminData): Html {
   );
   return html`<section class="card wide" aria-labelledby="staff-h">
 <div class="spread"><h2 id="staff-h">${t('admin.staff.title')}</h2>
-<form method="get" action="${page.base}/admin" role="search" class="inline-fields">
-<div><label for="q">${t('admin.staff.search')}</label><input id="q" name="q" type="search" value="${data.search}" maxlength="100"></div>
-<div><button type="submit" class="secondary">${t('admin.staff.searchButton')}</button></div>
+<form method="get" action="${page.base}/admin" role="search" class="search">
+<label for="q">${t('admin.staff.search')}</label><input id="q" name="q" type="search" value="${data.search}" maxlength="100">
+<button type="submit" class="secondary">${t('admin.staff.searchButton')}</button>
 </form></div>
 <div class="table-wrap"><table>
 <caption data-testid="staff-range">${t('admin.staff.range', { first: first.toLocaleString('en'), last: last.toLocaleString('en'), total: data.total.toLocaleString('en') })}</caption>
@@ -128,7 +128,7 @@ function staffCard(page: ConsolePage, data: AdminData): Html {
 export function adminView(page: ConsolePage, data: AdminData): string {
   const body = html`${subnav(page, 'overview')}
 ${alert(data.error)}${success(data.done)}
-<div class="grid mt">
+<div class="grid two mt">
 ${settingsCard(page, data)}
 ${readinessCard(data)}
 ${staffCard(page, data)}

@@ -44,6 +44,17 @@ h3{font-size:1rem;margin:1rem 0 .5rem}
 .card{background:#fff;border:1px solid #dfe5ec;border-radius:10px;padding:1.25rem 1.4rem;margin-bottom:1.25rem;box-shadow:0 1px 2px rgba(23,50,77,.05)}
 .grid .card{margin-bottom:0}
 .card.wide{grid-column:1/-1}
+.grid.two{grid-template-columns:3fr 2fr}
+.setting{display:flex;gap:1rem;justify-content:space-between;align-items:flex-start;padding:.6rem 0;border-top:1px solid #e5eaf0}
+.setting:first-of-type{border-top:0;padding-top:0}
+.setting h3{margin:0 0 .2rem;display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}
+.setting p{margin:0}
+.setting .button,.setting button{margin-top:0;white-space:nowrap}
+.setting form.inline{margin:0}
+.search{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}
+.search label{margin:0;font-weight:500;color:#4a5a6b}
+.search input[type=search]{width:16rem}
+.search button{margin-top:0}
 .card p{margin:.25rem 0 .75rem}
 .muted{color:#5a6878;font-size:.9rem}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
@@ -72,7 +83,7 @@ form.inline button{margin-top:.25rem}
 .badge.paused{background:#fff4db;color:#7a4d00;border-color:#f2d08b}
 .badge.locked{background:#fde8e8;color:#8a1c1c;border-color:#f3b6b6}
 .stat{font-size:2rem;font-weight:700;line-height:1.1}
-.stats{display:flex;flex-wrap:wrap;gap:1.5rem 2.5rem;margin:.5rem 0}
+.stats{display:flex;flex-wrap:wrap;gap:1rem 2.5rem;margin:.25rem 0 .5rem}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 caption{text-align:left;font-weight:600;padding:.25rem 0 .5rem}
@@ -90,6 +101,7 @@ ul.plain li{padding:.2rem 0}
 .mt{margin-top:1.25rem}.mt-s{margin-top:.75rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:.25rem 0 .75rem}
 dl.facts dt{color:#5a6878}dl.facts dd{margin:0;font-weight:500}
+@media (max-width:52rem){.grid.two{grid-template-columns:1fr}.setting{flex-direction:column}}
 @media (max-width:40rem){.who{width:100%;justify-content:space-between}h1{font-size:1.35rem}.card{padding:1rem}}
 `;
 
