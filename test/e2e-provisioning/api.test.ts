@@ -234,15 +234,21 @@ describe('staff', () => {
     expect(pat.body).toMatchObject({ enrolled: false, methods: [] });
   });
 
-  it('POST /staff/{id}/welcome-link gives a fresh link; deactivated staff get none', async () => {
+  it('POST /staff/{id}/welcome-link: staff with a password get none (409), deactivated none (404)', async () => {
+    const owner = await api(idp, token, 'POST', '/staff/{id}/welcome-link', {
+      params: { id: idp.staff.owner.id },
+    });
+    expect(owner.status).toBe(409);
+    expect(owner.body.error).toBe('password_already_set');
+    const newcomer = await api<Staff>(idp, token, 'POST', '/staff', { body: newStaff() });
     const link = await api(idp, token, 'POST', '/staff/{id}/welcome-link', {
-      params: { id: idp.staff.practitioner.id },
+      params: { id: newcomer.body.id },
     });
     expect(link.status).toBe(200);
     expect(link.body.url).toMatch(/\/welcome\//);
-    await api(idp, token, 'POST', '/staff/{id}/deactivate', { params: { id: idp.staff.practitioner.id } });
+    await api(idp, token, 'POST', '/staff/{id}/deactivate', { params: { id: newcomer.body.id } });
     const none = await api(idp, token, 'POST', '/staff/{id}/welcome-link', {
-      params: { id: idp.staff.practitioner.id },
+      params: { id: newcomer.body.id },
       body: {},
     });
     expect(none.status).toBe(404);

@@ -3,8 +3,11 @@
  * a fetch wrapper that validates every response against openapi.yaml.
  */
 import { randomBytes } from 'node:crypto';
-import { ADMIN_SCOPE, adminAudience } from '@twostep/oidc-server';
-import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAesGcmSecretBox, outboxNotifier, outboxSmsSender, type Stores } from '@twostep/core';
+import { ADMIN_SCOPE, adminAudience, createIdp, type Idp, type IdpClient } from '@twostep/oidc-server';
+import { startTestIdp, TEST_PASSWORD_COST, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { assertMatchesSpec } from './openapi.ts';
 
 export interface ProvisioningIdp extends TestIdp {
@@ -134,4 +137,39 @@ export async function api<T = Record<string, unknown>>(
   const response = { status: res.status, headers: res.headers, body: parsed as T };
   assertMatchesSpec(method, template, response);
   return response;
+}
+
+/** A bare IdP over the given stores (no seeding), on 127.0.0.1 port 0. */
+export async function startBareIdp(
+  stores: Stores,
+  hashKey: Uint8Array,
+  clients: IdpClient[] = [],
+): Promise<{ issuer: string; idp: Idp; close(): Promise<void> }> {
+  let handler: Idp['app'] | null = null;
+  const server = createServer((req, res) => {
+    if (handler) handler(req, res);
+    else res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const idp = createIdp({
+    issuer,
+    stores,
+    secretBox: createAesGcmSecretBox([{ id: 'k', key: new Uint8Array(randomBytes(32)) }]),
+    hashKey,
+    smsSender: outboxSmsSender(),
+    notifier: outboxNotifier(),
+    logger: { warn() {}, error() {} },
+    passwordCost: TEST_PASSWORD_COST,
+    clients,
+  });
+  handler = idp.app;
+  return {
+    issuer,
+    idp,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -224,6 +224,8 @@ export function apiRouter(deps: ApiDeps): Router {
     check.noBody(req.body);
     const staff = await staffOf(req, res);
     if (!staff.active) throw new ApiError(404, 'not_found', 'the staff member is deactivated');
+    if (hasPassword(staff))
+      throw new ApiError(409, 'password_already_set', 'welcome links are for a first password only');
     res.json(welcome(staff));
   });
 

@@ -2,8 +2,10 @@
  * Welcome links: `<issuer>/welcome/<token>` lets a new staff member set their
  * password once. Nothing is stored: the token is
  * `base64url(staffId).expiresAtSeconds.HMAC(key, staffId, expiry, email, passwordHash)`,
- * keyed by a key derived from the IdP's `hashKey`. Setting the password changes
- * `passwordHash`, so the link then stops working (single use); so does an email change.
+ * keyed by a key derived from the IdP's `hashKey`. Links are only for a first password:
+ * setting it changes `passwordHash`, so the link stops working (single use), and no link
+ * works for a staff member who has a password (no account takeover by link); an email change
+ * also ends it.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { StaffMember } from '@twostep/core';
@@ -81,6 +83,6 @@ export function verifyWelcomeToken(
   const expected = mac(hashKey, staff, exp);
   const given = Buffer.from(match[3], 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-  if (!staff.active) return 'invalid';
+  if (!staff.active || hasPassword(staff)) return 'invalid';
   return exp * 1000 > now.getTime() ? 'ok' : 'expired';
 }

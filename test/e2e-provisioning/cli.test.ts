@@ -1,0 +1,287 @@
+/**
+ * The `twostep` CLI as a real child process against MongoDB (FerretDB in CI:
+ * `MONGODB_URI`), and its welcome link against an IdP on the same database.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSigningKey, type IdpClient, parseIdpOptions } from '@twostep/oidc-server';
+import { connectMongo, createMongooseStores } from '@twostep/store-mongoose';
+import type { Connection } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../helpers/browser.ts';
+import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
+import { adminToken, api, startBareIdp } from './support.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function twostep(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=@twostep/source', 'apps/cli/src/main.ts', ...args],
+      { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+// Each run is a fresh Node process (about 1 s alone, more beside other test files).
+describe('twostep keys / client register (no database)', { timeout: 60_000 }, () => {
+  it('keys rotate puts a new key first, keeps the old ones, keeps the file private', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twostep-cli-'));
+    const file = join(dir, 'dev-keys.json');
+    const old = generateSigningKey('old-key');
+    writeFileSync(
+      file,
+      JSON.stringify({ jwks: { keys: [old] }, cookieKeys: ['c'.repeat(43)], hashKey: 'x' }),
+      { mode: 0o600 },
+    );
+    const first = await twostep(['keys', 'rotate', '--file', file]);
+    expect(first.code).toBe(0);
+    const kid = first.stdout.trim();
+    const second = await twostep(['keys', 'rotate', '--file', file]);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { jwks: { keys: { kid: string }[] } };
+    expect(stored.jwks.keys.map((k) => k.kid)).toEqual([second.stdout.trim(), kid, 'old-key']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const jwks = JSON.parse(readFileSync(file, 'utf8')).jwks;
+    expect(() => parseIdpOptions({ ...bareOptions(), clients: [], jwks })).not.toThrow();
+
+    const jwksFile = join(dir, 'jwks.json');
+    writeFileSync(jwksFile, JSON.stringify({ keys: [old] }));
+    expect((await twostep(['keys', 'rotate', '--file', jwksFile])).code).toBe(0);
+    expect(JSON.parse(readFileSync(jwksFile, 'utf8')).keys).toHaveLength(2);
+
+    writeFileSync(jwksFile, '{"something":"else"}');
+    const wrong = await twostep(['keys', 'rotate', '--file', jwksFile]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('expected a JWKS');
+  });
+
+  it('client register prints a createIdp client entry (confidential, public)', async () => {
+    const run = await twostep([
+      'client',
+      'register',
+      '--name',
+      'Charts App',
+      '--redirect-uri',
+      'https://charts.clinic.example/cb',
+      '--first-party',
+    ]);
+    expect(run.code).toBe(0);
+    const entry = JSON.parse(run.stdout) as IdpClient;
+    expect(entry).toMatchObject({
+      client_name: 'Charts App',
+      redirect_uris: ['https://charts.clinic.example/cb'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      firstParty: true,
+    });
+    expect(String(entry.client_secret).length).toBeGreaterThanOrEqual(43);
+    expect(run.stderr).toContain('createIdp');
+    const pub = JSON.parse(
+      (
+        await twostep([
+          'client',
+          'register',
+          '--name',
+          'SPA',
+          '--redirect-uri',
+          'http://localhost:5173/cb',
+          '--public',
+        ])
+      ).stdout,
+    ) as IdpClient;
+    expect(pub.client_secret).toBeUndefined();
+    expect(pub.token_endpoint_auth_method).toBe('none');
+    expect(() => parseIdpOptions({ ...bareOptions(), clients: [entry, pub] })).not.toThrow();
+  });
+
+  it('usage errors exit 2 with the usage text', async () => {
+    const unknown = await twostep(['clinic', 'destroy']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "clinic destroy"');
+    const missing = await twostep(['client', 'register', '--name', 'X']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--redirect-uri is required');
+    const extra = await twostep(['keys', 'rotate', '--file', 'x', '--force']);
+    expect(extra.code).toBe(2);
+    expect((await twostep(['help'])).stdout).toContain('clinic create');
+  });
+});
+
+function bareOptions() {
+  return {
+    issuer: 'http://127.0.0.1:1',
+    stores: createMongooseStoresStub(),
+    secretBox: { seal: async () => '', open: async () => new Uint8Array() },
+    hashKey: new Uint8Array(32),
+    smsSender: { send: async () => {} },
+  } as unknown as Parameters<typeof parseIdpOptions>[0];
+}
+function createMongooseStoresStub() {
+  return Object.fromEntries(['clinics', 'staff', 'factors', 'counters', 'audit'].map((k) => [k, {}]));
+}
+
+describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 }, () => {
+  let connection: Connection;
+  let env: Record<string, string>;
+  const hashKey = new Uint8Array(randomBytes(32));
+  let idp: Awaited<ReturnType<typeof startBareIdp>>;
+
+  beforeAll(async () => {
+    const dbName = testDatabaseName('cli');
+    connection = await connectMongo(getMongoUri(), { dbName });
+    idp = await startBareIdp(createMongooseStores(connection), hashKey);
+    env = {
+      MONGODB_URI: getMongoUri(),
+      TWOSTEP_DB: dbName,
+      TWOSTEP_ISSUER: idp.issuer,
+      TWOSTEP_HASH_KEY: Buffer.from(hashKey).toString('base64'),
+    };
+    const init = await twostep(['db', 'init'], env);
+    expect(init.code, init.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await idp?.close();
+    await dropTestDatabase(connection);
+  });
+
+  it('clinic create: the clinic, its Full Access User, audit events, and a welcome link that works once', async () => {
+    const run = await twostep(
+      [
+        'clinic',
+        'create',
+        '--name',
+        'Oak Clinic',
+        '--owner-email',
+        'Olga@Oak.test',
+        '--owner-name',
+        'Olga Oak',
+        '--json',
+      ],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as {
+      clinic: { id: string };
+      owner: { id: string };
+      welcomeLink: { url: string };
+    };
+    const stores = createMongooseStores(connection);
+    expect(await stores.clinics.get(out.clinic.id)).toMatchObject({
+      name: 'Oak Clinic',
+      enforceTwoStep: true,
+    });
+    expect(await stores.staff.get(out.owner.id)).toMatchObject({
+      clinicId: out.clinic.id,
+      email: 'olga@oak.test',
+      role: 'full_access',
+      active: true,
+    });
+    expect((await stores.audit.list(out.clinic.id)).map((e) => e.type)).toEqual([
+      'clinic.created',
+      'staff.created',
+    ]);
+
+    // The same email again: refused, nothing created.
+    const again = await twostep(
+      ['clinic', 'create', '--name', 'Oak 2', '--owner-email', 'olga@oak.test', '--owner-name', 'O'],
+      env,
+    );
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already belongs');
+
+    // The link against the IdP on the same database: set the password, then sign-in enrolls.
+    expect(out.welcomeLink.url.startsWith(`${idp.issuer}/welcome/`)).toBe(true);
+    const browser = new Browser();
+    expect((await browser.get(out.welcomeLink.url)).status).toBe(200);
+    const done = await browser.request(
+      'POST',
+      out.welcomeLink.url,
+      new URLSearchParams({
+        password: 'a long enough password',
+        confirm: 'a long enough password',
+      }).toString(),
+    );
+    expect(done.status).toBe(303);
+    const signIn = await browser.follow(done);
+    const choice = await browser.submit(signIn, '/password', {
+      email: 'olga@oak.test',
+      password: 'a long enough password',
+    });
+    expect(choice.body).toContain('Oak Clinic requires 2-Step Verification');
+    expect((await browser.get(out.welcomeLink.url)).status).toBe(404);
+
+    // No new link once a password is set.
+    const relink = await twostep(['staff', 'welcome-link', '--email', 'olga@oak.test'], env);
+    expect(relink.code).toBe(1);
+    expect(relink.stderr).toContain('first password only');
+  });
+
+  it('client register --provisioning: the entry works as an admin API client of that clinic', async () => {
+    const created = JSON.parse(
+      (
+        await twostep(
+          [
+            'clinic',
+            'create',
+            '--name',
+            'Elm Clinic',
+            '--owner-email',
+            'eli@elm.test',
+            '--owner-name',
+            'Eli Elm',
+            '--json',
+          ],
+          env,
+        )
+      ).stdout,
+    ) as { clinic: { id: string }; owner: { id: string } };
+    const link = await twostep(['staff', 'welcome-link', '--email', 'eli@elm.test', '--json'], env);
+    expect(link.code, link.stderr).toBe(0);
+    expect(JSON.parse(link.stdout)).toMatchObject({ staffId: created.owner.id });
+
+    const nope = await twostep(
+      ['client', 'register', '--name', 'HR', '--provisioning', '--clinic', 'clinic-none'],
+      env,
+    );
+    expect(nope.code).toBe(1);
+    const run = await twostep(
+      ['client', 'register', '--name', 'Elm HR', '--provisioning', '--clinic', created.clinic.id],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const entry = JSON.parse(run.stdout) as IdpClient;
+    expect(entry).toMatchObject({ grant_types: ['client_credentials'], clinic_id: created.clinic.id });
+
+    const withClient = await startBareIdp(createMongooseStores(connection), hashKey, [entry]);
+    try {
+      const audience = `${withClient.issuer}/api/v1`;
+      const token = await adminToken(
+        { issuer: withClient.issuer, audience },
+        {
+          clientId: entry.client_id,
+          clientSecret: String(entry.client_secret),
+        },
+      );
+      const clinic = await api({ audience }, token, 'GET', '/clinic');
+      expect(clinic.body).toMatchObject({ id: created.clinic.id, name: 'Elm Clinic' });
+      const staff = await api<{ items: { email: string }[] }>({ audience }, token, 'GET', '/staff');
+      expect(staff.body.items.map((s) => s.email)).toEqual(['eli@elm.test']);
+    } finally {
+      await withClient.close();
+    }
+  });
+});
