@@ -1,5 +1,5 @@
 import { t } from '../messages/index.ts';
-import { type Html, html } from './html.ts';
+import { type Html, html, raw } from './html.ts';
 
 /** What every page needs: the CSP nonce of this response and the name shown in the header. */
 export interface PageContext {
@@ -30,7 +30,7 @@ export function layout(ctx: PageContext, title: string, body: Html): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · ${ctx.siteName}</title>
-<style nonce="${ctx.nonce}">${CSS}</style>
+<style nonce="${ctx.nonce}">${raw(CSS)}</style>
 </head>
 <body>
 <main>
