@@ -2,82 +2,89 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BROWSER_TEST_TIMEOUT,
   type DemoRig,
   enterPassword,
   launchBrowser,
   newContext,
   openSignIn,
   shooter,
+  screenshotsOnFailure,
   skipBrowser,
   startDemoRig,
 } from './support.ts';
 
-describe.skipIf(skipBrowser)('demo in a browser: forced enrollment', () => {
-  let rig: DemoRig;
-  let browser: Browser;
-  beforeAll(async () => {
-    rig = await startDemoRig();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+describe.skipIf(skipBrowser)(
+  'demo in a browser: forced enrollment',
+  { timeout: BROWSER_TEST_TIMEOUT },
+  () => {
+    let rig: DemoRig;
+    let browser: Browser;
+    beforeAll(async () => {
+      rig = await startDemoRig();
+      browser = await launchBrowser();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await rig?.close();
+    });
 
-  it('practitioner: password → set up the authenticator app → recovery code → schedule', async () => {
-    const { demo } = rig;
-    const sam = demo.accounts.practitioner;
-    const shot = shooter('1-enroll');
-    const context = await newContext(browser);
-    const page = await context.newPage();
+    it('practitioner: password → set up the authenticator app → recovery code → schedule', async () => {
+      const { demo } = rig;
+      const sam = demo.accounts.practitioner;
+      const shot = shooter('1-enroll');
+      screenshotsOnFailure(browser, '1-enroll');
+      const context = await newContext(browser);
+      const page = await context.newPage();
 
-    await page.goto(`${demo.appUrl}/`);
-    await page.getByRole('heading', { name: demo.clinicName }).waitFor();
-    await shot(page, 'app-welcome', 'welcome');
+      await page.goto(`${demo.appUrl}/`);
+      await page.getByRole('heading', { name: demo.clinicName }).waitFor();
+      await shot(page, 'app-welcome', 'welcome');
 
-    await openSignIn(page, demo.appUrl, demo.idpUrl);
-    await page.getByLabel('Email').fill(sam.email);
-    await page.getByLabel('Password').fill(sam.password);
-    await shot(page, 'password', 'sign-in');
-    await enterPassword(page, sam.email, sam.password);
+      await openSignIn(page, demo.appUrl, demo.idpUrl);
+      await page.getByLabel('Email').fill(sam.email);
+      await page.getByLabel('Password').fill(sam.password);
+      await shot(page, 'password', 'sign-in');
+      await enterPassword(page, sam.email, sam.password);
 
-    await page.getByRole('heading', { name: 'Set up 2-Step Verification' }).waitFor();
-    expect(await page.getByRole('main').textContent()).toContain(
-      `${demo.clinicName} requires 2-Step Verification`,
-    );
-    await shot(page, 'enroll-choice', 'enroll-choice');
-    await page.getByRole('button', { name: 'Authenticator app (recommended)' }).click();
+      await page.getByRole('heading', { name: 'Set up 2-Step Verification' }).waitFor();
+      expect(await page.getByRole('main').textContent()).toContain(
+        `${demo.clinicName} requires 2-Step Verification`,
+      );
+      await shot(page, 'enroll-choice', 'enroll-choice');
+      await page.getByRole('button', { name: 'Authenticator app (recommended)' }).click();
 
-    await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
-    const secret = (await page.locator('[data-testid="totp-secret"]').textContent())!.trim();
-    expect(secret.replace(/\s/g, '')).toMatch(/^[A-Z2-7]{32,}$/);
-    await shot(page, 'enroll-totp', 'enroll-app');
-    await page.getByLabel('Verification code').fill(rig.nextTotp(secret));
-    await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
+      const secret = (await page.locator('[data-testid="totp-secret"]').textContent())!.trim();
+      expect(secret.replace(/\s/g, '')).toMatch(/^[A-Z2-7]{32,}$/);
+      await shot(page, 'enroll-totp', 'enroll-app');
+      await page.getByLabel('Verification code').fill(rig.nextTotp(secret));
+      await page.getByRole('button', { name: 'Verify' }).click();
 
-    const recovery = page.locator('[data-testid="recovery-code"]');
-    await recovery.waitFor();
-    expect((await recovery.textContent())!.trim()).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/);
-    await shot(page, 'recovery-code', 'recovery-code');
-    await page.getByRole('button', { name: 'Continue' }).click();
-    // The acknowledgement is required.
-    await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').textContent()).toContain(
-      'Confirm that you have saved your recovery code',
-    );
-    await page.getByLabel('I have saved my recovery code').check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+      const recovery = page.locator('[data-testid="recovery-code"]');
+      await recovery.waitFor();
+      expect((await recovery.textContent())!.trim()).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/);
+      await shot(page, 'recovery-code', 'recovery-code');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      // The acknowledgement is required.
+      await page.getByRole('alert').waitFor();
+      expect(await page.getByRole('alert').textContent()).toContain(
+        'Confirm that you have saved your recovery code',
+      );
+      await page.getByLabel('I have saved my recovery code').check();
+      await page.getByRole('button', { name: 'Continue' }).click();
 
-    await page.waitForURL(`${demo.appUrl}/schedule`);
-    await page.getByRole('heading', { name: 'Schedule' }).waitFor();
-    const status = await page.getByTestId('sign-in-status').textContent();
-    expect(status).toContain('2-Step verified');
-    expect(status).toContain('password + authenticator app');
-    expect(await page.getByRole('banner').textContent()).toContain(sam.name);
-    await shot(page, 'schedule', 'schedule');
+      await page.waitForURL(`${demo.appUrl}/schedule`);
+      await page.getByRole('heading', { name: 'Schedule' }).waitFor();
+      const status = await page.getByTestId('sign-in-status').textContent();
+      expect(status).toContain('2-Step verified');
+      expect(status).toContain('password + authenticator app');
+      expect(await page.getByRole('banner').textContent()).toContain(sam.name);
+      await shot(page, 'schedule', 'schedule');
 
-    const enrolled = await demo.twostep.admin.status((await demo.stores.staff.get(sam.id))!);
-    expect(enrolled.methods).toEqual(['totp', 'recovery']);
-    await context.close();
-  });
-});
+      const enrolled = await demo.twostep.admin.status((await demo.stores.staff.get(sam.id))!);
+      expect(enrolled.methods).toEqual(['totp', 'recovery']);
+      await context.close();
+    });
+  },
+);

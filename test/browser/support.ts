@@ -13,10 +13,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { manualClock, TOTP, totp } from '@twostep/core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { vi } from 'vitest';
+import { onTestFailed, vi } from 'vitest';
 import { type Demo, startDemo } from '../../apps/demo/src/demo.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Per test: a scenario clicks through a dozen pages. */
+export const BROWSER_TEST_TIMEOUT = 90_000;
 const hasChromium = existsSync(CHROMIUM_PATH);
 const inCi = process.env.CI === 'true';
 
@@ -158,4 +160,21 @@ export async function smsCodeFromOutbox(context: BrowserContext, demo: Demo, pho
   } finally {
     await tab.close();
   }
+}
+
+/** Call at the start of a test: when it fails, every open page is saved as `FAILED-<scenario>-<n>.png`. */
+export function screenshotsOnFailure(browser: Browser, scenario: string): void {
+  onTestFailed(async () => {
+    mkdirSync(resultsDir, { recursive: true });
+    let n = 0;
+    for (const context of browser.contexts()) {
+      for (const page of context.pages()) {
+        n += 1;
+        await page
+          .screenshot({ path: `${resultsDir}FAILED-${scenario}-${n}.png`, fullPage: true })
+          .catch(() => {});
+        console.error(`FAILED ${scenario}: page ${n} at ${page.url()}`);
+      }
+    }
+  });
 }

@@ -1,0 +1,92 @@
+// Scenario 5: text messages. Set up a phone at the forced enrollment, then sign in with a texted code
+// read from the development outbox page; the resend cooldown is shown.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BROWSER_TEST_TIMEOUT,
+  type DemoRig,
+  enterPassword,
+  launchBrowser,
+  newContext,
+  openSignIn,
+  shooter,
+  signOut,
+  screenshotsOnFailure,
+  skipBrowser,
+  smsCodeFromOutbox,
+  startDemoRig,
+} from './support.ts';
+
+const PHONE_TYPED = '+1 613 555 0199';
+const PHONE = '+16135550199';
+
+describe.skipIf(skipBrowser)('demo in a browser: text messages', { timeout: BROWSER_TEST_TIMEOUT }, () => {
+  let rig: DemoRig;
+  let browser: Browser;
+  beforeAll(async () => {
+    rig = await startDemoRig();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await rig?.close();
+  });
+
+  it('practitioner sets up SMS, then signs in with a texted code; the resend cooldown is visible', async () => {
+    const { demo } = rig;
+    const sam = demo.accounts.practitioner;
+    const shot = shooter('5-sms');
+    screenshotsOnFailure(browser, '5-sms');
+    const context = await newContext(browser);
+    const page = await context.newPage();
+
+    await openSignIn(page, demo.appUrl, demo.idpUrl);
+    await enterPassword(page, sam.email, sam.password);
+    await page.getByRole('button', { name: 'Text message (SMS)' }).click();
+    await page.getByRole('heading', { name: 'Set up text messages' }).waitFor();
+    await page.getByLabel('Mobile number').fill(PHONE_TYPED);
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.getByLabel('Verification code').waitFor();
+    await shot(page, 'enroll-code-sent');
+
+    const outbox = await context.newPage();
+    await outbox.goto(demo.smsOutboxUrl!);
+    await outbox.locator(`[data-testid="sms"][data-to="${PHONE}"]`).first().waitFor();
+    await shot(outbox, 'outbox', 'sms-outbox');
+    await outbox.close();
+
+    await page.getByLabel('Verification code').fill(await smsCodeFromOutbox(context, demo, PHONE));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.locator('[data-testid="recovery-code"]').waitFor();
+    await page.getByLabel('I have saved my recovery code').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`${demo.appUrl}/schedule`);
+    expect(await page.getByTestId('sign-in-status').textContent()).toContain('password + text message');
+    await signOut(page, demo.appUrl);
+
+    // Next sign-in: text me a code.
+    rig.advance(5 * 60_000);
+    await openSignIn(page, demo.appUrl, demo.idpUrl);
+    await enterPassword(page, sam.email, sam.password);
+    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    await shot(page, 'sign-in-sms');
+    await page.getByRole('button', { name: 'Text me a code' }).click();
+    await page.getByLabel('Verification code').waitFor();
+    const sent = await page.getByRole('status').textContent();
+    expect(sent).toMatch(/We sent a code to .*0199/);
+    expect(sent).toContain('You can ask for a new code after');
+    await shot(page, 'code-sent');
+
+    // A resend within the cooldown is refused, with the time it is allowed.
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('you can ask for a new code after');
+    await shot(page, 'resend-cooldown');
+
+    await page.getByLabel('Verification code').fill(await smsCodeFromOutbox(context, demo, PHONE));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(`${demo.appUrl}/schedule`);
+    expect(await page.getByTestId('sign-in-status').textContent()).toContain('password + text message');
+    await context.close();
+  });
+});

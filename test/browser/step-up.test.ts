@@ -1,0 +1,140 @@
+// Scenarios 2 and 3: charts ask for a fresh code (10 minutes), and a remembered device skips the code
+// at sign-in but never for a chart.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BROWSER_TEST_TIMEOUT,
+  type DemoRig,
+  enterPassword,
+  launchBrowser,
+  newContext,
+  openSignIn,
+  shooter,
+  signOut,
+  screenshotsOnFailure,
+  skipBrowser,
+  startDemoRig,
+} from './support.ts';
+
+const TEN_MINUTES = 10 * 60 * 1000;
+
+describe.skipIf(skipBrowser)('demo in a browser: step-up', { timeout: BROWSER_TEST_TIMEOUT }, () => {
+  let rig: DemoRig;
+  let browser: Browser;
+  beforeAll(async () => {
+    rig = await startDemoRig();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await rig?.close();
+  });
+
+  async function enterTotp(page: Page, options: { remember?: boolean } = {}): Promise<void> {
+    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    await page.getByLabel('Verification code').fill(rig.nextTotp(rig.demo.accounts.owner.totpSecret!));
+    if (options.remember) await page.getByLabel('Remember this device for 30 days').check();
+    await page.getByRole('button', { name: 'Verify' }).click();
+  }
+
+  it('a chart asks only for the code when the last one is older than 10 minutes, and again 10 minutes later', async () => {
+    const { demo } = rig;
+    const olivia = demo.accounts.owner;
+    const shot = shooter('2-step-up');
+    screenshotsOnFailure(browser, '2-step-up');
+    const context = await newContext(browser);
+    const page = await context.newPage();
+
+    await openSignIn(page, demo.appUrl, demo.idpUrl);
+    await enterPassword(page, olivia.email, olivia.password);
+    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    await shot(page, 'code-page');
+    await enterTotp(page);
+    await page.waitForURL(`${demo.appUrl}/schedule`);
+    // A fresh code: the chart opens at once.
+    await page.getByRole('link', { name: 'Amara Okafor' }).click();
+    await page.waitForURL(`${demo.appUrl}/patients/p-1042/chart`);
+    await page.getByRole('heading', { name: 'Amara Okafor' }).waitFor();
+
+    // 11 minutes later, the next chart asks for a code — and only for the code.
+    rig.advance(TEN_MINUTES + 60_000);
+    await page.goto(`${demo.appUrl}/schedule`);
+    await page.getByRole('link', { name: 'Louis Tremblay' }).click();
+    await page.waitForURL(`${demo.idpUrl}/interaction/**`);
+    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    expect(await page.getByLabel('Password').count()).toBe(0);
+    await page.getByLabel('Verification code').fill(rig.nextTotp(olivia.totpSecret!));
+    await shot(page, 'step-up-code', 'code');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(`${demo.appUrl}/patients/p-1043/chart`);
+    await page.getByRole('heading', { name: 'Louis Tremblay' }).waitFor();
+    expect(await page.getByTestId('sign-in-status').textContent()).toContain('verified just now');
+    await shot(page, 'chart', 'chart');
+
+    // Within the 10 minutes: billing (also protected) opens without a code.
+    rig.advance(5 * 60_000);
+    await page.getByRole('link', { name: 'Billing' }).click();
+    await page.waitForURL(`${demo.appUrl}/billing`);
+    await page.getByRole('heading', { name: 'Billing' }).waitFor();
+    await shot(page, 'billing-within-10-min');
+
+    // Past 10 minutes (and the 30 s clock tolerance) since the code: asked again.
+    rig.advance(6 * 60_000);
+    await page.goto(`${demo.appUrl}/patients/p-1043/chart`);
+    await page.waitForURL(`${demo.idpUrl}/interaction/**`);
+    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    await shot(page, 'asked-again');
+    await enterTotp(page);
+    await page.waitForURL(`${demo.appUrl}/patients/p-1043/chart`);
+    await page.getByRole('heading', { name: 'Louis Tremblay' }).waitFor();
+    await context.close();
+  });
+
+  it('"Remember this device" skips the code at the next sign-in, but a chart still asks for it', async () => {
+    const { demo } = rig;
+    const olivia = demo.accounts.owner;
+    const shot = shooter('3-remember');
+    screenshotsOnFailure(browser, '3-remember');
+    const context = await newContext(browser);
+    const page = await context.newPage();
+
+    await openSignIn(page, demo.appUrl, demo.idpUrl);
+    await enterPassword(page, olivia.email, olivia.password);
+    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    await page.getByLabel('Remember this device for 30 days').check();
+    await shot(page, 'remember-ticked');
+    await enterTotp(page);
+    await page.waitForURL(`${demo.appUrl}/schedule`);
+    await signOut(page, demo.appUrl);
+    await shot(page, 'signed-out');
+
+    // A new session in the same browser: the IdP's device cookie skips the code.
+    rig.advance(60 * 60_000);
+    await openSignIn(page, demo.appUrl, demo.idpUrl);
+    await enterPassword(page, olivia.email, olivia.password);
+    await page.waitForURL(`${demo.appUrl}/schedule`);
+    const status = await page.getByTestId('sign-in-status').textContent();
+    expect(status).toContain('password + remembered device');
+    await shot(page, 'schedule-remembered-device');
+
+    // The chart needs a code typed now: a remembered device never counts as fresh.
+    await page.getByRole('link', { name: 'Priya Raman' }).click();
+    await page.waitForURL(`${demo.idpUrl}/interaction/**`);
+    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    expect(await page.getByLabel('Password').count()).toBe(0);
+    await shot(page, 'chart-asks-code');
+    await enterTotp(page);
+    await page.waitForURL(`${demo.appUrl}/patients/p-1046/chart`);
+    await page.getByRole('heading', { name: 'Priya Raman' }).waitFor();
+    expect(await page.getByTestId('sign-in-status').textContent()).toContain('authenticator app');
+
+    // A new browser (no device cookie) is asked for the code at sign-in.
+    const other = await newContext(browser);
+    const fresh = await other.newPage();
+    await openSignIn(fresh, demo.appUrl, demo.idpUrl);
+    await enterPassword(fresh, olivia.email, olivia.password);
+    await fresh.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    await other.close();
+    await context.close();
+  });
+});
