@@ -125,7 +125,8 @@ describe('staff', () => {
       details: { client: idp.maple.clientId, role: 'staff' },
     });
     const stored = await idp.stores.staff.get(created.body.id);
-    expect(stored?.passwordHash).toMatch(/^unset\$/);
+    // A well-formed scrypt record (same sign-in timing as anyone), with an `unset-` salt.
+    expect(stored?.passwordHash).toMatch(/^scrypt\$1024\$8\$1\$unset-[\w-]+\$[\w-]{43}$/);
   });
 
   it('POST refuses a taken email (409 email_taken), in any clinic', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertText, Browser } from '../helpers/browser.ts';
+import { begin, relyingParty } from '../helpers/oidc-client.ts';
 import { adminToken, api, type ProvisioningIdp, startProvisioningIdp } from './support.ts';
 
 let idp: ProvisioningIdp;
@@ -99,6 +100,17 @@ describe('welcome link', () => {
       body: { email: 'nora@maple.test' },
     });
     expect((await browser.get(fresh.body.url)).status).toBe(404);
+  });
+
+  it('before the link is used, no password signs in', async () => {
+    const staff = await newcomer();
+    const browser = new Browser();
+    const { page } = await begin(browser, await relyingParty(idp));
+    for (const password of ['', 'unset', staff.welcomeLink.url]) {
+      const refused = await browser.submit(page, '/password', { email: staff.email, password });
+      expect(refused.leftTo).toBeUndefined();
+      expect(refused.body).not.toContain('requires 2-Step Verification');
+    }
   });
 
   it('a deactivated staff member cannot use a link', async () => {

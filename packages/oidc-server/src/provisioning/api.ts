@@ -11,6 +11,7 @@ import type {
   AuditEventType,
   Clinic,
   Logger,
+  PasswordCost,
   StaffMember,
   Stores,
   TwoStepStatus,
@@ -31,6 +32,7 @@ export interface ApiDeps {
   twostep: Twostep;
   stores: Stores;
   hashKey: Uint8Array;
+  passwordCost: PasswordCost;
   clock: { now(): Date };
   logger: Logger;
 }
@@ -171,7 +173,7 @@ export function apiRouter(deps: ApiDeps): Router {
       email: input.email,
       name: input.name,
       role: input.role,
-      passwordHash: unusablePasswordHash(),
+      passwordHash: unusablePasswordHash(deps.passwordCost),
       active: true,
       createdAt: deps.clock.now(),
     };

@@ -38,6 +38,7 @@ export function provisioningRouter(deps: {
       twostep: deps.twostep,
       stores: config.stores,
       hashKey: config.hashKey,
+      passwordCost: config.passwordCost,
       clock: deps.clock,
       logger: deps.logger,
     }),

@@ -8,7 +8,7 @@
  * also ends it.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { StaffMember } from '@twostep/core';
+import { DEFAULT_PASSWORD_COST, type PasswordCost, type StaffMember } from '@twostep/core';
 import { PROVISIONING_DEFAULTS } from './constants.ts';
 
 const TOKEN = /^([A-Za-z0-9_-]{1,120})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
@@ -23,18 +23,23 @@ function mac(hashKey: Uint8Array, staff: StaffMember, exp: number): Buffer {
     .digest();
 }
 
+const UNSET = /^scrypt\$\d+\$\d+\$\d+\$unset-/;
+
 /**
- * A password hash that no password matches (core's `verifyPassword` refuses
- * any scheme but scrypt), random so each new staff member's welcome link is
- * bound to a different value.
+ * The password hash of a staff member who has not chosen a password yet: a
+ * well-formed scrypt record (so a sign-in attempt costs the same time as for
+ * anyone else, and reveals nothing) whose hash is random bytes, which no known
+ * password derives to. Its salt starts with `unset-`; it is random, so each
+ * welcome link is bound to a different value. `cost`: the IdP's `passwordCost`.
  */
-export function unusablePasswordHash(): string {
-  return `unset$${randomBytes(16).toString('base64url')}`;
+export function unusablePasswordHash(cost: PasswordCost = DEFAULT_PASSWORD_COST): string {
+  const salt = `unset-${randomBytes(16).toString('base64url')}`;
+  return ['scrypt', cost.N, cost.r, cost.p, salt, randomBytes(32).toString('base64url')].join('$');
 }
 
 /** True when the staff member has chosen a password. */
 export function hasPassword(staff: StaffMember): boolean {
-  return staff.passwordHash.startsWith('scrypt$');
+  return staff.passwordHash.startsWith('scrypt$') && !UNSET.test(staff.passwordHash);
 }
 
 /**
