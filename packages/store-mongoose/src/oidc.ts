@@ -42,6 +42,19 @@ export interface OidcAdapterOptions {
   now?: () => number;
 }
 
+/** oidc-provider's `InvalidGrant`, duck-typed (what its error handler reads): a 400 `invalid_grant`. */
+function alreadyConsumed(): Error {
+  return Object.assign(new Error('invalid_grant'), {
+    name: 'InvalidGrant',
+    expose: true,
+    statusCode: 400,
+    status: 400,
+    error: 'invalid_grant',
+    error_description: 'grant request is invalid',
+    error_detail: 'already consumed',
+  });
+}
+
 const isLive = (doc: OidcDoc, nowMs: number): boolean =>
   doc.expiresAt === null || doc.expiresAt.getTime() > nowMs;
 
@@ -54,12 +67,29 @@ export class MongooseOidcAdapter implements OidcAdapter {
   readonly #model: Model<OidcDoc>;
   readonly #now: () => number;
   readonly #ops: OidcAdapter;
+  readonly #consumeOnce: { consumeOnce(id: unknown): Promise<boolean> };
 
   constructor(name: string, connection: Connection, options: OidcAdapterOptions = {}) {
     this.name = name;
     this.#model = oidcModel(connection, name);
     this.#now = options.now ?? Date.now;
     this.#ops = guarded(`oidc.${name}`, this.#operations());
+    const model = this.#model;
+    const now = this.#now;
+    this.#consumeOnce = guarded(`oidc.${name}`, {
+      /** False when the document was already consumed, or is gone (destroyed or revoked since it was read). */
+      async consumeOnce(id: unknown): Promise<boolean> {
+        if (!isString(id)) return false;
+        const consumed = Math.floor(now() / 1000);
+        // `null` matches a missing field: no operator in the filter.
+        const result = await model.updateOne(
+          { _id: id, 'payload.consumed': null },
+          { $set: { 'payload.consumed': consumed } },
+          Q,
+        );
+        return result.matchedCount === 1;
+      },
+    });
   }
 
   upsert(id: string, payload: OidcAdapterPayload, expiresIn: number): Promise<void> {
@@ -74,8 +104,15 @@ export class MongooseOidcAdapter implements OidcAdapter {
   findByUid(uid: string): Promise<OidcAdapterPayload | undefined> {
     return this.#ops.findByUid(uid);
   }
-  consume(id: string): Promise<void> {
-    return this.#ops.consume(id);
+  /**
+   * Marks the payload consumed, once: oidc-provider checks `consumed` and then calls this, so
+   * two concurrent redemptions of one authorization code or refresh token could both pass its
+   * check. Only the first call here succeeds; a later one (already consumed, or the document
+   * destroyed meanwhile by oidc-provider's reuse detection) throws oidc-provider's `invalid_grant`,
+   * so exactly one of several concurrent grants gets tokens.
+   */
+  async consume(id: string): Promise<void> {
+    if (!(await this.#consumeOnce.consumeOnce(id))) throw alreadyConsumed();
   }
   destroy(id: string): Promise<void> {
     return this.#ops.destroy(id);

@@ -88,7 +88,25 @@ describe.skipIf(!mongoAvailable())('MongooseOidcAdapter', () => {
     expect((await codes.find(id))?.consumed).toBeUndefined();
     await codes.consume(id);
     expect(await codes.find(id)).toMatchObject({ accountId: 'a', consumed: Math.floor(nowMs / 1000) });
-    await codes.consume(uid('code'));
+  });
+
+  it('regression: concurrent redemptions of one refresh token or code → only one consume succeeds', async () => {
+    // oidc-provider checks `consumed`, then calls consume: the adapter is the only place to decide one winner.
+    const tokens = new Adapter('RefreshToken');
+    const id = uid('rt');
+    await tokens.upsert(id, { accountId: 'a', grantId: uid('grant') }, 60);
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => tokens.consume(id)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+      // oidc-provider's InvalidGrant, as its error handler reads it.
+      expect((o as PromiseRejectedResult).reason).toMatchObject({
+        expose: true,
+        statusCode: 400,
+        message: 'invalid_grant',
+      });
+    }
+    // Gone (destroyed by reuse detection after it was read): refused too.
+    await expect(tokens.consume(uid('rt'))).rejects.toMatchObject({ message: 'invalid_grant' });
   });
 
   it('destroy deletes one document', async () => {
