@@ -11,7 +11,7 @@ export interface PageContext {
 const CSS = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2733;background:#f3f5f7}
 main{max-width:26rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-header{font-weight:600;color:#3a5a78;margin-bottom:1rem}h1{font-size:1.4rem;margin:0 0 1rem}
+header{font-weight:600;color:#3a5a78;margin-bottom:1rem}h1{font-size:1.4rem;margin:0 0 1rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}input[type=email],input[type=password],input[type=text],input[type=tel]{width:100%;padding:.6rem;font-size:1rem;border:1px solid #8a97a5;border-radius:4px}
 label.check{display:flex;gap:.5rem;font-weight:400;align-items:center}
 button{margin-top:1rem;padding:.6rem 1rem;font-size:1rem;border:0;border-radius:4px;background:#2b6cb0;color:#fff;cursor:pointer;width:100%}
