@@ -50,7 +50,7 @@ describe.skipIf(skipBrowser)('demo in a browser: admin console', { timeout: BROW
     const shot = shooter('6-pause');
     screenshotsOnFailure(browser, '6-pause');
     const owner = await ownerConsole();
-    await shot(owner.page, 'admin-console', 'admin');
+    await shot(owner.page, 'admin-console');
 
     await owner.page.getByRole('link', { name: dana.name }).click();
     await owner.page.getByRole('heading', { name: 'Pause 2-Step Verification' }).waitFor();

@@ -39,7 +39,7 @@ describe.skipIf(skipBrowser)(
 
       await page.goto(`${demo.appUrl}/`);
       await page.getByRole('heading', { name: demo.clinicName }).waitFor();
-      await shot(page, 'app-welcome', 'welcome');
+      await shot(page, 'app-welcome');
 
       await openSignIn(page, demo.appUrl, demo.idpUrl);
       await page.getByLabel('Email').fill(sam.email);
@@ -51,7 +51,7 @@ describe.skipIf(skipBrowser)(
       expect(await page.getByRole('main').textContent()).toContain(
         `${demo.clinicName} requires 2-Step Verification`,
       );
-      await shot(page, 'enroll-choice', 'enroll-choice');
+      await shot(page, 'enroll-choice');
       await page.getByRole('button', { name: 'Authenticator app (recommended)' }).click();
 
       await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();

@@ -116,10 +116,17 @@ export function createClinicApp(options: ClinicAppOptions): ClinicApp {
       res.send = original;
       context(req).then(
         (ctx) => {
-          const page = messagePage(ctx, unescapeHtml(match[1]!), unescapeHtml(match[2]!), res.statusCode, {
-            href: '/schedule',
-            text: 'Back to the schedule',
-          });
+          const title = unescapeHtml(match[1]!);
+          const page = messagePage(
+            ctx,
+            title,
+            unescapeHtml(match[2]!),
+            res.statusCode,
+            { href: '/schedule', text: 'Back to the schedule' },
+            title === '2-Step Verification required'
+              ? 'Patient charts and billing need 2-Step Verification. If it is paused for your account, ask a Full Access User at your clinic to resume it, or set up a method on your account security page.'
+              : undefined,
+          );
           original(page.html);
         },
         () => original(body),

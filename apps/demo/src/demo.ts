@@ -98,7 +98,7 @@ export class PortInUseError extends Error {
   readonly port: number;
   constructor(port: number, what: string, envName: string) {
     super(
-      `Port ${port} (${what}) is already in use on 127.0.0.1. Stop whatever is using it ` +
+      `Port ${port} for ${what} is already in use on 127.0.0.1. Stop whatever is using it ` +
         `(another demo?), or choose another port: ${envName}=<port> ./run demo`,
     );
     this.name = 'PortInUseError';
@@ -172,9 +172,13 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
   };
 
   try {
-    const idpServer = await listen(options.idpPort ?? DEFAULT_IDP_PORT, 'sign-in service (IdP)', 'IDP_PORT');
+    const idpServer = await listen(
+      options.idpPort ?? DEFAULT_IDP_PORT,
+      'the sign-in service (IdP)',
+      'IDP_PORT',
+    );
     cleanups.push(() => stop(idpServer.server));
-    const appServer = await listen(options.appPort ?? DEFAULT_APP_PORT, 'clinic app', 'APP_PORT');
+    const appServer = await listen(options.appPort ?? DEFAULT_APP_PORT, 'the clinic app', 'APP_PORT');
     cleanups.push(() => stop(appServer.server));
     const idpUrl = `http://${host}:${idpServer.port}`;
     const appUrl = `http://${host}:${appServer.port}`;

@@ -36,6 +36,8 @@ h1{font-size:1.75rem;line-height:1.2;margin:0 0 .35rem}
 h2{font-size:1.2rem;margin:1.75rem 0 .75rem}
 .lede{color:var(--muted);margin:0 0 1.5rem;font-size:1.05rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1.25rem 1.5rem;margin-bottom:1.25rem}
+.card>h2:first-child{margin-top:0}
+.card>:last-child{margin-bottom:0}
 .grid{display:grid;gap:1.25rem;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr))}
 .status{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;background:var(--brand-soft);border-radius:10px;padding:.75rem 1rem;margin-bottom:1.5rem;font-size:.95rem}
 .badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;font-size:.82rem;font-weight:600;background:#e8ecef;color:var(--ink);white-space:nowrap}
@@ -51,6 +53,7 @@ tbody tr:hover{background:#fafbfb}
 .table-wrap table{border:0}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 .time{font-variant-numeric:tabular-nums;font-weight:600;white-space:nowrap}
+td.mono,.badge{white-space:nowrap}
 .button{display:inline-block;background:var(--brand);color:var(--brand-ink);text-decoration:none;padding:.7rem 1.2rem;border-radius:8px;font-weight:600;border:0;font:inherit;font-weight:600;cursor:pointer}
 .button:hover{background:#084a45}
 .button.secondary{background:var(--card);color:var(--brand);border:1px solid var(--brand)}
@@ -69,10 +72,11 @@ ul.plain{margin:0;padding-left:1.2rem}
 footer{border-top:1px solid var(--line);background:var(--card);color:var(--muted);font-size:.9rem;padding:1rem 0}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .code{font:700 1.6rem/1.2 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.15em;color:var(--ink)}
-.outbox li{list-style:none;border-bottom:1px solid var(--line);padding:1rem 0}
-.outbox{margin:0;padding:0}
+ul.outbox{list-style:none;margin:0;padding:0 1.5rem}
+.outbox li{border-bottom:1px solid var(--line);padding:1rem 0}
+.outbox li:last-child{border-bottom:0}
 .outbox pre{white-space:pre-wrap;background:#f7f9f9;border-radius:8px;padding:.75rem;margin:.5rem 0 0;font-size:.9rem}
-@media (max-width:40rem){.topbar .wrap{padding:.5rem 1.25rem}.hero h1{font-size:1.7rem}th,td{padding:.55rem .5rem}.hide-sm{display:none}}
+@media (max-width:40rem){.topbar .wrap{padding:.5rem 1.25rem}.hero h1{font-size:1.7rem}th,td{padding:.55rem .5rem}.hide-sm{display:none}.dur{display:block}}
 @media (prefers-reduced-motion:no-preference){a,.button{transition:background-color .15s}}
 `;
 
@@ -236,9 +240,9 @@ export function schedulePage(ctx: PageContext, date: Date): { status: number; ht
     const p = patient(a.patientId);
     return html`<tr>
 <td class="time">${a.time}</td>
-<td><a href="/patients/${a.patientId}/chart">${p?.name ?? a.patientId}</a><span class="muted"> <span class="hide-sm">· </span>${a.minutes} min</span></td>
+<td><a href="/patients/${a.patientId}/chart">${p?.name ?? a.patientId}</a> <span class="muted dur"><span class="hide-sm">· </span>${a.minutes} min</span></td>
 <td class="hide-sm">${a.kind}</td>
-<td>${a.practitioner}</td>
+<td class="hide-sm">${a.practitioner}</td>
 <td class="hide-sm">${a.room}</td>
 <td>${statusBadge(a.status)}</td>
 </tr>`;
@@ -249,7 +253,7 @@ ${signInStatus(ctx)}
 <div class="table-wrap">
 <table>
 <caption>Appointments</caption>
-<thead><tr><th scope="col">Time</th><th scope="col">Patient</th><th scope="col" class="hide-sm">Visit</th><th scope="col">Practitioner</th><th scope="col" class="hide-sm">Room</th><th scope="col">Status</th></tr></thead>
+<thead><tr><th scope="col">Time</th><th scope="col">Patient</th><th scope="col" class="hide-sm">Visit</th><th scope="col" class="hide-sm">Practitioner</th><th scope="col" class="hide-sm">Room</th><th scope="col">Status</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>
 </div>
@@ -303,9 +307,11 @@ export function messagePage(
   message: string,
   status: number,
   link: { href: string; text: string } = { href: '/', text: 'Back to the start page' },
+  hint?: string,
 ): { status: number; html: string } {
   const body = html`<h1>${title}</h1>
 <div class="${status >= 400 ? 'alert' : 'note'}" role="${status >= 400 ? 'alert' : 'status'}" data-testid="message">${message}</div>
+${hint ? html`<p>${hint}</p>` : ''}
 <p><a href="${link.href}">${link.text}</a></p>`;
   return layout(ctx, title, body, status);
 }
