@@ -18,6 +18,7 @@ import {
   type Stores,
   TOTP,
   type Twostep,
+  TwostepError,
   totp,
 } from '@twostep/core';
 import { Browser, findForm, type Page } from '../helpers/browser.ts';
@@ -192,3 +193,64 @@ export function formOf(page: Page, suffix: string): { url: URL; csrf: string } {
 
 /** Audit events of a clinic, oldest first. */
 export const auditOf = (stores: Stores, clinicId: string) => stores.audit.list(clinicId, { order: 'asc' });
+
+export type Fault = 'throw' | 'hang' | 'slow' | null;
+export type FaultRule = (store: keyof Stores, method: string, args: unknown[]) => Fault;
+
+/**
+ * Wraps `base` so a test decides, per call, whether a store method works, throws
+ * `store_unavailable`, answers 20 ms late, or hangs until `release()` (a store that stops answering). Also records
+ * every call (`calls`), to find the steps of an action.
+ */
+export function faultyStores(base: Stores) {
+  let rule: FaultRule | null = null;
+  const calls: string[] = [];
+  const hung: (() => void)[] = [];
+  const unavailable = (what: string) => new TwostepError('store_unavailable', `${what} failed (injected)`);
+  const wrap = <T extends object>(storeName: keyof Stores, store: T): T =>
+    new Proxy(store, {
+      get(target, method, receiver) {
+        const value: unknown = Reflect.get(target, method, receiver);
+        if (typeof value !== 'function' || typeof method !== 'string') return value;
+        return (...args: unknown[]) => {
+          const what = `${storeName}.${method}`;
+          calls.push(what);
+          const fault = rule?.(storeName, method, args) ?? null;
+          if (fault === 'throw') return Promise.reject(unavailable(what));
+          if (fault === 'slow') {
+            return new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
+              Reflect.apply(value, target, args),
+            );
+          }
+          if (fault === 'hang') {
+            return new Promise((_resolve, reject) => hung.push(() => reject(unavailable(what))));
+          }
+          return Reflect.apply(value, target, args);
+        };
+      },
+    });
+  const stores = Object.fromEntries(
+    Object.entries(base).map(([name, store]) => [name, wrap(name as keyof Stores, store as object)]),
+  ) as unknown as Stores;
+  return {
+    stores,
+    calls,
+    /** Sets (or with null clears) the fault rule. */
+    set(next: FaultRule | null) {
+      rule = next;
+    },
+    /** Fails every hung call (the store "comes back" with an error for them). */
+    release() {
+      for (const fail of hung.splice(0)) fail();
+    },
+  };
+}
+
+/** A rule failing one method (`'audit.append'`), optionally only when `when(args)` holds. */
+export const failing =
+  (target: string, fault: Fault = 'throw', when?: (args: unknown[]) => boolean): FaultRule =>
+  (store, method, args) =>
+    `${store}.${method}` === target && (when?.(args) ?? true) ? fault : null;
+
+/** Matches an `audit.append` call by its event type. */
+export const auditType = (type: string) => (args: unknown[]) => (args[0] as { type?: string })?.type === type;

@@ -52,12 +52,20 @@ export async function notifyStaffAndAdmins(
   params: Record<string, string>,
   except: string[] = [],
 ): Promise<void> {
-  const clinic = await ctx.stores.clinics.get(staff.clinicId);
+  // Runs after the change is stored and audited: a store error here must not turn a done change
+  // into a reported failure (the caller would retry it, or lose a recovery code just shown).
+  const clinic = await ctx.stores.clinics.get(staff.clinicId).catch(() => null);
   const clinicName = clinic?.name ?? ctx.config.productName;
   const to = (s: StaffMember) => ({ staffId: s.id, email: s.email, name: s.name });
   await notify(ctx, { kind: kinds.staff, to: to(staff), clinicName, params });
   if (!kinds.admins) return;
-  const admins = await ctx.stores.staff.list(staff.clinicId, { role: 'full_access', limit: 1000 });
+  let admins: { items: StaffMember[] };
+  try {
+    admins = await ctx.stores.staff.list(staff.clinicId, { role: 'full_access', limit: 1000 });
+  } catch (error) {
+    ctx.logger.error('notification failed', { kind: kinds.admins, staffId: staff.id, error });
+    return;
+  }
   for (const admin of admins.items) {
     // The role is checked here too: an adapter that ignores the `role` query must not leak to other staff.
     if (admin.id === staff.id || except.includes(admin.id) || !admin.active || admin.role !== 'full_access')

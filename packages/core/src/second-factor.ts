@@ -144,7 +144,8 @@ export function createSecondFactor(
           type: 'recovery_code.used',
           targetId: staff.id,
         });
-        const clinic = await ctx.stores.clinics.get(staff.clinicId);
+        // Not fatal: the code is already consumed, and its replacement must reach the user.
+        const clinic = await ctx.stores.clinics.get(staff.clinicId).catch(() => null);
         await notify(ctx, {
           kind: 'recovery_code_used',
           to: { staffId: staff.id, email: staff.email, name: staff.name },
