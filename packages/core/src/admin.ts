@@ -63,6 +63,19 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }
     return { ok: true, admin, target };
   }
 
+  /** A colleague the acting Full Access User may act on; `notSelf` for actions another admin must take. */
+  async function colleague(
+    actor: ActorContext,
+    targetId: unknown,
+    options: { notSelf?: boolean } = {},
+  ): Promise<{ ok: true; admin: StaffMember; target: StaffMember } | { ok: false; reason: AdminRefusal }> {
+    const auth = await authorize(actor, targetId);
+    if (!auth.ok) return auth;
+    if (!auth.target) return { ok: false, reason: 'not_found' };
+    if (options.notSelf && auth.target.id === auth.admin.id) return { ok: false, reason: 'self' };
+    return { ok: true, admin: auth.admin, target: auth.target };
+  }
+
   async function status(staff: StaffMember): Promise<TwoStepStatus> {
     const [factors, recovery, pause, throttle, clinic] = await Promise.all([
       ctx.stores.factors.list(staff.id),
@@ -103,11 +116,9 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }
       targetId: unknown,
       input: { reason: unknown; hours?: unknown },
     ): Promise<AdminResult<{ pause: Pause }>> {
-      const auth = await authorize(actor, targetId);
+      const auth = await colleague(actor, targetId, { notSelf: true });
       if (!auth.ok) return auth;
       const { admin, target } = auth;
-      if (!target) return { ok: false, reason: 'not_found' };
-      if (target.id === admin.id) return { ok: false, reason: 'self' };
       const reason = cleanReason(input.reason);
       if (!reason) return { ok: false, reason: 'reason_required' };
       const hours = input.hours === undefined ? ctx.config.pause.defaultHours : input.hours;
@@ -146,10 +157,9 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }
     },
 
     async resume(actor: ActorContext, targetId: unknown): Promise<AdminResult> {
-      const auth = await authorize(actor, targetId);
+      const auth = await colleague(actor, targetId);
       if (!auth.ok) return auth;
-      const target = auth.target;
-      if (!target) return { ok: false, reason: 'not_found' };
+      const { target } = auth;
       if (!(await ctx.stores.pauses.clear(target.id))) return { ok: false, reason: 'not_paused' };
       await ctx.audit.record(actor, {
         clinicId: target.clinicId,
@@ -162,11 +172,9 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }
 
     /** Removes every factor, the recovery code and trusted devices: the colleague enrolls again. */
     async reset(actor: ActorContext, targetId: unknown, input: { reason: unknown }): Promise<AdminResult> {
-      const auth = await authorize(actor, targetId);
+      const auth = await colleague(actor, targetId, { notSelf: true });
       if (!auth.ok) return auth;
       const { admin, target } = auth;
-      if (!target) return { ok: false, reason: 'not_found' };
-      if (target.id === admin.id) return { ok: false, reason: 'self' };
       const reason = cleanReason(input.reason);
       if (!reason) return { ok: false, reason: 'reason_required' };
       await ctx.stores.factors.removeAll(target.id);
@@ -193,9 +201,8 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }
 
     /** Clears the failure count, ending a back-off or a hard lock. */
     async unlock(actor: ActorContext, targetId: unknown): Promise<AdminResult> {
-      const auth = await authorize(actor, targetId);
+      const auth = await colleague(actor, targetId);
       if (!auth.ok) return auth;
-      if (!auth.target) return { ok: false, reason: 'not_found' };
       await ctx.stores.throttles.reset(secondFactorThrottleKey(auth.target.id));
       await ctx.audit.record(actor, {
         clinicId: auth.target.clinicId,
@@ -206,9 +213,8 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }
     },
 
     async revokeDevices(actor: ActorContext, targetId: unknown): Promise<AdminResult<{ removed: number }>> {
-      const auth = await authorize(actor, targetId);
+      const auth = await colleague(actor, targetId);
       if (!auth.ok) return auth;
-      if (!auth.target) return { ok: false, reason: 'not_found' };
       return { ok: true, removed: await parts.devices.revokeAll(actor, auth.target, 'admin') };
     },
 

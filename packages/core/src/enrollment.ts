@@ -4,7 +4,7 @@ import { normalizePhone } from './factors/phone.ts';
 import type { RecoveryCodes } from './factors/recovery.ts';
 import type { SmsCodes, SmsSendResult } from './factors/sms.ts';
 import type { Totp, TotpEnrollment } from './factors/totp.ts';
-import { throttled } from './second-factor.ts';
+import { type SecondFactorFailure, throttled } from './second-factor.ts';
 import type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
 import type { ActorContext, FactorKind, StaffMember } from './types.ts';
 
@@ -14,20 +14,7 @@ export type EnrollmentConfirmation =
       /** Issued when this is the staff member's first factor: show it once. */
       recoveryCode: string | null;
     }
-  | {
-      ok: false;
-      reason:
-        | 'malformed'
-        | 'invalid'
-        | 'replayed'
-        | 'expired'
-        | 'too_many_attempts'
-        | 'no_code'
-        | 'not_enrolled'
-        | 'throttled'
-        | 'locked';
-      retryAt?: Date | null;
-    };
+  | { ok: false; reason: SecondFactorFailure; retryAt?: Date | null };
 
 const FACTOR_NAMES: Record<FactorKind, string> = { totp: 'authenticator app', sms: 'text message (SMS)' };
 
