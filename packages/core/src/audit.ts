@@ -73,17 +73,27 @@ export function toJsonLines(events: readonly AuditEvent[]): string {
 
 /** Reads an export back for verification. Throws `invalid_input` naming the bad line. */
 export function fromJsonLines(text: string): AuditEvent[] {
-  return text
+  const parsed = text
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line, index) => {
       try {
-        const raw = JSON.parse(line) as AuditEvent & { at: string };
-        return { ...raw, at: new Date(raw.at) };
+        return JSON.parse(line) as unknown;
       } catch (cause) {
         throw new TwostepError('invalid_input', `audit export line ${index + 1} is not JSON`, { cause });
       }
     });
+  // The shape the chain verifier reads: an object with a valid `at` and an object `details`
+  // (anything else made verifyAuditChain throw a TypeError instead of reporting a break).
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  return parsed.map((raw, index) => {
+    const at = isObject(raw) && typeof raw.at === 'string' ? new Date(raw.at) : null;
+    if (!isObject(raw) || !at || Number.isNaN(at.getTime()) || !isObject(raw.details)) {
+      throw new TwostepError('invalid_input', `audit export line ${index + 1} is not an audit event`);
+    }
+    return { ...(raw as unknown as AuditEvent), at };
+  });
 }
 
 const MAX_APPEND_TRIES = 20;
