@@ -1,0 +1,216 @@
+/**
+ * The IdP's form routes (password, code, SMS send, enrollment: authenticator
+ * confirm, SMS phone) posted with random and hostile bodies: operator keys
+ * (`email[$gt]=`), JSON bodies, `__proto__` / `constructor[prototype]` keys,
+ * huge values, invalid percent-encodings (`%C3%28`), unicode digits, null bytes,
+ * too many parameters, odd content types.
+ *
+ * What the IdP does, asserted for every body:
+ * - never a 5xx, never a redirect out (no authorization code), always an HTML page
+ *   with a message (the error page, or the same form re-rendered with its alert);
+ * - without this interaction's CSRF token: 403 (413 when the body is over 8 KB or
+ *   has more than 20 parameters: the body parser answers before the token check),
+ *   and nothing changes (audit log, throttle, SMS outbox);
+ * - with the token: a 4xx (400 wrong or malformed input, 401 wrong password, 429 back-off);
+ *   the only change allowed is a counted guess (`second_factor.failed`) for a well-formed
+ *   six-digit code.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, findForm, type Page } from '../helpers/browser.ts';
+import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { begin, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { auditOf, NO_RATE_LIMITS } from './fixtures.ts';
+
+let idp: TestIdp;
+let rp: Rp;
+beforeAll(async () => {
+  idp = await startTestIdp({ rateLimits: NO_RATE_LIMITS });
+  rp = await relyingParty(idp);
+});
+afterAll(() => idp?.close());
+
+const RUNS = { numRuns: 120 };
+
+const key = fc.oneof(
+  fc.constantFrom(
+    'email',
+    'password',
+    'code',
+    'method',
+    'phone',
+    'remember',
+    'csrf',
+    'email[$gt]',
+    'password[$ne]',
+    'code[$gt]',
+    'method[$ne]',
+    'code[]',
+    '__proto__',
+    '__proto__[admin]',
+    'constructor[prototype][admin]',
+    'constructor',
+    'hasOwnProperty',
+  ),
+  fc.string({ maxLength: 12 }),
+);
+const value = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.stringMatching(/^[0-9]{6}$/),
+  fc.constantFrom(
+    '%C3%28',
+    '%ZZ',
+    '%',
+    '%00',
+    '\u0000',
+    '123\u0000456',
+    '١٢٣٤٥٦',
+    '１２３４５６',
+    '{"$gt":""}',
+    'totp',
+    'sms',
+    'recovery',
+    'yes',
+    '+16135550199',
+    'x'.repeat(9000),
+  ),
+);
+/** One `key=value` pair, percent-encoded or raw (raw keeps invalid encodings and operators as typed). */
+const pair = fc
+  .tuple(key, value, fc.boolean())
+  .map(([k, v, raw]) => (raw ? `${k}=${v}` : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`));
+const contentType = fc.constantFrom(
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=utf-8',
+  'application/x-www-form-urlencoded; charset=latin1',
+  'application/json',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+);
+const body = fc.record({
+  pairs: fc.array(pair, { maxLength: 24 }),
+  withToken: fc.boolean(),
+  contentType,
+  json: fc.option(fc.json({ maxDepth: 3 }), { nil: undefined }),
+});
+
+interface Form {
+  name: string;
+  page: Page;
+  browser: Browser;
+  suffix: string;
+  /** The SMS button: with its token, any body sends a code (once; then the cooldown answers 429). */
+  sends?: boolean;
+}
+
+async function state() {
+  const events = await auditOf(idp.stores, idp.clinic.id);
+  return {
+    events: events.map((e) => e.type),
+    sms: idp.sms.messages.length,
+    throttles: await Promise.all(
+      [idp.staff.owner.id, idp.staff.frontDesk.id, idp.staff.practitioner.id].map(
+        async (id) => (await idp.stores.throttles.get(`second-factor:${id}`)).failures,
+      ),
+    ),
+    practitionerFactors: (await idp.stores.factors.list(idp.staff.practitioner.id)).map((f) => f.status),
+  };
+}
+
+async function fuzz(form: Form) {
+  const { action, csrf } = findForm(form.page, form.suffix);
+  const url = new URL(action, form.page.url);
+  await fc.assert(
+    fc.asyncProperty(body, async ({ pairs, withToken, contentType: type, json }) => {
+      const before = await state();
+      const text =
+        type === 'application/json' && json !== undefined
+          ? JSON.stringify(withToken && json && typeof json === 'object' ? { ...json, csrf } : json)
+          : [...(withToken ? [`csrf=${csrf}`] : []), ...pairs].join('&');
+      const page = await form.browser.request('POST', url, text, type);
+      const label = `${form.name}: ${type} ${text.slice(0, 200)}`;
+      // The SMS button does its job with its token (200, once), whatever else the body holds.
+      if (!(form.sends && page.status === 200)) expect(page.status, label).toBeGreaterThanOrEqual(400);
+      expect(page.status, label).toBeLessThan(500);
+      expect(page.headers.get('location'), label).toBeNull();
+      expect(page.headers.get('content-type'), label).toMatch(/^text\/html/);
+      expect(page.body, label).toMatch(/role="alert"|<h1/);
+      const after = await state();
+      const tokenSeen = page.status !== 403 && page.status !== 413;
+      if (!withToken || !tokenSeen || type !== 'application/x-www-form-urlencoded') {
+        // Not a form post this route accepts with its token: nothing may change.
+        if (!tokenSeen) expect(after, label).toEqual(before);
+      }
+      // Changes, if any: only counted guesses (and the back-off they cause).
+      const added = after.events.slice(before.events.length);
+      const allowed = [
+        'second_factor.failed',
+        'second_factor.throttled',
+        ...(form.sends ? ['sms.sent'] : []),
+      ];
+      for (const e of added) expect(allowed, label).toContain(e);
+      if (!form.sends || !tokenSeen) expect(after.sms, label).toBe(before.sms);
+      expect(after.practitionerFactors, label).toEqual(before.practitionerFactors);
+      // Keep runs independent: clear any back-off a guess caused.
+      for (const id of [idp.staff.owner.id, idp.staff.frontDesk.id, idp.staff.practitioner.id]) {
+        await idp.stores.throttles.reset(`second-factor:${id}`);
+      }
+    }),
+    RUNS,
+  );
+  // The genuine form still works afterwards: it re-renders (any status) with its token intact.
+  expect(findForm(form.page, form.suffix).csrf).toBe(csrf);
+}
+
+async function signedTo(who: 'owner' | 'practitioner' | 'frontDesk') {
+  const browser = new Browser();
+  const { page } = await begin(browser, rp);
+  const next = await browser.submit(page, '/password', {
+    email: idp.staff[who].email,
+    password: idp.staff[who].password,
+  });
+  return { browser, page: next, first: page };
+}
+
+describe('form routes under random and hostile bodies', () => {
+  it('password form', { timeout: 60_000 }, async () => {
+    const browser = new Browser();
+    const { page } = await begin(browser, rp);
+    await fuzz({ name: 'password', page, browser, suffix: '/password' });
+  });
+
+  it('code form (authenticator) and the SMS send button', { timeout: 60_000 }, async () => {
+    const owner = await signedTo('owner');
+    expect(owner.page.body).toContain('Verification code');
+    await fuzz({ name: 'verify', page: owner.page, browser: owner.browser, suffix: '/verify' });
+    const desk = await signedTo('frontDesk');
+    await fuzz({ name: 'sms', page: desk.page, browser: desk.browser, suffix: '/sms', sends: true });
+    expect(idp.sms.messages.filter((m) => m.to === idp.staff.frontDesk.phone).length).toBeLessThanOrEqual(2);
+    idp.clock.advance(61_000);
+    const sent = await desk.browser.submit(desk.page, '/sms');
+    await fuzz({ name: 'verify (sms)', page: sent, browser: desk.browser, suffix: '/verify' });
+  });
+
+  it('enrollment forms: authenticator confirm and SMS phone', { timeout: 60_000 }, async () => {
+    const prac = await signedTo('practitioner');
+    expect(prac.page.body).toMatch(/enroll|authenticator/i);
+    const totpPage = await prac.browser.submit(prac.page, '/enroll/totp');
+    expect(totpPage.body).toContain('data-testid="totp-secret"');
+    await fuzz({
+      name: 'enroll/totp/confirm',
+      page: totpPage,
+      browser: prac.browser,
+      suffix: '/enroll/totp/confirm',
+    });
+
+    const other = await signedTo('practitioner');
+    const phonePage = await other.browser.submit(other.page, '/enroll/sms');
+    await fuzz({
+      name: 'enroll/sms/send',
+      page: phonePage,
+      browser: other.browser,
+      suffix: '/enroll/sms/send',
+    });
+  });
+});
