@@ -126,7 +126,7 @@ async function fuzz(form: Form) {
       const before = await state();
       const text =
         type === 'application/json' && json !== undefined
-          ? JSON.stringify(withToken && json && typeof json === 'object' ? { ...json, csrf } : json)
+          ? withJsonToken(json, withToken ? csrf : undefined)
           : [...(withToken ? [`csrf=${csrf}`] : []), ...pairs].join('&');
       const page = await form.browser.request('POST', url, text, type);
       const label = `${form.name}: ${type} ${text.slice(0, 200)}`;
@@ -161,6 +161,13 @@ async function fuzz(form: Form) {
   );
   // The genuine form still works afterwards: it re-renders (any status) with its token intact.
   expect(findForm(form.page, form.suffix).csrf).toBe(csrf);
+}
+
+/** A JSON body (what `fc.json()` gives), with the token added when it is an object. */
+function withJsonToken(json: string, csrf: string | undefined): string {
+  const parsed: unknown = JSON.parse(json);
+  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  return csrf !== undefined && isObject ? JSON.stringify({ ...parsed, csrf }) : json;
 }
 
 async function signedTo(who: 'owner' | 'practitioner' | 'frontDesk') {
