@@ -2,7 +2,7 @@
  * oidc-provider configuration: clients, keys, claims, token formats, and the
  * `login` prompt's checks for acr / max_age step-ups.
  */
-import { ACR, acrSatisfies, type Logger, type Stores } from '@twostep/core';
+import { ACR, acrSatisfies, isTwostepError, type Logger, type Stores } from '@twostep/core';
 import Provider, {
   type Configuration,
   errors,
@@ -256,8 +256,12 @@ export function createProvider(
         logger.error('oidc-provider error', { error });
       }
       ctx.type = 'html';
-      const message =
-        error instanceof errors.SessionNotFound
+      // A store that is down (e.g. the adapter cannot reach MongoDB) is the 503 page, as in our routes.
+      const storeDown = isTwostepError(error) && error.code === 'store_unavailable';
+      if (storeDown) ctx.status = 503;
+      const message = storeDown
+        ? t('error.503')
+        : error instanceof errors.SessionNotFound
           ? t('error.expired')
           : (out.error_description ?? t('error.400'));
       ctx.body = errorPage({ nonce: nonceOf(ctx), siteName: config.siteName }, String(message));
