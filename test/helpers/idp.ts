@@ -16,6 +16,8 @@
  * oidc-provider keeps real time. `totpCode(secret)` gives the code at `clock`'s time;
  * `nextTotpCode(secret)` moves `clock` 30 s first (a code is accepted once per step).
  * scrypt cost is lowered (N=2^10) so tests run fast.
+ * On MongoDB (test/e2e-mongo): pass `stores` and `adapter` (`createOidcAdapter`), and fixed
+ * `jwks`/`cookieKeys`/`secretBox`/`hashKey` when other IdP processes share the database.
  *
  * @example
  * ```ts
@@ -38,16 +40,19 @@ import {
   manualClock,
   outboxNotifier,
   outboxSmsSender,
+  type SecretBox,
   type StaffMember,
   type Stores,
   TOTP,
   totp,
 } from '@twostep/core';
 import {
+  type AdapterClass,
   createIdp,
   generateCookieKey,
   generateSigningKey,
   type Idp,
+  type IdpOptions,
   type RateLimits,
 } from '@twostep/oidc-server';
 
@@ -61,6 +66,13 @@ export interface TestIdpOptions {
   stores?: Stores;
   core?: CoreConfigInput;
   rateLimits?: Partial<RateLimits>;
+  /** oidc-provider adapter class (e.g. `createOidcAdapter(connection)`); default in memory. */
+  adapter?: AdapterClass;
+  /** Fixed keys (e.g. shared with other IdP processes); default: fresh random ones. */
+  jwks?: IdpOptions['jwks'];
+  cookieKeys?: string[];
+  secretBox?: SecretBox;
+  hashKey?: Uint8Array;
 }
 
 export interface TestStaff {
@@ -113,8 +125,9 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     warn: (message) => logs.push({ level: 'warn', message }),
     error: (message) => logs.push({ level: 'error', message }),
   };
-  const secretBox = createAesGcmSecretBox([{ id: 'test', key: new Uint8Array(randomBytes(32)) }]);
-  const hashKey = new Uint8Array(randomBytes(32));
+  const secretBox =
+    options.secretBox ?? createAesGcmSecretBox([{ id: 'test', key: new Uint8Array(randomBytes(32)) }]);
+  const hashKey = options.hashKey ?? new Uint8Array(randomBytes(32));
   const totpCode = (secret: string) => totp(secret, Math.floor(clock.now().getTime() / 1000), PARAMS);
   const lastSmsCode = (phone: string) => sms.messages.find((m) => m.to === phone)?.body.slice(0, 6);
 
@@ -202,8 +215,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     notifier,
     clock,
     logger,
-    jwks: { keys: [generateSigningKey('test-key-1')] },
-    cookieKeys: [generateCookieKey()],
+    jwks: options.jwks ?? { keys: [generateSigningKey('test-key-1')] },
+    cookieKeys: options.cookieKeys ?? [generateCookieKey()],
     passwordCost: TEST_PASSWORD_COST,
     siteName: 'Clinic sign-in',
     clients: [
@@ -236,6 +249,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     resourceServers: { [API_AUDIENCE]: { scope: 'charts:read charts:write' } },
     ...(options.core ? { core: options.core } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.adapter ? { adapter: options.adapter } : {}),
   });
   handler = idp.app;
 
