@@ -61,7 +61,9 @@ export function verifyTotp(
     const mac = crypto.hmac(params.algorithm, secret, counterToBytes(step));
     const expected = Buffer.from(truncateDigits(dynamicTruncate(mac), params.digits), 'utf8');
     const equal = expected.length === given.length && timingSafeEqual(expected, given);
-    if (equal && matched === null) matched = step;
+    // The latest match wins: if this code also equals an earlier (already used) step's code,
+    // the person typed the current one.
+    if (equal) matched = step;
   }
   if (matched === null || (params.afterStep !== null && matched <= params.afterStep)) return { valid: false };
   return { valid: true, step: matched };
