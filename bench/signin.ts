@@ -45,7 +45,8 @@ export const CLOCK_SPEED = 120;
 export const GOAL_OVERHEAD = 0.25;
 
 const ROLE = 'twostep-bench-idp';
-const PARAMS = { algorithm: TOTP.algorithm, digits: TOTP.digits, period: TOTP.period } as const;
+/** TOTP parameters for `totp()` codes the seeded authenticators would show. */
+export const PARAMS = { algorithm: TOTP.algorithm, digits: TOTP.digits, period: TOTP.period } as const;
 
 export interface BenchIdpInfo {
   issuer: string;
@@ -74,7 +75,7 @@ type AdapterPayload = Parameters<Adapter['upsert']>[1];
  * entries (sessions and grants get evicted under load: refresh grants then fail with invalid_grant)
  * whose grant index is rescanned on every write; the benches measure the IdP, not that.
  */
-class MapAdapter implements Adapter {
+export class MapAdapter implements Adapter {
   static readonly entries = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
   static readonly grants = new Map<string, Set<string>>();
   static readonly uids = new Map<string, string>();
@@ -130,13 +131,25 @@ class MapAdapter implements Adapter {
   }
 }
 
-interface IdpSetup {
+export interface IdpSetup {
   /** Registers this resource server (JWT access tokens) when set. */
   resourceServer?: string | undefined;
+  /** Staff with an authenticator app (enforcing clinic) and password-only staff; default ACCOUNTS each. */
+  totpAccounts?: number | undefined;
+  plainAccounts?: number | undefined;
+  /** More password-only staff that never sign in, in clinics of 500 (not listed in the info); default 0. */
+  fillerStaff?: number | undefined;
+  /** scrypt cost of the seeded hash; default BENCH_PASSWORD_COST. */
+  passwordCost?: { N: number; r: number; p: number } | undefined;
 }
 
-async function serveIdp(epoch: number, setup: IdpSetup): Promise<void> {
+/**
+ * Starts the bench IdP in this thread or process on 127.0.0.1 (memory stores, MapAdapter, no rate
+ * limits, the core clock running CLOCK_SPEED× from `epoch`) and seeds it; returns what a client needs.
+ */
+export async function createBenchIdp(epoch: number, setup: IdpSetup = {}): Promise<BenchIdpInfo> {
   const { createServer } = await import('node:http');
+  const passwordCost = setup.passwordCost ?? BENCH_PASSWORD_COST;
   const clock: Clock = { now: () => new Date(fastNow(epoch)) };
   const stores = createMemoryStores();
   const secretBox = createAesGcmSecretBox([{ id: 'bench', key: new Uint8Array(randomBytes(32)) }]);
@@ -160,7 +173,7 @@ async function serveIdp(epoch: number, setup: IdpSetup): Promise<void> {
     logger: { warn: () => {}, error: (message, details) => console.error(message, details) },
     jwks: { keys: [generateSigningKey('bench-key')] },
     cookieKeys: [generateCookieKey()],
-    passwordCost: BENCH_PASSWORD_COST,
+    passwordCost,
     adapter: MapAdapter,
     clients: [
       {
@@ -202,7 +215,7 @@ async function serveIdp(epoch: number, setup: IdpSetup): Promise<void> {
   await stores.clinics.create(relaxed);
   const password = `pw-${randomBytes(12).toString('base64url')}`;
   // One salted hash shared by every account (a sign-in costs the same; seeding stays quick).
-  const passwordHash = await hashPassword(password, BENCH_PASSWORD_COST);
+  const passwordHash = await hashPassword(password, passwordCost);
   const info: BenchIdpInfo = {
     issuer,
     clientId: 'bench-app',
@@ -212,8 +225,11 @@ async function serveIdp(epoch: number, setup: IdpSetup): Promise<void> {
     totpStaff: [],
     plainStaff: [],
   };
-  for (let i = 0; i < ACCOUNTS; i++) {
+  const totpAccounts = setup.totpAccounts ?? ACCOUNTS;
+  const plainAccounts = setup.plainAccounts ?? ACCOUNTS;
+  for (let i = 0; i < Math.max(totpAccounts, plainAccounts); i++) {
     for (const clinic of [enforcing, relaxed]) {
+      if (i >= (clinic === relaxed ? plainAccounts : totpAccounts)) continue;
       const member: StaffMember = {
         id: `${clinic.id}-${i}`,
         clinicId: clinic.id,
@@ -229,14 +245,29 @@ async function serveIdp(epoch: number, setup: IdpSetup): Promise<void> {
         info.plainStaff.push({ email: member.email });
         continue;
       }
-      const setup = await idp.twostep.enrollment.startTotp(member);
-      const code = totp(setup.secret, Math.floor(clock.now().getTime() / 1000), PARAMS);
+      const enrolling = await idp.twostep.enrollment.startTotp(member);
+      const code = totp(enrolling.secret, Math.floor(clock.now().getTime() / 1000), PARAMS);
       const confirmed = await idp.twostep.enrollment.confirmTotp({ actorId: null }, member, code);
       if (!confirmed.ok) throw new Error(`seeding TOTP failed: ${confirmed.reason}`);
-      info.totpStaff.push({ email: member.email, secret: setup.secret });
+      info.totpStaff.push({ email: member.email, secret: enrolling.secret });
     }
   }
-  parentPort!.postMessage(info);
+  const fillerStaff = setup.fillerStaff ?? 0;
+  for (let i = 0; i < fillerStaff; i++) {
+    const clinicId = `clinic-filler-${Math.floor(i / 500)}`;
+    if (i % 500 === 0) await stores.clinics.create({ ...relaxed, id: clinicId, name: `Filler ${i / 500}` });
+    await stores.staff.create({
+      id: `filler-${i}`,
+      clinicId,
+      email: `filler${i}@${clinicId}.test`,
+      name: `Filler ${i}`,
+      role: i % 500 === 0 ? 'full_access' : 'staff',
+      passwordHash,
+      active: true,
+      createdAt: now,
+    });
+  }
+  return info;
 }
 
 /** Starts the bench IdP in a worker thread; `stop()` ends it. */
@@ -271,13 +302,16 @@ function idTokenClaims(idToken: string): Record<string, unknown> {
   >;
 }
 
-/** One complete sign-in with a fresh browser; returns the token response. */
-export async function signIn(
+/**
+ * The browser half of a sign-in, with a fresh browser (a new SSO session at the IdP): authorization
+ * request → password (→ TOTP code) → back at the redirect_uri; returns the code and PKCE verifier.
+ */
+export async function authorize(
   info: BenchIdpInfo,
   email: string,
   code: (() => string) | undefined,
   resource?: string,
-): Promise<{ id_token: string; refresh_token?: string; access_token: string }> {
+): Promise<{ code: string; verifier: string }> {
   const browser = new Browser();
   const verifier = base64url(randomBytes(32));
   const state = base64url(randomBytes(16));
@@ -298,6 +332,17 @@ export async function signIn(
   const back = page.leftTo;
   if (back === undefined || back.searchParams.get('state') !== state || !back.searchParams.has('code'))
     throw new Error(`sign-in did not come back with a code (${page.status}): ${page.body.slice(0, 300)}`);
+  return { code: back.searchParams.get('code')!, verifier };
+}
+
+/** One complete sign-in with a fresh browser; returns the token response. */
+export async function signIn(
+  info: BenchIdpInfo,
+  email: string,
+  code: (() => string) | undefined,
+  resource?: string,
+): Promise<{ id_token: string; refresh_token?: string; access_token: string }> {
+  const grant = await authorize(info, email, code, resource);
   const response = await fetch(`${info.issuer}/token`, {
     method: 'POST',
     headers: {
@@ -306,9 +351,9 @@ export async function signIn(
     },
     body: new URLSearchParams({
       grant_type: 'authorization_code',
-      code: back.searchParams.get('code')!,
+      code: grant.code,
       redirect_uri: info.redirectUri,
-      code_verifier: verifier,
+      code_verifier: grant.verifier,
     }).toString(),
   });
   const tokens = (await response.json()) as { id_token?: string; access_token?: string; error?: string };
@@ -318,7 +363,7 @@ export async function signIn(
 }
 
 /** Hands out accounts so that no TOTP step is used twice for the same account. */
-class AccountPool {
+export class AccountPool {
   readonly #free: number[];
   readonly #lastStep: number[];
   readonly epoch: number;
@@ -348,6 +393,21 @@ class AccountPool {
   release(account: number, step: number): void {
     this.#lastStep[account] = Math.max(this.#lastStep[account]!, step);
     this.#free.push(account);
+  }
+}
+
+/** A complete password + TOTP sign-in of an account from `pool`, with a code never used before. */
+export async function signInWithTotp(info: BenchIdpInfo, pool: AccountPool): ReturnType<typeof signIn> {
+  const account = await pool.take();
+  const staff = info.totpStaff[account]!;
+  let step = pool.step();
+  try {
+    return await signIn(info, staff.email, () => {
+      step = pool.step();
+      return totp(staff.secret, Math.floor(fastNow(pool.epoch) / 1000), PARAMS);
+    });
+  } finally {
+    pool.release(account, step);
   }
 }
 
@@ -382,7 +442,7 @@ async function drive(seconds: number, one: () => Promise<void>): Promise<Measure
   };
 }
 
-const percentile = (values: number[], p: number): number => {
+export const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
@@ -399,18 +459,8 @@ export async function runSignInBench(seconds = 12): Promise<Row[]> {
     let plainNext = 0;
     const acrs = { '1fa': new Set<unknown>(), '2fa': new Set<unknown>() };
     const twoStep = async () => {
-      const account = await pool.take();
-      const staff = info.totpStaff[account]!;
-      let step = pool.step();
-      try {
-        const tokens = await signIn(info, staff.email, () => {
-          step = pool.step();
-          return totp(staff.secret, Math.floor(fastNow(epoch) / 1000), PARAMS);
-        });
-        acrs['2fa'].add(idTokenClaims(tokens.id_token).acr);
-      } finally {
-        pool.release(account, step);
-      }
+      const tokens = await signInWithTotp(info, pool);
+      acrs['2fa'].add(idTokenClaims(tokens.id_token).acr);
     };
     const plain = async () => {
       const staff = info.plainStaff[plainNext++ % info.plainStaff.length]!;
@@ -492,7 +542,7 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE) {
   const data = workerData as { epoch: number; setup: IdpSetup };
-  await serveIdp(data.epoch, data.setup);
+  parentPort!.postMessage(await createBenchIdp(data.epoch, data.setup));
 } else if (isMainThread && import.meta.main) {
   const seconds = Number(process.argv[2] ?? 12);
   console.table(await runSignInBench(seconds));

@@ -1,0 +1,113 @@
+// The bench IdP of signin.ts (memory stores, MapAdapter, seeded staff, fast core clock) in a child
+// process of its own, so that its resident memory (RSS, per process) can be measured apart from the
+// load generator. Used by memory.ts and scale.ts:
+//
+//   const idp = await startIdpProcess({ plainAccounts: 50, passwordCost: { N: 2 ** 8, r: 8, p: 1 } });
+//   await idp.memory(); // { rss, heapUsed } after a full GC in the child
+//
+// The child runs with --conditions=@twostep/source --expose-gc and talks over the IPC channel.
+import { type ChildProcess, fork } from 'node:child_process';
+import { type BenchIdpInfo, createBenchIdp, type IdpSetup } from './signin.ts';
+
+const ROLE = 'twostep-bench-idp-process';
+
+export interface MemorySample {
+  /** Resident set size of the IdP process, bytes. */
+  rss: number;
+  heapUsed: number;
+  /** V8 heap reserved (used or not), bytes. */
+  heapTotal: number;
+  /** Memory of Buffers and other objects outside the V8 heap, bytes. */
+  external: number;
+  /** Milliseconds the child's event loop took to answer (a busy IdP answers late). */
+  answeredInMs: number;
+}
+
+type ToChild = { type: 'memory'; id: number };
+type FromChild =
+  | { type: 'ready'; info: BenchIdpInfo }
+  | ({ type: 'memory'; id: number } & Omit<MemorySample, 'answeredInMs'>);
+
+export interface IdpProcess {
+  info: BenchIdpInfo;
+  epoch: number;
+  pid: number;
+  /** Runs a full GC in the child (twice), then reports its memory. */
+  memory(): Promise<MemorySample>;
+  stop(): Promise<void>;
+}
+
+/** Starts the bench IdP in a child process; resolves once it is seeded and listening. */
+export async function startIdpProcess(setup: IdpSetup = {}): Promise<IdpProcess> {
+  const epoch = Date.now();
+  const child: ChildProcess = fork(new URL(import.meta.url), [ROLE, JSON.stringify({ epoch, setup })], {
+    execArgv: ['--conditions=@twostep/source', '--expose-gc', '--no-warnings'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`bench IdP process exited (${code ?? signal})`)));
+    child.once('error', reject);
+  });
+  exited.catch(() => {}); // observed below; never an unhandled rejection
+  const info = await Promise.race([
+    exited,
+    new Promise<BenchIdpInfo>((resolve) => {
+      const onMessage = (message: FromChild) => {
+        if (message.type !== 'ready') return;
+        child.off('message', onMessage);
+        resolve(message.info);
+      };
+      child.on('message', onMessage);
+    }),
+  ]);
+  let nextId = 0;
+  return {
+    info,
+    epoch,
+    pid: child.pid!,
+    memory: () => {
+      const id = nextId++;
+      const sent = performance.now();
+      const answer = new Promise<MemorySample>((resolve) => {
+        const onMessage = (message: FromChild) => {
+          if (message.type !== 'memory' || message.id !== id) return;
+          child.off('message', onMessage);
+          resolve({
+            rss: message.rss,
+            heapUsed: message.heapUsed,
+            heapTotal: message.heapTotal,
+            external: message.external,
+            answeredInMs: performance.now() - sent,
+          });
+        };
+        child.on('message', onMessage);
+      });
+      child.send({ type: 'memory', id } satisfies ToChild);
+      return Promise.race([exited, answer]);
+    },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill();
+      await gone;
+    },
+  };
+}
+
+/** In the child: seed, listen, answer memory requests until the parent goes. */
+async function serve(): Promise<void> {
+  const { epoch, setup } = JSON.parse(process.argv[3]!) as { epoch: number; setup: IdpSetup };
+  const info = await createBenchIdp(epoch, setup);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (message: ToChild) => {
+    if (message.type !== 'memory') return;
+    gc?.();
+    gc?.();
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    process.send!({ type: 'memory', id: message.id, rss, heapUsed, heapTotal, external } satisfies FromChild);
+  });
+  process.on('disconnect', () => process.exit(0)); // the parent is gone
+  process.send!({ type: 'ready', info } satisfies FromChild);
+}
+
+if (import.meta.main && process.argv[2] === ROLE && process.send !== undefined) await serve();

@@ -1,0 +1,305 @@
+// Every benchmark in sequence, one table: `pnpm bench` (node --conditions=@twostep/source bench/run.ts).
+//
+//   pnpm bench                       full run; rewrites bench/RESULTS.md
+//   pnpm bench --quick               shorter durations, a smoke run (RESULTS.md untouched unless --write)
+//   pnpm bench --only signin,scale   these scenarios only (RESULTS.md untouched unless --write)
+//
+// A scenario that fails becomes a row with its error; the others still run.
+import { existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { GOAL_RATIO, runCoreBench } from './core.ts';
+import { runMemoryBench } from './memory.ts';
+import { runMiddlewareBench } from './middleware.ts';
+import { GOAL_P50_RATIO, runScaleBench } from './scale.ts';
+import { GOAL_OVERHEAD, runSignInBench } from './signin.ts';
+import { runTokenBench } from './tokens.ts';
+
+interface Result {
+  scenario: string;
+  value: string;
+  unit: string;
+  note: string;
+  /** '' when the row has no goal. */
+  goal: '' | 'met' | 'NOT met' | 'error' | 'skipped';
+  /** The goal in words, for the list under the table. */
+  goalText?: string;
+}
+
+interface Scenario {
+  name: string;
+  title: string;
+  run(quick: boolean): Promise<Result[]>;
+}
+
+/** The common row shape of the scenario modules. */
+interface BenchRow {
+  scenario: string;
+  value: number;
+  unit: string;
+  note: string;
+}
+
+const format = (n: number): string =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : String(n);
+
+const row = (r: BenchRow, goal?: { met: boolean; text: string }): Result => ({
+  scenario: r.scenario,
+  value: format(r.value),
+  unit: r.unit,
+  note: r.note,
+  goal: goal === undefined ? '' : goal.met ? 'met' : 'NOT met',
+  ...(goal === undefined ? {} : { goalText: goal.text }),
+});
+
+/** A row of a module whose shape or goals this runner does not know (bench/store.ts). */
+function anyRow(raw: unknown): Result {
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const value = r.value ?? r.opsPerSec ?? r.perSec;
+  const note = [r.ratio === undefined ? '' : `ratio ${String(r.ratio)}`, String(r.note ?? '')]
+    .filter(Boolean)
+    .join('; ');
+  const goal = /not met|misses/i.test(note) ? 'NOT met' : /\bmet\b|meets/i.test(note) ? 'met' : '';
+  return {
+    scenario: String(r.scenario ?? r.operation ?? r.name ?? 'store'),
+    value: typeof value === 'number' ? format(value) : String(value ?? ''),
+    unit: String(r.unit ?? (r.opsPerSec === undefined ? '' : 'ops/s')),
+    note,
+    goal,
+    ...(goal === '' ? {} : { goalText: note }),
+  };
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'core',
+    title: 'Core: TOTP verifications/s vs raw HMAC-SHA1/s',
+    run: async (quick) =>
+      (await runCoreBench(quick ? 0.3 : 1.5)).map((r) => {
+        const verify = r.operation.startsWith('verifyTotp');
+        return row(
+          {
+            scenario: `core: ${r.operation}`,
+            value: r.opsPerSec,
+            unit: 'ops/s',
+            note: `${r.ratio}× one HMAC; ${r.note}`,
+          },
+          verify
+            ? {
+                met: r.ratio <= GOAL_RATIO,
+                text: `${r.operation} within ${GOAL_RATIO} raw HMACs (${r.ratio}×)`,
+              }
+            : undefined,
+        );
+      }),
+  },
+  {
+    name: 'middleware',
+    title: 'Middleware: requireStepUp vs a bare Express route',
+    run: async (quick) => {
+      const rows = await runMiddlewareBench(quick ? 1 : 5);
+      const bare = rows[0]!.value;
+      return rows.map((r, i) => {
+        const share = r.value / bare;
+        return row(
+          { ...r, scenario: `middleware: ${r.scenario}`, value: Math.round(r.value) },
+          i === 0
+            ? undefined
+            : {
+                met: share >= 0.9,
+                text: `requireStepUp keeps ≥ 90 % of a bare route's req/s (${Math.round(share * 100)} %)`,
+              },
+        );
+      });
+    },
+  },
+  {
+    name: 'signin',
+    title: 'Sign-in: password + TOTP vs password only',
+    run: async (quick) =>
+      (await runSignInBench(quick ? 3 : 12)).map((r) =>
+        row(
+          { ...r, scenario: `sign-in: ${r.scenario}` },
+          r.scenario.startsWith('time 2-Step adds')
+            ? {
+                met: r.value < GOAL_OVERHEAD * 100,
+                text: `2-Step adds < ${GOAL_OVERHEAD * 100} % to a sign-in (${r.value} %)`,
+              }
+            : undefined,
+        ),
+      ),
+  },
+  {
+    name: 'tokens',
+    title: 'Token endpoint: refresh grants/s, per core',
+    run: async (quick) =>
+      (await runTokenBench(quick ? 1 : 5)).map((r) => row({ ...r, scenario: `tokens: ${r.scenario}` })),
+  },
+  {
+    name: 'store',
+    title: 'Store: second-factor verifications/s, memory vs mongoose on FerretDB',
+    run: async (quick) => {
+      const url = new URL('./store.ts', import.meta.url);
+      if (!existsSync(url))
+        return [
+          {
+            scenario: 'store: second-factor verifications, memory vs mongoose',
+            value: '—',
+            unit: '',
+            note: 'skipped: bench/store.ts not present',
+            goal: 'skipped',
+          },
+        ];
+      const mod = (await import(url.href)) as { runStoreBench?: (seconds?: number) => Promise<unknown[]> };
+      if (typeof mod.runStoreBench !== 'function') throw new Error('bench/store.ts exports no runStoreBench');
+      const rows = (await mod.runStoreBench(quick ? 1 : undefined)).map(anyRow);
+      // memory vs mongoose: each "mongoose store, X" row gets its ratio to "memory store, X".
+      const value = (r: Result | undefined) => Number(r?.value.replaceAll(',', ''));
+      return rows.map((r) => {
+        const memory = rows.find((m) => m.scenario === r.scenario.replace(/^mongoose store/, 'memory store'));
+        const ratio = value(memory) / value(r);
+        const note =
+          r.scenario.startsWith('mongoose store') && Number.isFinite(ratio) && ratio > 0
+            ? `memory store ÷ this = ${format(ratio)}×; ${r.note}`
+            : r.note;
+        return { ...r, scenario: `store: ${r.scenario}`, note };
+      });
+    },
+  },
+  {
+    name: 'memory',
+    title: 'Memory: RSS of an idle IdP process and after 10,000 sessions',
+    run: async (quick) =>
+      (await runMemoryBench(quick ? 1_000 : 10_000)).map((r) =>
+        row({ ...r, scenario: `memory: ${r.scenario}` }),
+      ),
+  },
+  {
+    name: 'scale',
+    title: 'Scale: sign-in latency with 1,000 vs 100,000 staff',
+    run: async (quick) =>
+      (await runScaleBench(quick ? 60 : 300)).map((r) =>
+        row(
+          { ...r, scenario: `scale: ${r.scenario}` },
+          r.unit.startsWith('×')
+            ? {
+                met: r.value <= GOAL_P50_RATIO,
+                text: `sign-in p50 flat from 1,000 to 100,000 staff, ≤ ${GOAL_P50_RATIO}× (${r.value}×)`,
+              }
+            : undefined,
+        ),
+      ),
+  },
+];
+
+function parseArgs(argv: string[]): { quick: boolean; write: boolean; only: Set<string> | null } {
+  let quick = false;
+  let write: boolean | null = null;
+  let only: Set<string> | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--write') write = true;
+    else if (arg === '--only' || arg.startsWith('--only=')) {
+      const list = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
+      only = new Set(
+        (list ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
+      const unknown = [...only].filter((n) => !SCENARIOS.some((s) => s.name === n));
+      if (unknown.length > 0 || only.size === 0)
+        throw new Error(
+          `--only: unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+        );
+    } else if (arg === '--help' || arg === '-h') {
+      console.log(`usage: pnpm bench [--quick] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--write]`);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg} (try --help)`);
+  }
+  return { quick, write: write ?? (!quick && only === null), only };
+}
+
+function machine(): { date: string; line: string } {
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const line = `${availableParallelism()} cores (os.availableParallelism()), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
+  return { date, line };
+}
+
+const COLUMNS = ['scenario', 'value', 'unit', 'note / ratio', 'goal'] as const;
+const cells = (r: Result) => [r.scenario, r.value, r.unit, r.note, r.goal || '—'];
+
+function textTable(results: Result[]): string {
+  const rows = [COLUMNS as readonly string[], ...results.map(cells)];
+  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => [...r[c]!].length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, c) => (c === 1 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join(' │ ')
+      .trimEnd();
+  return [line(rows[0]!), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...rows.slice(1).map(line)].join(
+    '\n',
+  );
+}
+
+function markdown(results: Result[], m: { date: string; line: string }, quick: boolean): string {
+  const cell = (s: string) => s.replaceAll('|', '\\|');
+  const goals = results.filter((r) => r.goalText !== undefined || r.goal === 'error' || r.goal === 'skipped');
+  return [
+    '# Benchmark results',
+    '',
+    `Measured ${m.date} with \`pnpm bench${quick ? ' --quick' : ''}\` (see [README.md](README.md)).`,
+    '',
+    `Machine: ${m.line}.`,
+    '',
+    `| ${COLUMNS.join(' | ')} |`,
+    '| --- | ---: | --- | --- | --- |',
+    ...results.map((r) => `| ${cells(r).map(cell).join(' | ')} |`),
+    '',
+    '## Goals',
+    '',
+    ...goals.map((r) =>
+      r.goal === 'error' || r.goal === 'skipped'
+        ? `- ${r.scenario}: **${r.goal}** — ${r.note}`
+        : `- ${r.goalText}: **${r.goal}**`,
+    ),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { quick, write, only } = parseArgs(process.argv.slice(2));
+  const m = machine();
+  console.log(`twostep bench — ${m.date} — ${m.line}${quick ? ' — quick' : ''}`);
+  const results: Result[] = [];
+  for (const scenario of SCENARIOS) {
+    if (only !== null && !only.has(scenario.name)) continue;
+    const t0 = performance.now();
+    console.error(`… ${scenario.title}`);
+    try {
+      results.push(...(await scenario.run(quick)));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results.push({
+        scenario: `${scenario.name}: ${scenario.title}`,
+        value: '—',
+        unit: '',
+        note: `error: ${message.split('\n')[0]}`,
+        goal: 'error',
+      });
+    }
+    console.error(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  console.log(textTable(results));
+  const goals = results.filter((r) => r.goal === 'met' || r.goal === 'NOT met');
+  console.log(
+    `goals: ${goals.filter((r) => r.goal === 'met').length} of ${goals.length} met${results.some((r) => r.goal === 'error') ? '; some scenarios failed' : ''}`,
+  );
+  if (write) {
+    writeFileSync(new URL('./RESULTS.md', import.meta.url), markdown(results, m, quick));
+    console.log('wrote bench/RESULTS.md');
+  }
+}
+
+await main();
