@@ -1,35 +1,26 @@
 // Scenarios 6 and 7, in the IdP's admin console: the owner pauses and resumes the front desk's 2-Step
 // Verification, then turns clinic-wide enforcement off after the compliance warning.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT,
-  type DemoRig,
   enterPassword,
-  launchBrowser,
+  enterTotp,
   newContext,
-  openSignIn,
   shooter,
   screenshotsOnFailure,
+  signIn,
   skipBrowser,
   smsCodeFromOutbox,
-  startDemoRig,
+  useDemoBrowser,
 } from './support.ts';
 
 describe.skipIf(skipBrowser)('demo in a browser: admin console', { timeout: BROWSER_TEST_TIMEOUT }, () => {
-  let rig: DemoRig;
-  let browser: Browser;
-  beforeAll(async () => {
-    rig = await startDemoRig();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const env = useDemoBrowser();
 
   /** The owner signs in to `<idp>/admin` (password + authenticator code). */
   async function ownerConsole(): Promise<{ context: BrowserContext; page: Page }> {
+    const { rig, browser } = env;
     const { demo } = rig;
     const olivia = demo.accounts.owner;
     const context = await newContext(browser);
@@ -37,14 +28,13 @@ describe.skipIf(skipBrowser)('demo in a browser: admin console', { timeout: BROW
     await page.goto(`${demo.idpUrl}/admin`);
     await page.waitForURL(`${demo.idpUrl}/interaction/**`);
     await enterPassword(page, olivia.email, olivia.password);
-    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
-    await page.getByLabel('Verification code').fill(rig.nextTotp(olivia.totpSecret!));
-    await page.getByRole('button', { name: 'Verify' }).click();
+    await enterTotp(page, rig, olivia.totpSecret!);
     await page.waitForURL(`${demo.idpUrl}/admin`);
     return { context, page };
   }
 
   it('owner pauses the front desk: password only, charts refused with a clear message; resumed: code again', async () => {
+    const { rig, browser } = env;
     const { demo } = rig;
     const dana = demo.accounts.frontDesk;
     const shot = shooter('6-pause');
@@ -63,8 +53,7 @@ describe.skipIf(skipBrowser)('demo in a browser: admin console', { timeout: BROW
     // The front desk signs in with the password only.
     const deskContext = await newContext(browser);
     const desk = await deskContext.newPage();
-    await openSignIn(desk, demo.appUrl, demo.idpUrl);
-    await enterPassword(desk, dana.email, dana.password);
+    await signIn(desk, demo, dana);
     await desk.getByRole('heading', { name: '2-Step Verification is paused' }).waitFor();
     await shot(desk, 'paused-notice');
     await desk.getByRole('button', { name: 'Continue' }).click();
@@ -103,6 +92,7 @@ describe.skipIf(skipBrowser)('demo in a browser: admin console', { timeout: BROW
   });
 
   it('owner turns enforcement off: the compliance warning is shown and must be confirmed', async () => {
+    const { rig, browser } = env;
     const { demo } = rig;
     const shot = shooter('7-enforcement');
     screenshotsOnFailure(browser, '7-enforcement');
@@ -135,8 +125,7 @@ describe.skipIf(skipBrowser)('demo in a browser: admin console', { timeout: BROW
     // Sam (no 2-Step yet) is no longer made to set it up: the password is enough now.
     const samContext = await newContext(browser);
     const sam = await samContext.newPage();
-    await openSignIn(sam, demo.appUrl, demo.idpUrl);
-    await enterPassword(sam, demo.accounts.practitioner.email, demo.accounts.practitioner.password);
+    await signIn(sam, demo, demo.accounts.practitioner);
     await sam.waitForURL(`${demo.appUrl}/schedule`);
     expect(await sam.getByTestId('sign-in-status').textContent()).toContain('Password only');
     await samContext.close();

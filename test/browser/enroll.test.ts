@@ -1,41 +1,25 @@
 // Scenario 1: a practitioner without 2-Step in an enforcing clinic is asked to set it up at sign-in.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT,
-  type DemoRig,
   enterPassword,
-  launchBrowser,
-  newContext,
   openSignIn,
-  shooter,
-  screenshotsOnFailure,
   skipBrowser,
-  startDemoRig,
+  startScenario,
+  useDemoBrowser,
 } from './support.ts';
 
 describe.skipIf(skipBrowser)(
   'demo in a browser: forced enrollment',
   { timeout: BROWSER_TEST_TIMEOUT },
   () => {
-    let rig: DemoRig;
-    let browser: Browser;
-    beforeAll(async () => {
-      rig = await startDemoRig();
-      browser = await launchBrowser();
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await rig?.close();
-    });
+    const env = useDemoBrowser();
 
     it('practitioner: password → set up the authenticator app → recovery code → schedule', async () => {
+      const { rig } = env;
       const { demo } = rig;
       const sam = demo.accounts.practitioner;
-      const shot = shooter('1-enroll');
-      screenshotsOnFailure(browser, '1-enroll');
-      const context = await newContext(browser);
-      const page = await context.newPage();
+      const { shot, context, page } = await startScenario(env.browser, '1-enroll');
 
       await page.goto(`${demo.appUrl}/`);
       await page.getByRole('heading', { name: demo.clinicName }).waitFor();

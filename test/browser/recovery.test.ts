@@ -1,44 +1,25 @@
 // Scenario 4: a lost phone. The recovery code signs in once, a new one is shown, the old one stops working.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT,
-  type DemoRig,
-  enterPassword,
-  launchBrowser,
-  newContext,
-  openSignIn,
-  shooter,
+  signIn,
   signOut,
-  screenshotsOnFailure,
   skipBrowser,
-  startDemoRig,
+  startScenario,
+  useDemoBrowser,
 } from './support.ts';
 
 describe.skipIf(skipBrowser)('demo in a browser: recovery code', { timeout: BROWSER_TEST_TIMEOUT }, () => {
-  let rig: DemoRig;
-  let browser: Browser;
-  beforeAll(async () => {
-    rig = await startDemoRig();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const env = useDemoBrowser();
 
   it('lost phone: sign in with the recovery code → a new one is shown → the old one no longer works', async () => {
-    const { demo } = rig;
+    const { demo } = env.rig;
     const olivia = demo.accounts.owner;
     const oldCode = olivia.recoveryCode!;
     expect(oldCode).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/);
-    const shot = shooter('4-recovery');
-    screenshotsOnFailure(browser, '4-recovery');
-    const context = await newContext(browser);
-    const page = await context.newPage();
+    const { shot, context, page } = await startScenario(env.browser, '4-recovery');
 
-    await openSignIn(page, demo.appUrl, demo.idpUrl);
-    await enterPassword(page, olivia.email, olivia.password);
+    await signIn(page, demo, olivia);
     await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
     await page.getByRole('link', { name: 'Use your recovery code' }).click();
     await page.getByLabel('Recovery code').fill(oldCode.toLowerCase());
@@ -58,8 +39,7 @@ describe.skipIf(skipBrowser)('demo in a browser: recovery code', { timeout: BROW
     await signOut(page, demo.appUrl);
 
     // The old code is spent.
-    await openSignIn(page, demo.appUrl, demo.idpUrl);
-    await enterPassword(page, olivia.email, olivia.password);
+    await signIn(page, demo, olivia);
     await page.getByRole('link', { name: 'Use your recovery code' }).click();
     await page.getByLabel('Recovery code').fill(oldCode);
     await page.getByRole('button', { name: 'Verify' }).click();

@@ -1,47 +1,29 @@
 // Scenario 5: text messages. Set up a phone at the forced enrollment, then sign in with a texted code
 // read from the development outbox page; the resend cooldown is shown.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT,
-  type DemoRig,
-  enterPassword,
-  launchBrowser,
-  newContext,
-  openSignIn,
-  shooter,
+  signIn,
   signOut,
-  screenshotsOnFailure,
   skipBrowser,
   smsCodeFromOutbox,
-  startDemoRig,
+  startScenario,
+  useDemoBrowser,
 } from './support.ts';
 
 const PHONE_TYPED = '+1 613 555 0199';
 const PHONE = '+16135550199';
 
 describe.skipIf(skipBrowser)('demo in a browser: text messages', { timeout: BROWSER_TEST_TIMEOUT }, () => {
-  let rig: DemoRig;
-  let browser: Browser;
-  beforeAll(async () => {
-    rig = await startDemoRig();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const env = useDemoBrowser();
 
   it('practitioner sets up SMS, then signs in with a texted code; the resend cooldown is visible', async () => {
+    const { rig, browser } = env;
     const { demo } = rig;
     const sam = demo.accounts.practitioner;
-    const shot = shooter('5-sms');
-    screenshotsOnFailure(browser, '5-sms');
-    const context = await newContext(browser);
-    const page = await context.newPage();
+    const { shot, context, page } = await startScenario(browser, '5-sms');
 
-    await openSignIn(page, demo.appUrl, demo.idpUrl);
-    await enterPassword(page, sam.email, sam.password);
+    await signIn(page, demo, sam);
     await page.getByRole('button', { name: 'Text message (SMS)' }).click();
     await page.getByRole('heading', { name: 'Set up text messages' }).waitFor();
     await page.getByLabel('Mobile number').fill(PHONE_TYPED);
@@ -66,8 +48,7 @@ describe.skipIf(skipBrowser)('demo in a browser: text messages', { timeout: BROW
 
     // Next sign-in: text me a code.
     rig.advance(5 * 60_000);
-    await openSignIn(page, demo.appUrl, demo.idpUrl);
-    await enterPassword(page, sam.email, sam.password);
+    await signIn(page, demo, sam);
     await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
     await shot(page, 'sign-in-sms');
     await page.getByRole('button', { name: 'Text me a code' }).click();

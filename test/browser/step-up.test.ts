@@ -1,52 +1,35 @@
 // Scenarios 2 and 3: charts ask for a fresh code (10 minutes), and a remembered device skips the code
 // at sign-in but never for a chart.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT,
-  type DemoRig,
-  enterPassword,
-  launchBrowser,
+  enterTotp as enterCode,
   newContext,
-  openSignIn,
-  shooter,
+  signIn,
   signOut,
-  screenshotsOnFailure,
   skipBrowser,
-  startDemoRig,
+  startScenario,
+  useDemoBrowser,
 } from './support.ts';
 
 const TEN_MINUTES = 10 * 60 * 1000;
 
 describe.skipIf(skipBrowser)('demo in a browser: step-up', { timeout: BROWSER_TEST_TIMEOUT }, () => {
-  let rig: DemoRig;
-  let browser: Browser;
-  beforeAll(async () => {
-    rig = await startDemoRig();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const env = useDemoBrowser();
 
+  /** Olivia's authenticator code, verified. */
   async function enterTotp(page: Page, options: { remember?: boolean } = {}): Promise<void> {
-    await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
-    await page.getByLabel('Verification code').fill(rig.nextTotp(rig.demo.accounts.owner.totpSecret!));
-    if (options.remember) await page.getByLabel('Remember this device for 30 days').check();
-    await page.getByRole('button', { name: 'Verify' }).click();
+    await enterCode(page, env.rig, env.rig.demo.accounts.owner.totpSecret!, options);
   }
 
   it('a chart asks only for the code when the last one is older than 10 minutes, and again 10 minutes later', async () => {
+    const { rig } = env;
     const { demo } = rig;
     const olivia = demo.accounts.owner;
-    const shot = shooter('2-step-up');
-    screenshotsOnFailure(browser, '2-step-up');
-    const context = await newContext(browser);
-    const page = await context.newPage();
+    const { shot, context, page } = await startScenario(env.browser, '2-step-up');
 
-    await openSignIn(page, demo.appUrl, demo.idpUrl);
-    await enterPassword(page, olivia.email, olivia.password);
+    await signIn(page, demo, olivia);
     await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
     await shot(page, 'code-page');
     await enterTotp(page);
@@ -91,15 +74,12 @@ describe.skipIf(skipBrowser)('demo in a browser: step-up', { timeout: BROWSER_TE
   });
 
   it('"Remember this device" skips the code at the next sign-in, but a chart still asks for it', async () => {
+    const { rig, browser } = env;
     const { demo } = rig;
     const olivia = demo.accounts.owner;
-    const shot = shooter('3-remember');
-    screenshotsOnFailure(browser, '3-remember');
-    const context = await newContext(browser);
-    const page = await context.newPage();
+    const { shot, context, page } = await startScenario(browser, '3-remember');
 
-    await openSignIn(page, demo.appUrl, demo.idpUrl);
-    await enterPassword(page, olivia.email, olivia.password);
+    await signIn(page, demo, olivia);
     await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
     await page.getByLabel('Remember this device for 30 days').check();
     await shot(page, 'remember-ticked');
@@ -110,8 +90,7 @@ describe.skipIf(skipBrowser)('demo in a browser: step-up', { timeout: BROWSER_TE
 
     // A new session in the same browser: the IdP's device cookie skips the code.
     rig.advance(60 * 60_000);
-    await openSignIn(page, demo.appUrl, demo.idpUrl);
-    await enterPassword(page, olivia.email, olivia.password);
+    await signIn(page, demo, olivia);
     await page.waitForURL(`${demo.appUrl}/schedule`);
     const status = await page.getByTestId('sign-in-status').textContent();
     expect(status).toContain('password + remembered device');
@@ -131,8 +110,7 @@ describe.skipIf(skipBrowser)('demo in a browser: step-up', { timeout: BROWSER_TE
     // A new browser (no device cookie) is asked for the code at sign-in.
     const other = await newContext(browser);
     const fresh = await other.newPage();
-    await openSignIn(fresh, demo.appUrl, demo.idpUrl);
-    await enterPassword(fresh, olivia.email, olivia.password);
+    await signIn(fresh, demo, olivia);
     await fresh.getByRole('heading', { name: '2-Step Verification' }).waitFor();
     await other.close();
     await context.close();

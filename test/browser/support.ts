@@ -13,7 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { manualClock, TOTP, totp } from '@twostep/core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { onTestFailed, vi } from 'vitest';
+import { afterAll, beforeAll, onTestFailed, vi } from 'vitest';
 import { type Demo, startDemo } from '../../apps/demo/src/demo.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -101,6 +101,38 @@ export async function startDemoRig(): Promise<DemoRig> {
   };
 }
 
+/** The rig and the browser a file's tests share: started before them all, closed after. */
+export interface DemoBrowser {
+  readonly rig: DemoRig;
+  readonly browser: Browser;
+}
+
+/** Call inside a `describe`: starts the demo and Chromium in `beforeAll`, closes both in `afterAll`. */
+export function useDemoBrowser(): DemoBrowser {
+  const env = {} as { rig: DemoRig; browser: Browser };
+  beforeAll(async () => {
+    env.rig = await startDemoRig();
+    env.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.rig?.close();
+  });
+  return env;
+}
+
+/** A scenario's start: numbered screenshots, every page saved on failure, a fresh context and its first page. */
+export async function startScenario(
+  browser: Browser,
+  scenario: string,
+): Promise<{ shot: ReturnType<typeof shooter>; context: BrowserContext; page: Page }> {
+  const shot = shooter(scenario);
+  screenshotsOnFailure(browser, scenario);
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  return { shot, context, page };
+}
+
 /** A fresh context (no cookies) with a desktop-sized viewport. */
 export async function newContext(browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, locale: 'en-CA' });
@@ -137,6 +169,29 @@ export async function openSignIn(page: Page, appUrl: string, idpUrl: string): Pr
   await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
   await page.waitForURL(`${idpUrl}/interaction/**`);
   await page.getByLabel('Email').waitFor();
+}
+
+/** From the clinic app's start page through the IdP's password page, submitted with `account`'s password. */
+export async function signIn(
+  page: Page,
+  demo: Demo,
+  account: { email: string; password: string },
+): Promise<void> {
+  await openSignIn(page, demo.appUrl, demo.idpUrl);
+  await enterPassword(page, account.email, account.password);
+}
+
+/** On the IdP's 2-Step page: the authenticator code for `secret` (the next step's), optionally remembering the device, verified. */
+export async function enterTotp(
+  page: Page,
+  rig: DemoRig,
+  secret: string,
+  options: { remember?: boolean } = {},
+): Promise<void> {
+  await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+  await page.getByLabel('Verification code').fill(rig.nextTotp(secret));
+  if (options.remember) await page.getByLabel('Remember this device for 30 days').check();
+  await page.getByRole('button', { name: 'Verify' }).click();
 }
 
 /** Signs out of the app and the IdP (RP-initiated logout, confirmed on the IdP's page). */
