@@ -3,7 +3,7 @@
 // Goal: a verification costs at most 4 raw HMACs (a ±1 window needs up to 3).
 //
 //   node --conditions=@twostep/source bench/core.ts
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { encodeBase32, TOTP, totp, verifyTotp } from '@twostep/core';
 
@@ -82,16 +82,18 @@ export async function runCoreBench(seconds = 1.5): Promise<Row[]> {
 
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(step));
-  const [hmac, generate, verifyBest, verifyWorst, verifyWrong] = measureAll(
+  const keyObject = createSecretKey(key);
+  const [hmac, keyedHmac, generate, verifyBest, verifyWorst, verifyWrong] = measureAll(
     [
       () => createHmac('sha1', key).update(counter).digest()[19]!,
+      () => createHmac('sha1', keyObject).update(counter).digest()[19]!,
       () => totp(secret, epoch, TOTP).charCodeAt(5),
       () => (verifyTotp(secret, best, epoch, params).valid ? 1 : 0),
       () => (verifyTotp(secret, worst, epoch, params).valid ? 1 : 0),
       () => (verifyTotp(secret, wrong, epoch, params).valid ? 1 : 0),
     ],
     seconds,
-  ) as [number, number, number, number, number];
+  ) as [number, number, number, number, number, number];
 
   const row = (operation: string, opsPerSec: number, note: string): Row => ({
     operation,
@@ -99,14 +101,21 @@ export async function runCoreBench(seconds = 1.5): Promise<Row[]> {
     ratio: Math.round((hmac / opsPerSec) * 100) / 100,
     note,
   });
+  // verifyTotp imports the key once and runs three keyed HMACs; this says how close it is to that floor.
+  const keyed = (ops: number) => `${(keyedHmac / ops).toFixed(2)} keyed HMACs`;
   const goal = (ops: number) =>
-    hmac / ops <= GOAL_RATIO ? `meets goal (≤ ${GOAL_RATIO} HMACs)` : `MISSES goal (≤ ${GOAL_RATIO} HMACs)`;
+    `${keyed(ops)}; ${hmac / ops <= GOAL_RATIO ? 'meets' : 'MISSES'} goal (≤ ${GOAL_RATIO} raw HMACs)`;
   return [
-    row("crypto.createHmac('sha1')", hmac, 'baseline: one raw HMAC of an 8-byte counter'),
+    row("crypto.createHmac('sha1')", hmac, 'baseline: one raw HMAC of an 8-byte counter (raw key)'),
+    row(
+      "crypto.createHmac('sha1', KeyObject)",
+      keyedHmac,
+      'the same with the key imported once (createSecretKey): most of a raw HMAC is the key import',
+    ),
     row('totp() generate', generate, '1 HMAC + base32 decode + otplib'),
-    row('verifyTotp best (step −1)', verifyBest, `3 HMACs computed; ${goal(verifyBest)}`),
-    row('verifyTotp worst (step +1)', verifyWorst, `3 HMACs computed; ${goal(verifyWorst)}`),
-    row('verifyTotp wrong code', verifyWrong, `3 HMACs computed; ${goal(verifyWrong)}`),
+    row('verifyTotp best (step −1)', verifyBest, `3 steps; ${goal(verifyBest)}`),
+    row('verifyTotp worst (step +1)', verifyWorst, `3 steps; ${goal(verifyWorst)}`),
+    row('verifyTotp wrong code', verifyWrong, `3 steps; ${goal(verifyWrong)}`),
   ];
 }
 
