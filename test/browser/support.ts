@@ -12,11 +12,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { manualClock, TOTP, totp } from '@twostep/core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, onTestFailed, vi } from 'vitest';
 import { type Demo, startDemo } from '../../apps/demo/src/demo.ts';
+import { CHROMIUM_PATH, launchBrowser } from '../helpers/chromium.ts';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** Per test: a scenario clicks through a dozen pages. */
 export const BROWSER_TEST_TIMEOUT = 90_000;
 const hasChromium = existsSync(CHROMIUM_PATH);
@@ -33,22 +33,6 @@ if (skipBrowser) {
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const resultsDir = `${root}test-results/browser/`;
 const docsDir = `${root}docs/`;
-
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-}
 
 const realNow = Date.now.bind(Date);
 

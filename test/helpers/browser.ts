@@ -53,18 +53,7 @@ export class Browser {
   }
 
   private store(line: string): void {
-    const [pair = '', ...attributes] = line.split(';').map((s) => s.trim());
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    const attr = new Map(
-      attributes.map((a) => {
-        const i = a.indexOf('=');
-        return i < 0 ? [a.toLowerCase(), ''] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
-      }),
-    );
-    const path = attr.get('path') || '/';
-    const maxAge = attr.has('max-age') ? Number(attr.get('max-age')) : undefined;
+    const { name, value, attr, path, maxAge } = parseSetCookie(line);
     const expires = attr.get('expires');
     this.removeCookie(name, path);
     const expired = (maxAge !== undefined && maxAge <= 0) || (expires && Date.parse(expires) <= Date.now());
@@ -138,6 +127,33 @@ export class Browser {
     const form = findForm(page, actionSuffix);
     return this.post(new URL(form.action, page.url), { csrf: form.csrf, ...fields });
   }
+}
+
+/**
+ * One `Set-Cookie` line: `name=value` split at the first `=` (`eq` is its index, -1 when there is none),
+ * the attributes by lower-cased name, the path (`/` by default) and Max-Age (seconds) when given.
+ */
+export function parseSetCookie(line: string): {
+  eq: number;
+  name: string;
+  value: string;
+  attr: Map<string, string>;
+  path: string;
+  maxAge: number | undefined;
+} {
+  const [pair = '', ...attributes] = line.split(';').map((s) => s.trim());
+  const eq = pair.indexOf('=');
+  const name = pair.slice(0, eq);
+  const value = pair.slice(eq + 1);
+  const attr = new Map(
+    attributes.map((a): [string, string] => {
+      const i = a.indexOf('=');
+      return i < 0 ? [a.toLowerCase(), ''] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
+    }),
+  );
+  const path = attr.get('path') || '/';
+  const maxAge = attr.has('max-age') ? Number(attr.get('max-age')) : undefined;
+  return { eq, name, value, attr, path, maxAge };
 }
 
 export function findForm(page: Page, actionSuffix: string): { action: string; csrf: string } {

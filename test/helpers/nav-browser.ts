@@ -12,7 +12,7 @@
  * ```
  */
 import { send } from '../../packages/express-mfa/test/helpers.ts';
-import { findForm } from './browser.ts';
+import { findForm, parseSetCookie } from './browser.ts';
 
 export interface NavPage {
   status: number;
@@ -181,19 +181,8 @@ export class NavBrowser {
   }
 
   #store(origin: string, line: string): void {
-    const [pair = '', ...attributes] = line.split(';').map((s) => s.trim());
-    const eq = pair.indexOf('=');
+    const { eq, name, value, attr, path, maxAge } = parseSetCookie(line);
     if (eq <= 0) return;
-    const name = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    const attr = new Map(
-      attributes.map((a) => {
-        const i = a.indexOf('=');
-        return i < 0 ? [a.toLowerCase(), ''] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
-      }),
-    );
-    const path = attr.get('path') || '/';
-    const maxAge = attr.has('max-age') ? Number(attr.get('max-age')) : undefined;
     const expires = attr.has('expires') ? Date.parse(attr.get('expires')!) : undefined;
     const expiresAt = maxAge !== undefined ? Date.now() + maxAge * 1000 : expires;
     const jar = this.#jar(origin).filter((c) => !(c.name === name && c.path === path));
