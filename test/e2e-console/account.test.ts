@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertText, Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import { csrfOf, postRaw, signIn } from './helpers.ts';
 
 let idp: TestIdp;
@@ -177,15 +178,8 @@ describe('account page', () => {
     for (let i = 0; i < 2; i++) {
       const b = new Browser();
       let p = await b.get(`${idp.url}/account`);
-      p = await b.submit(p, '/password', {
-        email: idp.staff.owner.email,
-        password: idp.staff.owner.password,
-      });
-      await b.submit(p, '/verify', {
-        method: 'totp',
-        code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-        remember: 'yes',
-      });
+      p = await submitPassword(b, p, idp.staff.owner);
+      await submitTotp(b, p, idp.nextTotpCode(idp.staff.owner.totpSecret!), { remember: 'yes' });
       devices.push(b);
     }
     const { browser, page } = await signIn(idp, idp.staff.owner);

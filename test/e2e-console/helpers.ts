@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import { Browser, findForm, type Page } from '../helpers/browser.ts';
 import type { TestIdp, TestStaff } from '../helpers/idp.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
 /** Opens `path` (e.g. '/account'), signs in with password + code when asked, returns the page reached. */
 export async function signIn(
@@ -12,7 +13,7 @@ export async function signIn(
 ): Promise<{ browser: Browser; page: Page }> {
   let page = await browser.get(`${idp.url}${path}`);
   if (page.body.includes('name="password"')) {
-    page = await browser.submit(page, '/password', { email: staff.email, password: staff.password });
+    page = await submitPassword(browser, page, staff);
   }
   page = await enterCode(idp, staff, browser, page);
   return { browser, page };
@@ -22,7 +23,7 @@ export async function signIn(
 export async function enterCode(idp: TestIdp, staff: TestStaff, browser: Browser, page: Page): Promise<Page> {
   if (!page.body.includes('/verify"') && !page.body.includes('/sms"')) return page;
   if (staff.totpSecret) {
-    return browser.submit(page, '/verify', { method: 'totp', code: idp.nextTotpCode(staff.totpSecret) });
+    return submitTotp(browser, page, idp.nextTotpCode(staff.totpSecret));
   }
   if (staff.phone) {
     const sent = await browser.submit(page, '/sms');

@@ -3,6 +3,7 @@ import { ACR } from '@twostep/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertText, Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import { csrfOf, enterCode, postRaw, signIn } from './helpers.ts';
 
 let idp: TestIdp;
@@ -73,10 +74,7 @@ describe('console sign-in', () => {
     // A complete sign-in, capturing the callback URL to replay it.
     const b2 = new Browser();
     let page = await b2.get(`${idp.url}/account`);
-    page = await b2.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    page = await submitPassword(b2, page, idp.staff.owner);
     const verify = /action="([^"]+\/verify)"/.exec(page.body)![1]!;
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body.slice(page.body.indexOf(verify)))![1]!;
     let step = await b2.request(
@@ -156,23 +154,15 @@ describe('the 10-minute rule', () => {
   it('a remembered-device sign-in never counts as a fresh second factor', async () => {
     const browser = new Browser();
     let page = await browser.get(`${idp.url}/account`);
-    page = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
-    page = await browser.submit(page, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+    page = await submitPassword(browser, page, idp.staff.owner);
+    page = await submitTotp(browser, page, idp.nextTotpCode(idp.staff.owner.totpSecret!), {
       remember: 'yes',
     });
     // A new browser with only the device cookie: signs in with the password, no code.
     const other = new Browser();
     other.setCookie('twostep_device', browser.cookie('twostep_device')!.value, '/interaction');
     let second = await other.get(`${idp.url}/account`);
-    second = await other.submit(second, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    second = await submitPassword(other, second, idp.staff.owner);
     expect(new URL(second.url).pathname).toBe('/account');
     const before = (await audit('recovery_code.issued')).length;
     const change = await postRaw(other, idp, '/account/recovery', { csrf: csrfOf(second) });
@@ -241,16 +231,10 @@ describe('2-Step paused: a password-only console session', () => {
     });
     const browser = new Browser();
     let page = await browser.get(`${idp.url}/account`);
-    page = await browser.submit(page, '/password', {
-      email: idp.staff.frontDesk.email,
-      password: idp.staff.frontDesk.password,
-    });
+    page = await submitPassword(browser, page, idp.staff.frontDesk);
     // The IdP cannot give loa:2fa (paused): the console asks again without acr_values.
     if (page.body.includes('name="password"')) {
-      page = await browser.submit(page, '/password', {
-        email: idp.staff.frontDesk.email,
-        password: idp.staff.frontDesk.password,
-      });
+      page = await submitPassword(browser, page, idp.staff.frontDesk);
     }
     if (page.body.includes('/continue"')) page = await browser.submit(page, '/continue');
     expect(new URL(page.url).pathname).toBe('/account');

@@ -4,6 +4,7 @@ import { Browser } from '../helpers/browser.ts';
 import { API_AUDIENCE, type TestStaff } from '../helpers/idp.ts';
 import type { NavBrowser, NavPage } from '../helpers/nav-browser.ts';
 import { begin, redeem, relyingParty } from '../helpers/oidc-client.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import type { ClinicRig } from './clinic-app.ts';
 
 export interface AppView {
@@ -31,7 +32,7 @@ export const asksCode = (page: NavPage) =>
 /** At the IdP's password page: enter the password, and follow where it leads. */
 export async function enterPassword(browser: NavBrowser, page: NavPage, who: TestStaff): Promise<NavPage> {
   expect(asksPassword(page), `${page.url} (${page.status}) should ask for the password`).toBe(true);
-  return browser.submit(page, '/password', { email: who.email, password: who.password });
+  return submitPassword(browser, page, who);
 }
 
 /** At the IdP's code page: enter the owner's authenticator code (the next TOTP step: never a replay). */
@@ -42,11 +43,12 @@ export async function enterTotp(
   options: { remember?: boolean } = {},
 ): Promise<NavPage> {
   expect(asksCode(page), `${page.url} (${page.status}) should ask for the code only`).toBe(true);
-  return browser.submit(page, '/verify', {
-    method: 'totp',
-    code: rig.idp.nextTotpCode(rig.idp.staff.owner.totpSecret!),
-    ...(options.remember ? { remember: 'yes' } : {}),
-  });
+  return submitTotp(
+    browser,
+    page,
+    rig.idp.nextTotpCode(rig.idp.staff.owner.totpSecret!),
+    options.remember ? { remember: 'yes' } : {},
+  );
 }
 
 /** Owner: app URL → IdP password → TOTP → back at the app. */
@@ -78,12 +80,9 @@ export async function apiTokens(rig: ClinicRig, who: 'owner' | 'relaxed') {
   const params = { resource: API_AUDIENCE, scope: 'openid charts:read' };
   const { request, page } = await begin(browser, rp, params);
   const staff = idp.staff[who];
-  let done = await browser.submit(page, '/password', { email: staff.email, password: staff.password });
+  let done = await submitPassword(browser, page, staff);
   if (who === 'owner') {
-    done = await browser.submit(done, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(staff.totpSecret!),
-    });
+    done = await submitTotp(browser, done, idp.nextTotpCode(staff.totpSecret!));
   }
   const tokens = await redeem(rp, request, done, { resource: API_AUDIENCE });
   return { rp, tokens };

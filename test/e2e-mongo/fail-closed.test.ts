@@ -9,6 +9,7 @@ import { Browser } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { getMongoUri, mongoAvailable } from '../helpers/mongo.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { submitPassword } from '../helpers/sign-in.ts';
 import {
   type Balancer,
   type IdpProcess,
@@ -57,10 +58,7 @@ describe.skipIf(!mongoAvailable())('MongoDB unreachable: fail closed', () => {
     // Before the cut: one sign-in reaches the redirect with a code, another waits at the password page.
     const done = new Browser();
     const finished = await begin(done, rp);
-    const back = await done.submit(finished.page, '/password', {
-      email: idp.staff.relaxed.email,
-      password: idp.staff.relaxed.password,
-    });
+    const back = await submitPassword(done, finished.page, idp.staff.relaxed);
     expect(back.leftTo?.searchParams.get('code')).toBeTruthy();
     const browser = new Browser();
     const { page } = await begin(browser, rp);
@@ -69,19 +67,13 @@ describe.skipIf(!mongoAvailable())('MongoDB unreachable: fail closed', () => {
 
     await relay.cut();
 
-    const result = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const result = await submitPassword(browser, page, idp.staff.owner);
     expect(result.status).toBe(503);
     expect(result.body).toContain('temporarily unavailable');
     expect(result.leftTo).toBeUndefined();
 
     // A sign-in for a relaxed clinic (password only) gets nothing either.
-    const relaxed = await browser.submit(page, '/password', {
-      email: idp.staff.relaxed.email,
-      password: idp.staff.relaxed.password,
-    });
+    const relaxed = await submitPassword(browser, page, idp.staff.relaxed);
     expect(relaxed.status).toBe(503);
     expect(relaxed.leftTo).toBeUndefined();
 

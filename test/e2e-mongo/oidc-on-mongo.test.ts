@@ -13,6 +13,7 @@ import { alertText, Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import { connectMongo, syncIndexes } from '@twostep/store-mongoose';
 
 describe.skipIf(!mongoAvailable())('OIDC flows with the IdP on MongoDB', () => {
@@ -44,20 +45,18 @@ describe.skipIf(!mongoAvailable())('OIDC flows with the IdP on MongoDB', () => {
     params: Record<string, string> = {},
   ) {
     const { request, page } = await begin(browser, rp, params);
-    const next = await browser.submit(page, '/password', {
-      email: idp.staff[who].email,
-      password: idp.staff[who].password,
-    });
+    const next = await submitPassword(browser, page, idp.staff[who]);
     return { request, first: page, page: next };
   }
 
   async function signInWithTotp(browser: Browser, params: Record<string, string> = {}, remember = false) {
     const { request, page } = await passwordStep(browser, 'owner', params);
-    const done = await browser.submit(page, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-      ...(remember ? { remember: 'yes' } : {}),
-    });
+    const done = await submitTotp(
+      browser,
+      page,
+      idp.nextTotpCode(idp.staff.owner.totpSecret!),
+      remember ? { remember: 'yes' } : {},
+    );
     return redeem(rp, request, done);
   }
 
@@ -192,10 +191,7 @@ describe.skipIf(!mongoAvailable())('OIDC flows with the IdP on MongoDB', () => {
 
     const second = await begin(browser, rp, { acr_values: ACR.twoFactor });
     expect(second.page.body).not.toContain('name="password"');
-    const done = await browser.submit(second.page, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-    });
+    const done = await submitTotp(browser, second.page, idp.nextTotpCode(idp.staff.owner.totpSecret!));
     const two = (await redeem(rp, second.request, done)).claims()!;
     expect(two).toMatchObject({ sub: one.sub, acr: ACR.twoFactor, amr: ['pwd', 'otp', 'mfa'] });
     expect(two.auth_time).toBeGreaterThanOrEqual(one.auth_time!);
@@ -222,10 +218,10 @@ describe.skipIf(!mongoAvailable())('OIDC flows with the IdP on MongoDB', () => {
     const code = idp.nextTotpCode(idp.staff.owner.totpSecret!);
     const first = new Browser();
     const a = await passwordStep(first, 'owner');
-    await redeem(rp, a.request, await first.submit(a.page, '/verify', { method: 'totp', code }));
+    await redeem(rp, a.request, await submitTotp(first, a.page, code));
     const second = new Browser();
     const b = await passwordStep(second, 'owner');
-    const replay = await second.submit(b.page, '/verify', { method: 'totp', code });
+    const replay = await submitTotp(second, b.page, code);
     expect(replay.leftTo).toBeUndefined();
     expect(alertText(replay)).toContain('already used');
   });

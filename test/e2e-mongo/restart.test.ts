@@ -10,6 +10,7 @@ import { Browser, testId } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { mongoAvailable } from '../helpers/mongo.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import {
   type Balancer,
   type IdpProcess,
@@ -66,7 +67,7 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
     const who = idp.staff.practitioner;
     const browser = new Browser();
     const { request, page } = await begin(browser, rp);
-    const choice = await browser.submit(page, '/password', { email: who.email, password: who.password });
+    const choice = await submitPassword(browser, page, who);
     expect(choice.body).toContain('Maple Street Physio requires 2-Step Verification');
     const setup = await browser.submit(choice, '/enroll/totp');
     practitioner.secret = testId(setup, 'totp-secret')!.replace(/\s/g, '');
@@ -92,15 +93,9 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
     // The same authenticator, on a new browser.
     const again = new Browser();
     const second = await begin(again, rp);
-    const codePage = await again.submit(second.page, '/password', {
-      email: who.email,
-      password: who.password,
-    });
+    const codePage = await submitPassword(again, second.page, who);
     expect(codePage.body).toContain('Verification code');
-    const done = await again.submit(codePage, '/verify', {
-      method: 'totp',
-      code: await steps.next(practitioner.secret),
-    });
+    const done = await submitTotp(again, codePage, await steps.next(practitioner.secret));
     expect((await redeem(rp, second.request, done)).claims()).toMatchObject({
       sub: who.id,
       acr: ACR.twoFactor,
@@ -116,7 +111,7 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
     // The recovery code issued before the restart works after it.
     const third = new Browser();
     const r = await begin(third, rp);
-    await third.submit(r.page, '/password', { email: who.email, password: who.password });
+    await submitPassword(third, r.page, who);
     const recoveryPage = await third.get(`${r.page.url}/verify?method=recovery`);
     const shownAgain = await third.submit(recoveryPage, '/verify', {
       method: 'recovery',
@@ -132,10 +127,7 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
     const owner = idp.staff.owner;
     const browser = new Browser();
     const { request, page } = await begin(browser, rp);
-    const codePage = await browser.submit(page, '/password', {
-      email: owner.email,
-      password: owner.password,
-    });
+    const codePage = await submitPassword(browser, page, owner);
     expect(codePage.body).toContain('Verification code');
 
     const snapshot = async () => ({
@@ -155,13 +147,13 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
     await current!.kill('SIGKILL');
     // Down: the balancer has no process to send the code to.
     const code = await steps.next(owner.totpSecret!);
-    const down = await browser.submit(codePage, '/verify', { method: 'totp', code });
+    const down = await submitTotp(browser, codePage, code);
     expect(down.status).toBe(502);
     expect(down.leftTo).toBeUndefined();
     await restart();
 
     // The interaction is in MongoDB: the same code page goes on with the new process.
-    const done = await browser.submit(codePage, '/verify', { method: 'totp', code });
+    const done = await submitTotp(browser, codePage, code);
     expect((await redeem(rp, request, done)).claims()).toMatchObject({
       sub: owner.id,
       acr: ACR.twoFactor,
@@ -171,7 +163,7 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
     // Starting over from the app works too, with the recovery code issued at seeding.
     const fresh = new Browser();
     const f = await begin(fresh, rp);
-    await fresh.submit(f.page, '/password', { email: owner.email, password: owner.password });
+    await submitPassword(fresh, f.page, owner);
     const recoveryPage = await fresh.get(`${f.page.url}/verify?method=recovery`);
     const shown = await fresh.submit(recoveryPage, '/verify', {
       method: 'recovery',
@@ -183,10 +175,7 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
     // The practitioner enrolled in the first test is asked for the code, not sent to enrollment.
     const p = new Browser();
     const pp = await begin(p, rp);
-    const pCode = await p.submit(pp.page, '/password', {
-      email: idp.staff.practitioner.email,
-      password: idp.staff.practitioner.password,
-    });
+    const pCode = await submitPassword(p, pp.page, idp.staff.practitioner);
     expect(pCode.body).toContain('Verification code');
 
     const after = await snapshot();

@@ -11,6 +11,7 @@ import { alertText, Browser, type Page, testId } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { mongoAvailable } from '../helpers/mongo.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import {
   type Balancer,
   type IdpProcess,
@@ -74,10 +75,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database', () => {
     params: Record<string, string> = {},
   ) {
     const { request, page } = await begin(browser, rp, params);
-    const next = await browser.submit(page, '/password', {
-      email: idp.staff[who].email,
-      password: idp.staff[who].password,
-    });
+    const next = await submitPassword(browser, page, idp.staff[who]);
     return { request, page: next };
   }
 
@@ -93,14 +91,14 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database', () => {
     on(0);
     const first = new Browser();
     const x = await passwordStep(first, 'owner');
-    const done = await first.submit(x.page, '/verify', { method: 'totp', code });
+    const done = await submitTotp(first, x.page, code);
     const claims = (await redeem(rp, x.request, done)).claims()!;
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
 
     on(1);
     const second = new Browser();
     const y = await passwordStep(second, 'owner');
-    const replay = await second.submit(y.page, '/verify', { method: 'totp', code });
+    const replay = await submitTotp(second, y.page, code);
     refused(replay);
     expect(alertText(replay)).toContain('already used');
     expect(served()).toEqual(new Set([0, 1]));
@@ -170,17 +168,11 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database', () => {
     const { request, page } = await begin(browser, rp, { scope: 'openid offline_access' });
     expect(served()).toEqual(new Set([0]));
     on(1);
-    const codePage = await browser.submit(page, '/password', {
-      email: owner.email,
-      password: owner.password,
-    });
+    const codePage = await submitPassword(browser, page, owner);
     expect(codePage.body).toContain('Verification code');
     const before = Math.floor(Date.now() / 1000);
     on(0);
-    const done = await browser.submit(codePage, '/verify', {
-      method: 'totp',
-      code: await steps.next(practitionerSecret),
-    });
+    const done = await submitTotp(browser, codePage, await steps.next(practitionerSecret));
     on(1);
     const tokens = await redeem(rp, request, done);
     const claims = tokens.claims()!;
@@ -211,10 +203,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database', () => {
     balancer.mode = 'round-robin';
     const browser = new Browser();
     const x = await passwordStep(browser, 'practitioner');
-    const done = await browser.submit(x.page, '/verify', {
-      method: 'totp',
-      code: await steps.next(practitionerSecret),
-    });
+    const done = await submitTotp(browser, x.page, await steps.next(practitionerSecret));
     expect((await redeem(rp, x.request, done)).claims()!.acr).toBe(ACR.twoFactor);
     expect(served()).toEqual(new Set([0, 1]));
     // Both processes appended to one audit chain.

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertText, Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
 let idp: TestIdp;
 let rp: Rp;
@@ -22,10 +23,7 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<label for="email">Email</label>');
     const before = now();
-    const done = await browser.submit(page, '/password', {
-      email: idp.staff.relaxed.email,
-      password: idp.staff.relaxed.password,
-    });
+    const done = await submitPassword(browser, page, idp.staff.relaxed);
     const tokens = await redeem(rp, request, done);
     const claims = tokens.claims()!;
     expect(claims.acr).toBe(ACR.oneFactor);
@@ -38,10 +36,7 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
   it('password + authenticator code: loa:2fa, ["pwd","otp","mfa"]', async () => {
     const browser = new Browser();
     const { request, page } = await begin(browser, rp);
-    const codePage = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const codePage = await submitPassword(browser, page, idp.staff.owner);
     expect(codePage.status).toBe(200);
     expect(codePage.body).toContain('Maple Street Physio');
     expect(codePage.body).toContain('<label for="code">Verification code</label>');
@@ -49,10 +44,7 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
     expect(codePage.body).toMatch(/inputmode="numeric"/);
     expect(codePage.body).toMatch(/name="remember" type="checkbox" value="yes">/);
     const before = now();
-    const done = await browser.submit(codePage, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-    });
+    const done = await submitTotp(browser, codePage, idp.nextTotpCode(idp.staff.owner.totpSecret!));
     const claims = (await redeem(rp, request, done)).claims()!;
     expect(claims.acr).toBe(ACR.twoFactor);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
@@ -62,10 +54,7 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
   it('password + SMS code from the outbox: loa:2fa, ["pwd","sms","mfa"]', async () => {
     const browser = new Browser();
     const { request, page } = await begin(browser, rp);
-    const codePage = await browser.submit(page, '/password', {
-      email: idp.staff.frontDesk.email,
-      password: idp.staff.frontDesk.password,
-    });
+    const codePage = await submitPassword(browser, page, idp.staff.frontDesk);
     const sent = await browser.submit(codePage, '/sms');
     expect(sent.status).toBe(200);
     expect(sent.body).toContain('We sent a code to');
@@ -82,10 +71,7 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
   it('password + recovery code: shows the new code once, needs an acknowledgement: ["pwd","recovery","mfa"]', async () => {
     const browser = new Browser();
     const { request, page } = await begin(browser, rp);
-    await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    await submitPassword(browser, page, idp.staff.owner);
     const recoveryPage = await browser.get(`${page.url}/verify?method=recovery`);
     expect(recoveryPage.body).toContain('<label for="code">Recovery code</label>');
     const shown = await browser.submit(recoveryPage, '/verify', {
@@ -108,13 +94,8 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
   it('password on a remembered device: loa:2fa, ["pwd","trusted_device","mfa"], cookie flags', async () => {
     const browser = new Browser();
     const first = await begin(browser, rp);
-    const codePage = await browser.submit(first.page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
-    const done = await browser.submit(codePage, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
+    const codePage = await submitPassword(browser, first.page, idp.staff.owner);
+    const done = await submitTotp(browser, codePage, idp.nextTotpCode(idp.staff.owner.totpSecret!), {
       remember: 'yes',
     });
     await redeem(rp, first.request, done);
@@ -131,10 +112,7 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
     again.setCookie('twostep_device', cookie.value, '/interaction');
     const second = await begin(again, rp);
     const before = now();
-    const back = await again.submit(second.page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const back = await submitPassword(again, second.page, idp.staff.owner);
     const claims = (await redeem(rp, second.request, back)).claims()!;
     expect(claims.acr).toBe(ACR.twoFactor);
     expect(claims.amr).toEqual(['pwd', 'trusted_device', 'mfa']);

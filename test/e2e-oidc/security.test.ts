@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { alertText, Browser, findForm, type Page } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
 let idp: TestIdp;
 let rp: Rp;
@@ -15,10 +16,7 @@ afterEach(() => idp?.close());
 
 async function toCodePage(browser: Browser, who: 'owner' | 'frontDesk' = 'owner') {
   const { request, page } = await begin(browser, rp);
-  const codePage = await browser.submit(page, '/password', {
-    email: idp.staff[who].email,
-    password: idp.staff[who].password,
-  });
+  const codePage = await submitPassword(browser, page, idp.staff[who]);
   return { request, page, codePage };
 }
 
@@ -37,12 +35,12 @@ describe('codes that must not work', () => {
     const code = idp.nextTotpCode(idp.staff.owner.totpSecret!);
     const firstBrowser = new Browser();
     const a = await toCodePage(firstBrowser);
-    const done = await firstBrowser.submit(a.codePage, '/verify', { method: 'totp', code });
+    const done = await submitTotp(firstBrowser, a.codePage, code);
     await redeem(rp, a.request, done);
 
     const other = new Browser();
     const b = await toCodePage(other);
-    const replay = await other.submit(b.codePage, '/verify', { method: 'totp', code });
+    const replay = await submitTotp(other, b.codePage, code);
     expectRefused(replay);
     expect(alertText(replay)).toContain('already used');
     // A replay is refused without counting as a guess (core: only guesses count); no sign-in is recorded.
@@ -225,10 +223,7 @@ describe('forms', () => {
     );
     expect(inField.status).toBe(401);
 
-    const codePage = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const codePage = await submitPassword(browser, page, idp.staff.owner);
     const verify = findForm(codePage, '/verify');
     const codeUrl = new URL(verify.action, codePage.url);
     const op = await browser.request('POST', codeUrl, `csrf=${verify.csrf}&method=totp&code[$gt]=`);
@@ -281,10 +276,7 @@ describe('forms', () => {
         (await browser.submit(page, '/password', { email: idp.staff.owner.email, password: 'x' })).status,
       ).toBe(401);
     }
-    const limited = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const limited = await submitPassword(browser, page, idp.staff.owner);
     expect(limited.status).toBe(429);
     // Another account from the same IP is not affected by this account's limit.
     expect(
@@ -317,10 +309,7 @@ describe('store failure', () => {
       const browser = new Browser();
       const { page } = await begin(browser, rp);
       failing = store;
-      const result = await browser.submit(page, '/password', {
-        email: idp.staff.owner.email,
-        password: idp.staff.owner.password,
-      });
+      const result = await submitPassword(browser, page, idp.staff.owner);
       failing = null;
       expect(result.leftTo, store).toBeUndefined();
       expect(result.status, store).toBe(503);
@@ -330,10 +319,7 @@ describe('store failure', () => {
     const relaxed = new Browser();
     const start = await begin(relaxed, rp);
     failing = 'audit';
-    const unaudited = await relaxed.submit(start.page, '/password', {
-      email: idp.staff.relaxed.email,
-      password: idp.staff.relaxed.password,
-    });
+    const unaudited = await submitPassword(relaxed, start.page, idp.staff.relaxed);
     failing = null;
     expect(unaudited.status).toBe(503);
     expect(unaudited.leftTo).toBeUndefined();
@@ -342,10 +328,7 @@ describe('store failure', () => {
     const browser = new Browser();
     const { codePage } = await toCodePage(browser);
     failing = 'factors';
-    const result = await browser.submit(codePage, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-    });
+    const result = await submitTotp(browser, codePage, idp.nextTotpCode(idp.staff.owner.totpSecret!));
     failing = null;
     expect(result.status).toBe(503);
     expect(result.leftTo).toBeUndefined();

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { signInWithTotp, submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
 let idp: TestIdp;
 let rp: Rp;
@@ -32,10 +33,7 @@ describe('step-up', () => {
     const browser = new Browser();
     await pause(idp.staff.owner.id);
     const first = await begin(browser, rp);
-    const notice = await browser.submit(first.page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const notice = await submitPassword(browser, first.page, idp.staff.owner);
     expect(notice.body).toContain('2-Step Verification is paused for your account until');
     const one = (await redeem(rp, first.request, await browser.submit(notice, '/continue'))).claims()!;
     expect(one.acr).toBe(ACR.oneFactor);
@@ -44,10 +42,7 @@ describe('step-up', () => {
     const second = await begin(browser, rp, { acr_values: ACR.twoFactor });
     expect(second.page.body).not.toContain('name="password"');
     expect(second.page.body).toContain('Verification code');
-    const done = await browser.submit(second.page, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-    });
+    const done = await submitTotp(browser, second.page, idp.nextTotpCode(idp.staff.owner.totpSecret!));
     const two = (await redeem(rp, second.request, done)).claims()!;
     expect(two.acr).toBe(ACR.twoFactor);
     expect(two.amr).toEqual(['pwd', 'otp', 'mfa']);
@@ -57,17 +52,11 @@ describe('step-up', () => {
   it('a 2fa session meets acr_values=loa:2fa without any page (SSO)', async () => {
     const browser = new Browser();
     const first = await begin(browser, rp);
-    const codePage = await browser.submit(first.page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const codePage = await submitPassword(browser, first.page, idp.staff.owner);
     const tokens = await redeem(
       rp,
       first.request,
-      await browser.submit(codePage, '/verify', {
-        method: 'totp',
-        code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-      }),
+      await submitTotp(browser, codePage, idp.nextTotpCode(idp.staff.owner.totpSecret!)),
     );
     const second = await begin(browser, rp, { acr_values: ACR.twoFactor });
     expect(second.page.leftTo).toBeDefined();
@@ -79,28 +68,19 @@ describe('step-up', () => {
   it('max_age: an older session asks for the second factor again, and auth_time moves', async () => {
     const browser = new Browser();
     const first = await begin(browser, rp);
-    const codePage = await browser.submit(first.page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const codePage = await submitPassword(browser, first.page, idp.staff.owner);
     const firstClaims = (
       await redeem(
         rp,
         first.request,
-        await browser.submit(codePage, '/verify', {
-          method: 'totp',
-          code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-        }),
+        await submitTotp(browser, codePage, idp.nextTotpCode(idp.staff.owner.totpSecret!)),
       )
     ).claims()!;
     await sleep(2100);
     const second = await begin(browser, rp, { max_age: '1' });
     expect(second.page.status).toBe(200);
     expect(second.page.body).not.toContain('name="password"');
-    const done = await browser.submit(second.page, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-    });
+    const done = await submitTotp(browser, second.page, idp.nextTotpCode(idp.staff.owner.totpSecret!));
     const claims = (await redeem(rp, second.request, done)).claims()!;
     expect(claims.auth_time).toBeGreaterThan(firstClaims.auth_time!);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
@@ -110,18 +90,11 @@ describe('step-up', () => {
     const browser = new Browser();
     // Remember the device.
     const first = await begin(browser, rp);
-    const codePage = await browser.submit(first.page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const codePage = await submitPassword(browser, first.page, idp.staff.owner);
     await redeem(
       rp,
       first.request,
-      await browser.submit(codePage, '/verify', {
-        method: 'totp',
-        code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-        remember: 'yes',
-      }),
+      await submitTotp(browser, codePage, idp.nextTotpCode(idp.staff.owner.totpSecret!), { remember: 'yes' }),
     );
     const device = browser.cookie('twostep_device')!.value;
 
@@ -129,20 +102,14 @@ describe('step-up', () => {
     const other = new Browser();
     other.setCookie('twostep_device', device, '/interaction');
     const plain = await begin(other, rp);
-    const skipped = await other.submit(plain.page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const skipped = await submitPassword(other, plain.page, idp.staff.owner);
     expect((await redeem(rp, plain.request, skipped)).claims()!.amr).toContain('trusted_device');
 
     // The same session with max_age (long enough) still wants the code: the session came from a device skip.
     const fresh = await begin(other, rp, { max_age: '600' });
     expect(fresh.page.status).toBe(200);
     expect(fresh.page.body).toContain('Verification code');
-    const done = await other.submit(fresh.page, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-    });
+    const done = await submitTotp(other, fresh.page, idp.nextTotpCode(idp.staff.owner.totpSecret!));
     const claims = (await redeem(rp, fresh.request, done)).claims()!;
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
 
@@ -150,10 +117,7 @@ describe('step-up', () => {
     const third = new Browser();
     third.setCookie('twostep_device', device, '/interaction');
     const withMaxAge = await begin(third, rp, { max_age: '600' });
-    const asked = await third.submit(withMaxAge.page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const asked = await submitPassword(third, withMaxAge.page, idp.staff.owner);
     expect(asked.leftTo).toBeUndefined();
     expect(asked.body).toContain('Verification code');
   });
@@ -167,10 +131,7 @@ describe('step-up', () => {
     for (const params of requests) {
       const browser = new Browser();
       const { request, page } = await begin(browser, rp, params);
-      const back = await browser.submit(page, '/password', {
-        email: idp.staff.owner.email,
-        password: idp.staff.owner.password,
-      });
+      const back = await submitPassword(browser, page, idp.staff.owner);
       expect(back.leftTo).toBeDefined();
       const url = back.leftTo!;
       expect(url.origin + url.pathname).toBe(idp.redirectUri);
@@ -183,10 +144,7 @@ describe('step-up', () => {
   it('unknown acr values are ignored (acr_values is a wish list), not turned into a requirement', async () => {
     const browser = new Browser();
     const { request, page } = await begin(browser, rp, { acr_values: 'urn:example:unknown' });
-    const done = await browser.submit(page, '/password', {
-      email: idp.staff.relaxed.email,
-      password: idp.staff.relaxed.password,
-    });
+    const done = await submitPassword(browser, page, idp.staff.relaxed);
     expect((await redeem(rp, request, done)).claims()!.acr).toBe(ACR.oneFactor);
   });
 
@@ -194,14 +152,7 @@ describe('step-up', () => {
     const browser = new Browser();
     const claims = JSON.stringify({ id_token: { acr: { essential: true, values: [ACR.oneFactor] } } });
     const { request, page } = await begin(browser, rp, { claims });
-    const codePage = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
-    const done = await browser.submit(codePage, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-    });
+    const done = await signInWithTotp(browser, page, idp, idp.staff.owner);
     expect((await redeem(rp, request, done)).claims()!.acr).toBe(ACR.twoFactor);
   });
 });
@@ -210,10 +161,7 @@ describe('forced enrollment (clinic enforces, no factor yet)', () => {
   it('authenticator app: QR + key, confirm with a code, recovery code once, then loa:2fa otp', async () => {
     const browser = new Browser();
     const { request, page } = await begin(browser, rp);
-    const choice = await browser.submit(page, '/password', {
-      email: idp.staff.practitioner.email,
-      password: idp.staff.practitioner.password,
-    });
+    const choice = await submitPassword(browser, page, idp.staff.practitioner);
     expect(choice.body).toContain('Maple Street Physio requires 2-Step Verification');
     const setup = await browser.submit(choice, '/enroll/totp');
     expect(setup.body).toContain('<svg');
@@ -235,10 +183,7 @@ describe('forced enrollment (clinic enforces, no factor yet)', () => {
   it('SMS: phone, code, recovery code, then loa:2fa sms', async () => {
     const browser = new Browser();
     const { request, page } = await begin(browser, rp);
-    const choice = await browser.submit(page, '/password', {
-      email: idp.staff.practitioner.email,
-      password: idp.staff.practitioner.password,
-    });
+    const choice = await submitPassword(browser, page, idp.staff.practitioner);
     const phonePage = await browser.submit(choice, '/enroll/sms');
     expect(phonePage.body).toContain('Mobile number');
     const sent = await browser.submit(phonePage, '/enroll/sms/send', { phone: '+1 202 555 0143' });
@@ -256,15 +201,12 @@ describe('locked account', () => {
   it('after too many wrong codes: a page saying when to try again, and nothing else', async () => {
     const browser = new Browser();
     const { page } = await begin(browser, rp);
-    let codePage = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    let codePage = await submitPassword(browser, page, idp.staff.owner);
     for (let i = 0; i < 5; i++) {
-      codePage = await browser.submit(codePage, '/verify', { method: 'totp', code: '000000' });
+      codePage = await submitTotp(browser, codePage, '000000');
       expect(codePage.status).toBe(400);
     }
-    const locked = await browser.submit(codePage, '/verify', { method: 'totp', code: '000000' });
+    const locked = await submitTotp(browser, codePage, '000000');
     expect(locked.status).toBe(429);
     expect(locked.body).toContain('Try again after');
     expect(locked.body).not.toContain('name="code"');

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { API_AUDIENCE, startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { signInWithTotp } from '../helpers/sign-in.ts';
 
 let idp: TestIdp;
 let rp: Rp;
@@ -21,14 +22,7 @@ async function signInOwner(
   tokenParams = {},
 ) {
   const { request, page } = await begin(browser, client, params);
-  const codePage = await browser.submit(page, '/password', {
-    email: idp.staff.owner.email,
-    password: idp.staff.owner.password,
-  });
-  const done = await browser.submit(codePage, '/verify', {
-    method: 'totp',
-    code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-  });
+  const done = await signInWithTotp(browser, page, idp, idp.staff.owner);
   return redeem(client, request, done, tokenParams);
 }
 
@@ -154,14 +148,7 @@ describe('tokens', () => {
     const partner = await relyingParty(idp, 'third-party');
     const browser = new Browser();
     const { request, page } = await begin(browser, partner);
-    const codePage = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
-    const consent = await browser.submit(codePage, '/verify', {
-      method: 'totp',
-      code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-    });
+    const consent = await signInWithTotp(browser, page, idp, idp.staff.owner);
     expect(consent.status).toBe(200);
     expect(consent.body).toContain('Partner Billing wants to access your account');
     const done = await browser.submit(consent, '/consent');

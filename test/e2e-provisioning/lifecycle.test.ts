@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertText, Browser } from '../helpers/browser.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { signInWithTotp, submitPassword } from '../helpers/sign-in.ts';
 import { adminToken, api, type ProvisioningIdp, startProvisioningIdp, tokenRequest } from './support.ts';
 
 let idp: ProvisioningIdp;
@@ -21,14 +22,7 @@ afterEach(() => idp.close());
 
 async function signInOwner(browser: Browser) {
   const { request, page } = await begin(browser, rp);
-  const codePage = await browser.submit(page, '/password', {
-    email: idp.staff.owner.email,
-    password: idp.staff.owner.password,
-  });
-  const done = await browser.submit(codePage, '/verify', {
-    method: 'totp',
-    code: idp.nextTotpCode(idp.staff.owner.totpSecret!),
-  });
+  const done = await signInWithTotp(browser, page, idp, idp.staff.owner);
   return redeem(rp, request, done);
 }
 
@@ -61,10 +55,7 @@ describe('deactivation', () => {
     // A new sign-in is refused at the password step, with the same message as a wrong password.
     const browser = new Browser();
     const { page } = await begin(browser, rp);
-    const refused = await browser.submit(page, '/password', {
-      email: idp.staff.owner.email,
-      password: idp.staff.owner.password,
-    });
+    const refused = await submitPassword(browser, page, idp.staff.owner);
     expect(alertText(refused)).toBeDefined();
     expect(refused.leftTo).toBeUndefined();
 

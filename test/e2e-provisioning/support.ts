@@ -3,11 +3,15 @@
  * a fetch wrapper that validates every response against openapi.yaml.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAesGcmSecretBox, outboxNotifier, outboxSmsSender, type Stores } from '@twostep/core';
 import { ADMIN_SCOPE, adminAudience, createIdp, type Idp, type IdpClient } from '@twostep/oidc-server';
-import { startTestIdp, TEST_PASSWORD_COST, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
+import {
+  listenFirst,
+  startTestIdp,
+  TEST_PASSWORD_COST,
+  type TestIdp,
+  type TestIdpOptions,
+} from '../helpers/idp.ts';
 import { assertMatchesSpec } from './openapi.ts';
 
 export interface ProvisioningIdp extends TestIdp {
@@ -145,13 +149,8 @@ export async function startBareIdp(
   hashKey: Uint8Array,
   clients: IdpClient[] = [],
 ): Promise<{ issuer: string; idp: Idp; close(): Promise<void> }> {
-  let handler: Idp['app'] | null = null;
-  const server = createServer((req, res) => {
-    if (handler) handler(req, res);
-    else res.writeHead(503).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenFirst();
+  const { issuer } = server;
   const idp = createIdp({
     issuer,
     stores,
@@ -163,13 +162,6 @@ export async function startBareIdp(
     passwordCost: TEST_PASSWORD_COST,
     clients,
   });
-  handler = idp.app;
-  return {
-    issuer,
-    idp,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  server.serve(idp.app);
+  return { issuer, idp, close: () => server.close() };
 }

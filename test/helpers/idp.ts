@@ -59,6 +59,33 @@ import {
 export const API_AUDIENCE = 'https://api.clinic.test';
 export const TEST_PASSWORD_COST = { N: 2 ** 10, r: 8, p: 1 };
 
+/**
+ * An HTTP server on 127.0.0.1 (port 0) that answers 503 until `serve(app)`: an IdP's issuer
+ * names the port, so the server listens before the IdP is created.
+ */
+export async function listenFirst(): Promise<{
+  issuer: string;
+  serve(app: Idp['app']): void;
+  close(): Promise<void>;
+}> {
+  let handler: Idp['app'] | null = null;
+  const server = createServer((req, res) => {
+    if (handler) handler(req, res);
+    else res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    issuer: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    serve(app) {
+      handler = app;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 export interface TestIdpOptions {
   redirectUris?: string[];
   postLogoutRedirectUris?: string[];
@@ -196,13 +223,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   clock.advance(60_000); // past the enrollment step and SMS cooldown
 
   // Listen first: the issuer needs the port.
-  let handler: Idp['app'] | null = null;
-  const server = createServer((req, res) => {
-    if (handler) handler(req, res);
-    else res.writeHead(503).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenFirst();
+  const { issuer } = server;
 
   const redirectUris = options.redirectUris ?? ['http://127.0.0.1:9/callback'];
   const clientSecret = randomBytes(24).toString('base64url');
@@ -251,7 +273,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),
   });
-  handler = idp.app;
+  server.serve(idp.app);
 
   return {
     issuer,
@@ -283,8 +305,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     lastSmsCode,
     async close() {
       await idp.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
