@@ -1,43 +1,8 @@
-/** Escaped-by-default HTML templates: every interpolated value is escaped unless it is `Html`. */
-export class Html {
-  readonly value: string;
-  constructor(value: string) {
-    this.value = value;
-  }
-  toString(): string {
-    return this.value;
-  }
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
-
-export type Value = Html | string | number | boolean | null | undefined | readonly Value[];
-
-function render(value: Value): string {
-  if (value === null || value === undefined || value === false || value === true) return '';
-  if (value instanceof Html) return value.value;
-  if (Array.isArray(value)) return value.map(render).join('');
-  return escapeHtml(String(value));
-}
-
-/** `html\`<p>${text}</p>\`` escapes `text`; nested `html` values and arrays of them are kept. */
-export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
-  let out = strings[0] ?? '';
-  values.forEach((value, i) => {
-    out += render(value) + (strings[i + 1] ?? '');
-  });
-  return new Html(out);
-}
+/**
+ * The demo's pages use the IdP's escaped-by-default templates (`html`, `Html`, `escapeHtml`) and
+ * document frame (`htmlDocument`) from `@twostep/oidc-server`; what is the demo's own here is its security headers.
+ */
+export { escapeHtml, Html, html, htmlDocument } from '@twostep/oidc-server';
 
 /** Security headers for every demo page (what helmet would set): no inline scripts or styles. */
 export function securityHeaders(options: { formAction?: string[] } = {}) {

@@ -4,7 +4,7 @@
  */
 import type { MailOutbox, SmsOutbox } from '@twostep/oidc-server';
 import express from 'express';
-import { type Html, html, securityHeaders } from './html.ts';
+import { type Html, html, htmlDocument, securityHeaders } from './html.ts';
 import { CSS } from './pages.ts';
 
 export interface OutboxPagesOptions {
@@ -17,17 +17,10 @@ export interface OutboxPagesOptions {
 function page(options: OutboxPagesOptions, title: string, current: 'sms' | 'mail', body: Html): string {
   const link = (href: 'sms' | 'mail', label: string) =>
     html`<li><a href="/dev/outbox/${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a></li>`;
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} · Development outbox</title>
-<link rel="stylesheet" href="/dev/outbox/app.css">
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
+  return htmlDocument(
+    `${title} · Development outbox`,
+    html`<link rel="stylesheet" href="/dev/outbox/app.css">`,
+    html`<a class="skip" href="#main">Skip to content</a>
 <header class="topbar">
 <div class="wrap">
 <a class="brand" href="${options.appUrl}/"><span class="logo" aria-hidden="true">${options.clinicName.slice(0, 1)}</span>${options.clinicName}</a>
@@ -39,9 +32,8 @@ function page(options: OutboxPagesOptions, title: string, current: 'sms' | 'mail
 <p class="note" role="note">Development outbox: nothing is really sent. Messages are kept in memory, newest first, until the demo stops. <a href="">Refresh</a> to see new ones.</p>
 ${body}
 </div></main>
-<footer><div class="wrap">twostep demo · development only, not available in production</div></footer>
-</body>
-</html>`.value;
+<footer><div class="wrap">twostep demo · development only, not available in production</div></footer>`,
+  );
 }
 
 const time = (at: Date) => at.toLocaleTimeString('en-CA', { hour12: false });

@@ -4,7 +4,7 @@
  * focus, labelled tables and AA contrast throughout.
  */
 import { APPOINTMENTS, type Appointment, INVOICES, type Patient, patient } from './data.ts';
-import { type Html, html } from './html.ts';
+import { type Html, html, htmlDocument } from './html.ts';
 
 export const CSS = `
 :root{--ink:#17212b;--muted:#4a5866;--line:#d8dee4;--bg:#f4f6f5;--card:#fff;--brand:#0b5d57;--brand-ink:#fff;--brand-soft:#e3f1ef;--warn-bg:#fff4e0;--warn:#7a4b00;--bad-bg:#fde8e8;--bad:#8a1c1c;--ok-bg:#e6f4ea;--ok:#1e5b2f;--focus:#f59e0b}
@@ -126,17 +126,10 @@ ${ctx.viewer.role === 'full_access' ? html`<li><a href="${ctx.idpUrl}/admin">Adm
 <div class="user"><span>${ctx.viewer.name}</span>
 <form method="post" action="/auth/logout"><button type="submit">Sign out</button></form></div>`
     : html`<div class="user"><a class="button secondary" href="/auth/login?returnTo=%2Fschedule">Sign in</a></div>`;
-  const page = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} · ${ctx.clinicName}</title>
-<link rel="stylesheet" href="/assets/app.css">
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
+  const page = htmlDocument(
+    `${title} · ${ctx.clinicName}`,
+    html`<link rel="stylesheet" href="/assets/app.css">`,
+    html`<a class="skip" href="#main">Skip to content</a>
 <header class="topbar">
 <div class="wrap">
 <a class="brand" href="/"><span class="logo" aria-hidden="true">${initials(ctx.clinicName)}</span>${ctx.clinicName}</a>
@@ -148,10 +141,9 @@ ${nav}
 ${body}
 </div>
 </main>
-<footer><div class="wrap">Sample clinic app for the twostep demo. Every patient here is fictional.</div></footer>
-</body>
-</html>`;
-  return { status, html: page.value };
+<footer><div class="wrap">Sample clinic app for the twostep demo. Every patient here is fictional.</div></footer>`,
+  );
+  return { status, html: page };
 }
 
 const METHOD_LABELS: Record<string, string> = {

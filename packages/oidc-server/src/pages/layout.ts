@@ -22,24 +22,41 @@ button.secondary{background:#e2e8f0;color:#1d2733}button:focus,input:focus,a:foc
 .qr svg{width:12rem;height:12rem;display:block;margin:0 auto}ul.methods{padding-left:1.2rem}form.inline{margin-top:.5rem}
 `;
 
-export function layout(ctx: PageContext, title: string, body: Html): string {
+/**
+ * The HTML document every page is framed in (IdP pages, console, the demo's): the head with the
+ * page's `title` and its `stylesheet` (an inline `<style nonce>` or a `<link>`), then `body`.
+ */
+export function htmlDocument(title: string, stylesheet: Html, body: Html): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${title} · ${ctx.siteName}</title>
-<style nonce="${ctx.nonce}">${raw(CSS)}</style>
+<title>${title}</title>
+${stylesheet}
 </head>
 <body>
-<main>
+${body}
+</body>
+</html>`.value;
+}
+
+/** The response's inline stylesheet, allowed by its CSP nonce. */
+export function inlineStyle(nonce: string, css: string): Html {
+  return html`<style nonce="${nonce}">${raw(css)}</style>`;
+}
+
+export function layout(ctx: PageContext, title: string, body: Html): string {
+  return htmlDocument(
+    `${title} · ${ctx.siteName}`,
+    inlineStyle(ctx.nonce, CSS),
+    html`<main>
 <header>${ctx.siteName}</header>
 <h1>${title}</h1>
 ${body}
-</main>
-</body>
-</html>`.value;
+</main>`,
+  );
 }
 
 export function alert(message: string | null | undefined): Html {

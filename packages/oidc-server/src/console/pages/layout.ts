@@ -1,7 +1,10 @@
 /** The console frame: header with the clinic's name, navigation, sign-out; cards, tables, badges. */
 import type { StaffMember } from '@twostep/core';
 import { formatTime, t } from '../../messages/index.ts';
-import { type Html, html, raw } from '../../pages/html.ts';
+import { type Html, html } from '../../pages/html.ts';
+import { alert, htmlDocument, inlineStyle } from '../../pages/layout.ts';
+
+export { alert };
 
 export interface ConsolePage {
   nonce: string;
@@ -108,17 +111,10 @@ dl.facts dt{color:#5a6878}dl.facts dd{margin:0;font-weight:500}
 export function consoleLayout(page: ConsolePage, title: string, body: Html, lede?: string): string {
   const link = (href: string, label: string, current: boolean) =>
     html`<a href="${page.base}${href}"${current ? html` aria-current="page"` : ''}>${label}</a>`;
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} · ${page.siteName}</title>
-<style nonce="${page.nonce}">${raw(CSS)}</style>
-</head>
-<body>
-<a class="skip" href="#main">${t('console.skip')}</a>
+  return htmlDocument(
+    `${title} · ${page.siteName}`,
+    inlineStyle(page.nonce, CSS),
+    html`<a class="skip" href="#main">${t('console.skip')}</a>
 <header class="top"><div class="wrap">
 <div class="brand">${page.siteName}<small>${t('console.product')}</small></div>
 <nav aria-label="${t('console.nav')}">
@@ -132,13 +128,8 @@ ${page.isAdmin ? link('/admin', t('console.nav.admin'), page.area === 'admin') :
 <h1>${title}</h1>
 ${lede ? html`<p class="lede">${lede}</p>` : ''}
 ${body}
-</main>
-</body>
-</html>`.value;
-}
-
-export function alert(message: string | null | undefined): Html {
-  return message ? html`<div role="alert">${message}</div>` : html``;
+</main>`,
+  );
 }
 
 export function success(message: string | null | undefined): Html {
