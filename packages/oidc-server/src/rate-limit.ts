@@ -20,3 +20,18 @@ export function createRateLimiter(counters: CounterStore, clock: Clock, windowSe
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+/**
+ * Per-IP and per-account limits on the routes that take or send a code (core's back-off counts
+ * wrong codes on top). Both are counted, the IP first; false when either is over its limit.
+ */
+export async function withinCodeLimits(
+  limiter: RateLimiter,
+  limits: { codePerIp: number; codePerAccount: number },
+  ip: string | undefined,
+  staffId: string,
+): Promise<boolean> {
+  const ipOk = await limiter.hit('code-ip', ip ?? 'unknown', limits.codePerIp);
+  const accountOk = await limiter.hit('code-account', staffId, limits.codePerAccount);
+  return ipOk && accountOk;
+}

@@ -1,7 +1,8 @@
 /** `/account`: every staff member's own 2-Step settings. Every change: CSRF + the 10-minute rule. */
-import type { AuditEvent, EnrollmentConfirmation, SmsSendResult, Stores } from '@twostep/core';
+import type { AuditEvent, Stores } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
-import { formatTime, type MessageKey, t } from '../messages/index.ts';
+import { codeError, type MessageKey, smsSentMessage, t } from '../messages/index.ts';
+import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actorOf,
   type ConsoleDeps,
@@ -73,29 +74,8 @@ async function render(
   sendPage(c.res, status, accountView(c.page, data));
 }
 
-async function withinLimits(c: ConsoleRequest): Promise<boolean> {
-  const limits = c.deps.config.rateLimits;
-  const ipOk = await c.deps.limiter.hit('code-ip', c.req.ip ?? 'unknown', limits.codePerIp);
-  const accountOk = await c.deps.limiter.hit('code-account', c.staff.id, limits.codePerAccount);
-  return ipOk && accountOk;
-}
-
-function confirmationError(result: Extract<EnrollmentConfirmation, { ok: false }>): string {
-  return t(`code.error.${result.reason}` as MessageKey, {
-    at: result.retryAt ? formatTime(result.retryAt) : '',
-  });
-}
-
-function smsOutcome(result: SmsSendResult): Pick<AccountData, 'error' | 'info'> {
-  if (result.ok) {
-    return {
-      info: `${t('code.smsSent', { phone: result.phone, expiresAt: formatTime(result.expiresAt) })} ${t('code.resendAt', { at: formatTime(result.resendAt) })}`,
-    };
-  }
-  if (result.reason === 'cooldown')
-    return { error: t('code.error.cooldown', { at: formatTime(result.retryAt) }) };
-  return { error: t(`code.error.${result.reason}`) };
-}
+const withinLimits = (c: ConsoleRequest) =>
+  withinCodeLimits(c.deps.limiter, c.deps.config.rateLimits, c.req.ip, c.staff.id);
 
 const redirectDone = (c: ConsoleRequest, done: keyof typeof DONE) =>
   c.res.redirect(303, `${c.deps.config.basePath}/account?done=${done}`);
@@ -116,7 +96,7 @@ const confirmTotp: ConsoleHandler = async (c) => {
   if (!(await withinLimits(c)))
     return sendPage(c.res, 429, totpSetupView(c.page, { error: t('limit.body') }));
   const result = await c.deps.twostep.enrollment.confirmTotp(actorOf(c), c.staff, field(c.req, 'code'));
-  if (!result.ok) return sendPage(c.res, 400, totpSetupView(c.page, { error: confirmationError(result) }));
+  if (!result.ok) return sendPage(c.res, 400, totpSetupView(c.page, { error: codeError(result) }));
   if (result.recoveryCode) return sendPage(c.res, 200, recoveryShownView(c.page, result.recoveryCode, true));
   redirectDone(c, 'totp_added');
 };
@@ -128,21 +108,21 @@ const startSms: ConsoleHandler = async (c) => {
   const result = await c.deps.twostep.enrollment.startSms(actorOf(c), c.staff, phone);
   if (!result.ok && result.reason === 'invalid_phone')
     return render(c, 400, { error: t('code.error.invalid_phone') });
-  await render(c, result.ok ? 200 : 429, smsOutcome(result));
+  await render(c, result.ok ? 200 : 429, smsSentMessage(result));
 };
 
 const resendSms: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
   if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
   const result = await c.deps.twostep.enrollment.resendSms(actorOf(c), c.staff);
-  await render(c, result.ok ? 200 : 429, smsOutcome(result));
+  await render(c, result.ok ? 200 : 429, smsSentMessage(result));
 };
 
 const confirmSms: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
   if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
   const result = await c.deps.twostep.enrollment.confirmSms(actorOf(c), c.staff, field(c.req, 'code'));
-  if (!result.ok) return render(c, 400, { error: confirmationError(result) });
+  if (!result.ok) return render(c, 400, { error: codeError(result) });
   if (result.recoveryCode) return sendPage(c.res, 200, recoveryShownView(c.page, result.recoveryCode, true));
   redirectDone(c, 'sms_added');
 };

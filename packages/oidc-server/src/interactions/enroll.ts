@@ -1,9 +1,10 @@
 /** Forced enrollment inside the login prompt: authenticator app or SMS, then the first recovery code. */
-import type { EnrollmentConfirmation, StaffMember } from '@twostep/core';
+import type { StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
-import { formatTime, type MessageKey, t } from '../messages/index.ts';
+import { codeError, smsSentMessage, t } from '../messages/index.ts';
 import { enrollChoicePage, enrollSmsPage, enrollTotpPage } from '../pages/sign-in.ts';
+import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actor,
   clinicName,
@@ -22,7 +23,7 @@ import {
 } from './context.ts';
 import { mayEnroll, proceed, requirementFor } from './decide.ts';
 import { finishSignIn } from './finish.ts';
-import { showRecoveryCode, smsInfo } from './second-factor.ts';
+import { showRecoveryCode } from './second-factor.ts';
 
 interface TotpSetup {
   qrSvg: string;
@@ -42,18 +43,8 @@ async function load(deps: Deps, req: Request, res: Response, purpose: string | n
   return { interaction, state, staff, allowed, ctx };
 }
 
-async function withinLimits(deps: Deps, req: Request, staff: StaffMember): Promise<boolean> {
-  const limits = deps.config.rateLimits;
-  const ipOk = await deps.limiter.hit('code-ip', req.ip ?? 'unknown', limits.codePerIp);
-  const accountOk = await deps.limiter.hit('code-account', staff.id, limits.codePerAccount);
-  return ipOk && accountOk;
-}
-
-function confirmationError(result: Extract<EnrollmentConfirmation, { ok: false }>): string {
-  return t(`code.error.${result.reason}` as MessageKey, {
-    at: result.retryAt ? formatTime(result.retryAt) : '',
-  });
-}
+const withinLimits = (deps: Deps, req: Request, staff: StaffMember) =>
+  withinCodeLimits(deps.limiter, deps.config.rateLimits, req.ip, staff.id);
 
 async function confirmed(
   deps: Deps,
@@ -96,8 +87,7 @@ export async function confirmTotp(deps: Deps, req: Request, res: Response): Prom
     return sendPage(res, 429, enrollTotpPage(ctx, { ...shown, error: t('limit.body') }));
   }
   const result = await deps.twostep.enrollment.confirmTotp(actor(req, staff), staff, field(req, 'code'));
-  if (!result.ok)
-    return sendPage(res, 400, enrollTotpPage(ctx, { ...shown, error: confirmationError(result) }));
+  if (!result.ok) return sendPage(res, 400, enrollTotpPage(ctx, { ...shown, error: codeError(result) }));
   return confirmed(deps, req, res, interaction, state, staff, 'totp', result.recoveryCode);
 }
 
@@ -123,7 +113,7 @@ export async function sendEnrollSms(deps: Deps, req: Request, res: Response): Pr
     );
   }
   const sent = result.ok || result.reason === 'cooldown';
-  sendPage(res, result.ok ? 200 : 429, enrollSmsPage(ctx, { phone, sent, ...smsInfo(result) }));
+  sendPage(res, result.ok ? 200 : 429, enrollSmsPage(ctx, { phone, sent, ...smsSentMessage(result) }));
 }
 
 export async function confirmSms(deps: Deps, req: Request, res: Response): Promise<void> {
@@ -133,7 +123,6 @@ export async function confirmSms(deps: Deps, req: Request, res: Response): Promi
     return sendPage(res, 429, enrollSmsPage(ctx, { sent: true, error: t('limit.body') }));
   }
   const result = await deps.twostep.enrollment.confirmSms(actor(req, staff), staff, field(req, 'code'));
-  if (!result.ok)
-    return sendPage(res, 400, enrollSmsPage(ctx, { sent: true, error: confirmationError(result) }));
+  if (!result.ok) return sendPage(res, 400, enrollSmsPage(ctx, { sent: true, error: codeError(result) }));
   return confirmed(deps, req, res, interaction, state, staff, 'sms', result.recoveryCode);
 }

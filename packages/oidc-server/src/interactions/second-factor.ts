@@ -1,9 +1,10 @@
 /** The code page: authenticator code, SMS code, or the recovery code; "Remember this device". */
-import type { SecondFactorMethod, SecondFactorResult, SmsSendResult, StaffMember } from '@twostep/core';
+import type { SecondFactorMethod, StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
-import { formatTime, type MessageKey, t } from '../messages/index.ts';
+import { codeError, formatTime, smsSentMessage, t } from '../messages/index.ts';
 import { type CodePageOptions, codePage, lockedPage, recoveryCodePage } from '../pages/sign-in.ts';
+import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actor,
   clinicName,
@@ -54,18 +55,8 @@ async function render(
   );
 }
 
-/** Per-IP and per-account limits on code routes (core's back-off counts wrong codes on top). */
-async function withinLimits(deps: Deps, req: Request, staff: StaffMember): Promise<boolean> {
-  const limits = deps.config.rateLimits;
-  const ipOk = await deps.limiter.hit('code-ip', req.ip ?? 'unknown', limits.codePerIp);
-  const accountOk = await deps.limiter.hit('code-account', staff.id, limits.codePerAccount);
-  return ipOk && accountOk;
-}
-
-function failureMessage(result: Extract<SecondFactorResult, { ok: false }>): string {
-  const at = result.retryAt ? formatTime(result.retryAt) : '';
-  return t(`code.error.${result.reason}` as MessageKey, { at });
-}
+const withinLimits = (deps: Deps, req: Request, staff: StaffMember) =>
+  withinCodeLimits(deps.limiter, deps.config.rateLimits, req.ip, staff.id);
 
 export async function showCodePage(deps: Deps, req: Request, res: Response): Promise<void> {
   const { interaction, state, staff, requirement } = await load(deps, req, res);
@@ -97,7 +88,7 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
       const retryAt = result.retryAt ? formatTime(result.retryAt) : null;
       return sendPage(res, result.reason === 'locked' ? 403 : 429, lockedPage(ctx, retryAt));
     }
-    return render(deps, req, res, staff, 400, { ...page, error: failureMessage(result), smsSent: true });
+    return render(deps, req, res, staff, 400, { ...page, error: codeError(result), smsSent: true });
   }
 
   if (field(req, 'remember') === 'yes') await rememberDevice(deps, req, res, staff);
@@ -142,17 +133,6 @@ export async function showRecoveryCode(
   sendPage(res, 200, recoveryCodePage(ctx, { code, first }));
 }
 
-export function smsInfo(result: SmsSendResult): { error?: string; info?: string } {
-  if (result.ok) {
-    return {
-      info: `${t('code.smsSent', { phone: result.phone, expiresAt: formatTime(result.expiresAt) })} ${t('code.resendAt', { at: formatTime(result.resendAt) })}`,
-    };
-  }
-  if (result.reason === 'cooldown')
-    return { error: t('code.error.cooldown', { at: formatTime(result.retryAt) }) };
-  return { error: t(`code.error.${result.reason}`) };
-}
-
 export async function sendSms(deps: Deps, req: Request, res: Response): Promise<void> {
   const { interaction, state, staff, requirement } = await load(deps, req, res);
   requireCsrf(deps, req, 'sms');
@@ -163,5 +143,5 @@ export async function sendSms(deps: Deps, req: Request, res: Response): Promise<
     return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
   }
   const result = await deps.twostep.secondFactor.sendSmsCode(actor(req, staff), staff);
-  return render(deps, req, res, staff, result.ok ? 200 : 429, { ...page, ...smsInfo(result) });
+  return render(deps, req, res, staff, result.ok ? 200 : 429, { ...page, ...smsSentMessage(result) });
 }
