@@ -100,6 +100,8 @@ export interface TestIdpOptions {
   cookieKeys?: string[];
   secretBox?: SecretBox;
   hashKey?: Uint8Array;
+  /** `createIdp`'s `storeTimeoutMs` (ms a store call may take); default the IdP's (5000). */
+  storeTimeoutMs?: number;
 }
 
 export interface TestStaff {
@@ -272,6 +274,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     ...(options.core ? { core: options.core } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),
+    ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
   });
   server.serve(idp.app);
 

@@ -4,10 +4,10 @@
  * no `sign_in.succeeded`), and the same interaction goes through once the store
  * is back.
  *
- * The IdP has no store timeout of its own: a store that never answers holds the
- * request open (the test shows it hanging, then failing closed with a 503 when
- * the store finally errors). Production relies on the driver's timeouts
- * (`connectMongo`: server selection 5 s, socket 30 s).
+ * A store that stops answering holds the request until the store answers or the
+ * IdP's store timeout (`storeTimeoutMs`, default 5 s) passes: the test shows it
+ * waiting, then failing closed with a 503 when the store errors. The timeout
+ * itself is tested in store-timeout.test.ts (300 ms).
  *
  * What a failure after the code check leaves behind (documented, asserted):
  * - the code is spent (a TOTP step is accepted): safe, the user enters the next code;
@@ -220,7 +220,7 @@ describe('code step, store throws', () => {
 });
 
 describe('a store that stops answering', () => {
-  it('holds the request (the IdP has no store timeout), issues no code, then fails closed', async () => {
+  it('holds the request (within the 5 s store timeout), issues no code, then fails closed', async () => {
     const s = await atCode();
     const before = await signIns();
     faults.set(failing('factors.acceptTotpStep', 'hang'));

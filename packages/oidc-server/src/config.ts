@@ -74,9 +74,15 @@ export interface IdpOptions {
   rateLimits?: Partial<RateLimits>;
   /** Passed to `createTwostep` (`@twostep/core` config). */
   core?: CoreConfigInput;
+  /**
+   * Milliseconds any one store call may take; a slower call fails with `store_unavailable` (a 503
+   * page: fail closed). Integer 100..60000; default 5000.
+   */
+  storeTimeoutMs?: number;
 }
 
-export interface IdpConfig extends Omit<IdpOptions, 'rateLimits' | 'passwordCost' | 'siteName'> {
+export interface IdpConfig
+  extends Omit<IdpOptions, 'rateLimits' | 'passwordCost' | 'siteName' | 'storeTimeoutMs'> {
   issuerUrl: URL;
   /** Issuer path without trailing slash ('' at the root). */
   basePath: string;
@@ -86,6 +92,7 @@ export interface IdpConfig extends Omit<IdpOptions, 'rateLimits' | 'passwordCost
   rateLimits: RateLimits;
   resourceServers: Record<string, ResourceServerOptions>;
   deviceCookieName: string;
+  storeTimeoutMs: number;
 }
 
 export class IdpConfigError extends Error {
@@ -236,6 +243,13 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
     need(positiveInt(value), `rateLimits.${name}`, 'expected a positive integer');
   }
 
+  const storeTimeoutMs = input.storeTimeoutMs ?? IDP_DEFAULTS.storeTimeoutMs;
+  need(
+    Number.isSafeInteger(storeTimeoutMs) && storeTimeoutMs >= 100 && storeTimeoutMs <= 60_000,
+    'storeTimeoutMs',
+    'expected an integer from 100 to 60000 (milliseconds)',
+  );
+
   return {
     ...input,
     issuerUrl,
@@ -246,5 +260,6 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
     rateLimits,
     resourceServers,
     deviceCookieName: IDP_DEFAULTS.deviceCookieName,
+    storeTimeoutMs,
   };
 }

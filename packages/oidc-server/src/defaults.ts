@@ -23,6 +23,12 @@ export const IDP_DEFAULTS = {
     /** Second-factor and SMS-send requests per staff member per window (core also backs off). */
     codePerAccount: 30,
   },
+  /**
+   * Every store call (core's and the IdP's own) fails with `store_unavailable` after this many
+   * milliseconds: a database that stops answering gives a 503 page, not a request held open
+   * until the driver gives up.
+   */
+  storeTimeoutMs: 5000,
   /** The "Remember this device" cookie; its lifetime comes from core (≤ 30 days). */
   deviceCookieName: 'twostep_device',
   /** oidc-provider lifetimes, seconds. */

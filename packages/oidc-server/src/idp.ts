@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { consoleLogger, createTwostep, systemClock, type Twostep } from '@twostep/core';
+import { consoleLogger, createTwostep, systemClock, type Twostep, withStoreTimeouts } from '@twostep/core';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type Provider from 'oidc-provider';
-import { type IdpOptions, parseIdpOptions } from './config.ts';
+import { type IdpConfig, type IdpOptions, parseIdpOptions } from './config.ts';
 import { createCsrf } from './csrf.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { classify } from './errors.ts';
@@ -43,7 +43,13 @@ export interface Idp {
  * ```
  */
 export function createIdp(options: IdpOptions): Idp {
-  const config = parseIdpOptions(options);
+  const parsed = parseIdpOptions(options);
+  // Every store call of core, the interaction routes, the console and the provisioning API has a
+  // deadline: a database that stops answering fails the request closed (503), it does not hold it.
+  const config: IdpConfig = {
+    ...parsed,
+    stores: withStoreTimeouts(parsed.stores, { timeoutMs: parsed.storeTimeoutMs }),
+  };
   const logger = config.logger ?? consoleLogger;
   const clock = config.clock ?? systemClock;
   if (!config.jwks) logger.warn('no jwks configured: generated a signing key (development only)');

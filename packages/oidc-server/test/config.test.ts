@@ -10,6 +10,7 @@ import {
   generateCookieKey,
   generateSigningKey,
   type IdpOptions,
+  parseIdpOptions,
 } from '../src/index.ts';
 import { escapeHtml, html } from '../src/pages/html.ts';
 
@@ -51,8 +52,18 @@ describe('createIdp options', () => {
     [{ resourceServers: { 'https://api.test': { scope: '' } } }, 'resourceServers["https://api.test"].scope'],
     [{ passwordCost: { N: 1000, r: 8, p: 1 } }, 'passwordCost'],
     [{ rateLimits: { passwordPerIp: 0 } }, 'rateLimits.passwordPerIp'],
+    [{ storeTimeoutMs: 99 }, 'storeTimeoutMs: expected an integer from 100 to 60000'],
+    [{ storeTimeoutMs: 60_001 }, 'storeTimeoutMs'],
+    [{ storeTimeoutMs: 250.5 }, 'storeTimeoutMs'],
+    [{ storeTimeoutMs: '5000' }, 'storeTimeoutMs'],
   ])('a wrong value throws naming its path (%#)', (override, path) => {
     expect(() => createIdp(options(override as Partial<IdpOptions>))).toThrow(path);
+  });
+
+  it('storeTimeoutMs: default 5000, bounds 100 and 60000 accepted', () => {
+    expect(parseIdpOptions(options()).storeTimeoutMs).toBe(5000);
+    expect(parseIdpOptions(options({ storeTimeoutMs: 100 })).storeTimeoutMs).toBe(100);
+    expect(parseIdpOptions(options({ storeTimeoutMs: 60_000 })).storeTimeoutMs).toBe(60_000);
   });
 
   it('publishes every signing key (public parts only) and signs with the first', async () => {

@@ -1,0 +1,73 @@
+/**
+ * The IdP's store timeout (`storeTimeoutMs`, `withStoreTimeouts` from core): a store that stops
+ * answering fails the request closed within about the timeout — the 503 page, no authorization
+ * code, no `sign_in.succeeded` — instead of holding it until the driver gives up; once the store
+ * answers again the same form signs in.
+ */
+import { createMemoryStores, type Stores } from '@twostep/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../helpers/browser.ts';
+import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { auditOf, NO_RATE_LIMITS } from './fixtures.ts';
+
+const TIMEOUT_MS = 300;
+
+let idp: TestIdp;
+let rp: Rp;
+/** While true, `staff.findByEmail` never answers. */
+let hanging = false;
+
+beforeAll(async () => {
+  const base = createMemoryStores();
+  const stores: Stores = {
+    ...base,
+    staff: {
+      ...base.staff,
+      findByEmail: (email) => (hanging ? new Promise<never>(() => {}) : base.staff.findByEmail(email)),
+    },
+  };
+  idp = await startTestIdp({ stores, rateLimits: NO_RATE_LIMITS, storeTimeoutMs: TIMEOUT_MS });
+  rp = await relyingParty(idp);
+});
+afterAll(async () => {
+  hanging = false;
+  await idp?.close();
+});
+
+describe('storeTimeoutMs', () => {
+  it('staff.findByEmail never answers → the password POST gets the 503 page within about the timeout, no code', async () => {
+    const signIns = async () =>
+      (await auditOf(idp.stores, idp.relaxedClinic.id)).filter((e) => e.type === 'sign_in.succeeded').length;
+    const before = await signIns();
+    const browser = new Browser();
+    const { request, page } = await begin(browser, rp);
+    // The relaxed clinic's staff member: a right password alone would finish with a code.
+    const submit = () =>
+      browser.submit(page, '/password', {
+        email: idp.staff.relaxed.email,
+        password: idp.staff.relaxed.password,
+      });
+
+    hanging = true;
+    const started = performance.now();
+    const closed = await submit();
+    const took = performance.now() - started;
+    hanging = false;
+
+    expect(closed.status).toBe(503);
+    expect(closed.leftTo).toBeUndefined();
+    expect(closed.body).toContain('temporarily unavailable');
+    expect(closed.body).not.toMatch(/[?&]code=/);
+    expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    expect(took).toBeLessThan(TIMEOUT_MS + 1500);
+    expect(await signIns()).toBe(before);
+    expect(idp.logs.some((l) => l.level === 'error' && l.message === 'interaction failed')).toBe(true);
+
+    // The store answers again: the same form finishes the sign-in (password only: loa:1fa).
+    const done = await submit();
+    const tokens = await redeem(rp, request, done);
+    expect(tokens.claims()?.acr).toBe('urn:twostep:loa:1fa');
+    expect(await signIns()).toBe(before + 1);
+  });
+});
