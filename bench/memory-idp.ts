@@ -1,4 +1,4 @@
-// The bench IdP of signin.ts (memory stores, MapAdapter, seeded staff, fast core clock) in a child
+// The bench IdP of signin.ts (memory stores, MemoryAdapter, seeded staff, fast core clock) in a child
 // process of its own, so that its resident memory (RSS, per process) can be measured apart from the
 // load generator. Used by memory.ts and scale.ts:
 //

@@ -2,7 +2,7 @@
 //
 //   node --conditions=@twostep/source bench/scale.ts [sign-ins per size]
 //
-// Two IdP processes (memory-idp.ts: signin.ts's IdP, memory stores, MapAdapter) run side by side,
+// Two IdP processes (memory-idp.ts: signin.ts's IdP, memory stores, MemoryAdapter) run side by side,
 // one per size. Each holds TOTP_ACCOUNTS staff with an authenticator app (the ones that sign in) and
 // enough password-only staff, in clinics of 500 and sharing one password hash, to make up the size.
 // The measured sign-ins are complete password + TOTP sign-ins over HTTP (authorization request →

@@ -25,7 +25,7 @@ import {
   TOTP,
   totp,
 } from '@twostep/core';
-import { type AdapterClass, createIdp, generateCookieKey, generateSigningKey } from '@twostep/oidc-server';
+import { createIdp, createMemoryAdapter, generateCookieKey, generateSigningKey } from '@twostep/oidc-server';
 import { Browser } from '../test/helpers/browser.ts';
 
 export interface Row {
@@ -67,70 +67,6 @@ export const fastNow = (epoch: number): number => epoch + (Date.now() - epoch) *
 // ---------------------------------------------------------------------------------------------
 // The IdP (worker thread)
 
-type Adapter = InstanceType<AdapterClass>;
-type AdapterPayload = Parameters<Adapter['upsert']>[1];
-
-/**
- * oidc-provider state in plain Maps. oidc-provider's own development adapter is an LRU of 1000
- * entries (sessions and grants get evicted under load: refresh grants then fail with invalid_grant)
- * whose grant index is rescanned on every write; the benches measure the IdP, not that.
- */
-export class MapAdapter implements Adapter {
-  static readonly entries = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
-  static readonly grants = new Map<string, Set<string>>();
-  static readonly uids = new Map<string, string>();
-  readonly model: string;
-
-  constructor(model: string) {
-    this.model = model;
-  }
-
-  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const key = `${this.model}:${id}`;
-    MapAdapter.entries.set(key, { payload, expiresAt: Date.now() + expiresIn * 1000 });
-    if (this.model === 'Session' && typeof payload.uid === 'string') MapAdapter.uids.set(payload.uid, id);
-    if (typeof payload.grantId === 'string') {
-      const members = MapAdapter.grants.get(payload.grantId) ?? new Set<string>();
-      members.add(key);
-      MapAdapter.grants.set(payload.grantId, members);
-    }
-  }
-
-  async find(id: string): Promise<AdapterPayload | undefined> {
-    const key = `${this.model}:${id}`;
-    const entry = MapAdapter.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= Date.now()) {
-      MapAdapter.entries.delete(key);
-      return undefined;
-    }
-    return entry.payload;
-  }
-
-  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const id = MapAdapter.uids.get(uid);
-    return id === undefined ? undefined : this.find(id);
-  }
-
-  async findByUserCode(): Promise<AdapterPayload | undefined> {
-    return undefined;
-  }
-
-  async consume(id: string): Promise<void> {
-    const entry = MapAdapter.entries.get(`${this.model}:${id}`);
-    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
-  }
-
-  async destroy(id: string): Promise<void> {
-    MapAdapter.entries.delete(`${this.model}:${id}`);
-  }
-
-  async revokeByGrantId(grantId: string): Promise<void> {
-    for (const key of MapAdapter.grants.get(grantId) ?? []) MapAdapter.entries.delete(key);
-    MapAdapter.grants.delete(grantId);
-  }
-}
-
 export interface IdpSetup {
   /** Registers this resource server (JWT access tokens) when set. */
   resourceServer?: string | undefined;
@@ -144,7 +80,7 @@ export interface IdpSetup {
 }
 
 /**
- * Starts the bench IdP in this thread or process on 127.0.0.1 (memory stores, MapAdapter, no rate
+ * Starts the bench IdP in this thread or process on 127.0.0.1 (memory stores, MemoryAdapter, no rate
  * limits, the core clock running CLOCK_SPEED× from `epoch`) and seeds it; returns what a client needs.
  */
 export async function createBenchIdp(epoch: number, setup: IdpSetup = {}): Promise<BenchIdpInfo> {
@@ -174,7 +110,9 @@ export async function createBenchIdp(epoch: number, setup: IdpSetup = {}): Promi
     jwks: { keys: [generateSigningKey('bench-key')] },
     cookieKeys: [generateCookieKey()],
     passwordCost,
-    adapter: MapAdapter,
+    // Unlimited, expiring Maps (oidc-provider's own development adapter is an LRU of 1,000 entries:
+    // under load it evicts sessions and grants, and refresh grants then fail with invalid_grant).
+    adapter: createMemoryAdapter(),
     clients: [
       {
         client_id: 'bench-app',

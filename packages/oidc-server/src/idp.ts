@@ -12,6 +12,7 @@ import type { Deps } from './interactions/context.ts';
 import { interactionRouter } from './interactions/index.ts';
 import { createPasswordCheck } from './interactions/password.ts';
 import { generateCookieKey, generateSigningKey } from './keys.ts';
+import { createMemoryAdapter } from './memory-adapter.ts';
 import { t } from './messages/index.ts';
 import { errorPage } from './pages/misc.ts';
 import { createProvider } from './provider.ts';
@@ -70,7 +71,12 @@ export function createIdp(options: IdpOptions): Idp {
     ...(config.core ? { config: config.core } : {}),
   });
   // The console's own first-party client (its sign-in is a use of this IdP: console/auth.ts).
-  const providerConfig = { ...config, clients: [...config.clients, consoleClient(config)] };
+  // Default adapter: Maps of this IdP's own, nothing evicted before it expires (memory-adapter.ts).
+  const providerConfig = {
+    ...config,
+    adapter: config.adapter ?? createMemoryAdapter(),
+    clients: [...config.clients, consoleClient(config)],
+  };
   const provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
   const deps: Deps = {
     config,

@@ -7,6 +7,8 @@ export { IdpConfigError, parseIdpOptions } from './config.ts';
 export type { AdapterClass, IdpClient, IdpOptions, RateLimits, ResourceServerOptions } from './config.ts';
 export { IDP_DEFAULTS } from './defaults.ts';
 export { createIdp } from './idp.ts';
+export { createMemoryAdapter, MemoryAdapter, MemoryAdapterStorage } from './memory-adapter.ts';
+export type { MemoryAdapterClass, MemoryAdapterOptions } from './memory-adapter.ts';
 export { escapeHtml, Html, html, raw } from './pages/html.ts';
 export type { Value as HtmlValue } from './pages/html.ts';
 export { htmlDocument } from './pages/layout.ts';
