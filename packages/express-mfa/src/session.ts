@@ -236,7 +236,7 @@ export class SessionManager {
     // opens to the same payload, so remember recent ones (expiry is still checked every time).
     const cached = this.#opened.get(value);
     if (cached !== undefined) {
-      if (cached.exp * 1000 > this.#options.now()) return structuredClone(cached.payload);
+      if (cached.exp * 1000 > this.#options.now()) return writableCopy(cached.payload);
       this.#opened.delete(value);
     }
     try {
@@ -253,12 +253,13 @@ export class SessionManager {
           currentDate: new Date(this.#options.now()),
         },
       );
-      const opened = payload as { data?: SessionData; sid?: unknown };
+      // Frozen whether cached or not, so handlers see the same read-only claims on every request.
+      const opened = deepFreeze(payload as { data?: SessionData; sid?: unknown });
       if (typeof payload.exp === 'number') {
         if (this.#opened.size >= OPENED_CACHE_SIZE) this.#opened.delete(this.#opened.keys().next().value!);
-        this.#opened.set(value, { payload: structuredClone(opened), exp: payload.exp });
+        this.#opened.set(value, { payload: opened, exp: payload.exp });
       }
-      return opened;
+      return writableCopy(opened);
     } catch {
       // Tampered, forged, encrypted with a retired secret, or expired: all mean "no session".
       return undefined;
@@ -272,6 +273,21 @@ export class SessionManager {
       throw new TwostepError('session_store_failed', 'the session store failed', { cause });
     }
   }
+}
+
+/** Cached payloads are frozen: claims are read-only, so sharing them between requests is safe. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** What a request may change of a cached session: its own fields and pending list, not the claims. */
+function writableCopy(payload: { data?: SessionData; sid?: unknown }): { data?: SessionData; sid?: unknown } {
+  const { data } = payload;
+  return data === undefined ? { ...payload } : { ...payload, data: { ...data, pending: [...data.pending] } };
 }
 
 function isSessionData(value: unknown): value is SessionData {
