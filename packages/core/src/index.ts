@@ -37,7 +37,7 @@ export {
   systemRandom,
 } from './runtime.ts';
 export type { SecondFactor, SecondFactorFailure, SecondFactorResult } from './second-factor.ts';
-export { withStoreTimeouts } from './store-timeouts.ts';
+export { withCallTimeouts, withStoreTimeouts } from './store-timeouts.ts';
 export type { StoreTimeoutOptions } from './store-timeouts.ts';
 export { backoffSeconds, secondFactorThrottleKey, throttleStatus } from './throttle.ts';
 export type { ThrottleStatus } from './throttle.ts';

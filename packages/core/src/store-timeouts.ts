@@ -36,25 +36,8 @@ export function withStoreTimeouts(stores: Stores, options: StoreTimeoutOptions):
   const { timeoutMs } = options;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     throw new TwostepError('invalid_config', 'withStoreTimeouts: timeoutMs must be a positive number');
-  // Per store object: its proxy; per method: its timed wrapper (stable identity across reads).
+  // Per store object: its proxy (stable identity across reads).
   const storeProxies = new WeakMap<object, object>();
-
-  const storeHandler = (storeName: string): ProxyHandler<object> => {
-    const timed = new WeakMap<object, (...args: unknown[]) => unknown>();
-    return {
-      get(target, key, receiver) {
-        const value: unknown = Reflect.get(target, key, receiver);
-        if (typeof value !== 'function') return value;
-        let wrapper = timed.get(value);
-        if (!wrapper) {
-          const what = `${storeName}.${String(key)}`;
-          wrapper = (...args: unknown[]) => withDeadline(Reflect.apply(value, target, args), what, timeoutMs);
-          timed.set(value, wrapper);
-        }
-        return wrapper;
-      },
-    };
-  };
 
   return new Proxy(stores, {
     get(target, key, receiver) {
@@ -62,10 +45,38 @@ export function withStoreTimeouts(stores: Stores, options: StoreTimeoutOptions):
       if (typeof value !== 'object' || value === null) return value;
       let proxy = storeProxies.get(value);
       if (!proxy) {
-        proxy = new Proxy(value, storeHandler(String(key)));
+        proxy = withCallTimeouts(value, String(key), timeoutMs);
         storeProxies.set(value, proxy);
       }
       return proxy;
+    },
+  });
+}
+
+/**
+ * One object's methods under a deadline (what `withStoreTimeouts` applies to
+ * each store); also for other ports, e.g. an oidc-provider adapter instance.
+ * Rejections name `<name>.<method>`.
+ *
+ * @example
+ * ```ts
+ * const adapter = withCallTimeouts(new MongoAdapter('Session'), 'oidc.Session', 5000);
+ * ```
+ */
+export function withCallTimeouts<T extends object>(target: T, name: string, timeoutMs: number): T {
+  // Per method: its timed wrapper (stable identity across reads).
+  const timed = new WeakMap<object, (...args: unknown[]) => unknown>();
+  return new Proxy(target, {
+    get(object, key, receiver) {
+      const value: unknown = Reflect.get(object, key, receiver);
+      if (typeof value !== 'function') return value;
+      let wrapper = timed.get(value);
+      if (!wrapper) {
+        const what = `${name}.${String(key)}`;
+        wrapper = (...args: unknown[]) => withDeadline(Reflect.apply(value, object, args), what, timeoutMs);
+        timed.set(value, wrapper);
+      }
+      return wrapper;
     },
   });
 }

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { consoleLogger, createTwostep, systemClock, type Twostep, withStoreTimeouts } from '@twostep/core';
+import {
+  consoleLogger,
+  createTwostep,
+  systemClock,
+  type Twostep,
+  withCallTimeouts,
+  withStoreTimeouts,
+} from '@twostep/core';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type Provider from 'oidc-provider';
-import { type IdpConfig, type IdpOptions, parseIdpOptions } from './config.ts';
+import { type AdapterClass, type IdpConfig, type IdpOptions, parseIdpOptions } from './config.ts';
 import { createCsrf } from './csrf.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { classify } from './errors.ts';
@@ -43,6 +50,13 @@ export interface Idp {
  * idp.app.listen(3000);
  * ```
  */
+/** oidc-provider's own store calls (sessions, codes, tokens) get the same deadline as ours. */
+function withAdapterTimeouts(Adapter: AdapterClass, timeoutMs: number): AdapterClass {
+  return function TimedAdapter(name: string) {
+    return withCallTimeouts(new Adapter(name), `oidc.${name}`, timeoutMs);
+  } as unknown as AdapterClass;
+}
+
 export function createIdp(options: IdpOptions): Idp {
   const parsed = parseIdpOptions(options);
   // Every store call of core, the interaction routes, the console and the provisioning API has a
@@ -74,7 +88,7 @@ export function createIdp(options: IdpOptions): Idp {
   // Default adapter: Maps of this IdP's own, nothing evicted before it expires (memory-adapter.ts).
   const providerConfig = {
     ...config,
-    adapter: config.adapter ?? createMemoryAdapter(),
+    adapter: withAdapterTimeouts(config.adapter ?? createMemoryAdapter(), config.storeTimeoutMs),
     clients: [...config.clients, consoleClient(config)],
   };
   const provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
