@@ -5,6 +5,7 @@
  * answers again the same form signs in.
  */
 import { createMemoryStores, type Stores } from '@twostep/core';
+import { type AdapterClass, MemoryAdapter, MemoryAdapterStorage } from '@twostep/oidc-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
@@ -69,5 +70,50 @@ describe('storeTimeoutMs', () => {
     const tokens = await redeem(rp, request, done);
     expect(tokens.claims()?.acr).toBe('urn:twostep:loa:1fa');
     expect(await signIns()).toBe(before + 1);
+  });
+});
+
+describe('storeTimeoutMs on oidc-provider adapter calls', () => {
+  /** While true, the adapter's `find` never answers (sessions, interactions, codes…). */
+  let adapterHangs = false;
+  let slowIdp: TestIdp;
+  let slowRp: Rp;
+
+  beforeAll(async () => {
+    const storage = new MemoryAdapterStorage();
+    const Hanging = class extends MemoryAdapter {
+      constructor(name: string) {
+        super(name, storage);
+      }
+      override find(id: string) {
+        return adapterHangs ? new Promise<never>(() => {}) : super.find(id);
+      }
+    } as unknown as AdapterClass;
+    slowIdp = await startTestIdp({
+      adapter: Hanging,
+      rateLimits: NO_RATE_LIMITS,
+      storeTimeoutMs: TIMEOUT_MS,
+    });
+    slowRp = await relyingParty(slowIdp);
+  });
+  afterAll(async () => {
+    adapterHangs = false;
+    await slowIdp?.close();
+  });
+
+  it('an adapter that stops answering fails the interaction closed (503) within about the timeout', async () => {
+    const browser = new Browser();
+    const { page } = await begin(browser, slowRp);
+    adapterHangs = true;
+    const started = performance.now();
+    const closed = await browser.submit(page, '/password', {
+      email: slowIdp.staff.relaxed.email,
+      password: slowIdp.staff.relaxed.password,
+    });
+    const took = performance.now() - started;
+    adapterHangs = false;
+    expect(closed.status).toBe(503);
+    expect(closed.body).not.toMatch(/[?&]code=/);
+    expect(took).toBeLessThan(TIMEOUT_MS + 1500);
   });
 });
