@@ -172,7 +172,7 @@ const SCENARIOS = [
   { label: `${CONCURRENCY} staff at once, one clinic`, parallel: CONCURRENCY, clinics: 1 },
 ] as const;
 
-const CONTENTION_NOTE = 'contend for the clinic audit chain seq (retries with jitter)';
+const CONTENTION_NOTE = "one clinic's audit chain: appends take turns in the process";
 
 async function storeRows(
   name: string,

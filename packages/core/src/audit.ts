@@ -101,32 +101,52 @@ const MAX_APPEND_TRIES = 20;
 /** The audit log service: appends chained events, lists, exports, verifies. */
 export function createAuditLog(deps: { store: AuditStore; clock: Clock; random: Random }) {
   const { store, clock, random } = deps;
+  // Appends to one clinic's chain queue up inside this process, so they do not race each other
+  // for the next seq; only writers in other processes can still conflict (and retry below).
+  const queues = new Map<string, Promise<unknown>>();
+  function inTurn<T>(clinicId: string, append: () => Promise<T>): Promise<T> {
+    const turn = (queues.get(clinicId) ?? Promise.resolve()).then(append, append);
+    const tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(clinicId, tail);
+    void tail.then(() => {
+      if (queues.get(clinicId) === tail) queues.delete(clinicId);
+    });
+    return turn;
+  }
+
+  async function append(ctx: ActorContext, entry: AuditEntry): Promise<AuditEvent> {
+    for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
+      const last = await store.last(entry.clinicId);
+      const unhashed: Omit<AuditEvent, 'hash'> = {
+        id: Buffer.from(random.bytes(12)).toString('base64url'),
+        clinicId: entry.clinicId,
+        seq: (last?.seq ?? 0) + 1,
+        type: entry.type,
+        actorId: ctx.actorId,
+        targetId: entry.targetId ?? null,
+        at: clock.now(),
+        ip: ctx.ip ?? null,
+        userAgent: ctx.userAgent ? ctx.userAgent.slice(0, 256) : null,
+        details: entry.details ?? {},
+        prevHash: last?.hash ?? '',
+      };
+      const event = { ...unhashed, hash: hashAuditEvent(unhashed) };
+      if (await store.append(event)) return event;
+      // Lost the seq to another writer: wait a random moment so N concurrent writers do not
+      // retry in lockstep (which lets only one win per round and fails the rest after N rounds).
+      const jitterMs = (random.bytes(1)[0]! / 255) * Math.min(2 ** attempt, 100);
+      await new Promise((resolve) => setTimeout(resolve, jitterMs));
+    }
+    throw new TwostepError('store_unavailable', 'audit log: could not append after repeated seq conflicts');
+  }
+
   return {
-    /** Appends an event chained to the clinic's last one; retries when another writer took the seq. */
-    async record(ctx: ActorContext, entry: AuditEntry): Promise<AuditEvent> {
-      for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
-        const last = await store.last(entry.clinicId);
-        const unhashed: Omit<AuditEvent, 'hash'> = {
-          id: Buffer.from(random.bytes(12)).toString('base64url'),
-          clinicId: entry.clinicId,
-          seq: (last?.seq ?? 0) + 1,
-          type: entry.type,
-          actorId: ctx.actorId,
-          targetId: entry.targetId ?? null,
-          at: clock.now(),
-          ip: ctx.ip ?? null,
-          userAgent: ctx.userAgent ? ctx.userAgent.slice(0, 256) : null,
-          details: entry.details ?? {},
-          prevHash: last?.hash ?? '',
-        };
-        const event = { ...unhashed, hash: hashAuditEvent(unhashed) };
-        if (await store.append(event)) return event;
-        // Lost the seq to another writer: wait a random moment so N concurrent writers do not
-        // retry in lockstep (which lets only one win per round and fails the rest after N rounds).
-        const jitterMs = (random.bytes(1)[0]! / 255) * Math.min(2 ** attempt, 100);
-        await new Promise((resolve) => setTimeout(resolve, jitterMs));
-      }
-      throw new TwostepError('store_unavailable', 'audit log: could not append after repeated seq conflicts');
+    /** Appends an event chained to the clinic's last one; retries when another process took the seq. */
+    record(ctx: ActorContext, entry: AuditEntry): Promise<AuditEvent> {
+      return inTurn(entry.clinicId, () => append(ctx, entry));
     },
     list(clinicId: string, query?: AuditQuery): Promise<AuditEvent[]> {
       return store.list(clinicId, query);
