@@ -96,12 +96,12 @@ const SCENARIOS: Scenario[] = [
     name: 'middleware',
     title: 'Middleware: requireStepUp vs a bare Express route',
     run: async (quick) => {
-      const rows = await runMiddlewareBench(quick ? 1 : 5);
+      const rows = await runMiddlewareBench(quick ? 3 : 6);
       const bare = rows[0]!.value;
       return rows.map((r, i) => {
-        const share = r.value / bare;
+        const share = r.ratio ?? r.value / bare;
         return row(
-          { ...r, scenario: `middleware: ${r.scenario}`, value: Math.round(r.value) },
+          { scenario: `middleware: ${r.scenario}`, unit: r.unit, note: r.note, value: Math.round(r.value) },
           i === 0
             ? undefined
             : {

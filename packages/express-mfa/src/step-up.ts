@@ -26,10 +26,14 @@ export interface RequireStepUpOptions {
 const wrap =
   (handler: (req: Request, res: Response, next: NextFunction) => Promise<void> | void): RequestHandler =>
   (req, res, next) => {
-    // Express 4 ignores rejected promises, so route them to next() ourselves.
-    Promise.resolve()
-      .then(() => handler(req, res, next))
-      .catch(next);
+    // Express 4 ignores rejected promises, so route them (and throws) to next() ourselves.
+    // Called at once, not a microtask later: this runs on every request.
+    try {
+      const result = handler(req, res, next);
+      if (result !== undefined) result.catch(next);
+    } catch (error) {
+      next(error);
+    }
   };
 
 function returnToOf(req: Request): string {
