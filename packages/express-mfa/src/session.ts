@@ -118,6 +118,8 @@ function deriveKey(secret: string): Key {
   return { kid, key };
 }
 
+const COMPACT_JWE = /^[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+$/;
+
 /** Recently opened cookies kept decrypted (oldest dropped first). */
 const OPENED_CACHE_SIZE = 1000;
 
@@ -239,6 +241,8 @@ export class SessionManager {
       if (cached.exp * 1000 > this.#options.now()) return writableCopy(cached.payload);
       this.#opened.delete(value);
     }
+    // Not even shaped like a compact JWE (5 base64url parts): no session, without the cost of a thrown error.
+    if (!COMPACT_JWE.test(value)) return undefined;
     try {
       const { payload } = await jwtDecrypt(
         value,
