@@ -44,7 +44,6 @@ import {
   type StaffMember,
   type Stores,
   TOTP,
-  totp,
 } from '@twostep/core';
 import {
   type AdapterClass,
@@ -55,9 +54,10 @@ import {
   type IdpOptions,
   type RateLimits,
 } from '@twostep/oidc-server';
+import { codeAt, TEST_PASSWORD_COST } from '../../packages/core/test/fixtures.ts';
 
 export const API_AUDIENCE = 'https://api.clinic.test';
-export const TEST_PASSWORD_COST = { N: 2 ** 10, r: 8, p: 1 };
+export { TEST_PASSWORD_COST };
 
 /**
  * An HTTP server on 127.0.0.1 (port 0) that answers 503 until `serve(app)`: an IdP's issuer
@@ -142,8 +142,6 @@ export interface TestIdp {
   close(): Promise<void>;
 }
 
-const PARAMS = { algorithm: TOTP.algorithm, digits: TOTP.digits, period: TOTP.period } as const;
-
 export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
   const stores = options.stores ?? createMemoryStores();
   const clock = manualClock(new Date());
@@ -157,7 +155,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   const secretBox =
     options.secretBox ?? createAesGcmSecretBox([{ id: 'test', key: new Uint8Array(randomBytes(32)) }]);
   const hashKey = options.hashKey ?? new Uint8Array(randomBytes(32));
-  const totpCode = (secret: string) => totp(secret, Math.floor(clock.now().getTime() / 1000), PARAMS);
+  const totpCode = (secret: string) => codeAt(secret, clock);
   const lastSmsCode = (phone: string) => sms.messages.find((m) => m.to === phone)?.body.slice(0, 6);
 
   // Seed through core, as the app would.

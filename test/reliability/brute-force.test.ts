@@ -10,19 +10,19 @@
  * `X-Forwarded-For` varied) → the per-account rules still hold: the back-off
  * and lock follow the account, not the address.
  */
-import { backoffSeconds, type Clock, createMemoryStores, DEFAULTS, totp } from '@twostep/core';
+import { backoffSeconds, type Clock, createMemoryStores, DEFAULTS, TOTP, totp } from '@twostep/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { relyingParty, type Rp } from '../helpers/oidc-client.ts';
-import { auditOf, coreFixture, enrollTotp, formOf, PARAMS, passwordStep } from './fixtures.ts';
+import { auditOf, coreFixture, enrollTotp, formOf, passwordStep } from './fixtures.ts';
 
 const THROTTLE = DEFAULTS.throttle;
 
 /** The codes valid now (±1 step). */
 function validCodes(secret: string, clock: Clock): Set<string> {
   const now = Math.floor(clock.now().getTime() / 1000);
-  return new Set([-30, 0, 30].map((offset) => totp(secret, now + offset, PARAMS)));
+  return new Set([-30, 0, 30].map((offset) => totp(secret, now + offset, TOTP)));
 }
 
 /** A six-digit code that is none of the codes valid around now. */

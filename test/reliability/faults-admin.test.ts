@@ -60,7 +60,7 @@ function run(f: CoreFixture, action: ActionName, target: StaffMember) {
 
 /** State the action may touch, without volatile fields (ids, times of events). */
 async function state(f: CoreFixture) {
-  const s = await snapshot(f.stores, f.alice, f.clock.now());
+  const s = await snapshot(f, f.alice);
   const clinic = await f.stores.clinics.get(f.clinic.id);
   return {
     factors: s.factors.map((x) => `${x.kind}:${x.status}`).sort(),

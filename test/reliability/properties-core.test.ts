@@ -155,7 +155,7 @@ describe('trusted-device token check', () => {
     const trusted = await f.twostep.devices.trust(f.actor(f.alice), f.alice, 'Mozilla/5.0 Firefox/120.0');
     if (!trusted.ok) throw new Error('trust failed');
     f.clock.advance(60_000);
-    const before = await snapshot(f.stores, f.alice, f.clock.now());
+    const before = await snapshot(f, f.alice);
     const [id, secret] = trusted.token.split('.') as [string, string];
     const mutated = fc
       .tuple(fc.nat({ max: secret.length - 1 }), fc.constantFrom(...'ABCxyz019-_'))
@@ -178,7 +178,7 @@ describe('trusted-device token check', () => {
       RUNS,
     );
     expect(await f.twostep.devices.check(trusted.token, f.bob.id)).toBeNull();
-    expect(await snapshot(f.stores, f.alice, f.clock.now())).toEqual(before);
+    expect(await snapshot(f, f.alice)).toEqual(before);
     expect(await f.twostep.devices.check(trusted.token, f.alice.id)).toMatchObject({ id });
   });
 });

@@ -42,7 +42,10 @@ export interface FixtureOptions {
   enforce?: boolean;
   /** Clinic A offers "remember this device" (default true). */
   allowTrustedDevices?: boolean;
+  /** Memory stores by default; any `Stores` (e.g. mongoose) works. */
   stores?: Stores;
+  /** Suffix for every clinic id, staff id and email, so several fixtures can share one database. */
+  tag?: string;
 }
 
 export interface LogLine {
@@ -57,8 +60,10 @@ function member(
   name: string,
   email: string,
   role: StaffMember['role'],
-  hash: string,
+  seed: { hash: string; tag: string | undefined },
 ): StaffMember {
+  const { hash, tag } = seed;
+  if (tag) [id, clinicId, email] = [`${id}-${tag}`, `${clinicId}-${tag}`, email.replace('@', `-${tag}@`)];
   return { id, clinicId, email, name, role, passwordHash: hash, active: true, createdAt: T0 };
 }
 
@@ -84,16 +89,17 @@ export async function setup(options: FixtureOptions = {}) {
     ...(options.config ? { config: options.config } : {}),
   });
 
-  const hash = await testPasswordHash();
+  const seed = { hash: await testPasswordHash(), tag: options.tag };
+  const suffix = seed.tag ? `-${seed.tag}` : '';
   const clinicA: Clinic = {
-    id: 'clinic-a',
+    id: `clinic-a${suffix}`,
     name: 'Maple Street Physio',
     enforceTwoStep: options.enforce ?? false,
     allowTrustedDevices: options.allowTrustedDevices ?? true,
     createdAt: T0,
   };
   const clinicB: Clinic = {
-    id: 'clinic-b',
+    id: `clinic-b${suffix}`,
     name: 'Harbour Dental',
     enforceTwoStep: false,
     allowTrustedDevices: true,
@@ -109,7 +115,7 @@ export async function setup(options: FixtureOptions = {}) {
     'Olivia Owner',
     'olivia@maple.example',
     'full_access',
-    hash,
+    seed,
   );
   /** A second Full Access User of clinic A (receives colleague notifications). */
   const admin2 = member(
@@ -118,13 +124,13 @@ export async function setup(options: FixtureOptions = {}) {
     'Adam Second',
     'adam@maple.example',
     'full_access',
-    hash,
+    seed,
   );
-  const alice = member('staff-alice-a', 'clinic-a', 'Alice Nguyen', 'alice@maple.example', 'staff', hash);
-  const bob = member('staff-bob-a', 'clinic-a', 'Bob Okafor', 'bob@maple.example', 'staff', hash);
+  const alice = member('staff-alice-a', 'clinic-a', 'Alice Nguyen', 'alice@maple.example', 'staff', seed);
+  const bob = member('staff-bob-a', 'clinic-a', 'Bob Okafor', 'bob@maple.example', 'staff', seed);
   /** Full Access User of clinic B. */
-  const ownerB = member('staff-owner-b', 'clinic-b', 'Bea Boss', 'bea@harbour.example', 'full_access', hash);
-  const carol = member('staff-carol-b', 'clinic-b', 'Carol Diaz', 'carol@harbour.example', 'staff', hash);
+  const ownerB = member('staff-owner-b', 'clinic-b', 'Bea Boss', 'bea@harbour.example', 'full_access', seed);
+  const carol = member('staff-carol-b', 'clinic-b', 'Carol Diaz', 'carol@harbour.example', 'staff', seed);
   for (const s of [owner, admin2, alice, bob, ownerB, carol]) await stores.staff.create(s);
 
   /** Who acts, from where: every action in tests carries an ip and a user agent. */
