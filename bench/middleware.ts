@@ -23,7 +23,13 @@ const execFileAsync = promisify(execFile);
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
 /** autocannon runs in its own process so the load generator does not steal the server's CPU time. */
-async function measure(url: string, cookie: string, seconds: number): Promise<number> {
+/** Requests/s, and the server's CPU time per request (this process serves; autocannon is another). */
+async function measure(
+  url: string,
+  cookie: string,
+  seconds: number,
+): Promise<{ rps: number; cpuMicros: number }> {
+  const cpuBefore = process.cpuUsage();
   const { stdout } = await execFileAsync(process.execPath, [
     autocannonBin,
     '--json',
@@ -39,10 +45,15 @@ async function measure(url: string, cookie: string, seconds: number): Promise<nu
     'sec-fetch-mode=navigate',
     url,
   ]);
-  const result = JSON.parse(stdout) as { non2xx: number; errors: number; requests: { average: number } };
+  const cpu = process.cpuUsage(cpuBefore);
+  const result = JSON.parse(stdout) as {
+    non2xx: number;
+    errors: number;
+    requests: { average: number; total: number };
+  };
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return { rps: result.requests.average, cpuMicros: (cpu.user + cpu.system) / result.requests.total };
 }
 
 export async function runMiddlewareBench(seconds = 5): Promise<Row[]> {
@@ -88,28 +99,32 @@ export async function runMiddlewareBench(seconds = 5): Promise<Row[]> {
     // the ratio is the median of the rounds' ratios.
     const rounds = 3;
     const perRound = Math.max(1, Math.round(seconds / rounds));
-    const bare: number[] = [];
-    const guarded: number[] = [];
+    const bare: { rps: number; cpuMicros: number }[] = [];
+    const guarded: { rps: number; cpuMicros: number }[] = [];
     for (let round = 0; round < rounds; round++) {
       bare.push(await measure(`${rp.url}/bare`, cookie, perRound));
       guarded.push(await measure(`${rp.url}/chart`, cookie, perRound));
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const ratios = bare.map((b, i) => guarded[i]! / b);
+    const ratios = bare.map((b, i) => guarded[i]!.rps / b.rps);
     const shown = (r: number) => `${(r * 100).toFixed(0)}%`;
+    const cpuBare = median(bare.map((m) => m.cpuMicros));
+    const cpuGuarded = median(guarded.map((m) => m.cpuMicros));
     return [
       {
         scenario: 'bare Express route',
-        value: median(bare),
+        value: median(bare.map((m) => m.rps)),
         unit: 'req/s',
-        note: `median of ${rounds} rounds`,
+        note: `median of ${rounds} rounds; server CPU ${cpuBare.toFixed(0)} µs/request`,
       },
       {
         scenario: 'same route behind requireStepUp',
-        value: median(guarded),
+        value: median(guarded.map((m) => m.rps)),
         unit: 'req/s',
         ratio: median(ratios),
-        note: `${shown(median(ratios))} of bare (median of ${rounds} alternating rounds: ${ratios.map(shown).join(', ')}; goal ≥ 90%)`,
+        note:
+          `${shown(median(ratios))} of bare (median of ${rounds} alternating rounds: ${ratios.map(shown).join(', ')}; ` +
+          `goal ≥ 90%); server CPU ${cpuGuarded.toFixed(0)} µs/request = ${shown(cpuBare / cpuGuarded)} of bare's throughput per CPU`,
       },
     ];
   } finally {

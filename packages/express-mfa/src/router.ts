@@ -5,7 +5,7 @@ import { type RequireBearerOptions, requireBearer as bearerGuard } from './beare
 import { htmlPage } from './challenge.ts';
 import { unmetRequirement } from './claims.ts';
 import type { TwostepClaims } from './claims.ts';
-import { attachState, type LoginRequest, type RequestState, stateOf } from './context.ts';
+import { attachState, type LoginRequest, stateOf } from './context.ts';
 import { type CallbackFailureReason, TwostepError } from './errors.ts';
 import { resolveOptions, type ResolvedOptions, type TwostepOptions } from './options.ts';
 import { safeReturnTo } from './return-url.ts';
@@ -145,13 +145,17 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
   };
 
   // Every request: load the session (a bad cookie means none) and expose req.twostep.
-  router.use(
-    asyncHandler(async (req, res, next) => {
-      const state: RequestState = { options, session: await sessions.load(req, res), startLogin };
-      attachState(req, state);
-      next();
-    }),
-  );
+  const loadSession = asyncHandler(async (req, res, next) => {
+    attachState(req, { options, session: await sessions.load(req, res), startLogin });
+    next();
+  });
+  router.use((req, res, next) => {
+    // Most requests carry a cookie already opened: no await, no microtask hop on the hot path.
+    const ready = sessions.peek(req);
+    if (ready === null) return loadSession(req, res, next);
+    attachState(req, { options, session: ready, startLogin });
+    next();
+  });
 
   router.get(
     options.routes.login,

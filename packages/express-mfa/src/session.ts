@@ -144,6 +144,26 @@ export class SessionManager {
     return { sid: newSessionId(), createdAt: now, touchedAt: now, pending: [] };
   }
 
+  /**
+   * The session without waiting, when that is possible — the common case of a request carrying
+   * a cookie opened before that needs no write: `undefined` is no session, `null` means "use
+   * {@link load}" (first sight of a cookie, a server-side store, expiry, or a write due).
+   */
+  peek(req: IncomingMessage): SessionData | undefined | null {
+    const raw = readCookie(req.headers.cookie, this.#options.session.cookieName);
+    if (raw === undefined) return undefined;
+    const now = this.#options.now();
+    const cached = this.#opened.get(raw);
+    if (this.#options.session.store !== undefined || cached === undefined || cached.exp * 1000 <= now)
+      return null;
+    const data = cached.payload.data;
+    if (data === undefined || !isSessionData(data) || this.#expired(data, now)) return null;
+    const writeDue =
+      now - data.touchedAt >= TOUCH_INTERVAL_MS ||
+      data.pending.some((p) => now - p.createdAt >= PENDING_TTL_MS);
+    return writeDue ? null : writableCopy(cached.payload).data;
+  }
+
   /** The request's session, or `undefined` if there is none, it expired, or the cookie was tampered with. */
   async load(req: IncomingMessage, res: ServerResponse): Promise<SessionData | undefined> {
     const raw = readCookie(req.headers.cookie, this.#options.session.cookieName);
