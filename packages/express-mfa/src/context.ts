@@ -55,56 +55,74 @@ export interface LoginRequest {
   sub?: string | undefined;
 }
 
-const states = new WeakMap<Request, RequestState>();
-
 export function attachState(req: Request, state: RequestState): void {
-  states.set(req, state);
-  req.twostep = createContext(state);
+  req.twostep = new RequestContext(state);
 }
 
 export function stateOf(req: Request): RequestState {
-  const state = states.get(req);
-  if (state === undefined)
+  const context: unknown = req.twostep;
+  if (!(context instanceof RequestContext))
     throw new TwostepError(
       'not_mounted',
       'requireAuth()/requireStepUp() need the twostep() router mounted earlier: app.use(twostep(options))',
     );
-  return state;
+  return RequestContext.stateOf(context);
 }
 
-function createContext(state: RequestState): TwostepContext {
-  // Getters, so a sign-in later in the same request is visible.
-  const claims = (): TwostepClaims | undefined => state.session?.user?.claims;
-  return {
-    get sub() {
-      return claims()?.sub;
-    },
-    get acr() {
-      return claims()?.acr;
-    },
-    get amr() {
-      return claims()?.amr ?? [];
-    },
-    get authTime() {
-      return claims()?.auth_time;
-    },
-    get claims() {
-      return claims();
-    },
-    isAuthenticated(): this is AuthenticatedTwostepContext {
-      return typeof claims()?.sub === 'string';
-    },
-    satisfies(requirement: StepUpRequirement): boolean {
-      const c = claims();
-      if (c === undefined) return false;
-      const { options } = state;
-      return (
-        unmetRequirement(c, requirement, {
-          nowSeconds: Math.floor(options.now() / 1000),
-          clockTolerance: options.clockTolerance,
-          acrValues: options.acrValues,
-        }) === undefined
-      );
-    },
-  };
+/**
+ * A class rather than an object literal with getters: this is built on every request, and
+ * prototype getters cost nothing per request. Getters, so a sign-in later in the same request is visible.
+ */
+class RequestContext implements TwostepContext {
+  readonly #state: RequestState;
+
+  constructor(state: RequestState) {
+    this.#state = state;
+  }
+
+  static stateOf(context: RequestContext): RequestState {
+    return context.#state;
+  }
+
+  get claims(): TwostepClaims | undefined {
+    return this.#state.session?.user?.claims;
+  }
+
+  get sub(): string | undefined {
+    return this.claims?.sub;
+  }
+
+  get acr(): string | undefined {
+    return this.claims?.acr;
+  }
+
+  get amr(): readonly string[] {
+    return this.claims?.amr ?? [];
+  }
+
+  get authTime(): number | undefined {
+    return this.claims?.auth_time;
+  }
+
+  isAuthenticated(): this is AuthenticatedTwostepContext {
+    return typeof this.claims?.sub === 'string';
+  }
+
+  satisfies(requirement: StepUpRequirement): boolean {
+    const claims = this.claims;
+    if (claims === undefined) return false;
+    const { options } = this.#state;
+    return (
+      unmetRequirement(claims, requirement, {
+        nowSeconds: Math.floor(options.now() / 1000),
+        clockTolerance: options.clockTolerance,
+        acrValues: options.acrValues,
+      }) === undefined
+    );
+  }
+
+  /** Keeps `console.log(req.twostep)` and JSON readable: the getters live on the prototype. */
+  toJSON(): { sub?: string; acr?: string; amr: readonly string[]; authTime?: number } {
+    return { sub: this.sub, acr: this.acr, amr: this.amr, authTime: this.authTime };
+  }
 }

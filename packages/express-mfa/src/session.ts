@@ -120,6 +120,12 @@ function deriveKey(secret: string): Key {
 
 const COMPACT_JWE = /^[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+$/;
 
+interface OpenedCookie {
+  raw: string;
+  payload: { data?: SessionData; sid?: unknown };
+  exp: number;
+}
+
 /** Recently opened cookies kept decrypted (oldest dropped first). */
 const OPENED_CACHE_SIZE = 1000;
 
@@ -131,7 +137,11 @@ export function newSessionId(): string {
 export class SessionManager {
   readonly #options: ResolvedOptions;
   readonly #keys: Key[];
-  readonly #opened = new Map<string, { payload: { data?: SessionData; sid?: unknown }; exp: number }>();
+  /**
+   * Recently opened cookies, keyed by their last segment (the GCM tag: short, so a lookup does not hash
+   * a 1–2 KB string); an entry only counts for the exact cookie string it was opened from.
+   */
+  readonly #opened = new Map<string, OpenedCookie>();
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -153,7 +163,7 @@ export class SessionManager {
     const raw = readCookie(req.headers.cookie, this.#options.session.cookieName);
     if (raw === undefined) return undefined;
     const now = this.#options.now();
-    const cached = this.#opened.get(raw);
+    const cached = this.#cached(raw);
     if (this.#options.session.store !== undefined || cached === undefined || cached.exp * 1000 <= now)
       return null;
     const data = cached.payload.data;
@@ -256,10 +266,10 @@ export class SessionManager {
   async #open(value: string): Promise<{ data?: SessionData; sid?: unknown } | undefined> {
     // Decrypting is most of a guarded request's cost; the same authenticated cookie always
     // opens to the same payload, so remember recent ones (expiry is still checked every time).
-    const cached = this.#opened.get(value);
+    const cached = this.#cached(value);
     if (cached !== undefined) {
       if (cached.exp * 1000 > this.#options.now()) return writableCopy(cached.payload);
-      this.#opened.delete(value);
+      this.#opened.delete(cacheKey(value));
     }
     // Not even shaped like a compact JWE (5 base64url parts): no session, without the cost of a thrown error.
     if (!COMPACT_JWE.test(value)) return undefined;
@@ -281,13 +291,18 @@ export class SessionManager {
       const opened = deepFreeze(payload as { data?: SessionData; sid?: unknown });
       if (typeof payload.exp === 'number') {
         if (this.#opened.size >= OPENED_CACHE_SIZE) this.#opened.delete(this.#opened.keys().next().value!);
-        this.#opened.set(value, { payload: opened, exp: payload.exp });
+        this.#opened.set(cacheKey(value), { raw: value, payload: opened, exp: payload.exp });
       }
       return writableCopy(opened);
     } catch {
       // Tampered, forged, encrypted with a retired secret, or expired: all mean "no session".
       return undefined;
     }
+  }
+
+  #cached(raw: string): OpenedCookie | undefined {
+    const entry = this.#opened.get(cacheKey(raw));
+    return entry !== undefined && entry.raw === raw ? entry : undefined;
   }
 
   async #storeCall<T>(call: () => Promise<T>): Promise<T> {
@@ -297,6 +312,10 @@ export class SessionManager {
       throw new TwostepError('session_store_failed', 'the session store failed', { cause });
     }
   }
+}
+
+function cacheKey(raw: string): string {
+  return raw.slice(raw.lastIndexOf('.') + 1);
 }
 
 /** Cached payloads are frozen: claims are read-only, so sharing them between requests is safe. */
@@ -329,9 +348,14 @@ function isSessionData(value: unknown): value is SessionData {
 /** Reads one cookie from a Cookie header (RFC 6265 §5.4 shape: `a=b; c=d`). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  // indexOf rather than split: the header is read on every request and our cookie is 1–2 KB.
+  for (let start = 0; start < header.length; ) {
+    const semicolon = header.indexOf(';', start);
+    const end = semicolon === -1 ? header.length : semicolon;
+    const eq = header.indexOf('=', start);
+    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name)
+      return header.slice(eq + 1, end).trim();
+    start = end + 1;
   }
   return undefined;
 }
