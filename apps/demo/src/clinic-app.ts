@@ -57,28 +57,6 @@ export interface ClinicApp {
 
 export function createClinicApp(options: ClinicAppOptions): ClinicApp {
   const now = options.now ?? Date.now;
-  const mwOptions: TwostepOptions = {
-    issuer: options.idpUrl,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    redirectUri: `${options.appUrl}/auth/callback`,
-    postLogoutRedirectUri: `${options.appUrl}/`,
-    session: { secret: options.sessionSecret },
-    defaultReturnTo: '/schedule',
-    now,
-  };
-  const mw = twostep(mwOptions);
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(securityHeaders({ formAction: [options.idpUrl] }));
-
-  app.get('/assets/app.css', (_req, res) => {
-    res.type('css').set('Cache-Control', 'public, max-age=300').send(CSS);
-  });
-  app.get('/favicon.ico', (_req, res) => {
-    res.status(204).end();
-  });
 
   const viewerOf = async (req: Request): Promise<Viewer | null> => {
     const t = req.twostep;
@@ -103,37 +81,46 @@ export function createClinicApp(options: ClinicAppOptions): ClinicApp {
     res.status(page.status).type('html').set('Cache-Control', 'no-store').send(page.html);
   };
 
-  // express-mfa answers a refused sign-in or step-up (e.g. 2-Step paused, so the chart's
-  // loa:2fa cannot be met) with a bare page; show its title and message in the clinic's layout.
-  app.get('/auth/callback', (req, res, next) => {
-    const original = res.send.bind(res);
-    res.send = ((body?: unknown) => {
-      const match =
-        res.statusCode >= 400 && typeof body === 'string'
-          ? /<h1>([^<]*)<\/h1>\s*<p>([^<]*)<\/p>/.exec(body)
-          : null;
-      if (!match) return original(body);
-      res.send = original;
-      context(req).then(
-        (ctx) => {
-          const title = unescapeHtml(match[1]!);
-          const page = messagePage(
-            ctx,
-            title,
-            unescapeHtml(match[2]!),
-            res.statusCode,
-            { href: '/schedule', text: 'Back to the schedule' },
-            title === '2-Step Verification required'
-              ? 'Patient charts and billing need 2-Step Verification. If it is paused for your account, ask a Full Access User at your clinic to resume it, or set up a method on your account security page.'
-              : undefined,
-          );
-          original(page.html);
-        },
-        () => original(body),
+  const mwOptions: TwostepOptions = {
+    issuer: options.idpUrl,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    redirectUri: `${options.appUrl}/auth/callback`,
+    postLogoutRedirectUri: `${options.appUrl}/`,
+    session: { secret: options.sessionSecret },
+    defaultReturnTo: '/schedule',
+    now,
+    // A refused sign-in or step-up (e.g. 2-Step paused, so the chart's loa:2fa cannot be met),
+    // in the clinic's layout.
+    refusalPage: async (refusal, req, res) => {
+      const message =
+        refusal.detail === undefined ? refusal.message : `${refusal.message} (${refusal.detail})`;
+      const needsTwoStep =
+        refusal.reason === 'acr_not_met' || refusal.reason === 'unmet_authentication_requirements';
+      const page = messagePage(
+        await context(req),
+        refusal.title,
+        message,
+        refusal.status,
+        { href: '/schedule', text: 'Back to the schedule' },
+        needsTwoStep
+          ? 'Patient charts and billing need 2-Step Verification. If it is paused for your account, ask a Full Access User at your clinic to resume it, or set up a method on your account security page.'
+          : undefined,
       );
-      return res;
-    }) as Response['send'];
-    next();
+      res.type('html').send(page.html);
+    },
+  };
+  const mw = twostep(mwOptions);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders({ formAction: [options.idpUrl] }));
+
+  app.get('/assets/app.css', (_req, res) => {
+    res.type('css').set('Cache-Control', 'public, max-age=300').send(CSS);
+  });
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
   });
 
   app.use(mw);
@@ -186,16 +173,4 @@ export function createClinicApp(options: ClinicAppOptions): ClinicApp {
   };
   app.use(onError);
   return { app, mw };
-}
-
-const ENTITIES: Record<string, string> = {
-  '&amp;': '&',
-  '&lt;': '<',
-  '&gt;': '>',
-  '&quot;': '"',
-  '&#39;': "'",
-};
-
-function unescapeHtml(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e] ?? e);
 }

@@ -64,6 +64,23 @@ export type CallbackFailureReason =
   | 'token_exchange_failed';
 
 /**
+ * A refused sign-in or step-up, as handed to the `refusalPage` option: `title` and `message` are
+ * plain text for the user (not HTML); `detail` is the specific cause, e.g. `needed …loa:2fa, got …loa:1fa`.
+ *
+ * @example
+ * ```ts
+ * const refusal: CallbackRefusal = { reason: 'acr_not_met', status: 403, title: '2-Step Verification required', message: '…' };
+ * ```
+ */
+export interface CallbackRefusal {
+  reason: CallbackFailureReason;
+  status: 400 | 403;
+  title: string;
+  message: string;
+  detail?: string | undefined;
+}
+
+/**
  * Why a bearer token was refused by `requireBearer`.
  *
  * @example

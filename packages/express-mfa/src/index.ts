@@ -10,10 +10,11 @@ export type { AuthenticatedTwostepContext, TwostepContext } from './context.ts';
 export {
   type BearerFailureReason,
   type CallbackFailureReason,
+  type CallbackRefusal,
   TwostepError,
   type TwostepErrorCode,
 } from './errors.ts';
-export { type SessionOptions, TWOSTEP_ACR_VALUES, type TwostepOptions } from './options.ts';
+export { type RefusalPage, type SessionOptions, TWOSTEP_ACR_VALUES, type TwostepOptions } from './options.ts';
 export { safeReturnTo } from './return-url.ts';
 export { type TwostepMiddleware, twostep } from './router.ts';
 export { MemorySessionStore, type PendingLogin, type SessionData, type SessionStore } from './session.ts';

@@ -1,4 +1,5 @@
-import { TwostepError } from './errors.ts';
+import type { Request, Response } from 'express';
+import { type CallbackRefusal, TwostepError } from './errors.ts';
 import { hasControlChar } from './return-url.ts';
 import type { SessionStore } from './session.ts';
 
@@ -44,7 +45,23 @@ export interface TwostepOptions {
   defaultReturnTo?: string | undefined;
   /** Clock in milliseconds since the epoch. Default `Date.now`; tests inject their own. */
   now?: (() => number) | undefined;
+  /**
+   * Renders the page shown when a sign-in or step-up is refused (e.g. 2-Step paused, so loa:2fa cannot
+   * be met), in the app's own layout. Status and `Cache-Control: no-store` are already set; send the
+   * body. Default: a plain page with the title, the message and a link to `defaultReturnTo`.
+   */
+  refusalPage?: RefusalPage | undefined;
 }
+
+/**
+ * Renders a refused sign-in or step-up: see {@link TwostepOptions.refusalPage}.
+ *
+ * @example
+ * ```ts
+ * const refusalPage: RefusalPage = (refusal, _req, res) => res.render('refused', refusal);
+ * ```
+ */
+export type RefusalPage = (refusal: CallbackRefusal, req: Request, res: Response) => void | Promise<void>;
 
 /**
  * Session options.
@@ -84,6 +101,7 @@ export interface ResolvedOptions {
   realm: string;
   defaultReturnTo: string;
   now: () => number;
+  refusalPage: RefusalPage | undefined;
   session: {
     secrets: string[];
     cookieName: string;
@@ -204,6 +222,8 @@ export function resolveOptions(input: TwostepOptions): ResolvedOptions {
   )
     fail('defaultReturnTo', 'must be a same-origin path starting with /');
   if (input.now !== undefined && typeof input.now !== 'function') fail('now', 'must be a function');
+  if (input.refusalPage !== undefined && typeof input.refusalPage !== 'function')
+    fail('refusalPage', 'must be a function (refusal, req, res)');
 
   const callback = redirectUri.pathname;
   const login = routePath('routes.login', input.routes?.login, '/auth/login');
@@ -225,6 +245,7 @@ export function resolveOptions(input: TwostepOptions): ResolvedOptions {
     realm,
     defaultReturnTo,
     now: input.now ?? Date.now,
+    refusalPage: input.refusalPage,
     session: {
       secrets: [...secrets],
       cookieName,

@@ -1,20 +1,21 @@
-import express from 'express';
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import * as oidc from 'openid-client';
 import { type RequireBearerOptions, requireBearer as bearerGuard } from './bearer.ts';
 import { htmlPage } from './challenge.ts';
 import { unmetRequirement } from './claims.ts';
 import type { TwostepClaims } from './claims.ts';
 import { attachState, type LoginRequest, stateOf } from './context.ts';
-import { type CallbackFailureReason, TwostepError } from './errors.ts';
+import { type CallbackFailureReason, type CallbackRefusal, TwostepError } from './errors.ts';
 import { resolveOptions, type ResolvedOptions, type TwostepOptions } from './options.ts';
 import { safeReturnTo } from './return-url.ts';
 import { SessionManager } from './session.ts';
 import { asyncHandler, type RequireStepUpOptions, requireAuth, requireStepUp } from './step-up.ts';
 
 /**
- * The router returned by {@link twostep}: mount it with `app.use()`, then guard routes with its methods
- * (or the standalone {@link requireAuth} / {@link requireStepUp}).
+ * The middleware returned by {@link twostep}: mount it with `app.use()`, then guard routes with its
+ * methods (or the standalone {@link requireAuth} / {@link requireStepUp}). It is one function, not an
+ * `express.Router`: it answers its own login, callback and logout paths (exact match) and passes
+ * every other request on after setting `req.twostep`, so it costs one layer per request.
  *
  * @example
  * ```ts
@@ -23,7 +24,7 @@ import { asyncHandler, type RequireStepUpOptions, requireAuth, requireStepUp } f
  * await mw.ready(); // optional: fail fast if the IdP is unreachable
  * ```
  */
-export interface TwostepMiddleware extends Router {
+export interface TwostepMiddleware extends RequestHandler {
   /** Runs OpenID Provider discovery now instead of on first use. Rejects with `discovery_failed`. */
   ready(): Promise<void>;
   requireAuth(): RequestHandler;
@@ -32,7 +33,7 @@ export interface TwostepMiddleware extends Router {
   requireBearer(options: Omit<RequireBearerOptions, 'issuer'>): RequestHandler;
 }
 
-const refusals: Record<CallbackFailureReason, { status: number; title: string; message: string }> = {
+const refusals: Record<CallbackFailureReason, Omit<CallbackRefusal, 'reason' | 'detail'>> = {
   unknown_state: {
     status: 400,
     title: 'Sign-in link expired',
@@ -95,7 +96,6 @@ const refusals: Record<CallbackFailureReason, { status: number; title: string; m
 export function twostep(input: TwostepOptions): TwostepMiddleware {
   const options = resolveOptions(input);
   const sessions = new SessionManager(options);
-  const router = express.Router();
   let discovery: Promise<oidc.Configuration> | undefined;
 
   const configuration = (): Promise<oidc.Configuration> => {
@@ -149,88 +149,73 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     attachState(req, { options, session: await sessions.load(req, res), startLogin });
     next();
   });
-  router.use((req, res, next) => {
-    // Most requests carry a cookie already opened: no await, no microtask hop on the hot path.
-    const ready = sessions.peek(req);
-    if (ready === null) return loadSession(req, res, next);
-    attachState(req, { options, session: ready, startLogin });
-    next();
+  const login = asyncHandler(async (req, res) => {
+    const asked = new URL(req.originalUrl, options.redirectUri.origin).searchParams.get('returnTo');
+    // An unsafe returnTo is ignored rather than refused: the sign-in itself is still wanted.
+    await startLogin(req, res, { returnTo: safeReturnTo(asked) ?? options.defaultReturnTo });
   });
 
-  router.get(
-    options.routes.login,
-    asyncHandler(async (req, res) => {
-      const asked = new URL(req.originalUrl, options.redirectUri.origin).searchParams.get('returnTo');
-      // An unsafe returnTo is ignored rather than refused: the sign-in itself is still wanted.
-      await startLogin(req, res, { returnTo: safeReturnTo(asked) ?? options.defaultReturnTo });
-    }),
-  );
+  const callback = asyncHandler(async (req, res) => {
+    const state = stateOf(req);
+    const currentUrl = new URL(req.originalUrl, options.redirectUri.origin);
+    const params = currentUrl.searchParams;
+    const session = state.session;
+    const pending = session?.pending.find((p) => p.state === params.get('state'));
+    const refuse = (reason: CallbackFailureReason, detail?: string): void | Promise<void> => {
+      const refusal: CallbackRefusal = { reason, ...refusals[reason], detail };
+      res.status(refusal.status).set('Cache-Control', 'no-store');
+      if (options.refusalPage !== undefined) return options.refusalPage(refusal, req, res);
+      const message = detail === undefined ? refusal.message : `${refusal.message} (${detail})`;
+      res
+        .type('html')
+        .send(htmlPage(refusal.title, message, { href: options.defaultReturnTo, text: 'Back' }));
+    };
+    if (session === undefined || pending === undefined) return refuse('unknown_state');
 
-  router.get(
-    options.routes.callback,
-    asyncHandler(async (req, res) => {
-      const state = stateOf(req);
-      const currentUrl = new URL(req.originalUrl, options.redirectUri.origin);
-      const params = currentUrl.searchParams;
-      const session = state.session;
-      const pending = session?.pending.find((p) => p.state === params.get('state'));
-      const refuse = (reason: CallbackFailureReason, detail?: string): void => {
-        const page = refusals[reason];
-        const message = detail === undefined ? page.message : `${page.message} (${detail})`;
-        res
-          .status(page.status)
-          .set('Cache-Control', 'no-store')
-          .type('html')
-          .send(htmlPage(page.title, message, { href: options.defaultReturnTo, text: 'Back' }));
-      };
-      if (session === undefined || pending === undefined) return refuse('unknown_state');
+    // One use per state: consume it before anything else can fail.
+    session.pending = session.pending.filter((p) => p !== pending);
+    await sessions.save(res, session);
 
-      // One use per state: consume it before anything else can fail.
-      session.pending = session.pending.filter((p) => p !== pending);
-      await sessions.save(res, session);
+    const error = params.get('error');
+    if (error !== null) {
+      const description = params.get('error_description')?.slice(0, 200) ?? error;
+      return refuse(error === 'unmet_authentication_requirements' ? error : 'idp_error', description);
+    }
 
-      const error = params.get('error');
-      if (error !== null) {
-        const description = params.get('error_description')?.slice(0, 200) ?? error;
-        return refuse(error === 'unmet_authentication_requirements' ? error : 'idp_error', description);
-      }
-
-      const config = await configuration();
-      let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
-      try {
-        // openid-client checks state, iss, PKCE, the ID Token signature, aud, azp, exp and nonce.
-        tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
-          expectedState: pending.state,
-          expectedNonce: pending.nonce,
-          pkceCodeVerifier: pending.codeVerifier,
-        });
-      } catch (err) {
-        return refuse('token_exchange_failed', err instanceof Error ? err.message : undefined);
-      }
-      const claims = tokens.claims() as TwostepClaims | undefined;
-      if (claims === undefined) return refuse('token_exchange_failed', 'no ID Token');
-
-      // openid-client does not check acr, and we check auth_time ourselves against the injected clock.
-      if (pending.sub !== undefined && claims.sub !== pending.sub) return refuse('subject_mismatch');
-      const unmet = unmetRequirement(claims, pending, {
-        nowSeconds: Math.floor(options.now() / 1000),
-        clockTolerance: options.clockTolerance,
-        acrValues: options.acrValues,
+    const config = await configuration();
+    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    try {
+      // openid-client checks state, iss, PKCE, the ID Token signature, aud, azp, exp and nonce.
+      tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        pkceCodeVerifier: pending.codeVerifier,
       });
-      if (unmet === 'acr')
-        return refuse('acr_not_met', `needed ${pending.acr}, got ${claims.acr ?? 'no acr'}`);
-      if (unmet === 'max_age') return refuse('authentication_too_old', `needed within ${pending.maxAge} s`);
+    } catch (err) {
+      return refuse('token_exchange_failed', err instanceof Error ? err.message : undefined);
+    }
+    const claims = tokens.claims() as TwostepClaims | undefined;
+    if (claims === undefined) return refuse('token_exchange_failed', 'no ID Token');
 
-      // Signed in (or stepped up): a new session id, fresh lifetimes, other tabs' pending logins kept.
-      await sessions.rotate(session);
-      const now = options.now();
-      session.createdAt = now;
-      session.touchedAt = now;
-      session.user = { claims, idToken: tokens.id_token };
-      await sessions.save(res, session);
-      res.set('Cache-Control', 'no-store').redirect(303, pending.returnTo);
-    }),
-  );
+    // openid-client does not check acr, and we check auth_time ourselves against the injected clock.
+    if (pending.sub !== undefined && claims.sub !== pending.sub) return refuse('subject_mismatch');
+    const unmet = unmetRequirement(claims, pending, {
+      nowSeconds: Math.floor(options.now() / 1000),
+      clockTolerance: options.clockTolerance,
+      acrValues: options.acrValues,
+    });
+    if (unmet === 'acr') return refuse('acr_not_met', `needed ${pending.acr}, got ${claims.acr ?? 'no acr'}`);
+    if (unmet === 'max_age') return refuse('authentication_too_old', `needed within ${pending.maxAge} s`);
+
+    // Signed in (or stepped up): a new session id, fresh lifetimes, other tabs' pending logins kept.
+    await sessions.rotate(session);
+    const now = options.now();
+    session.createdAt = now;
+    session.touchedAt = now;
+    session.user = { claims, idToken: tokens.id_token };
+    await sessions.save(res, session);
+    res.set('Cache-Control', 'no-store').redirect(303, pending.returnTo);
+  });
 
   const logout = asyncHandler(async (req, res) => {
     const state = stateOf(req);
@@ -252,10 +237,30 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     }
     res.redirect(303, target);
   });
-  router.get(options.routes.logout, logout);
-  router.post(options.routes.logout, logout);
+  // Our own routes, by method and exact path. GET only for login and callback: a HEAD from a link
+  // checker must not start a sign-in or use up a callback's state.
+  const routes = new Map<string, RequestHandler>([
+    [`GET ${options.routes.login}`, login],
+    [`GET ${options.routes.callback}`, callback],
+    [`GET ${options.routes.logout}`, logout],
+    [`POST ${options.routes.logout}`, logout],
+  ]);
 
-  return Object.assign(router, {
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const query = req.url.indexOf('?');
+    const route = routes.get(`${req.method} ${query === -1 ? req.url : req.url.slice(0, query)}`);
+    const then = route === undefined ? next : () => route(req, res, next);
+    // Most requests carry a cookie opened before: no await, no microtask hop on the hot path.
+    const ready = sessions.peek(req);
+    if (ready === null) {
+      loadSession(req, res, then);
+      return;
+    }
+    attachState(req, { options, session: ready, startLogin });
+    then();
+  };
+
+  return Object.assign(middleware, {
     ready: async () => {
       await configuration();
     },

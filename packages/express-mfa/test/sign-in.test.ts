@@ -130,6 +130,18 @@ describe('sign-in', () => {
     expect(check.status).toBe(401);
   });
 
+  it('answers only GET on the callback: a HEAD (link checker, prefetch) passes on and uses up nothing', async () => {
+    const browser = new Browser();
+    rig.idp.nextLogin = { sub: 'alice', acr: ACR_1FA, amr: ['pwd'] };
+    let page = await browser.get(`${rig.rp}/schedule`);
+    while (!page.location?.startsWith(`${rig.rp}/auth/callback`)) page = await browser.get(page.location!);
+    const head = await browser.request('HEAD', page.location);
+    expect(head.status).toBe(404); // the app's own 404: the middleware let it through
+    const done = await browser.get(page.location);
+    expect(done.status).toBe(303);
+    expect(done.location).toBe(`${rig.rp}/schedule`);
+  });
+
   it('refuses a callback whose state is not in this browser (login CSRF)', async () => {
     const victim = new Browser();
     const res = await victim.get(`${rig.rp}/auth/callback?code=abc&state=attacker-state`);
@@ -292,6 +304,7 @@ describe('options', () => {
     expect(pathOf({ ...valid, session: { secret: SECRET, idleTimeout: -1 } })).toBe('session.idleTimeout');
     expect(pathOf({ ...valid, clockTolerance: Number.NaN })).toBe('clockTolerance');
     expect(pathOf({ ...valid, routes: { login: '/auth/callback' } })).toBe('routes');
+    expect(pathOf({ ...valid, refusalPage: '<h1>No</h1>' })).toBe('refusalPage');
   });
 
   it('allows http only for a local issuer, and does not contact the IdP until needed', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CallbackRefusal } from '../src/index.ts';
 import { ACR_1FA, ACR_2FA } from './fixtures/idp.ts';
 import { Browser, parseWwwAuthenticate, type Rig, startRig } from './helpers.ts';
 
@@ -132,6 +133,56 @@ describe('requireStepUp (browser)', () => {
     rig.idp.nextLogin = { sub: 'dana', acr: ACR_2FA, amr: ['pwd', 'sms', 'mfa'] };
     const page = await browser.follow(`${rig.rp}/patients/9/chart`);
     expect(JSON.parse(page.body)).toMatchObject({ sub: 'dana', amr: ['pwd', 'sms', 'mfa'] });
+  });
+});
+
+describe('refusalPage option', () => {
+  it("renders a refusal in the app's layout with the reason, the status and no-store already set", async () => {
+    const seen: CallbackRefusal[] = [];
+    const custom = await startRig({
+      refusalPage: async (refusal, req, res) => {
+        seen.push(refusal);
+        await new Promise((resolve) => setTimeout(resolve, 5)); // e.g. reading the viewer's name
+        res.type('html').send(`<main class="clinic">${refusal.title} on ${req.path}</main>`);
+      },
+    });
+    try {
+      const browser = new Browser();
+      custom.idp.nextLogin = { sub: 'alice', acr: ACR_1FA, amr: ['pwd'] };
+      const page = await browser.follow(`${custom.rp}/patients/1/chart`);
+      expect(page.status).toBe(403);
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      expect(page.body).toBe('<main class="clinic">2-Step Verification required on /auth/callback</main>');
+      expect(seen).toEqual([
+        {
+          reason: 'acr_not_met',
+          status: 403,
+          title: '2-Step Verification required',
+          message: expect.stringContaining('paused'),
+          detail: `needed ${ACR_2FA}, got ${ACR_1FA}`,
+        },
+      ]);
+    } finally {
+      await custom.close();
+    }
+  });
+
+  it('sends a failing refusalPage to the error handler: the refusal stands, nothing is signed in', async () => {
+    const failing = await startRig({
+      refusalPage: () => {
+        throw new Error('template missing');
+      },
+    });
+    try {
+      const browser = new Browser();
+      failing.idp.nextLogin = { sub: 'alice', acr: ACR_1FA, amr: ['pwd'] };
+      const page = await browser.follow(`${failing.rp}/patients/1/chart`);
+      expect(page.status).toBe(403); // Express's error handler keeps the status already set
+      expect(page.body).toContain('template missing'); // its page (NODE_ENV=test shows the error)
+      expect((await browser.get(`${failing.rp}/schedule`, json)).status).toBe(401);
+    } finally {
+      await failing.close();
+    }
   });
 });
 
