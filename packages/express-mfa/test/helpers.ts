@@ -253,8 +253,11 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-/** Starts the test IdP and a clinic app that uses the middleware. */
-export async function startRig(overrides: Partial<TwostepOptions> = {}): Promise<Rig> {
+/** Starts the test IdP and a clinic app that uses the middleware, on Express 5 unless told otherwise. */
+export async function startRig(
+  overrides: Partial<TwostepOptions> = {},
+  framework: typeof express = express,
+): Promise<Rig> {
   const rpServer = await listen();
   const idpServer = await listen();
   const redirectUri = `${rpServer.url}/auth/callback`;
@@ -296,7 +299,7 @@ export async function startRig(overrides: Partial<TwostepOptions> = {}): Promise
     now: () => clock.now,
     ...overrides,
   });
-  rpServer.use(clinicApp(mw));
+  rpServer.use(clinicApp(mw, framework));
   return {
     idp,
     rp: rpServer.url,
@@ -309,8 +312,8 @@ export async function startRig(overrides: Partial<TwostepOptions> = {}): Promise
   };
 }
 
-function clinicApp(mw: TwostepMiddleware): express.Express {
-  const app = express();
+function clinicApp(mw: TwostepMiddleware, framework: typeof express): express.Express {
+  const app = framework();
   app.use(mw);
   const who = (req: express.Request) => ({
     sub: req.twostep.sub,
