@@ -83,9 +83,7 @@ describe('on Express 4', () => {
   it('refuses a tampered cookie and a replayed callback; logs out with POST', async () => {
     const browser = new Browser();
     rig.idp.nextLogin = { sub: 'alice', acr: ACR_1FA, amr: ['pwd'] };
-    let page = await browser.get(`${rig.rp}/schedule`);
-    while (!page.location?.startsWith(`${rig.rp}/auth/callback`)) page = await browser.get(page.location!);
-    const callback = page.location;
+    const callback = await browser.redirectTo(`${rig.rp}/schedule`, `${rig.rp}/auth/callback`);
     expect((await browser.get(callback)).status).toBe(303);
     expect((await browser.get(callback)).status).toBe(400);
 

@@ -115,6 +115,16 @@ export class Browser {
     return page;
   }
 
+  /** GETs `url` and follows redirects up to (not into) the first one that starts with `stop`; returns that URL. */
+  async redirectTo(url: string, stop: string, max = 12): Promise<string> {
+    let page = await this.get(url);
+    for (let i = 0; !page.location?.startsWith(stop); i++) {
+      if (page.location === undefined || i >= max) throw new Error(`no redirect to ${stop}: ${page.status}`);
+      page = await this.get(page.location);
+    }
+    return page.location;
+  }
+
   /** Like a browser running the IdP's self-submitting form (oidc-provider uses one to end a session). */
   private async submitAutoPostForm(page: Page): Promise<Page> {
     if (page.status !== 200 || !page.body.includes('document.forms[0].submit()')) return page;

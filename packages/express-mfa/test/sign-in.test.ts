@@ -107,9 +107,7 @@ describe('sign-in', () => {
   it('refuses a replayed callback: the state is single-use', async () => {
     const browser = new Browser();
     rig.idp.nextLogin = { sub: 'alice', acr: ACR_1FA, amr: ['pwd'] };
-    let page = await browser.get(`${rig.rp}/schedule`);
-    while (!page.location?.startsWith(`${rig.rp}/auth/callback`)) page = await browser.get(page.location!);
-    const callback = page.location;
+    const callback = await browser.redirectTo(`${rig.rp}/schedule`, `${rig.rp}/auth/callback`);
     const cookieBefore = browser.cookie(rig.rp, 'twostep')!;
 
     const done = await browser.get(callback);
@@ -133,11 +131,10 @@ describe('sign-in', () => {
   it('answers only GET on the callback: a HEAD (link checker, prefetch) passes on and uses up nothing', async () => {
     const browser = new Browser();
     rig.idp.nextLogin = { sub: 'alice', acr: ACR_1FA, amr: ['pwd'] };
-    let page = await browser.get(`${rig.rp}/schedule`);
-    while (!page.location?.startsWith(`${rig.rp}/auth/callback`)) page = await browser.get(page.location!);
-    const head = await browser.request('HEAD', page.location);
+    const callback = await browser.redirectTo(`${rig.rp}/schedule`, `${rig.rp}/auth/callback`);
+    const head = await browser.request('HEAD', callback);
     expect(head.status).toBe(404); // the app's own 404: the middleware let it through
-    const done = await browser.get(page.location);
+    const done = await browser.get(callback);
     expect(done.status).toBe(303);
     expect(done.location).toBe(`${rig.rp}/schedule`);
   });
