@@ -249,7 +249,14 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const query = req.url.indexOf('?');
     const route = routes.get(`${req.method} ${query === -1 ? req.url : req.url.slice(0, query)}`);
-    const then = route === undefined ? next : () => route(req, res, next);
+    // A failure loading the session goes to the error handler, not into our route.
+    const then =
+      route === undefined
+        ? next
+        : (error?: unknown): void => {
+            if (error === undefined) route(req, res, next);
+            else next(error);
+          };
     // Most requests carry a cookie opened before: no await, no microtask hop on the hot path.
     const ready = sessions.peek(req);
     if (ready === null) {

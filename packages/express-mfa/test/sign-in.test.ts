@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, EncryptJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore, TwostepError, twostep } from '../src/index.ts';
+import { MemorySessionStore, type SessionData, TwostepError, twostep } from '../src/index.ts';
 import { ACR_1FA } from './fixtures/idp.ts';
 import { Browser, parseWwwAuthenticate, type Rig, SECRET, startRig } from './helpers.ts';
 
@@ -232,6 +232,41 @@ describe('session store and public client', () => {
       // The old id, replayed, is worthless.
       browser.setCookie(storeRig.rp, 'twostep', after);
       expect((await browser.get(`${storeRig.rp}/schedule`, { accept: 'application/json' })).status).toBe(401);
+    } finally {
+      await storeRig.close();
+    }
+  });
+
+  it('fails closed with 503 session_store_failed while the store is down, on guarded and own routes', async () => {
+    const memory = new MemorySessionStore();
+    let down = false;
+    const guard =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      (...args: A): Promise<R> =>
+        down ? Promise.reject(new Error('ECONNREFUSED')) : call(...args);
+    const store = {
+      get: guard((id: string) => memory.get(id)),
+      set: guard((id: string, data: SessionData, ttl: number) => memory.set(id, data, ttl)),
+      destroy: guard((id: string) => memory.destroy(id)),
+    };
+    const storeRig = await startRig({ session: { secret: SECRET, store } });
+    try {
+      const browser = new Browser();
+      storeRig.idp.nextLogin = { sub: 'bob', acr: ACR_1FA, amr: ['pwd'] };
+      await browser.follow(`${storeRig.rp}/schedule`);
+      down = true;
+      for (const [method, path] of [
+        ['GET', '/schedule'],
+        ['GET', '/auth/login'],
+        ['POST', '/auth/logout'],
+      ] as const) {
+        const res = await browser.request(method, `${storeRig.rp}${path}`, { accept: 'application/json' });
+        expect(res.status, `${method} ${path}`).toBe(503);
+        expect(res.body).not.toContain('schedule');
+      }
+      down = false;
+      const res = await browser.get(`${storeRig.rp}/schedule`, { accept: 'application/json' });
+      expect(JSON.parse(res.body)).toMatchObject({ sub: 'bob' });
     } finally {
       await storeRig.close();
     }
