@@ -8,7 +8,7 @@ import { attachState, type LoginRequest, stateOf } from './context.ts';
 import { type CallbackFailureReason, type CallbackRefusal, TwostepError } from './errors.ts';
 import { resolveOptions, type ResolvedOptions, type TwostepOptions } from './options.ts';
 import { safeReturnTo } from './return-url.ts';
-import { SessionManager } from './session.ts';
+import { SessionManager, writable } from './session.ts';
 import { asyncHandler, type RequireStepUpOptions, requireAuth, requireStepUp } from './step-up.ts';
 
 /**
@@ -115,7 +115,7 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
   const startLogin = async (req: Request, res: Response, login: LoginRequest): Promise<void> => {
     const config = await configuration();
     const state = stateOf(req);
-    const session = state.session ?? sessions.create();
+    const session = state.session === undefined ? sessions.create() : writable(state.session);
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const pending = {
       state: oidc.randomState(),
@@ -159,7 +159,7 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     const state = stateOf(req);
     const currentUrl = new URL(req.originalUrl, options.redirectUri.origin);
     const params = currentUrl.searchParams;
-    const session = state.session;
+    const session = state.session === undefined ? undefined : writable(state.session);
     const pending = session?.pending.find((p) => p.state === params.get('state'));
     const refuse = (reason: CallbackFailureReason, detail?: string): void | Promise<void> => {
       const refusal: CallbackRefusal = { reason, ...refusals[reason], detail };
@@ -237,18 +237,34 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     }
     res.redirect(303, target);
   });
-  // Our own routes, by method and exact path. GET only for login and callback: a HEAD from a link
+  // Our own routes, by exact path and method. GET only for login and callback: a HEAD from a link
   // checker must not start a sign-in or use up a callback's state.
-  const routes = new Map<string, RequestHandler>([
-    [`GET ${options.routes.login}`, login],
-    [`GET ${options.routes.callback}`, callback],
-    [`GET ${options.routes.logout}`, logout],
-    [`POST ${options.routes.logout}`, logout],
-  ]);
+  const routes: [path: string, byMethod: Map<string, RequestHandler>][] = [
+    [options.routes.login, new Map([['GET', login]])],
+    [options.routes.callback, new Map([['GET', callback]])],
+    [
+      options.routes.logout,
+      new Map([
+        ['GET', logout],
+        ['POST', logout],
+      ]),
+    ],
+  ];
+  const ownRoute = (req: Request): RequestHandler | undefined => {
+    const { url } = req;
+    for (const [path, byMethod] of routes) {
+      // `path` or `path?query`: no string is built for the many requests that are not ours.
+      if (
+        url.startsWith(path) &&
+        (url.length === path.length || url.charCodeAt(path.length) === QUESTION_MARK)
+      )
+        return byMethod.get(req.method);
+    }
+    return undefined;
+  };
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const query = req.url.indexOf('?');
-    const route = routes.get(`${req.method} ${query === -1 ? req.url : req.url.slice(0, query)}`);
+    const route = ownRoute(req);
     // A failure loading the session goes to the error handler, not into our route.
     const then =
       route === undefined
@@ -285,6 +301,8 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
       }),
   });
 }
+
+const QUESTION_MARK = 0x3f;
 
 async function discover(options: ResolvedOptions): Promise<oidc.Configuration> {
   const metadata: Partial<oidc.ClientMetadata> = { [oidc.clockTolerance]: options.clockTolerance };

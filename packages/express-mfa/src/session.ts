@@ -171,7 +171,8 @@ export class SessionManager {
     const writeDue =
       now - data.touchedAt >= TOUCH_INTERVAL_MS ||
       data.pending.some((p) => now - p.createdAt >= PENDING_TTL_MS);
-    return writeDue ? null : writableCopy(cached.payload).data;
+    // Shared and frozen: most requests only read it; code that changes a session takes writable() first.
+    return writeDue ? null : data;
   }
 
   /** The request's session, or `undefined` if there is none, it expired, or the cookie was tampered with. */
@@ -191,13 +192,14 @@ export class SessionManager {
       this.clear(res);
       return undefined;
     }
-    const before = data.pending.length;
-    data.pending = data.pending.filter((p) => now - p.createdAt < PENDING_TTL_MS);
-    if (now - data.touchedAt >= TOUCH_INTERVAL_MS || data.pending.length !== before) {
-      data.touchedAt = now;
-      await this.save(res, data);
+    const session = writable(data);
+    const before = session.pending.length;
+    session.pending = session.pending.filter((p) => now - p.createdAt < PENDING_TTL_MS);
+    if (now - session.touchedAt >= TOUCH_INTERVAL_MS || session.pending.length !== before) {
+      session.touchedAt = now;
+      await this.save(res, session);
     }
-    return data;
+    return session;
   }
 
   /** Writes the session: the cookie (and the store entry, in store mode). */
@@ -268,7 +270,7 @@ export class SessionManager {
     // opens to the same payload, so remember recent ones (expiry is still checked every time).
     const cached = this.#cached(value);
     if (cached !== undefined) {
-      if (cached.exp * 1000 > this.#options.now()) return writableCopy(cached.payload);
+      if (cached.exp * 1000 > this.#options.now()) return cached.payload;
       this.#opened.delete(cacheKey(value));
     }
     // Not even shaped like a compact JWE (5 base64url parts): no session, without the cost of a thrown error.
@@ -293,7 +295,7 @@ export class SessionManager {
         if (this.#opened.size >= OPENED_CACHE_SIZE) this.#opened.delete(this.#opened.keys().next().value!);
         this.#opened.set(cacheKey(value), { raw: value, payload: opened, exp: payload.exp });
       }
-      return writableCopy(opened);
+      return opened;
     } catch {
       // Tampered, forged, encrypted with a retired secret, or expired: all mean "no session".
       return undefined;
@@ -327,10 +329,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** What a request may change of a cached session: its own fields and pending list, not the claims. */
-function writableCopy(payload: { data?: SessionData; sid?: unknown }): { data?: SessionData; sid?: unknown } {
-  const { data } = payload;
-  return data === undefined ? { ...payload } : { ...payload, data: { ...data, pending: [...data.pending] } };
+/** A copy of a (possibly frozen, shared) session that a request may change: its fields and pending list; claims stay shared. */
+export function writable(data: SessionData): SessionData {
+  return Object.isFrozen(data) ? { ...data, pending: [...data.pending] } : data;
 }
 
 function isSessionData(value: unknown): value is SessionData {
