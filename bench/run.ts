@@ -96,7 +96,7 @@ const SCENARIOS: Scenario[] = [
     name: 'middleware',
     title: 'Middleware: requireStepUp vs a bare Express route',
     run: async (quick) => {
-      const rows = await runMiddlewareBench(quick ? 5 : 15);
+      const rows = await runMiddlewareBench(quick ? 7 : 21);
       const bare = rows[0]!.value;
       return rows.map((r, i) => {
         const share = r.ratio ?? r.value / bare;
