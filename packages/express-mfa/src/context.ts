@@ -5,7 +5,7 @@ import type { ResolvedOptions } from './options.ts';
 import type { SessionData } from './session.ts';
 
 /**
- * `req.twostep`: who is signed in and how, on every request behind the {@link twostep} router.
+ * `req.twostep`: who is signed in and how, on every request behind the {@link twostep} middleware.
  *
  * @example
  * ```ts
@@ -64,7 +64,7 @@ export function stateOf(req: Request): RequestState {
   if (!(context instanceof RequestContext))
     throw new TwostepError(
       'not_mounted',
-      'requireAuth()/requireStepUp() need the twostep() router mounted earlier: app.use(twostep(options))',
+      'requireAuth()/requireStepUp() need the twostep() middleware mounted earlier: app.use(twostep(options))',
     );
   return RequestContext.stateOf(context);
 }

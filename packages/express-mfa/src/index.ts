@@ -23,7 +23,7 @@ export { type RequireStepUpOptions, requireAuth, requireStepUp, TWOSTEP_2FA } fr
 declare global {
   namespace Express {
     interface Request {
-      /** Set on every request behind the `twostep()` router. */
+      /** Set on every request behind the `twostep()` middleware. */
       twostep: TwostepContext;
       /** Set by `requireBearer()` once the access token passed. */
       twostepBearer?: BearerContext;

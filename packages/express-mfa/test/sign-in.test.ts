@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, EncryptJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore, type SessionData, TwostepError, twostep } from '../src/index.ts';
+import express from 'express';
+import { MemorySessionStore, requireAuth, type SessionData, TwostepError, twostep } from '../src/index.ts';
 import { ACR_1FA } from './fixtures/idp.ts';
+import { listen } from './fixtures/listen.ts';
 import { Browser, parseWwwAuthenticate, type Rig, SECRET, startRig } from './helpers.ts';
 
 let rig: Rig;
@@ -337,6 +339,28 @@ describe('options', () => {
     expect(pathOf({ ...valid, clockTolerance: Number.NaN })).toBe('clockTolerance');
     expect(pathOf({ ...valid, routes: { login: '/auth/callback' } })).toBe('routes');
     expect(pathOf({ ...valid, refusalPage: '<h1>No</h1>' })).toBe('refusalPage');
+  });
+
+  it('refuses to guard a route when twostep() is not mounted: not_mounted (500), the handler never runs', async () => {
+    const server = await listen();
+    const app = express();
+    let reached = false;
+    app.get('/schedule', requireAuth(), (_req, res) => {
+      reached = true;
+      res.send('schedule');
+    });
+    app.use(((err, _req, res, _next) => {
+      res.status(err.status).json({ code: err.code });
+    }) as express.ErrorRequestHandler);
+    server.use(app);
+    try {
+      const res = await new Browser().get(`${server.url}/schedule`);
+      expect(res.status).toBe(500);
+      expect(JSON.parse(res.body)).toEqual({ code: 'not_mounted' });
+      expect(reached).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 
   it('allows http only for a local issuer, and does not contact the IdP until needed', async () => {
