@@ -93,38 +93,41 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     // (autocannon cannot take the re-issued cookie a browser would), so no request rewrites the cookie.
     const round = async (path: string, seconds: number) =>
       measure(server, await server.signIn(), path, seconds);
-    await round('/bare', 1); // JIT warm-up of both routes
-    await round('/chart', 1);
-    // Alternating rounds, each starting with the other route, so load from elsewhere on the machine hits
-    // both alike. The goal is judged on each route's best round: on this shared VM a round can lose half
-    // its throughput to other tenants, and the best round is the least disturbed measure of capacity.
+    const paths = ['/bare', '/noop', '/chart'] as const;
+    for (const path of paths) await round(path, 1); // JIT warm-up
+    // Rounds rotate which route goes first, so load from elsewhere on the machine hits all alike. The goal
+    // is judged on each route's best round: on this shared VM a round can lose half its throughput to
+    // other tenants, and the best round is the least disturbed measure of capacity.
     const rounds = 7;
     const perRound = Math.max(1, Math.round(seconds / rounds));
-    const bare: Usage[] = [];
-    const guarded: Usage[] = [];
+    const runs: Record<(typeof paths)[number], Usage[]> = { '/bare': [], '/noop': [], '/chart': [] };
     for (let i = 0; i < rounds; i++) {
-      if (i % 2 === 0) {
-        bare.push(await round('/bare', perRound));
-        guarded.push(await round('/chart', perRound));
-      } else {
-        guarded.push(await round('/chart', perRound));
-        bare.push(await round('/bare', perRound));
+      for (let j = 0; j < paths.length; j++) {
+        const path = paths[(i + j) % paths.length]!;
+        runs[path].push(await round(path, perRound));
       }
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const best = (usages: Usage[]) => usages.reduce((a, b) => (b.rps > a.rps ? b : a));
     const shown = (r: number) => `${(r * 100).toFixed(0)}%`;
-    const bestBare = best(bare);
-    const bestGuarded = best(guarded);
+    const bestBare = best(runs['/bare']);
+    const bestNoop = best(runs['/noop']);
+    const bestGuarded = best(runs['/chart']);
     const ratio = bestGuarded.rps / bestBare.rps;
-    const roundRatios = bare.map((b, i) => guarded[i]!.rps / b.rps);
+    const roundRatios = runs['/bare'].map((b, i) => runs['/chart'][i]!.rps / b.rps);
     const ownMicros = await middlewareMicros(server.url, await server.signIn());
     return [
       {
         scenario: 'bare Express route',
         value: bestBare.rps,
         unit: 'req/s',
-        note: `best of ${rounds} rounds (median ${Math.round(median(bare.map((m) => m.rps)))}); server CPU ${bestBare.cpuMicros.toFixed(0)} µs/request`,
+        note: `best of ${rounds} rounds (median ${Math.round(median(runs['/bare'].map((m) => m.rps)))}); server CPU ${bestBare.cpuMicros.toFixed(0)} µs/request`,
+      },
+      {
+        scenario: 'same route behind two no-op middlewares',
+        value: bestNoop.rps,
+        unit: 'req/s',
+        note: `${shown(bestNoop.rps / bestBare.rps)} of bare, best round vs best round: what any two Express layers cost; server CPU ${bestNoop.cpuMicros.toFixed(0)} µs/request`,
       },
       {
         scenario: 'same route behind requireStepUp',
@@ -147,7 +150,7 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
   }
 }
 
-/** The child: an IdP, the app with both routes, and a session signed in at loa:2fa through them. */
+/** The child: an IdP, the app with its three routes, and a session signed in at loa:2fa through them. */
 /**
  * Microseconds that `twostep()` + `requireStepUp()` themselves take per request, called directly
  * (no HTTP, no Express) with the bench's real cookie: steady where requests/s are not.
@@ -208,6 +211,10 @@ async function serve(): Promise<void> {
   );
   const app = express();
   app.get('/bare', (_req, res) => {
+    res.json({ page: 'chart' });
+  });
+  const noop: express.RequestHandler = (_req, _res, next) => next();
+  app.get('/noop', noop, noop, (_req, res) => {
     res.json({ page: 'chart' });
   });
   app.use(
