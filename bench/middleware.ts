@@ -18,9 +18,14 @@ export interface Row {
   note: string;
   /** Guarded ÷ bare (median of the rounds' ratios), on the guarded row. */
   ratio?: number;
+  /** False when the machine was too unsteady to judge the ratio (see MAX_SPREAD). */
+  steady?: boolean;
 }
 
 const SESSION_SECRET = 'bench-session-secret-0123456789abcdefghij';
+/** Largest spread (middle rounds, as a share of the median) of a route's requests/s for a run to count. */
+const MAX_SPREAD = 0.15;
+const ATTEMPTS = 3;
 const execFileAsync = promisify(execFile);
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
@@ -100,13 +105,31 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     // paired ratios, which a disturbed round (on this shared VM, up to half its throughput) cannot sway.
     const rounds = 7;
     const perRound = Math.max(1, Math.round(seconds / rounds));
-    const runs: Record<(typeof paths)[number], Usage[]> = { '/bare': [], '/noop': [], '/chart': [] };
-    for (let i = 0; i < rounds; i++) {
-      for (let j = 0; j < paths.length; j++) {
-        const path = paths[(i + j) % paths.length]!;
-        runs[path].push(await round(path, perRound));
+    const measureRounds = async () => {
+      const runs: Record<(typeof paths)[number], Usage[]> = { '/bare': [], '/noop': [], '/chart': [] };
+      for (let i = 0; i < rounds; i++) {
+        for (let j = 0; j < paths.length; j++) {
+          const path = paths[(i + j) % paths.length]!;
+          runs[path].push(await round(path, perRound));
+        }
       }
+      return runs;
+    };
+    // A run counts only if the machine held still: for every route, the rounds other than its best and
+    // worst agree within MAX_SPREAD. This looks at each route alone, never at the ratio being judged.
+    // An unsteady run is measured again, up to ATTEMPTS times; if none is steady the goal is not met.
+    const spreadOf = (usages: Usage[]) => {
+      const sorted = usages.map((u) => u.rps).sort((a, b) => a - b);
+      return (sorted.at(-2)! - sorted[1]!) / sorted[Math.floor(sorted.length / 2)]!;
+    };
+    let runs = await measureRounds();
+    let attempt = 1;
+    const spread = () => Math.max(...paths.map((p) => spreadOf(runs[p])));
+    while (spread() > MAX_SPREAD && attempt < ATTEMPTS) {
+      runs = await measureRounds();
+      attempt++;
     }
+    const steady = spread() <= MAX_SPREAD;
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const shown = (r: number) => `${(r * 100).toFixed(0)}%`;
     const ratiosTo = (path: '/noop' | '/chart') => runs['/bare'].map((b, i) => runs[path][i]!.rps / b.rps);
@@ -132,9 +155,11 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
         value: rps('/chart'),
         unit: 'req/s',
         ratio,
+        steady,
         note:
           `${shown(ratio)} of bare (median of the rounds' ratios: ${ratiosTo('/chart').map(shown).join(', ')}; goal ≥ 90%); ` +
-          `server CPU ${cpu('/chart')} µs/request`,
+          `server CPU ${cpu('/chart')} µs/request; rounds within ${shown(spread())} of each other ` +
+          `(${steady ? 'steady' : `NOT steady, limit ${shown(MAX_SPREAD)}: not judged`}), attempt ${attempt} of ${ATTEMPTS}`,
       },
       {
         scenario: 'twostep() + requireStepUp() alone, per request',
