@@ -363,6 +363,23 @@ function clinicApp(mw: TwostepMiddleware, framework: typeof express): express.Ex
   return app;
 }
 
+/**
+ * Serves `app` on 127.0.0.1 for one GET of `path`, behind an error handler that answers with the
+ * error's status and `{ code }`.
+ */
+export async function getOnce(app: express.Express, path: string): Promise<Page> {
+  app.use(((err, _req, res, _next) => {
+    res.status(err.status ?? 500).json({ code: err.code });
+  }) as express.ErrorRequestHandler);
+  const server = await listen();
+  server.use(app);
+  try {
+    return await new Browser().get(`${server.url}${path}`);
+  } finally {
+    await server.close();
+  }
+}
+
 /** Gets a JWT access token for the test API as an ordinary OAuth client would (code flow + PKCE). */
 export async function accessToken(idp: TestIdp, browser = new Browser()): Promise<string> {
   const config = await oidc.discovery(

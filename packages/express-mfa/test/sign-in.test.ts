@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import express from 'express';
 import { MemorySessionStore, requireAuth, type SessionData, TwostepError, twostep } from '../src/index.ts';
 import { ACR_1FA } from './fixtures/idp.ts';
-import { listen } from './fixtures/listen.ts';
-import { Browser, parseWwwAuthenticate, type Rig, SECRET, startRig } from './helpers.ts';
+import { Browser, getOnce, parseWwwAuthenticate, type Rig, SECRET, startRig } from './helpers.ts';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -342,25 +341,16 @@ describe('options', () => {
   });
 
   it('refuses to guard a route when twostep() is not mounted: not_mounted (500), the handler never runs', async () => {
-    const server = await listen();
     const app = express();
     let reached = false;
     app.get('/schedule', requireAuth(), (_req, res) => {
       reached = true;
       res.send('schedule');
     });
-    app.use(((err, _req, res, _next) => {
-      res.status(err.status).json({ code: err.code });
-    }) as express.ErrorRequestHandler);
-    server.use(app);
-    try {
-      const res = await new Browser().get(`${server.url}/schedule`);
-      expect(res.status).toBe(500);
-      expect(JSON.parse(res.body)).toEqual({ code: 'not_mounted' });
-      expect(reached).toBe(false);
-    } finally {
-      await server.close();
-    }
+    const res = await getOnce(app, '/schedule');
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.body)).toEqual({ code: 'not_mounted' });
+    expect(reached).toBe(false);
   });
 
   it('allows http only for a local issuer, and does not contact the IdP until needed', async () => {
