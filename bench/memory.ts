@@ -12,7 +12,8 @@
 // one-time costs of the first sign-ins (lazy loading, JIT code) and the V8 heap reserve and allocator
 // pages the process keeps; the live JS heap per session (heapUsed) is in the note.
 // The issue sets no goal here: the numbers are for capacity planning.
-import { type Row, authorize, CONCURRENCY } from './signin.ts';
+import type { Row } from './row.ts';
+import { authorize, CONCURRENCY } from './signin.ts';
 import { type MemorySample, startIdpProcess } from './memory-idp.ts';
 
 export type { Row };

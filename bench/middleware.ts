@@ -10,12 +10,9 @@ import { requireStepUp, twostep } from '@twostep/express-mfa';
 import { ACR_2FA, startIdp } from '../packages/express-mfa/test/fixtures/idp.ts';
 import { listen } from '../packages/express-mfa/test/fixtures/listen.ts';
 import { Browser } from '../packages/express-mfa/test/helpers.ts';
+import type { Row as BenchRow } from './row.ts';
 
-export interface Row {
-  scenario: string;
-  value: number;
-  unit: string;
-  note: string;
+export interface Row extends BenchRow {
   /** Guarded ÷ bare (median of the rounds' ratios), on the guarded row. */
   ratio?: number;
   /** False when the machine was too unsteady to judge the ratio (see MAX_SPREAD). */

@@ -13,6 +13,7 @@ import { runMiddlewareBench } from './middleware.ts';
 import { GOAL_P50_RATIO, runScaleBench } from './scale.ts';
 import { GOAL_OVERHEAD, runSignInBench } from './signin.ts';
 import { runTokenBench } from './tokens.ts';
+import type { Row } from './row.ts';
 
 interface Result {
   scenario: string;
@@ -31,18 +32,10 @@ interface Scenario {
   run(quick: boolean): Promise<Result[]>;
 }
 
-/** The common row shape of the scenario modules. */
-interface BenchRow {
-  scenario: string;
-  value: number;
-  unit: string;
-  note: string;
-}
-
 const format = (n: number): string =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : String(n);
 
-const row = (r: BenchRow, goal?: { met: boolean; text: string }): Result => ({
+const row = (r: Row, goal?: { met: boolean; text: string }): Result => ({
   scenario: r.scenario,
   value: format(r.value),
   unit: r.unit,

@@ -8,7 +8,8 @@
 // The measured sign-ins are complete password + TOTP sign-ins over HTTP (authorization request →
 // password → code → token exchange), CONCURRENCY at a time, in alternating rounds between the two
 // IdPs so that background load hits both alike.
-import { type Row, AccountPool, percentile, signInWithTotp } from './signin.ts';
+import type { Row } from './row.ts';
+import { AccountPool, percentile, signInWithTotp } from './signin.ts';
 import { type IdpProcess, startIdpProcess } from './memory-idp.ts';
 
 export type { Row };

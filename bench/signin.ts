@@ -27,13 +27,9 @@ import {
 } from '@twostep/core';
 import { createIdp, createMemoryAdapter, generateCookieKey, generateSigningKey } from '@twostep/oidc-server';
 import { Browser } from '../test/helpers/browser.ts';
+import type { Row } from './row.ts';
 
-export interface Row {
-  scenario: string;
-  value: number;
-  unit: string;
-  note: string;
-}
+export type { Row };
 
 /** scrypt cost of the seeded password hashes (production default: N=2^17). */
 export const BENCH_PASSWORD_COST = { N: 2 ** 12, r: 8, p: 1 } as const;

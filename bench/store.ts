@@ -25,13 +25,9 @@ import {
   totp,
 } from '@twostep/core';
 import { connectMongo, createMongooseStores, syncIndexes } from '@twostep/store-mongoose';
+import type { Row } from './row.ts';
 
-export interface Row {
-  scenario: string;
-  value: number;
-  unit: string;
-  note: string;
-}
+export type { Row };
 
 /** Staff members verifying at once in the concurrent scenarios. */
 const CONCURRENCY = 16;

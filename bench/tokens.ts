@@ -9,7 +9,8 @@
 // resource server, RS256-signed, carrying acr/amr/auth_time). The IdP runs in a worker thread.
 import { availableParallelism } from 'node:os';
 import { TOTP, totp } from '@twostep/core';
-import { CONCURRENCY, fastNow, type Row, signIn, startBenchIdp } from './signin.ts';
+import type { Row } from './row.ts';
+import { CONCURRENCY, fastNow, signIn, startBenchIdp } from './signin.ts';
 
 const PARAMS = { algorithm: TOTP.algorithm, digits: TOTP.digits, period: TOTP.period } as const;
 const RESOURCE = 'https://api.clinic.test';
