@@ -4,7 +4,7 @@
  * few small helpers for driving the test IdP over HTTP.
  */
 import { randomBytes } from 'node:crypto';
-import { type Clinic, type Stores, TwostepError } from '@twostep/core';
+import { type Clinic, interceptStores, type Stores, TwostepError } from '@twostep/core';
 import { codeAt, type Fixture, lastSmsCode, setup } from '../../packages/core/test/fixtures.ts';
 import { Browser, findForm, type Page } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
@@ -87,31 +87,16 @@ export function faultyStores(base: Stores) {
   const calls: string[] = [];
   const hung: (() => void)[] = [];
   const unavailable = (what: string) => new TwostepError('store_unavailable', `${what} failed (injected)`);
-  const wrap = <T extends object>(storeName: keyof Stores, store: T): T =>
-    new Proxy(store, {
-      get(target, method, receiver) {
-        const value: unknown = Reflect.get(target, method, receiver);
-        if (typeof value !== 'function' || typeof method !== 'string') return value;
-        return (...args: unknown[]) => {
-          const what = `${storeName}.${method}`;
-          calls.push(what);
-          const fault = rule?.(storeName, method, args) ?? null;
-          if (fault === 'throw') return Promise.reject(unavailable(what));
-          if (fault === 'slow') {
-            return new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
-              Reflect.apply(value, target, args),
-            );
-          }
-          if (fault === 'hang') {
-            return new Promise((_resolve, reject) => hung.push(() => reject(unavailable(what))));
-          }
-          return Reflect.apply(value, target, args);
-        };
-      },
-    });
-  const stores = Object.fromEntries(
-    Object.entries(base).map(([name, store]) => [name, wrap(name as keyof Stores, store as object)]),
-  ) as unknown as Stores;
+  const stores = interceptStores(base, (store, method, args, call) => {
+    const what = `${store}.${method}`;
+    calls.push(what);
+    const fault = rule?.(store as keyof Stores, method, args) ?? null;
+    if (fault === 'throw') return Promise.reject(unavailable(what));
+    if (fault === 'slow') return new Promise((resolve) => setTimeout(resolve, 20)).then(call);
+    if (fault === 'hang')
+      return new Promise((_resolve, reject) => hung.push(() => reject(unavailable(what))));
+    return call();
+  });
   return {
     stores,
     calls,

@@ -11,6 +11,7 @@
  * anybody waits for its answer.
  */
 import { TwostepError } from './errors.ts';
+import { interceptMethods, interceptStores } from './intercept.ts';
 import type { Stores } from './ports.ts';
 
 export interface StoreTimeoutOptions {
@@ -36,21 +37,9 @@ export function withStoreTimeouts(stores: Stores, options: StoreTimeoutOptions):
   const { timeoutMs } = options;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     throw new TwostepError('invalid_config', 'withStoreTimeouts: timeoutMs must be a positive number');
-  // Per store object: its proxy (stable identity across reads).
-  const storeProxies = new WeakMap<object, object>();
-
-  return new Proxy(stores, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
-      if (typeof value !== 'object' || value === null) return value;
-      let proxy = storeProxies.get(value);
-      if (!proxy) {
-        proxy = withCallTimeouts(value, String(key), timeoutMs);
-        storeProxies.set(value, proxy);
-      }
-      return proxy;
-    },
-  });
+  return interceptStores(stores, (name, method, _args, call) =>
+    withDeadline(call(), `${name}.${method}`, timeoutMs),
+  );
 }
 
 /**
@@ -64,21 +53,9 @@ export function withStoreTimeouts(stores: Stores, options: StoreTimeoutOptions):
  * ```
  */
 export function withCallTimeouts<T extends object>(target: T, name: string, timeoutMs: number): T {
-  // Per method: its timed wrapper (stable identity across reads).
-  const timed = new WeakMap<object, (...args: unknown[]) => unknown>();
-  return new Proxy(target, {
-    get(object, key, receiver) {
-      const value: unknown = Reflect.get(object, key, receiver);
-      if (typeof value !== 'function') return value;
-      let wrapper = timed.get(value);
-      if (!wrapper) {
-        const what = `${name}.${String(key)}`;
-        wrapper = (...args: unknown[]) => withDeadline(Reflect.apply(value, object, args), what, timeoutMs);
-        timed.set(value, wrapper);
-      }
-      return wrapper;
-    },
-  });
+  return interceptMethods(target, name, (_name, method, _args, call) =>
+    withDeadline(call(), `${name}.${method}`, timeoutMs),
+  );
 }
 
 /** `result` if it is not a promise; otherwise a promise that settles like it, or rejects after `ms`. */

@@ -4,6 +4,7 @@
  * processes; use `@twostep/store-mongoose` there.
  */
 import { TwostepError } from '../errors.ts';
+import { interceptStores } from '../intercept.ts';
 import type { Stores } from '../ports.ts';
 import { createMemoryAuditStore } from './audit.ts';
 import { createMemoryClinicStore } from './clinics.ts';
@@ -56,22 +57,9 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
 }
 
 function withFaults(stores: Stores, faults: MemoryStoreFaults): Stores {
-  const wrap = <T extends object>(storeName: keyof Stores, store: T): T =>
-    new Proxy(store, {
-      get(target, method, receiver) {
-        const value: unknown = Reflect.get(target, method, receiver);
-        if (typeof value !== 'function' || typeof method !== 'string') return value;
-        return (...args: unknown[]) => {
-          if (faults.fail(storeName, method)) {
-            return Promise.reject(
-              new TwostepError('store_unavailable', `${storeName}.${method} failed (injected fault)`),
-            );
-          }
-          return Reflect.apply(value, target, args);
-        };
-      },
-    });
-  const wrapped: Record<string, object> = {};
-  for (const [name, store] of Object.entries(stores)) wrapped[name] = wrap(name as keyof Stores, store);
-  return wrapped as unknown as Stores;
+  return interceptStores(stores, (store, method, _args, call) =>
+    faults.fail(store as keyof Stores, method)
+      ? Promise.reject(new TwostepError('store_unavailable', `${store}.${method} failed (injected fault)`))
+      : call(),
+  );
 }
