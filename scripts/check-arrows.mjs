@@ -26,7 +26,7 @@ const allowed = {
     'nodemailer',
   ],
   'packages/express-mfa': ['openid-client', 'jose', 'express'],
-  'apps/cli': ['@twostep/core', '@twostep/oidc-server', '@twostep/store-mongoose'],
+  'packages/server': ['@twostep/core', '@twostep/oidc-server', '@twostep/store-mongoose'],
   'apps/demo': [
     '@twostep/core',
     '@twostep/store-mongoose',

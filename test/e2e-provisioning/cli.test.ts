@@ -28,7 +28,7 @@ function twostep(args: string[], env: Record<string, string> = {}): Promise<Run>
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--conditions=@twostep/source', 'apps/cli/src/main.ts', ...args],
+      ['--conditions=@twostep/source', 'packages/server/src/main.ts', ...args],
       { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

@@ -24,7 +24,7 @@ import { connectMongo, createMongooseStores, syncIndexes } from '@twostep/store-
 export class UsageError extends Error {}
 export class CliError extends Error {}
 
-export const usage = `Usage: node --conditions=@twostep/source apps/cli/src/main.ts <command> [options]
+export const usage = `Usage: node --conditions=@twostep/source packages/server/src/main.ts <command> [options]
 
 Commands:
   db init [--ttl-indexes]

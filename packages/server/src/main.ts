@@ -2,9 +2,9 @@
 /**
  * `twostep`: the operator CLI.
  *
- *   node --conditions=@twostep/source apps/cli/src/main.ts <command> [options]
+ *   node --conditions=@twostep/source packages/server/src/main.ts <command> [options]
  *
- * See `help` below (or apps/cli/README.md). Exit codes: 0 done, 1 failed, 2 usage error.
+ * See `help` below (or packages/server/README.md). Exit codes: 0 done, 1 failed, 2 usage error.
  */
 import { commands, CliError, UsageError, usage } from './commands.ts';
 
