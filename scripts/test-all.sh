@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check and test: lint, typecheck, import arrows, then vitest (unit, contract,
+# Every check and test: lint, typecheck, import arrows, build, then vitest (unit, contract,
 # end-to-end). Starts a FerretDB test server for the MongoDB tests unless MONGODB_URI
 # is already set (point it at a real MongoDB to test against one).
 # Called by `./run test` (which first installs the toolchain and dependencies) and `pnpm test`.
@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 echo "== lint";          pnpm -s lint
 echo "== typecheck";     pnpm -s typecheck
 echo "== import arrows"; pnpm -s arrows
+echo "== build";         pnpm -s build   # dist/ for the packed-package tests
 
 if [ -z "${MONGODB_URI:-}" ]; then
   if command -v go >/dev/null 2>&1; then
