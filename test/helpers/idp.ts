@@ -27,8 +27,6 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type Clinic,
   type CoreConfigInput,
@@ -51,8 +49,12 @@ import {
   generateCookieKey,
   generateSigningKey,
   type Idp,
+  type IdpMetrics,
   type IdpOptions,
+  type Log,
   type RateLimits,
+  type RunningServer,
+  startServer,
 } from '@twostep/oidc-server';
 import { codeAt, TEST_PASSWORD_COST } from '../../packages/core/test/fixtures.ts';
 
@@ -61,28 +63,21 @@ export { TEST_PASSWORD_COST };
 
 /**
  * An HTTP server on 127.0.0.1 (port 0) that answers 503 until `serve(app)`: an IdP's issuer
- * names the port, so the server listens before the IdP is created.
+ * names the port, so the server listens before the IdP is created. It is `startServer`'s
+ * (`/healthz`, `/readyz`, `/metrics` when given `metrics`); `close()` cuts open connections.
  */
-export async function listenFirst(): Promise<{
+export async function listenFirst(options: { metrics?: IdpMetrics; log?: Log } = {}): Promise<{
   issuer: string;
-  serve(app: Idp['app']): void;
+  server: RunningServer;
+  serve(app: Idp['app'], ready?: Idp['readiness']): void;
   close(): Promise<void>;
 }> {
-  let handler: Idp['app'] | null = null;
-  const server = createServer((req, res) => {
-    if (handler) handler(req, res);
-    else res.writeHead(503).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await startServer({ port: 0, graceMs: 0, ...options });
   return {
-    issuer: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    serve(app) {
-      handler = app;
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    issuer: `http://127.0.0.1:${server.port}`,
+    server,
+    serve: (app, ready) => server.serve(app, ready),
+    close: () => server.shutdown(),
   };
 }
 
@@ -102,6 +97,9 @@ export interface TestIdpOptions {
   hashKey?: Uint8Array;
   /** `createIdp`'s `storeTimeoutMs` (ms a store call may take); default the IdP's (5000). */
   storeTimeoutMs?: number;
+  /** JSON logs (`createLog`) and metrics (`createMetrics`, served at `/metrics`). */
+  log?: Log;
+  metrics?: IdpMetrics;
 }
 
 export interface TestStaff {
@@ -223,7 +221,10 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   clock.advance(60_000); // past the enrollment step and SMS cooldown
 
   // Listen first: the issuer needs the port.
-  const server = await listenFirst();
+  const server = await listenFirst({
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   const { issuer } = server;
 
   const redirectUris = options.redirectUris ?? ['http://127.0.0.1:9/callback'];
@@ -236,7 +237,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     smsSender: sms,
     notifier,
     clock,
-    logger,
+    // With `log`, core's warnings go to the JSON log too (`logs` stays empty).
+    ...(options.log ? {} : { logger }),
     jwks: options.jwks ?? { keys: [generateSigningKey('test-key-1')] },
     cookieKeys: options.cookieKeys ?? [generateCookieKey()],
     passwordCost: TEST_PASSWORD_COST,
@@ -273,8 +275,10 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),
     ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
-  server.serve(idp.app);
+  server.serve(idp.app, idp.readiness);
 
   return {
     issuer,

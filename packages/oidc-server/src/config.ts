@@ -17,6 +17,8 @@ import type {
 } from '@twostep/core';
 import type { Adapter, ClientMetadata, JWK } from 'oidc-provider';
 import { IDP_DEFAULTS } from './defaults.ts';
+import type { Log } from './ops/logging.ts';
+import type { IdpMetrics } from './ops/metrics.ts';
 
 export type AdapterClass = new (name: string) => Adapter;
 
@@ -79,6 +81,13 @@ export interface IdpOptions {
    * page: fail closed). Integer 100..60000; default 5000.
    */
   storeTimeoutMs?: number;
+  /**
+   * JSON logs (`createLog()`): request ids, access log, oidc-provider errors, audit events at info.
+   * Also core's logger unless `logger` is given.
+   */
+  log?: Log;
+  /** Prometheus metrics (`createMetrics()`): sign-ins, codes, SMS, HTTP, store calls, grants. */
+  metrics?: IdpMetrics;
 }
 
 export interface IdpConfig

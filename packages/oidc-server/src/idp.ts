@@ -24,6 +24,18 @@ import { t } from './messages/index.ts';
 import { errorPage } from './pages/misc.ts';
 import { createProvider } from './provider.ts';
 import { provisioningRouter } from './provisioning/index.ts';
+import type { Readiness } from './ops/health.ts';
+import { coreLogger, requestLogging } from './ops/logging.ts';
+import { httpMetrics } from './ops/metrics.ts';
+import {
+  type Observability,
+  observeAdapter,
+  observeDelivery,
+  observeLimiter,
+  observePasswordCheck,
+  observeProvider,
+  observeStores,
+} from './ops/observe.ts';
 import { createRateLimiter } from './rate-limit.ts';
 
 export interface Idp {
@@ -31,6 +43,8 @@ export interface Idp {
   app: Express;
   provider: Provider;
   twostep: Twostep;
+  /** Store reachable within its deadline and signing keys loaded (`/readyz`, with `startServer`). */
+  readiness(): Promise<Readiness>;
   /** Stops background work. The HTTP server is the caller's to close. */
   close(): Promise<void>;
 }
@@ -51,21 +65,29 @@ export interface Idp {
  * ```
  */
 /** oidc-provider's own store calls (sessions, codes, tokens) get the same deadline as ours. */
-function withAdapterTimeouts(Adapter: AdapterClass, timeoutMs: number): AdapterClass {
+function withAdapterTimeouts(Adapter: AdapterClass, timeoutMs: number, obs: Observability): AdapterClass {
   return function TimedAdapter(name: string) {
-    return withCallTimeouts(new Adapter(name), `oidc.${name}`, timeoutMs);
+    return observeAdapter(
+      withCallTimeouts(new Adapter(name), `oidc.${name}`, timeoutMs),
+      `oidc.${name}`,
+      obs,
+    );
   } as unknown as AdapterClass;
 }
 
 export function createIdp(options: IdpOptions): Idp {
   const parsed = parseIdpOptions(options);
+  const obs: Observability = { log: parsed.log, metrics: parsed.metrics };
   // Every store call of core, the interaction routes, the console and the provisioning API has a
   // deadline: a database that stops answering fails the request closed (503), it does not hold it.
+  // Observed outside the deadline: a call that misses it is timed and counted.
   const config: IdpConfig = {
     ...parsed,
-    stores: withStoreTimeouts(parsed.stores, { timeoutMs: parsed.storeTimeoutMs }),
+    stores: observeStores(withStoreTimeouts(parsed.stores, { timeoutMs: parsed.storeTimeoutMs }), obs),
+    smsSender: observeDelivery(parsed.smsSender, 'sms', obs),
+    ...(parsed.notifier ? { notifier: observeDelivery(parsed.notifier, 'email', obs) } : {}),
   };
-  const logger = config.logger ?? consoleLogger;
+  const logger = config.logger ?? (config.log ? coreLogger(config.log) : consoleLogger);
   const clock = config.clock ?? systemClock;
   if (!config.jwks) logger.warn('no jwks configured: generated a signing key (development only)');
   if (!config.cookieKeys) logger.warn('no cookieKeys configured: generated one (development only)');
@@ -88,30 +110,34 @@ export function createIdp(options: IdpOptions): Idp {
   // Default adapter: Maps of this IdP's own, nothing evicted before it expires (memory-adapter.ts).
   const providerConfig = {
     ...config,
-    adapter: withAdapterTimeouts(config.adapter ?? createMemoryAdapter(), config.storeTimeoutMs),
+    adapter: withAdapterTimeouts(config.adapter ?? createMemoryAdapter(), config.storeTimeoutMs, obs),
     clients: [...config.clients, consoleClient(config)],
   };
   const provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
+  if (obs.log || obs.metrics) observeProvider(provider, obs);
   const deps: Deps = {
     config,
     provider,
     twostep,
     stores: config.stores,
     csrf: createCsrf(cookieKeys),
-    limiter: createRateLimiter(config.stores.counters, clock, config.rateLimits.windowSeconds),
+    limiter: observeLimiter(
+      createRateLimiter(config.stores.counters, clock, config.rateLimits.windowSeconds),
+      obs,
+    ),
     clock,
     logger,
-    authenticate: createPasswordCheck({
-      stores: config.stores,
-      twostep,
-      cost: config.passwordCost,
-      clock,
-      logger,
-    }),
+    authenticate: observePasswordCheck(
+      createPasswordCheck({ stores: config.stores, twostep, cost: config.passwordCost, clock, logger }),
+      obs,
+    ),
   };
 
   const app = express();
   app.disable('x-powered-by');
+  // First: every later line (ours, core's, oidc-provider's) carries the request id.
+  if (config.log) app.use(requestLogging(config.log));
+  if (config.metrics) app.use(httpMetrics(config.metrics));
   if (config.trustProxy !== undefined && config.trustProxy !== false) {
     app.set('trust proxy', config.trustProxy);
     provider.proxy = true;
@@ -145,6 +171,17 @@ export function createIdp(options: IdpOptions): Idp {
     app,
     provider,
     twostep,
+    async readiness() {
+      if (jwks.keys.length === 0) return { ready: false, reason: 'no_signing_keys' };
+      try {
+        // Any read goes through the deadline: a database that does not answer in time is not ready.
+        await config.stores.clinics.get('readiness-probe');
+        return { ready: true };
+      } catch (error) {
+        logger.warn('readiness: store unavailable', { error });
+        return { ready: false, reason: 'store_unavailable' };
+      }
+    },
     async close() {
       // The in-memory adapter has no timers; a persistent adapter is closed by its owner.
     },

@@ -13,6 +13,7 @@ export { escapeHtml, Html, html, raw } from './pages/html.ts';
 export type { Value as HtmlValue } from './pages/html.ts';
 export { htmlDocument } from './pages/layout.ts';
 export type { Idp } from './idp.ts';
+export * from './ops/index.ts';
 export { developmentKeys, generateCookieKey, generateSigningKey } from './keys.ts';
 export {
   ADMIN_SCOPE,

@@ -1,0 +1,130 @@
+/**
+ * Logs: one JSON line per event (pino), each line inside a request carrying its `reqId`
+ * (the proxy's `X-Request-Id` when well-formed, else a new UUID; returned in the response).
+ *
+ * What never goes into a line: passwords, codes, recovery codes, tokens, cookies, secrets, full
+ * phone numbers. The access log records the route template (`/welcome/:token`), never the URL or
+ * headers; core's details and audit details are already masked (phone numbers as `•••• 0123`);
+ * `redact` is a second net for fields with those names.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@twostep/core';
+import type { RequestHandler } from 'express';
+import pino from 'pino';
+import { pinoHttp } from 'pino-http';
+import pretty from 'pino-pretty';
+import { currentRequestId, requestContext } from './request-context.ts';
+import { routeOf } from './routes.ts';
+
+export type Log = pino.Logger;
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface LogOptions {
+  /** Default `info`. */
+  level?: LogLevel;
+  /** Human-readable lines instead of JSON (development). Default false. */
+  pretty?: boolean;
+  /** Where lines go; default stdout. Tests pass a stream that collects them. */
+  destination?: pino.DestinationStream;
+}
+
+/** Field names whose values are removed from any line, at the top level or one level down. */
+const SECRET_FIELDS = [
+  'password',
+  'newPassword',
+  'recoveryCode',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'secret',
+  'clientSecret',
+  'client_secret',
+  'cookie',
+  'authorization',
+];
+
+export function createLog(options: LogOptions = {}): Log {
+  const destination =
+    options.destination ??
+    (options.pretty
+      ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      : undefined);
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // A line written inside a request names it; a line's own `reqId` (the access log's) wins.
+      mixin() {
+        const reqId = currentRequestId();
+        return reqId === undefined ? {} : { reqId };
+      },
+      redact: {
+        paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`)],
+        censor: '[redacted]',
+      },
+    },
+    destination ?? pino.destination({ sync: false }),
+  );
+}
+
+/** A well-formed id from the proxy is kept (so its logs and ours match); anything else is replaced. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * The request id (header in, header out, `requestContext` for every line written while the request
+ * runs) and one access-log line per response: method, route template, status, milliseconds.
+ */
+export function requestLogging(log: Log): RequestHandler {
+  const accessLine = (req: IncomingMessage, res: ServerResponse, ms: number) => ({
+    reqId: String((req as { id?: unknown }).id),
+    method: req.method,
+    route: routeOf(req),
+    status: res.statusCode,
+    ms,
+  });
+  const http = pinoHttp({
+    logger: log,
+    genReqId: (req, res) => {
+      const id = requestIdOf(req);
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    // The line is built by us from the route template: no URL (tokens travel in some), no headers.
+    quietResLogger: true,
+    serializers: { req: () => undefined, res: () => undefined },
+    customSuccessObject: (req, res, value: { responseTime: number }) =>
+      accessLine(req, res, value.responseTime),
+    customErrorObject: (req, res, _error, value: { responseTime: number }) =>
+      accessLine(req, res, value.responseTime),
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request failed',
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+  });
+  return (req, res, next) => {
+    http(req, res);
+    requestContext.run({ requestId: String(req.id) }, next);
+  };
+}
+
+/** Core's `Logger` port on a pino log: `details.error` becomes pino's `err` (message, code, stack). */
+export function coreLogger(log: Log): Logger {
+  const fields = (details: Record<string, unknown> | undefined) => {
+    if (!details) return {};
+    const { error, ...rest } = details;
+    return error === undefined ? rest : { ...rest, err: error };
+  };
+  return {
+    warn: (message, details) => log.warn(fields(details), message),
+    error: (message, details) => log.error(fields(details), message),
+  };
+}
