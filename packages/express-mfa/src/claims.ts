@@ -1,5 +1,5 @@
 /**
- * ID Token claims as twostep emits them (see ARCHITECTURE.md, claims table). Extend it with
+ * ID Token (and userinfo) claims as twostep emits them (docs/architecture.md, "Claims"). Extend it with
  * declaration merging if your IdP adds claims:
  *
  * @example
@@ -22,7 +22,13 @@ export interface TwostepClaims {
   amr?: string[];
   /** Seconds since the epoch of the last interactive verification. */
   auth_time?: number;
+  /** Profile claims (scope `profile`), from the ID Token or, fetched once at sign-in, userinfo. */
   name?: string;
+  given_name?: string;
+  family_name?: string;
+  /** BCP 47 language tag, e.g. `fr-CA`, when the IdP knows it. */
+  locale?: string;
+  /** Scope `email`. */
   email?: string;
   email_verified?: boolean;
   [claim: string]: unknown;

@@ -96,6 +96,8 @@ const refusals: Record<CallbackFailureReason, Omit<CallbackRefusal, 'reason' | '
 export function twostep(input: TwostepOptions): TwostepMiddleware {
   const options = resolveOptions(input);
   const sessions = new SessionManager(options);
+  // Scopes whose claims an OP may return only from userinfo (OIDC Core §5.4).
+  const wantsUserinfo = options.scopes.some((s) => ['profile', 'email', 'address', 'phone'].includes(s));
   let discovery: Promise<oidc.Configuration> | undefined;
 
   const configuration = (): Promise<oidc.Configuration> => {
@@ -194,8 +196,19 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     } catch (err) {
       return refuse('token_exchange_failed', err instanceof Error ? err.message : undefined);
     }
-    const claims = tokens.claims() as TwostepClaims | undefined;
-    if (claims === undefined) return refuse('token_exchange_failed', 'no ID Token');
+    const idTokenClaims = tokens.claims() as TwostepClaims | undefined;
+    if (idTokenClaims === undefined) return refuse('token_exchange_failed', 'no ID Token');
+    let claims = idTokenClaims;
+    if (wantsUserinfo && tokens.access_token !== undefined && config.serverMetadata().userinfo_endpoint) {
+      try {
+        // OIDC Core §5.4: in the code flow the OP may put scope claims (name, email, …) only in
+        // userinfo. Fetched once per sign-in; openid-client checks its `sub` is the ID Token's.
+        const info = await oidc.fetchUserInfo(config, tokens.access_token, idTokenClaims.sub);
+        claims = { ...info, ...idTokenClaims }; // the signed ID Token wins on any overlap
+      } catch (err) {
+        return refuse('token_exchange_failed', `userinfo: ${err instanceof Error ? err.message : 'failed'}`);
+      }
+    }
 
     // openid-client does not check acr, and we check auth_time ourselves against the injected clock.
     if (pending.sub !== undefined && claims.sub !== pending.sub) return refuse('subject_mismatch');

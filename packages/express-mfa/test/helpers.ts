@@ -340,6 +340,9 @@ function clinicApp(mw: TwostepMiddleware, framework: typeof express): express.Ex
   app.get('/schedule', requireAuth(), (req, res) => {
     res.json({ page: 'schedule', ...who(req) });
   });
+  app.get('/profile', requireAuth(), (req, res) => {
+    res.json(req.twostep.claims);
+  });
   app.get('/patients/:id/chart', requireStepUp({ maxAge: 600 }), (req, res) => {
     res.json({ page: 'chart', id: req.params.id, ...who(req) });
   });

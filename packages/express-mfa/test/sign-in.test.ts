@@ -42,6 +42,37 @@ describe('sign-in', () => {
     expect(decodeProtectedHeader(cookie)).toMatchObject({ alg: 'dir', enc: 'A256GCM' });
   });
 
+  it('fetches userinfo once at sign-in: name and email reach req.twostep.claims', async () => {
+    const before = rig.idp.userinfoRequests;
+    const { browser } = await signIn(new Browser(), '/profile');
+    // The test IdP keeps profile claims out of the ID Token (oidc-provider's conformIdTokenClaims).
+    const profile = JSON.parse((await browser.get(`${rig.rp}/profile`)).body);
+    expect(profile).toMatchObject({
+      sub: 'alice',
+      name: 'Staff alice',
+      email: 'alice@clinic.test',
+      email_verified: true,
+      acr: ACR_1FA,
+    });
+    await browser.get(`${rig.rp}/schedule`);
+    expect(rig.idp.userinfoRequests - before).toBe(1);
+  });
+
+  it('asks userinfo nothing when only openid is requested', async () => {
+    const bare = await startRig({ scopes: ['openid'] });
+    try {
+      bare.idp.nextLogin = { sub: 'bob', acr: ACR_1FA, amr: ['pwd'] };
+      const browser = new Browser();
+      await browser.follow(`${bare.rp}/profile`);
+      const claims = JSON.parse((await browser.get(`${bare.rp}/profile`)).body);
+      expect(claims.sub).toBe('bob');
+      expect(claims.name).toBeUndefined();
+      expect(bare.idp.userinfoRequests).toBe(0);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('sets the session cookie HttpOnly and SameSite=Lax (no Secure on http://127.0.0.1)', async () => {
     const browser = new Browser();
     const first = await browser.get(`${rig.rp}/auth/login`);
