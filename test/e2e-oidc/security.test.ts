@@ -199,7 +199,9 @@ describe('forms', () => {
     // sign-in if the password were checked before the token.
     for (const token of badTokens) {
       expect((await browser.post(action, { ...fields, ...token })).status).toBe(403);
-      expect((await browser.post(action, { ...fields, password: 'wrong password', ...token })).status).toBe(403);
+      expect((await browser.post(action, { ...fields, password: 'wrong password', ...token })).status).toBe(
+        403,
+      );
     }
     expect(await auditTypes()).toEqual(before);
     // The genuine form still works.
