@@ -83,8 +83,16 @@ describe.skipIf(!mongoAvailable())('MongoDB unreachable: fail closed', () => {
     expect(fresh.page.status).toBe(503);
     expect(fresh.page.body).toContain('temporarily unavailable');
 
-    // The code issued before the cut cannot be redeemed while the database is gone.
-    await expect(redeem(rp, finished.request, back)).rejects.toBeDefined();
+    // The code issued before the cut cannot be redeemed while the database is gone: the token
+    // endpoint says why (the store is unavailable), not just any failure.
+    // (openid-client reads an OAuth error body only on a 4xx: the 503 is the error's `cause`).
+    const refused = await redeem(rp, finished.request, back).then(
+      () => expect.fail('a token was issued while the database was down'),
+      (error: { cause?: unknown }) => error.cause,
+    );
+    expect(refused).toBeInstanceOf(Response);
+    expect((refused as Response).status).toBe(503);
+    expect(await (refused as Response).json()).toMatchObject({ error: 'temporarily_unavailable' });
 
     // Nothing was recorded while down (the relay is gone, so read through the test's own connection).
     expect(await db.seed.stores.audit.list(idp.clinic.id)).toEqual(auditBefore);

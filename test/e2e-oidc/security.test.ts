@@ -189,7 +189,7 @@ describe('forms', () => {
     const attacker = new Browser();
     const theirs = await begin(attacker, rp);
     const before = await auditTypes();
-    const badTokens = [
+    const badTokens: Record<string, string>[] = [
       {},
       { csrf: 'x'.repeat(43) },
       { csrf: findForm(page, '/abort').csrf },

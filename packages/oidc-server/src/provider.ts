@@ -269,5 +269,12 @@ export function createProvider(
   };
 
   const provider = new Provider(config.issuer.replace(/\/+$/, ''), configuration);
+  // The JSON endpoints (token, userinfo, introspection, …) answer a store that is down with 503
+  // too, not oidc-provider's generic 500 (renderError covers the HTML ones).
+  provider.on('server_error', (ctx, error) => {
+    if (!(isTwostepError(error) && error.code === 'store_unavailable') || !ctx.response.is('json')) return;
+    ctx.status = 503;
+    ctx.body = { error: 'temporarily_unavailable', error_description: 'the store is unavailable; try again' };
+  });
   return provider;
 }
