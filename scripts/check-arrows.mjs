@@ -14,6 +14,7 @@ const allowed = {
     'qrcode',
     'libphonenumber-js',
     'ua-parser-js',
+    '@node-rs/argon2',
   ],
   'packages/store-mongoose': ['@twostep/core', 'mongoose'],
   'packages/oidc-server': [

@@ -309,6 +309,29 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await stores().staff.update(uid('staff'), { name: 'Ghost' })).toBe(false);
       });
 
+      it('replacePasswordHash replaces only the expected hash; false for another hash or staff', async () => {
+        const member = await newStaff();
+        expect(await stores().staff.replacePasswordHash(member.id, 'scrypt$other', 'next')).toBe(false);
+        expect(await stores().staff.replacePasswordHash(uid('staff'), member.passwordHash, 'next')).toBe(
+          false,
+        );
+        expect(await stores().staff.get(member.id)).toEqual(member);
+        expect(await stores().staff.replacePasswordHash(member.id, member.passwordHash, '$argon2id$a')).toBe(
+          true,
+        );
+        expect(await stores().staff.get(member.id)).toEqual({ ...member, passwordHash: '$argon2id$a' });
+      });
+
+      itConcurrent('replacePasswordHash: exactly one of concurrent rehashes of one hash wins', async () => {
+        const member = await newStaff();
+        const results = await times(CONCURRENCY, (i) =>
+          stores().staff.replacePasswordHash(member.id, member.passwordHash, `$argon2id$${i}`),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect((await stores().staff.get(member.id))?.passwordHash).toBe(`$argon2id$${winner}`);
+      });
+
       it('update of the email normalizes it, frees the old one and refuses a taken one', async () => {
         const member = await newStaff();
         const other = await newStaff();

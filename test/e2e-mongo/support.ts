@@ -17,7 +17,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTwostep, outboxSmsSender, type Stores, TOTP, type Twostep, totp } from '@twostep/core';
+import {
+  createTwostep,
+  outboxSmsSender,
+  type PasswordCost,
+  type Stores,
+  TOTP,
+  type Twostep,
+  totp,
+} from '@twostep/core';
 import { developmentKeys, type IdpClient, type RateLimits } from '@twostep/oidc-server';
 import { connectMongo, createMongooseStores, createOidcAdapter, syncIndexes } from '@twostep/store-mongoose';
 import type { Connection } from 'mongoose';
@@ -38,7 +46,7 @@ export interface IdpProcessConfig {
   issuer: string;
   keysFile: string;
   clients: IdpClient[];
-  passwordCost: { N: number; r: number; p: number };
+  passwordCost: PasswordCost;
   rateLimits?: Partial<RateLimits>;
   serverSelectionTimeoutMS?: number;
   label?: string;

@@ -125,8 +125,11 @@ describe('staff', () => {
       details: { client: idp.maple.clientId, role: 'staff' },
     });
     const stored = await idp.stores.staff.get(created.body.id);
-    // A well-formed scrypt record (same sign-in timing as anyone), with an `unset-` salt.
-    expect(stored?.passwordHash).toMatch(/^scrypt\$1024\$8\$1\$unset-[\w-]+\$[\w-]{43}$/);
+    // A well-formed record at the IdP's cost (same sign-in timing as anyone), its salt starting
+    // with the bytes `unset-` (base64 `dW5zZXQt`).
+    expect(stored?.passwordHash).toMatch(
+      /^\$argon2id\$v=19\$m=256,t=1,p=1\$dW5zZXQt[A-Za-z0-9+/]+\$[A-Za-z0-9+/]{43}$/,
+    );
   });
 
   it('POST refuses a taken email (409 email_taken), in any clinic', async () => {

@@ -15,7 +15,7 @@
  * Core uses `clock` (a `manualClock`): move it to expire SMS codes or pass TOTP steps;
  * oidc-provider keeps real time. `totpCode(secret)` gives the code at `clock`'s time;
  * `nextTotpCode(secret)` moves `clock` 30 s first (a code is accepted once per step).
- * scrypt cost is lowered (N=2^10) so tests run fast.
+ * The password hash cost is lowered (argon2id, 256 KiB, t=1) so tests run fast.
  * On MongoDB (test/e2e-mongo): pass `stores` and `adapter` (`createOidcAdapter`), and fixed
  * `jwks`/`cookieKeys`/`secretBox`/`hashKey` when other IdP processes share the database.
  *
@@ -100,6 +100,10 @@ export interface TestIdpOptions {
   /** JSON logs (`createLog`) and metrics (`createMetrics`, served at `/metrics`). */
   log?: Log;
   metrics?: IdpMetrics;
+  /** `createIdp`'s `passwordCost` (new hashes and the dummy hash); default TEST_PASSWORD_COST. */
+  passwordCost?: IdpOptions['passwordCost'];
+  /** `createIdp`'s bound on password hashing; default the IdP's. */
+  passwordHashing?: IdpOptions['passwordHashing'];
 }
 
 export interface TestStaff {
@@ -241,7 +245,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     ...(options.log ? {} : { logger }),
     jwks: options.jwks ?? { keys: [generateSigningKey('test-key-1')] },
     cookieKeys: options.cookieKeys ?? [generateCookieKey()],
-    passwordCost: TEST_PASSWORD_COST,
+    passwordCost: options.passwordCost ?? TEST_PASSWORD_COST,
+    ...(options.passwordHashing ? { passwordHashing: options.passwordHashing } : {}),
     siteName: 'Clinic sign-in',
     clients: [
       {

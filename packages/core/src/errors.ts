@@ -10,6 +10,8 @@ export type TwostepErrorCode =
   | 'forbidden'
   | 'conflict'
   | 'store_unavailable'
+  /** Too many password checks waiting (the hashing queue's deadline or length): try again later. */
+  | 'busy'
   | 'unknown_key'
   | 'decrypt_failed';
 

@@ -11,8 +11,28 @@ export { formatRecoveryCode, groupSecret, parseRecoveryCode, parseSixDigitCode }
 export { coreConfigSchema, parseCoreConfig } from './config.ts';
 export type { CoreConfig, CoreConfigInput } from './config.ts';
 export { constantTimeEqual, hmacSha256, sha256 } from './crypto/hashing.ts';
-export { DEFAULT_PASSWORD_COST, hashPassword, verifyPassword } from './crypto/passwords.ts';
-export type { PasswordCost } from './crypto/passwords.ts';
+export {
+  createPasswordHasher,
+  PASSWORD_HASHER_DEFAULTS,
+  type PasswordHasher,
+  type PasswordHasherEvent,
+  type PasswordHasherOptions,
+  type PasswordHasherStats,
+} from './crypto/password-hasher.ts';
+export {
+  type Argon2idCost,
+  DEFAULT_PASSWORD_COST,
+  formatPasswordHash,
+  hashPassword,
+  isArgon2idCost,
+  needsRehash,
+  type ParsedPasswordHash,
+  type PasswordCost,
+  parsePasswordHash,
+  type ScryptCost,
+  verifyPassword,
+  withinArgon2idLimits,
+} from './crypto/passwords.ts';
 export { createAesGcmSecretBox } from './crypto/secret-box.ts';
 export type { SecretBox, SecretKey } from './crypto/secret-box.ts';
 export { COMPLIANCE_WARNING, DEFAULTS, TOTP } from './defaults.ts';

@@ -54,6 +54,11 @@ export interface StaffStore {
     staffId: string,
     patch: Partial<Pick<StaffMember, 'name' | 'email' | 'role' | 'passwordHash' | 'active'>>,
   ): Promise<boolean>;
+  /**
+   * Sets the password hash to `next` only if it is still `expected` (one conditional update:
+   * a rehash at sign-in never overwrites a password changed meanwhile). True when replaced.
+   */
+  replacePasswordHash(staffId: string, expected: string, next: string): Promise<boolean>;
   /** Sorted by name then id. */
   list(clinicId: string, query?: StaffQuery): Promise<{ items: StaffMember[]; total: number }>;
 }

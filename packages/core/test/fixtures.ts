@@ -13,6 +13,7 @@ import {
   createMemoryStores,
   createTwostep,
   hashPassword,
+  type PasswordCost,
   type Logger,
   manualClock,
   outboxNotifier,
@@ -27,8 +28,13 @@ import {
 /** 09:00:05 UTC: five seconds into a 30 s step, so "this step" is unambiguous. */
 export const T0 = new Date('2026-03-02T09:00:05.000Z');
 export const PASSWORD = 'correct horse battery staple';
-/** Cheap scrypt cost for tests only (production default is N = 2^17). */
-export const TEST_PASSWORD_COST = { N: 2 ** 10, r: 8, p: 1 } as const;
+/** Cheap argon2id cost for tests only (production default is m = 7168 KiB, t = 5). */
+export const TEST_PASSWORD_COST: PasswordCost = {
+  algorithm: 'argon2id',
+  memoryKiB: 256,
+  passes: 1,
+  parallelism: 1,
+};
 
 let passwordHash: Promise<string> | undefined;
 export function testPasswordHash(): Promise<string> {

@@ -5,15 +5,17 @@
  * Hand-written rather than zod: the import-arrow check allows oidc-server only
  * core, oidc-provider, express, passport(-local), helmet and nodemailer.
  */
-import type {
-  Clock,
-  CoreConfigInput,
-  Logger,
-  Notifier,
-  PasswordCost,
-  SecretBox,
-  SmsSender,
-  Stores,
+import {
+  type Clock,
+  type CoreConfigInput,
+  isArgon2idCost,
+  type Logger,
+  type Notifier,
+  type PasswordCost,
+  type SecretBox,
+  type SmsSender,
+  type Stores,
+  withinArgon2idLimits,
 } from '@twostep/core';
 import type { Adapter, ClientMetadata, JWK } from 'oidc-provider';
 import { IDP_DEFAULTS } from './defaults.ts';
@@ -21,6 +23,13 @@ import type { Log } from './ops/logging.ts';
 import type { IdpMetrics } from './ops/metrics.ts';
 
 export type AdapterClass = new (name: string) => Adapter;
+
+/** The bound on password hashing (see `passwordHashing` below). */
+export interface PasswordHashing {
+  concurrency: number;
+  queueTimeoutMs: number;
+  maxQueued: number;
+}
 
 /**
  * OIDC client metadata plus whether the client is one of the clinic's own apps (no consent screen).
@@ -64,7 +73,13 @@ export interface IdpOptions {
   jwks?: { keys: JWK[] };
   /** Cookie signing keys, newest first. Development: generated, with a warning. */
   cookieKeys?: string[];
+  /** New password hashes and the dummy hash: default argon2id m=7168 KiB, t=5, p=1 (OWASP). */
   passwordCost?: PasswordCost;
+  /**
+   * At most `concurrency` password hashes at once (default: the core count); the rest wait up to
+   * `queueTimeoutMs` (default 10000), at most `maxQueued` of them (default 1000), then get a 503.
+   */
+  passwordHashing?: Partial<PasswordHashing>;
   /** oidc-provider adapter class for persistence; default in-memory (one process only). */
   adapter?: AdapterClass;
   /** Default true unless the issuer is http://localhost or http://127.0.0.1. */
@@ -91,12 +106,16 @@ export interface IdpOptions {
 }
 
 export interface IdpConfig
-  extends Omit<IdpOptions, 'rateLimits' | 'passwordCost' | 'siteName' | 'storeTimeoutMs'> {
+  extends Omit<
+    IdpOptions,
+    'rateLimits' | 'passwordCost' | 'passwordHashing' | 'siteName' | 'storeTimeoutMs'
+  > {
   issuerUrl: URL;
   /** Issuer path without trailing slash ('' at the root). */
   basePath: string;
   secureCookies: boolean;
   passwordCost: PasswordCost;
+  passwordHashing: PasswordHashing;
   siteName: string;
   rateLimits: RateLimits;
   resourceServers: Record<string, ResourceServerOptions>;
@@ -229,12 +248,29 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
       need(typeof key === 'string' && key.length >= 32, `cookieKeys[${i}]`, 'expected ≥ 32 characters');
     });
   }
-  const cost = input.passwordCost ?? IDP_DEFAULTS.passwordCost;
-  need(
-    positiveInt(cost.N) && (cost.N & (cost.N - 1)) === 0 && positiveInt(cost.r) && positiveInt(cost.p),
-    'passwordCost',
-    'N must be a power of two; r, p positive integers',
-  );
+  const cost: PasswordCost = input.passwordCost ?? IDP_DEFAULTS.passwordCost;
+  need(isObject(cost), 'passwordCost', 'expected an object');
+  if (isArgon2idCost(cost)) {
+    need(
+      positiveInt(cost.memoryKiB) &&
+        positiveInt(cost.passes) &&
+        positiveInt(cost.parallelism) &&
+        withinArgon2idLimits(cost.memoryKiB, cost.parallelism),
+      'passwordCost',
+      'argon2id: integers with 8 × parallelism ≤ memoryKiB ≤ 1048576, parallelism ≤ 255, passes ≥ 1',
+    );
+  } else {
+    need(
+      positiveInt(cost.N) && (cost.N & (cost.N - 1)) === 0 && positiveInt(cost.r) && positiveInt(cost.p),
+      'passwordCost',
+      'scrypt: N must be a power of two; r, p positive integers',
+    );
+  }
+  const passwordHashing = { ...IDP_DEFAULTS.passwordHashing, ...input.passwordHashing };
+  need(isObject(passwordHashing), 'passwordHashing', 'expected an object');
+  for (const [name, value] of Object.entries(passwordHashing)) {
+    need(positiveInt(value), `passwordHashing.${name}`, 'expected a positive integer');
+  }
   if (input.adapter !== undefined) need(typeof input.adapter === 'function', 'adapter', 'expected a class');
   if (input.secureCookies !== undefined)
     need(typeof input.secureCookies === 'boolean', 'secureCookies', 'expected a boolean');
@@ -265,6 +301,7 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
     basePath: issuerUrl.pathname.replace(/\/+$/, ''),
     secureCookies,
     passwordCost: cost,
+    passwordHashing,
     siteName: input.siteName ?? IDP_DEFAULTS.siteName,
     rateLimits,
     resourceServers,

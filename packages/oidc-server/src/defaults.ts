@@ -2,13 +2,23 @@
  * Every default of `@twostep/oidc-server`, in one place. Security parameters
  * of the 2-Step rules themselves live in `@twostep/core` (defaults.ts there).
  */
-import { DEFAULT_PASSWORD_COST } from '@twostep/core';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_PASSWORD_COST, PASSWORD_HASHER_DEFAULTS } from '@twostep/core';
 
 export const IDP_DEFAULTS = {
   /** Shown in the page header before the clinic is known. */
   siteName: 'Clinic sign-in',
-  /** scrypt cost for new hashes and the dummy hash (OWASP: N=2^17, r=8, p=1). */
+  /** Cost of new hashes and the dummy hash: argon2id m=7168 KiB, t=5, p=1 (OWASP). */
   passwordCost: DEFAULT_PASSWORD_COST,
+  /**
+   * At most `concurrency` password hashes at once (the core count: more would only queue for
+   * CPU while each holds 7 MiB); the others wait up to 10 s, at most 1000 of them, then get 503.
+   */
+  passwordHashing: {
+    concurrency: availableParallelism(),
+    queueTimeoutMs: PASSWORD_HASHER_DEFAULTS.queueTimeoutMs,
+    maxQueued: PASSWORD_HASHER_DEFAULTS.maxQueued,
+  },
   /** Interaction form bodies larger than this are refused with 413. */
   bodyLimitBytes: 8 * 1024,
   /** Fixed-window rate limits, counted in `stores.counters` so every process agrees. */

@@ -9,6 +9,7 @@ const STATUS: Record<TwostepErrorCode, number> = {
   forbidden: 403,
   conflict: 409,
   store_unavailable: 503,
+  busy: 503,
   unknown_key: 500,
   decrypt_failed: 500,
 };

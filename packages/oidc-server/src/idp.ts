@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
   consoleLogger,
+  createPasswordHasher,
   createTwostep,
+  type PasswordHasher,
   systemClock,
   type Twostep,
   withCallTimeouts,
@@ -45,6 +47,8 @@ export interface Idp {
   twostep: Twostep;
   /** Store reachable within its deadline and signing keys loaded (`/readyz`, with `startServer`). */
   readiness(): Promise<Readiness>;
+  /** The bounded password hashing: `stats()` (running, queued) and `onEvent()` (wait times) for metrics. */
+  passwordHasher: PasswordHasher;
   /** Stops background work. The HTTP server is the caller's to close. */
   close(): Promise<void>;
 }
@@ -115,6 +119,7 @@ export function createIdp(options: IdpOptions): Idp {
   };
   const provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
   if (obs.log || obs.metrics) observeProvider(provider, obs);
+  const passwordHasher = createPasswordHasher({ cost: config.passwordCost, ...config.passwordHashing });
   const deps: Deps = {
     config,
     provider,
@@ -128,7 +133,7 @@ export function createIdp(options: IdpOptions): Idp {
     clock,
     logger,
     authenticate: observePasswordCheck(
-      createPasswordCheck({ stores: config.stores, twostep, cost: config.passwordCost, clock, logger }),
+      createPasswordCheck({ stores: config.stores, twostep, hasher: passwordHasher, clock, logger }),
       obs,
     ),
   };
@@ -171,6 +176,7 @@ export function createIdp(options: IdpOptions): Idp {
     app,
     provider,
     twostep,
+    passwordHasher,
     async readiness() {
       if (jwks.keys.length === 0) return { ready: false, reason: 'no_signing_keys' };
       try {

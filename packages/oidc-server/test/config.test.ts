@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAesGcmSecretBox, createMemoryStores, outboxSmsSender } from '@twostep/core';
 import request from 'supertest';
@@ -51,6 +51,10 @@ describe('createIdp options', () => {
     [{ cookieKeys: ['short'] }, 'cookieKeys[0]'],
     [{ resourceServers: { 'https://api.test': { scope: '' } } }, 'resourceServers["https://api.test"].scope'],
     [{ passwordCost: { N: 1000, r: 8, p: 1 } }, 'passwordCost'],
+    [{ passwordCost: { algorithm: 'argon2id', memoryKiB: 4, passes: 1, parallelism: 1 } }, 'passwordCost'],
+    [{ passwordCost: { algorithm: 'argon2id', memoryKiB: 7168, passes: 0, parallelism: 1 } }, 'passwordCost'],
+    [{ passwordHashing: { concurrency: 0 } }, 'passwordHashing.concurrency'],
+    [{ passwordHashing: { queueTimeoutMs: 'soon' } }, 'passwordHashing.queueTimeoutMs'],
     [{ rateLimits: { passwordPerIp: 0 } }, 'rateLimits.passwordPerIp'],
     [{ storeTimeoutMs: 99 }, 'storeTimeoutMs: expected an integer from 100 to 60000'],
     [{ storeTimeoutMs: 60_001 }, 'storeTimeoutMs'],
@@ -64,6 +68,24 @@ describe('createIdp options', () => {
     expect(parseIdpOptions(options()).storeTimeoutMs).toBe(5000);
     expect(parseIdpOptions(options({ storeTimeoutMs: 100 })).storeTimeoutMs).toBe(100);
     expect(parseIdpOptions(options({ storeTimeoutMs: 60_000 })).storeTimeoutMs).toBe(60_000);
+  });
+
+  it('passwords: argon2id m=7168 KiB t=5 p=1 by default, at most one hash per core at once', () => {
+    const parsed = parseIdpOptions(options());
+    expect(parsed.passwordCost).toEqual({
+      algorithm: 'argon2id',
+      memoryKiB: 7168,
+      passes: 5,
+      parallelism: 1,
+    });
+    expect(parsed.passwordHashing).toEqual({
+      concurrency: availableParallelism(),
+      queueTimeoutMs: 10_000,
+      maxQueued: 1000,
+    });
+    expect(
+      parseIdpOptions(options({ passwordHashing: { concurrency: 3 } })).passwordHashing.concurrency,
+    ).toBe(3);
   });
 
   it('publishes every signing key (public parts only) and signs with the first', async () => {

@@ -59,6 +59,12 @@ export function createMemoryStaffStore(): StaffStore {
       if (active !== undefined) member.active = active;
       return true;
     },
+    async replacePasswordHash(staffId, expected, next) {
+      const member = staff.get(staffId);
+      if (member?.passwordHash !== expected) return false;
+      member.passwordHash = next;
+      return true;
+    },
     async list(clinicId, query = {}) {
       const needle = query.search?.toLowerCase() ?? '';
       const offset = Math.max(0, query.offset ?? 0);

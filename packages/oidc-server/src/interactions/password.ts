@@ -1,14 +1,6 @@
 /** The password step, through passport-local. */
-import {
-  type Clock,
-  hashPassword,
-  type Logger,
-  type PasswordCost,
-  type StaffMember,
-  type Stores,
-  type Twostep,
-  verifyPassword,
-} from '@twostep/core';
+import { randomBytes } from 'node:crypto';
+import type { Clock, Logger, PasswordHasher, StaffMember, Stores, Twostep } from '@twostep/core';
 import type { Request, Response } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -30,17 +22,29 @@ import { proceed } from './decide.ts';
 /**
  * A passport instance of our own (no global state, no sessions: identity goes
  * into the oidc-provider interaction). Unknown email and wrong password take
- * the same path: a scrypt check (against a dummy hash of the same cost when
- * the email is unknown), the same answer.
+ * the same path: one check through `hasher` (against a dummy hash made by the
+ * same hasher, so the same algorithm and cost, when the email is unknown), the
+ * same answer. A correct password whose hash has another algorithm or cost
+ * (scrypt from before argon2id) is rehashed: one conditional update.
  */
 export function createPasswordCheck(options: {
   stores: Stores;
   twostep: Twostep;
-  cost: PasswordCost;
+  hasher: PasswordHasher;
   clock: Clock;
   logger: Logger;
 }): (req: Request, res: Response) => Promise<StaffMember | null> {
-  const dummyHash = hashPassword('not a real password', options.cost);
+  const { hasher } = options;
+  const dummyHash = hasher.hash(randomBytes(16).toString('base64url'));
+  async function rehash(staff: StaffMember, password: string): Promise<void> {
+    try {
+      const next = await hasher.hash(password);
+      await options.stores.staff.replacePasswordHash(staff.id, staff.passwordHash, next);
+    } catch (error) {
+      // The sign-in itself succeeded; the old hash stays valid and is rehashed next time.
+      options.logger.warn('password rehash failed', { error, staffId: staff.id });
+    }
+  }
   const instance = new passport.Passport();
   instance.use(
     'local',
@@ -50,11 +54,14 @@ export function createPasswordCheck(options: {
         (async () => {
           const staff = await options.stores.staff.findByEmail(email.trim().toLowerCase());
           if (!staff) {
-            await verifyPassword(password, await dummyHash);
+            await hasher.verify(password, await dummyHash);
             return null;
           }
-          const valid = await verifyPassword(password, staff.passwordHash);
-          if (valid && staff.active) return staff;
+          const valid = await hasher.verify(password, staff.passwordHash);
+          if (valid && staff.active) {
+            if (hasher.needsRehash(staff.passwordHash)) await rehash(staff, password);
+            return staff;
+          }
           await options.twostep.audit.record(actor(req as Request, null), {
             clinicId: staff.clinicId,
             type: 'sign_in.failed',

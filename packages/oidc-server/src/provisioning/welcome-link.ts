@@ -8,7 +8,13 @@
  * also ends it.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_PASSWORD_COST, type PasswordCost, type StaffMember } from '@twostep/core';
+import {
+  DEFAULT_PASSWORD_COST,
+  formatPasswordHash,
+  type PasswordCost,
+  parsePasswordHash,
+  type StaffMember,
+} from '@twostep/core';
 import { PROVISIONING_DEFAULTS } from './constants.ts';
 
 const TOKEN = /^([A-Za-z0-9_-]{1,120})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
@@ -23,23 +29,26 @@ function mac(hashKey: Uint8Array, staff: StaffMember, exp: number): Buffer {
     .digest();
 }
 
-const UNSET = /^scrypt\$\d+\$\d+\$\d+\$unset-/;
+/** Marks the salt of a hash no password derives to. scrypt records wrote it as text (older ones). */
+const UNSET_SALT = Buffer.from('unset-');
+const UNSET_SCRYPT = /^scrypt\$\d+\$\d+\$\d+\$unset-/;
 
 /**
  * The password hash of a staff member who has not chosen a password yet: a
- * well-formed scrypt record (so a sign-in attempt costs the same time as for
- * anyone else, and reveals nothing) whose hash is random bytes, which no known
- * password derives to. Its salt starts with `unset-`; it is random, so each
- * welcome link is bound to a different value. `cost`: the IdP's `passwordCost`.
+ * well-formed record at the IdP's `passwordCost` (so a sign-in attempt costs the same time
+ * as for anyone else, and reveals nothing) whose hash is random bytes, which no known
+ * password derives to. Its salt starts with the bytes `unset-`, then random ones, so each
+ * welcome link is bound to a different value.
  */
 export function unusablePasswordHash(cost: PasswordCost = DEFAULT_PASSWORD_COST): string {
-  const salt = `unset-${randomBytes(16).toString('base64url')}`;
-  return ['scrypt', cost.N, cost.r, cost.p, salt, randomBytes(32).toString('base64url')].join('$');
+  return formatPasswordHash(cost, Buffer.concat([UNSET_SALT, randomBytes(16)]), randomBytes(32));
 }
 
 /** True when the staff member has chosen a password. */
 export function hasPassword(staff: StaffMember): boolean {
-  return staff.passwordHash.startsWith('scrypt$') && !UNSET.test(staff.passwordHash);
+  const parsed = parsePasswordHash(staff.passwordHash);
+  if (!parsed || UNSET_SCRYPT.test(staff.passwordHash)) return false;
+  return !parsed.salt.subarray(0, UNSET_SALT.length).equals(UNSET_SALT);
 }
 
 /**

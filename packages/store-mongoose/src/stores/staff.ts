@@ -78,6 +78,15 @@ export function createStaffStore({ staff }: StoreModels): StaffStore {
         conflict(error);
       }
     },
+    async replacePasswordHash(staffId, expected, next) {
+      if (![staffId, expected, next].every(isString)) return false;
+      const result = await staff.updateOne(
+        { _id: staffId, passwordHash: expected },
+        { $set: { passwordHash: next } },
+        Q,
+      );
+      return result.matchedCount > 0;
+    },
     async list(clinicId, query = {}) {
       if (!isString(clinicId)) return { items: [], total: 0 };
       const search = isString(query.search) ? query.search.toLowerCase() : '';
