@@ -20,6 +20,7 @@ import type {
   Clinic,
   Pause,
   RecoveryCodeRecord,
+  SessionRecord,
   SmsChallenge,
   StaffMember,
   StoredFactor,
@@ -772,6 +773,88 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await stores().trustedDevices.list(member.id, at(0))).toEqual([]);
         expect(await stores().trustedDevices.removeAll(member.id)).toBe(0);
         expect(await stores().trustedDevices.get(othersDevice.id)).toEqual(othersDevice);
+      });
+    });
+
+    describe('sessions', () => {
+      const makeSession = (staffId: string, overrides: Partial<SessionRecord> = {}): SessionRecord => ({
+        id: hash(),
+        staffId,
+        acr: 'urn:twostep:loa:2fa',
+        amr: ['pwd', 'otp', 'mfa'],
+        authTime: Math.floor(T0 / 1000),
+        createdAt: at(0),
+        seenAt: at(0),
+        expiresAt: at(3600),
+        ...overrides,
+      });
+
+      it('create then get returns an equal session until it expires; a second create with the id is a conflict', async () => {
+        const member = await newStaff();
+        const session = makeSession(member.id);
+        await stores().sessions.create(session);
+        expect(await stores().sessions.get(session.id, at(3599))).toEqual(session);
+        expect(await stores().sessions.get(session.id, at(3600))).toBeNull();
+        expect(await stores().sessions.get(hash(), at(0))).toBeNull();
+        await expect(
+          stores().sessions.create(makeSession(member.id, { id: session.id })),
+        ).rejects.toMatchObject({
+          code: 'conflict',
+        });
+      });
+
+      it('update changes only the given fields; false when the session is gone', async () => {
+        const member = await newStaff();
+        const session = makeSession(member.id);
+        await stores().sessions.create(session);
+        expect(await stores().sessions.update(session.id, { seenAt: at(60) })).toBe(true);
+        expect(await stores().sessions.get(session.id, at(0))).toEqual({ ...session, seenAt: at(60) });
+        const verified = { acr: 'urn:twostep:loa:1fa', amr: ['pwd'], authTime: session.authTime + 99 };
+        expect(await stores().sessions.update(session.id, verified)).toBe(true);
+        expect(await stores().sessions.get(session.id, at(0))).toEqual({
+          ...session,
+          seenAt: at(60),
+          ...verified,
+        });
+        expect(await stores().sessions.update(hash(), { seenAt: at(60) })).toBe(false);
+      });
+
+      it('remove deletes one session once', async () => {
+        const member = await newStaff();
+        const [a, b] = [makeSession(member.id), makeSession(member.id)];
+        await stores().sessions.create(a);
+        await stores().sessions.create(b);
+        expect(await stores().sessions.remove(a.id)).toBe(true);
+        expect(await stores().sessions.remove(a.id)).toBe(false);
+        expect(await stores().sessions.get(a.id, at(0))).toBeNull();
+        expect(await stores().sessions.get(b.id, at(0))).toEqual(b);
+      });
+
+      it("endAll removes every session of the staff member (never another's) and keeps the latest end", async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const mine = [makeSession(member.id), makeSession(member.id, { expiresAt: at(1) })];
+        const theirs = makeSession(other.id);
+        for (const s of [...mine, theirs]) await stores().sessions.create(s);
+        expect(await stores().sessions.endedAt(member.id)).toBeNull();
+        expect(await stores().sessions.endAll(member.id, at(100))).toBe(2);
+        for (const s of mine) expect(await stores().sessions.get(s.id, at(0))).toBeNull();
+        expect(await stores().sessions.get(theirs.id, at(0))).toEqual(theirs);
+        expect(await stores().sessions.endedAt(member.id)).toEqual(at(100));
+        expect(await stores().sessions.endedAt(other.id)).toBeNull();
+        // An earlier instant (a slow process) never moves the end back.
+        expect(await stores().sessions.endAll(member.id, at(50))).toBe(0);
+        expect(await stores().sessions.endedAt(member.id)).toEqual(at(100));
+        expect(await stores().sessions.endAll(member.id, at(200))).toBe(0);
+        expect(await stores().sessions.endedAt(member.id)).toEqual(at(200));
+      });
+
+      itConcurrent(`endAll: ${CONCURRENCY} concurrent calls leave the latest end`, async () => {
+        const member = await newStaff();
+        await stores().sessions.create(makeSession(member.id));
+        const removed = await times(CONCURRENCY, (i) => stores().sessions.endAll(member.id, at(1000 + i)));
+        expect(removed.reduce((a, b) => a + b, 0)).toBe(1);
+        expect(await stores().sessions.endedAt(member.id)).toEqual(at(1000 + CONCURRENCY - 1));
       });
     });
 

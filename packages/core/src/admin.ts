@@ -3,6 +3,7 @@ import { activeStaff, notifyStaffAndAdmins } from './context.ts';
 import { COMPLIANCE_WARNING } from './defaults.ts';
 import type { SecondFactorMethod } from './policy.ts';
 import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
+import type { Sessions } from './sessions.ts';
 import type { TrustedDevices } from './trusted-devices.ts';
 import type { ActorContext, Pause, StaffMember } from './types.ts';
 
@@ -38,7 +39,7 @@ function cleanReason(reason: unknown): string | null {
 }
 
 /** What Full Access Users do: clinic policy, and pause, resume, reset, unlock for colleagues. */
-export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }) {
+export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; sessions: Sessions }) {
   /** The acting Full Access User and, when asked, a colleague in the same clinic. Denials are audited. */
   async function authorize(
     actor: ActorContext,
@@ -140,6 +141,8 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }
         createdAt: now,
       };
       await ctx.stores.pauses.set(pause);
+      // Whoever holds a session now signs in again under the paused rules.
+      await parts.sessions.endAll(actor, target, 'two_step_paused');
       await ctx.audit.record(actor, {
         clinicId: target.clinicId,
         type: 'two_step.paused',
@@ -182,6 +185,7 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices }
       await ctx.stores.smsChallenges.remove(target.id);
       await ctx.stores.pauses.clear(target.id);
       await ctx.stores.throttles.reset(secondFactorThrottleKey(target.id));
+      await parts.sessions.endAll(actor, target, 'two_step_reset');
       await parts.devices.revokeAll(actor, target, 'two_step_reset');
       await ctx.audit.record(actor, {
         clinicId: target.clinicId,

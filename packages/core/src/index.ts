@@ -57,6 +57,7 @@ export {
   systemRandom,
 } from './runtime.ts';
 export type { SecondFactor, SecondFactorFailure, SecondFactorResult } from './second-factor.ts';
+export type { SessionEndCause, Sessions } from './sessions.ts';
 export { type Interceptor, interceptMethods, interceptStores } from './intercept.ts';
 export { withCallTimeouts, withStoreTimeouts } from './store-timeouts.ts';
 export type { StoreTimeoutOptions } from './store-timeouts.ts';

@@ -17,6 +17,7 @@ import type {
   Pause,
   RecoveryCodeRecord,
   Role,
+  SessionRecord,
   SmsChallenge,
   SmsPurpose,
   StaffMember,
@@ -174,6 +175,29 @@ export interface AuditStore {
   list(clinicId: string, query?: AuditQuery): Promise<AuditEvent[]>;
 }
 
+/** Server-side sessions of the IdP's own pages, and the instant a staff member's sessions were ended. */
+export interface SessionStore {
+  /** Throws `TwostepError('conflict')` when the id exists. */
+  create(session: SessionRecord): Promise<void>;
+  /** The session, or null when unknown or expired (`expiresAt` <= `now`). */
+  get(id: string, now: Date): Promise<SessionRecord | null>;
+  /** Records a request or a re-verification; false when the session is gone. */
+  update(
+    id: string,
+    patch: Partial<Pick<SessionRecord, 'acr' | 'amr' | 'authTime' | 'seenAt'>>,
+  ): Promise<boolean>;
+  /** True when a session was removed. */
+  remove(id: string): Promise<boolean>;
+  /**
+   * Ends every session of the staff member (removed, expired ones too) and remembers `at` (the
+   * latest one given wins), so that a sign-in from before `at` is refused elsewhere as well.
+   * Returns how many sessions were removed.
+   */
+  endAll(staffId: string, at: Date): Promise<number>;
+  /** The latest `at` given to `endAll` for the staff member, or null. */
+  endedAt(staffId: string): Promise<Date | null>;
+}
+
 /** Every store the rules use. */
 export interface Stores {
   clinics: ClinicStore;
@@ -186,6 +210,7 @@ export interface Stores {
   throttles: ThrottleStore;
   counters: CounterStore;
   audit: AuditStore;
+  sessions: SessionStore;
 }
 
 export interface SmsMessage {
@@ -220,6 +245,15 @@ export interface Notification {
 /** Tells people about security changes (email in production). Throwing is logged, never fatal. */
 export interface Notifier {
   notify(notification: Notification): Promise<void>;
+}
+
+/**
+ * Told when every session of a staff member must end (sign out everywhere, password change,
+ * pause, reset, role change, deactivation): the IdP sends back-channel logout tokens to its apps.
+ * Throwing is logged, never fatal.
+ */
+export interface SessionListener {
+  sessionsEnded(staff: StaffMember): Promise<void>;
 }
 
 export interface Clock {

@@ -7,9 +7,10 @@ import { createEnrollment } from './enrollment.ts';
 import { createRecoveryCodes } from './factors/recovery.ts';
 import { createSmsCodes } from './factors/sms.ts';
 import { createTotp } from './factors/totp.ts';
-import type { Clock, Logger, Notifier, Random, SmsSender, Stores } from './ports.ts';
+import type { Clock, Logger, Notifier, Random, SessionListener, SmsSender, Stores } from './ports.ts';
 import { consoleLogger, outboxNotifier, systemClock, systemRandom } from './runtime.ts';
 import { createSecondFactor } from './second-factor.ts';
+import { createSessions } from './sessions.ts';
 import { createTrustedDevices } from './trusted-devices.ts';
 import { TwostepError } from './errors.ts';
 import type { ActorContext, StaffMember } from './types.ts';
@@ -26,6 +27,8 @@ export interface TwostepOptions {
   random?: Random;
   logger?: Logger;
   config?: CoreConfigInput;
+  /** Told when every session of a staff member must end (the IdP sends back-channel logouts). */
+  sessionListener?: SessionListener;
 }
 
 /**
@@ -68,7 +71,17 @@ export function createTwostep(options: TwostepOptions) {
   const sms = createSmsCodes(ctx);
   const recovery = createRecoveryCodes(ctx);
   const devices = createTrustedDevices(ctx);
+  const sessions = createSessions(ctx, options.sessionListener);
   const parts = { totp, sms, recovery, devices };
+
+  async function revokeAndEnd(
+    actor: ActorContext,
+    staff: StaffMember,
+    cause: 'password_changed' | 'role_changed' | 'deactivated',
+  ): Promise<number> {
+    await sessions.endAll(actor, staff, cause);
+    return devices.revokeAll(actor, staff, cause);
+  }
 
   return {
     config,
@@ -81,15 +94,15 @@ export function createTwostep(options: TwostepOptions) {
     /** "Remember this device". */
     devices,
     /** Full Access Users' actions and the clinic policy. */
-    admin: createAdmin(ctx, { devices }),
-    /** Staff-record changes that must revoke trust (password, role, deactivation). */
+    admin: createAdmin(ctx, { devices, sessions }),
+    /** Ending every session of a staff member (sign out everywhere). */
+    sessions,
+    /** Staff-record changes that must revoke trust and end every session (password, role, deactivation). */
     lifecycle: {
       passwordChanged: (actor: ActorContext, staff: StaffMember) =>
-        devices.revokeAll(actor, staff, 'password_changed'),
-      roleChanged: (actor: ActorContext, staff: StaffMember) =>
-        devices.revokeAll(actor, staff, 'role_changed'),
-      deactivated: (actor: ActorContext, staff: StaffMember) =>
-        devices.revokeAll(actor, staff, 'deactivated'),
+        revokeAndEnd(actor, staff, 'password_changed'),
+      roleChanged: (actor: ActorContext, staff: StaffMember) => revokeAndEnd(actor, staff, 'role_changed'),
+      deactivated: (actor: ActorContext, staff: StaffMember) => revokeAndEnd(actor, staff, 'deactivated'),
     },
   };
 }

@@ -130,6 +130,7 @@ export type AuditEventType =
   | 'recovery_code.used'
   | 'device.trusted'
   | 'device.revoked'
+  | 'sessions.ended'
   | 'sms.sent'
   | 'two_step.paused'
   | 'two_step.resumed'
@@ -176,4 +177,23 @@ export interface ActorContext {
   actorId: string | null;
   ip?: string | null;
   userAgent?: string | null;
+}
+
+/**
+ * A signed-in session of the IdP's own pages (account page, admin console), kept server-side so
+ * that signing out ends it: the browser's cookie only names it.
+ */
+export interface SessionRecord {
+  /** SHA-256 (base64url) of the secret id in the cookie: a copy of the database opens no session. */
+  id: string;
+  staffId: string;
+  acr: string;
+  amr: string[];
+  /** Epoch seconds of the last interactive verification (oidc-provider's auth_time). */
+  authTime: number;
+  createdAt: Date;
+  /** The last request: the idle lifetime counts from here. */
+  seenAt: Date;
+  /** The absolute end. */
+  expiresAt: Date;
 }

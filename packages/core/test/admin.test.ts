@@ -208,7 +208,11 @@ describe('admin.reset', () => {
       ok: true,
     });
     const events = await auditOf(f);
-    expect(events.slice(-2).map((a) => a.type)).toEqual(['device.revoked', 'two_step.reset']);
+    expect(events.slice(-3).map((a) => a.type)).toEqual([
+      'sessions.ended',
+      'device.revoked',
+      'two_step.reset',
+    ]);
     expect(events.at(-1)).toMatchObject({
       actorId: f.owner.id,
       targetId: f.alice.id,

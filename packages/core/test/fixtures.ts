@@ -15,6 +15,7 @@ import {
   hashPassword,
   type PasswordCost,
   type Logger,
+  type SessionListener,
   manualClock,
   outboxNotifier,
   outboxSmsSender,
@@ -52,6 +53,7 @@ export interface FixtureOptions {
   stores?: Stores;
   /** Suffix for every clinic id, staff id and email, so several fixtures can share one database. */
   tag?: string;
+  sessionListener?: SessionListener;
 }
 
 export interface LogLine {
@@ -93,6 +95,7 @@ export async function setup(options: FixtureOptions = {}) {
     clock,
     logger,
     ...(options.config ? { config: options.config } : {}),
+    ...(options.sessionListener ? { sessionListener: options.sessionListener } : {}),
   });
 
   const seed = { hash: await testPasswordHash(), tag: options.tag };

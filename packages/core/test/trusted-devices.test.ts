@@ -125,7 +125,9 @@ describe('trusted devices', () => {
         roleChanged: 'role_changed',
         deactivated: 'deactivated',
       }[event];
-      const last = (await auditOf(f)).at(-1);
+      const [ended, last] = (await auditOf(f)).slice(-2);
+      // Every session of the person ends too (console, IdP sign-in, apps through the listener).
+      expect(ended).toMatchObject({ type: 'sessions.ended', targetId: f.alice.id, details: { cause } });
       expect(last).toMatchObject({
         type: 'device.revoked',
         actorId: f.owner.id,

@@ -39,6 +39,7 @@ import {
   observeStores,
 } from './ops/observe.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { backchannelLogoutListener } from './sessions.ts';
 
 export interface Idp {
   /** Express app: the interaction routes and oidc-provider, under the issuer's path. */
@@ -100,6 +101,9 @@ export function createIdp(options: IdpOptions): Idp {
   const jwks = config.jwks ?? { keys: [generateSigningKey()] };
   const cookieKeys = config.cookieKeys ?? [generateCookieKey()];
 
+  // Built below; the listener only runs on a request, long after.
+  let provider: Provider | undefined;
+  const backchannelClients = config.clients.filter((c) => c.backchannel_logout_uri).map((c) => c.client_id);
   const twostep = createTwostep({
     stores: config.stores,
     secretBox: config.secretBox,
@@ -107,6 +111,7 @@ export function createIdp(options: IdpOptions): Idp {
     smsSender: config.smsSender,
     clock,
     logger,
+    sessionListener: backchannelLogoutListener(() => provider!, backchannelClients, logger),
     ...(config.notifier ? { notifier: config.notifier } : {}),
     ...(config.core ? { config: config.core } : {}),
   });
@@ -117,7 +122,7 @@ export function createIdp(options: IdpOptions): Idp {
     adapter: withAdapterTimeouts(config.adapter ?? createMemoryAdapter(), config.storeTimeoutMs, obs),
     clients: [...config.clients, consoleClient(config)],
   };
-  const provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
+  provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
   if (obs.log || obs.metrics) observeProvider(provider, obs);
   const passwordHasher = createPasswordHasher({ cost: config.passwordCost, ...config.passwordHashing });
   const deps: Deps = {

@@ -14,6 +14,7 @@ import { IDP_DEFAULTS } from './defaults.ts';
 import { t } from './messages/index.ts';
 import { errorPage, logoutPage, messagePage } from './pages/misc.ts';
 import { clinicIdOf } from './provisioning/auth.ts';
+import { signedInBeforeEnd } from './sessions.ts';
 import { ADMIN_SCOPE, adminAudience, PROVISIONING_DEFAULTS } from './provisioning/constants.ts';
 
 const { Check } = interactionPolicy;
@@ -65,7 +66,7 @@ export function nonceOf(ctx: KoaContextWithOIDC | { res: unknown }): string {
  * Every check stands down right after a login result: the interaction then
  * either met the requirement or finished with an error, never loops.
  */
-function policy() {
+function policy(stores: Stores) {
   const base = interactionPolicy.base();
   const login = base.get('login')!;
   login.checks.remove('essential_acrs');
@@ -89,8 +90,23 @@ function policy() {
       return oidc.session?.amr?.includes('trusted_device') ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
+  // Sign out everywhere, a password change, a pause or a reset ended this person's sessions after
+  // this sign-in: the IdP's own session ends too (password again, see interactions/start.ts).
+  login.checks.add(
+    new Check(SESSIONS_ENDED, 'the sign-in session was ended', 'login_required', async (ctx) => {
+      const { oidc } = ctx;
+      const accountId = oidc.session?.accountId;
+      if (!accountId || oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      return (await signedInBeforeEnd(stores, accountId, oidc.session?.authTime()))
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
   return base;
 }
+
+/** The login prompt's reason when the person's sessions were ended after this sign-in. */
+export const SESSIONS_ENDED = 'twostep_sessions_ended';
 
 export function createProvider(
   config: IdpConfig,
@@ -188,7 +204,7 @@ export function createProvider(
       return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
     },
     interactions: {
-      policy: policy(),
+      policy: policy(stores),
       url: (_ctx, interaction) => `${config.basePath}/interaction/${interaction.uid}`,
     },
     features: {
@@ -207,6 +223,8 @@ export function createProvider(
       // Provisioning clients get admin API tokens (see src/provisioning).
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
+      // Apps registered with a backchannel_logout_uri hear about sign-outs (sessions.ts).
+      backchannelLogout: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

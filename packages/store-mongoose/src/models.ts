@@ -94,6 +94,24 @@ export interface TrustedDeviceDoc {
   expiresAt: Date;
 }
 
+/** A console session: `_id` is the SHA-256 of the cookie's secret id. */
+export interface SessionDoc {
+  _id: string;
+  staffId: string;
+  acr: string;
+  amr: string[];
+  authTime: number;
+  createdAt: Date;
+  seenAt: Date;
+  expiresAt: Date;
+}
+
+/** When every session of a staff member was last ended: `_id` is the staff id. */
+export interface SessionEndDoc {
+  _id: string;
+  endedAt: Date;
+}
+
 /** The current challenge of a (staff member, purpose): `_id` is `<purpose>:<staffId>`. */
 export interface SmsChallengeDoc {
   _id: string;
@@ -236,6 +254,26 @@ const trustedDeviceSchema = new Schema<TrustedDeviceDoc>(
 );
 trustedDeviceSchema.index({ staffId: 1, createdAt: -1 }, { name: 'staff_created' });
 
+const sessionSchema = new Schema<SessionDoc>(
+  {
+    _id: requiredString,
+    staffId: requiredString,
+    acr: requiredString,
+    amr: { type: [String], default: [] },
+    authTime: { type: Number, required: true },
+    createdAt: requiredDate,
+    seenAt: requiredDate,
+    expiresAt: requiredDate,
+  },
+  baseOptions,
+);
+sessionSchema.index({ staffId: 1 }, { name: 'staff' });
+
+const sessionEndSchema = new Schema<SessionEndDoc>(
+  { _id: requiredString, endedAt: requiredDate },
+  baseOptions,
+);
+
 const smsChallengeSchema = new Schema<SmsChallengeDoc>(
   {
     _id: requiredString,
@@ -360,6 +398,8 @@ export interface StoreModels {
   throttles: Model<ThrottleDoc>;
   counters: Model<CounterDoc>;
   audit: Model<AuditEventDoc>;
+  sessions: Model<SessionDoc>;
+  sessionEnds: Model<SessionEndDoc>;
 }
 
 function model<T>(connection: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
@@ -380,6 +420,8 @@ export function storeModels(connection: Connection): StoreModels {
     throttles: model(connection, 'TwostepThrottle', throttleSchema, 'throttles'),
     counters: model(connection, 'TwostepCounter', counterSchema, 'counters'),
     audit: model(connection, 'TwostepAuditEvent', auditEventSchema, 'audit_events'),
+    sessions: model(connection, 'TwostepSession', sessionSchema, 'console_sessions'),
+    sessionEnds: model(connection, 'TwostepSessionEnd', sessionEndSchema, 'session_ends'),
   };
 }
 
@@ -422,6 +464,7 @@ export async function syncIndexes(connection: Connection, options: SyncIndexesOp
       models.trustedDevices.collection,
       models.smsChallenges.collection,
       models.counters.collection,
+      models.sessions.collection,
       ...oidcModels.map((m) => m.collection),
     ];
     for (const collection of expiring) {

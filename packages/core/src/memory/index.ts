@@ -12,6 +12,7 @@ import { createMemoryCounterStore } from './counters.ts';
 import { createMemoryFactorStore } from './factors.ts';
 import { createMemoryPauseStore } from './pauses.ts';
 import { createMemoryRecoveryCodeStore } from './recovery-codes.ts';
+import { createMemorySessionStore } from './sessions.ts';
 import { createMemorySmsChallengeStore } from './sms-challenges.ts';
 import { createMemoryStaffStore } from './staff.ts';
 import { createMemoryThrottleStore } from './throttles.ts';
@@ -51,6 +52,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
     throttles: createMemoryThrottleStore(),
     counters: createMemoryCounterStore(),
     audit: createMemoryAuditStore(),
+    sessions: createMemorySessionStore(),
   };
   const { faults } = options;
   return faults === undefined ? stores : withFaults(stores, faults);

@@ -10,13 +10,14 @@ import {
   type ConsoleRequest,
   fail,
   field,
+  idpSignOutUrl,
   query,
   requireFresh,
   sendPage,
   withConsole,
 } from './context.ts';
 import { type AccountData, accountView, recoveryShownView, totpSetupView } from './pages/account.ts';
-import { CONSOLE_DEFAULTS, hasVerifiedFactor, isFresh } from './session.ts';
+import { CONSOLE_DEFAULTS, endSession, hasVerifiedFactor, isFresh } from './session.ts';
 
 /** Flash messages after a redirect: only these keys, never text from the URL. */
 const DONE: Record<string, MessageKey> = {
@@ -164,6 +165,13 @@ const revokeAllDevices: ConsoleHandler = async (c) => {
   redirectDone(c, 'devices_revoked');
 };
 
+/** Ends every session of this person (this one too), then the IdP's own sign-in in this browser. */
+const signOutEverywhere: ConsoleHandler = async (c) => {
+  await c.deps.twostep.sessions.endAll(actorOf(c), c.staff, 'user');
+  await endSession(c.deps.stores.sessions, c.res, c.deps.cookies, null);
+  c.res.redirect(303, idpSignOutUrl(c.deps));
+};
+
 export function accountRoutes(router: Router, deps: ConsoleDeps, body: RequestHandler) {
   const area = { area: '/account' };
   router.get('/account', withConsole(deps, show, area));
@@ -178,4 +186,5 @@ export function accountRoutes(router: Router, deps: ConsoleDeps, body: RequestHa
   post('/recovery', regenerateRecovery);
   post('/devices/revoke', revokeDevice);
   post('/devices/revoke-all', revokeAllDevices);
+  post('/sign-out-everywhere', signOutEverywhere);
 }

@@ -46,6 +46,7 @@ export const AUDIT_TYPES: readonly AuditEventType[] = [
   'recovery_code.used',
   'device.trusted',
   'device.revoked',
+  'sessions.ended',
   'sms.sent',
   'two_step.paused',
   'two_step.resumed',

@@ -12,18 +12,19 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { t } from '../messages/index.ts';
 import { html } from '../pages/html.ts';
 import { layout } from '../pages/layout.ts';
-import { type ConsoleDeps, field, query, safeReturn, sendPage } from './context.ts';
+import { type ConsoleDeps, field, idpSignOutUrl, query, safeReturn, sendPage } from './context.ts';
 import {
   CONSOLE_DEFAULTS,
   clearLoginState,
-  clearSession,
+  endSession,
   epochNow,
   type LoginState,
   newSid,
   readLoginState,
   readSession,
+  startSession,
+  updateSession,
   writeLoginState,
-  writeSession,
 } from './session.ts';
 
 const b64url = (bytes: number) => randomBytes(bytes).toString('base64url');
@@ -130,17 +131,25 @@ export function authRoutes(router: Router, deps: ConsoleDeps, body: RequestHandl
       if (!staff?.active) return messagePage(deps, req, res, 403, t('error.403'));
 
       const now = epochNow();
-      const previous = readSession(deps.sealer, req, now);
-      writeSession(deps.sealer, res, deps.cookies, {
-        // The same person re-verifying keeps the session id (open forms stay valid).
-        sid: previous?.accountId === staff.id ? previous.sid : newSid(),
-        accountId: staff.id,
+      const verified = {
         acr: code.acr ?? ACR.oneFactor,
         amr: Array.isArray(code.amr) ? code.amr.map(String) : [],
         authTime: code.authTime!,
-        iat: previous?.accountId === staff.id ? previous.iat : now,
         seen: now,
-      });
+      };
+      const previous = await readSession(deps.sealer, deps.stores.sessions, req, now);
+      // The same person re-verifying keeps the session (open forms stay valid); anyone else starts anew.
+      const kept =
+        previous?.accountId === staff.id && (await updateSession(deps.stores.sessions, previous, verified));
+      if (!kept) {
+        if (previous) await endSession(deps.stores.sessions, res, deps.cookies, previous);
+        await startSession(deps.sealer, deps.stores.sessions, res, deps.cookies, {
+          sid: newSid(),
+          accountId: staff.id,
+          ...verified,
+          iat: now,
+        });
+      }
       res.redirect(303, `${deps.config.basePath}${safeReturn(login.returnTo)}`);
     } catch (error) {
       next(error);
@@ -148,15 +157,16 @@ export function authRoutes(router: Router, deps: ConsoleDeps, body: RequestHandl
   });
 
   /** Ends the console session, then the IdP's own session (its "Sign out?" page). */
-  router.post('/console/logout', body, (req, res) => {
-    const session = readSession(deps.sealer, req);
-    if (session && !deps.csrf.verify(`console:${session.sid}`, 'console', field(req, 'csrf'))) {
-      return messagePage(deps, req, res, 403, t('error.403'));
+  router.post('/console/logout', body, async (req, res, next) => {
+    try {
+      const session = await readSession(deps.sealer, deps.stores.sessions, req);
+      if (session && !deps.csrf.verify(`console:${session.sid}`, 'console', field(req, 'csrf'))) {
+        return messagePage(deps, req, res, 403, t('error.403'));
+      }
+      await endSession(deps.stores.sessions, res, deps.cookies, session);
+      res.redirect(303, idpSignOutUrl(deps));
+    } catch (error) {
+      next(error);
     }
-    clearSession(res, deps.cookies);
-    res.redirect(
-      303,
-      `${deps.config.basePath}/session/end?${new URLSearchParams({ client_id: CONSOLE_DEFAULTS.clientId })}`,
-    );
   });
 }

@@ -6,6 +6,7 @@ import type { Deps } from '../interactions/context.ts';
 import { type MessageKey, t } from '../messages/index.ts';
 import { errorView, type ConsolePage } from './pages/layout.ts';
 import {
+  CONSOLE_DEFAULTS,
   type ConsoleSession,
   type CookieSettings,
   epochNow,
@@ -13,7 +14,7 @@ import {
   isFresh,
   readSession,
   type Sealer,
-  writeSession,
+  updateSession,
 } from './session.ts';
 
 export interface ConsoleDeps extends Deps {
@@ -48,6 +49,11 @@ export function loginUrl(deps: ConsoleDeps, returnTo: string, fresh = false): st
   const query = new URLSearchParams({ return: returnTo });
   if (fresh) query.set('fresh', '1');
   return `${deps.config.basePath}/console/login?${query}`;
+}
+
+/** The IdP's own sign-out ("Sign out?" page), after the console session has ended. */
+export function idpSignOutUrl(deps: ConsoleDeps): string {
+  return `${deps.config.basePath}/session/end?${new URLSearchParams({ client_id: CONSOLE_DEFAULTS.clientId })}`;
 }
 
 export function sendPage(res: Response, status: number, page: string): void {
@@ -92,7 +98,7 @@ export function withConsole(deps: ConsoleDeps, handler: ConsoleHandler, options:
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const now = epochNow();
-      const session = readSession(deps.sealer, req, now);
+      const session = await readSession(deps.sealer, deps.stores.sessions, req, now);
       const isPost = req.method === 'POST';
       const staff = session ? await deps.stores.staff.get(session.accountId) : null;
       if (!session || !staff?.active) {
@@ -100,10 +106,10 @@ export function withConsole(deps: ConsoleDeps, handler: ConsoleHandler, options:
       }
       const clinic = await deps.stores.clinics.get(staff.clinicId);
       if (!clinic) throw new HttpError(403);
-      // Sliding idle lifetime: re-issue at most once a minute.
+      // Sliding idle lifetime: one store write at most once a minute.
       if (now - session.seen >= 60) {
         session.seen = now;
-        writeSession(deps.sealer, res, deps.cookies, session);
+        await updateSession(deps.stores.sessions, session, { seen: now });
       }
       const csrf = deps.csrf.token(`console:${session.sid}`, 'console');
       const page: ConsolePage = {

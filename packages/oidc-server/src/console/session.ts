@@ -1,15 +1,16 @@
 /**
  * The console session: who signed in to `/account` and `/admin`, how, and when.
  *
- * A signed cookie (HMAC-SHA256 with the IdP's cookie keys, newest first, every
- * key verifies), HttpOnly, SameSite=Lax, Secure outside localhost, scoped to
- * the issuer's path. It holds only what the IdP's own authorization code said:
- * `{ accountId, acr, amr, authTime }`, plus a random session id (the CSRF
- * binding) and the idle / absolute timestamps. Times are real time, like
- * oidc-provider's `auth_time`.
+ * Kept server-side in the session store (`stores.sessions`: memory, or MongoDB), so signing out,
+ * "sign out everywhere", a password change, a pause or a reset ends it at once. The browser holds
+ * only a random session id in a signed cookie (HMAC-SHA256 with the IdP's cookie keys, newest
+ * first, every key verifies: garbage never reaches the store), HttpOnly, SameSite=Lax, Secure
+ * outside localhost, scoped to the issuer's path; the store keys the record by the id's SHA-256.
+ * The record holds what the IdP's own authorization code said (`acr`, `amr`, `authTime`) and the
+ * idle / absolute timestamps. Times are real time, like oidc-provider's `auth_time`.
  */
-import { randomBytes } from 'node:crypto';
-import { ACR, constantTimeEqual, hmacSha256 } from '@twostep/core';
+import { createHash, randomBytes } from 'node:crypto';
+import { ACR, constantTimeEqual, hmacSha256, type SessionStore } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { readCookie } from '../interactions/context.ts';
 
@@ -108,47 +109,86 @@ export interface CookieSettings {
   basePath: string;
 }
 
-function isSession(value: unknown): value is ConsoleSession {
-  const s = value as Partial<ConsoleSession> | null;
-  return (
-    typeof s?.sid === 'string' &&
-    typeof s.accountId === 'string' &&
-    typeof s.acr === 'string' &&
-    Array.isArray(s.amr) &&
-    s.amr.every((m) => typeof m === 'string') &&
-    Number.isSafeInteger(s.authTime) &&
-    Number.isSafeInteger(s.iat) &&
-    Number.isSafeInteger(s.seen)
-  );
-}
+/** The store key of a session id: its SHA-256, so a copy of the database opens no session. */
+const storeId = (sid: string) => createHash('sha256').update(sid).digest('base64url');
 
-/** The valid session of this request, or null (missing, forged, idle or too old). */
-export function readSession(sealer: Sealer, req: Request, now = epochNow()): ConsoleSession | null {
-  const session = sealer.open<unknown>('session', readCookie(req, CONSOLE_DEFAULTS.cookieName));
-  if (!isSession(session)) return null;
-  if (now - session.seen > CONSOLE_DEFAULTS.idleSeconds) return null;
-  if (now - session.iat > CONSOLE_DEFAULTS.absoluteSeconds) return null;
-  if (session.seen > now + 60 || session.iat > now + 60) return null;
+const toDate = (epochSeconds: number) => new Date(epochSeconds * 1000);
+const toEpoch = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** The valid session of this request, or null (no cookie, forged, signed out, idle or too old). */
+export async function readSession(
+  sealer: Sealer,
+  store: SessionStore,
+  req: Request,
+  now = epochNow(),
+): Promise<ConsoleSession | null> {
+  const cookie = sealer.open<{ sid?: unknown }>('session', readCookie(req, CONSOLE_DEFAULTS.cookieName));
+  if (typeof cookie?.sid !== 'string') return null;
+  const id = storeId(cookie.sid);
+  const record = await store.get(id, toDate(now));
+  if (!record) return null;
+  const session: ConsoleSession = {
+    sid: cookie.sid,
+    accountId: record.staffId,
+    acr: record.acr,
+    amr: record.amr,
+    authTime: record.authTime,
+    iat: toEpoch(record.createdAt),
+    seen: toEpoch(record.seenAt),
+  };
+  if (now - session.seen > CONSOLE_DEFAULTS.idleSeconds) {
+    await store.remove(id);
+    return null;
+  }
   return session;
 }
 
-export function writeSession(
+/** Stores a new session and sets its cookie. */
+export async function startSession(
   sealer: Sealer,
+  store: SessionStore,
   res: Response,
   settings: CookieSettings,
   session: ConsoleSession,
-) {
-  res.cookie(CONSOLE_DEFAULTS.cookieName, sealer.seal('session', session), {
+): Promise<void> {
+  await store.create({
+    id: storeId(session.sid),
+    staffId: session.accountId,
+    acr: session.acr,
+    amr: session.amr,
+    authTime: session.authTime,
+    createdAt: toDate(session.iat),
+    seenAt: toDate(session.seen),
+    expiresAt: toDate(session.iat + CONSOLE_DEFAULTS.absoluteSeconds),
+  });
+  res.cookie(CONSOLE_DEFAULTS.cookieName, sealer.seal('session', { sid: session.sid }), {
     httpOnly: true,
     secure: settings.secure,
     sameSite: 'lax',
     path: settings.basePath || '/',
-    // The browser may drop it at the absolute end; the server checks both lifetimes anyway.
-    maxAge: Math.max(0, session.iat + CONSOLE_DEFAULTS.absoluteSeconds - epochNow()) * 1000,
+    // The browser may drop it at the absolute end; the store ends the session anyway.
+    maxAge: CONSOLE_DEFAULTS.absoluteSeconds * 1000,
   });
 }
 
-export function clearSession(res: Response, settings: CookieSettings) {
+/** Records a request (idle lifetime) or a re-verification of the same person. */
+export async function updateSession(
+  store: SessionStore,
+  session: ConsoleSession,
+  patch: { acr?: string; amr?: string[]; authTime?: number; seen: number },
+): Promise<boolean> {
+  const { seen, ...verified } = patch;
+  return store.update(storeId(session.sid), { ...verified, seenAt: toDate(seen) });
+}
+
+/** Deletes the session from the store (a copied cookie is then worthless) and clears the cookie. */
+export async function endSession(
+  store: SessionStore,
+  res: Response,
+  settings: CookieSettings,
+  session: ConsoleSession | null,
+): Promise<void> {
+  if (session) await store.remove(storeId(session.sid));
   res.clearCookie(CONSOLE_DEFAULTS.cookieName, {
     httpOnly: true,
     secure: settings.secure,

@@ -13,6 +13,7 @@ import {
   staffOf,
   stepContext,
 } from './context.ts';
+import { SESSIONS_ENDED } from '../provider.ts';
 import { mayEnroll, proceed, requirementFor } from './decide.ts';
 
 /** Reasons that need the password again, whatever the session says. */
@@ -21,6 +22,7 @@ const PASSWORD_REASONS = new Set([
   'login_prompt',
   'id_token_hint',
   'claims_id_token_sub_value',
+  SESSIONS_ENDED,
 ]);
 
 export async function start(deps: Deps, req: Request, res: Response): Promise<void> {

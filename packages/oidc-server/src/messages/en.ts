@@ -188,6 +188,10 @@ export const en = {
   'account.devices.revoke': 'Forget',
   'account.devices.revokeAll': 'Forget all devices',
   'account.devices.none': 'No remembered devices.',
+  'account.sessions.title': 'Signed-in computers',
+  'account.sessions.body':
+    'Left yourself signed in on a shared computer? Sign out everywhere ends your sign-in on every computer and in every clinic app, this one included.',
+  'account.sessions.signOutEverywhere': 'Sign out everywhere',
   'account.events.title': 'Recent security events',
   'account.events.none': 'No security events yet.',
   'account.done.totpAdded': 'Your authenticator app is set up.',
@@ -216,6 +220,7 @@ export const en = {
   'event.recovery_code.used': 'Recovery code used',
   'event.device.trusted': 'Device remembered',
   'event.device.revoked': 'Device forgotten',
+  'event.sessions.ended': 'Signed out everywhere',
   'event.sms.sent': 'Text message sent',
   'event.two_step.paused': '2-Step Verification paused',
   'event.two_step.resumed': '2-Step Verification resumed',

@@ -8,6 +8,7 @@ import { createCounterStore } from './counters.ts';
 import { createFactorStore } from './factors.ts';
 import { createPauseStore } from './pauses.ts';
 import { createRecoveryCodeStore } from './recovery-codes.ts';
+import { createSessionStore } from './sessions.ts';
 import { createSmsChallengeStore } from './sms-challenges.ts';
 import { createStaffStore } from './staff.ts';
 import { createThrottleStore } from './throttles.ts';
@@ -64,6 +65,7 @@ export function createMongooseStores(
     throttles: guarded('throttles', createThrottleStore(models)),
     counters: guarded('counters', createCounterStore(models)),
     audit: guarded('audit', createAuditStore(models)),
+    sessions: guarded('sessions', createSessionStore(models)),
     syncIndexes: () => syncIndexes(connection, { ttlIndexes }),
   };
 }

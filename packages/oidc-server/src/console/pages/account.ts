@@ -156,6 +156,14 @@ ${button(page, '/account/devices/revoke-all', t('account.devices.revokeAll'), { 
 </section>`;
 }
 
+function sessionsCard(page: ConsolePage): Html {
+  return html`<section class="card" aria-labelledby="ses-h">
+<h2 id="ses-h">${t('account.sessions.title')}</h2>
+<p>${t('account.sessions.body')}</p>
+${button(page, '/account/sign-out-everywhere', t('account.sessions.signOutEverywhere'), { style: 'danger' })}
+</section>`;
+}
+
 function eventsCard(page: ConsolePage, data: AccountData): Html {
   return html`<section class="card wide" aria-labelledby="ev-h">
 <h2 id="ev-h">${t('account.events.title')}</h2>
@@ -177,6 +185,7 @@ ${totpCard(page, data)}
 ${smsCard(page, data)}
 ${recoveryCard(page, data)}
 ${devicesCard(page, data)}
+${sessionsCard(page)}
 ${eventsCard(page, data)}
 </div>`;
   return consoleLayout(page, t('account.title'), body, t('account.lede'));
