@@ -31,7 +31,7 @@ const allowed = {
     'prom-client',
   ],
   'packages/express-mfa': ['openid-client', 'jose', 'express'],
-  'packages/server': ['@twostep/core', '@twostep/oidc-server', '@twostep/store-mongoose'],
+  'packages/server': ['@twostep/core', '@twostep/oidc-server', '@twostep/store-mongoose', 'yaml'],
   'apps/demo': [
     '@twostep/core',
     '@twostep/store-mongoose',

@@ -8,13 +8,13 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateSigningKey, type IdpClient, parseIdpOptions } from '@twostep/oidc-server';
-import { connectMongo, createMongooseStores } from '@twostep/store-mongoose';
+import { ADMIN_SCOPE, generateSigningKey, type IdpClient, parseIdpOptions } from '@twostep/oidc-server';
+import { connectMongo, createMongooseStores, createOidcAdapter } from '@twostep/store-mongoose';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
-import { adminToken, api, startBareIdp } from './support.ts';
+import { adminToken, api, startBareIdp, tokenRequest } from './support.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -70,7 +70,7 @@ describe('twostep keys / client register (no database)', { timeout: 60_000 }, ()
     expect(wrong.stderr).toContain('expected a JWKS');
   });
 
-  it('client register prints a createIdp client entry (confidential, public)', async () => {
+  it('client register without a database prints a config-file client entry (confidential, public)', async () => {
     const run = await twostep([
       'client',
       'register',
@@ -89,7 +89,7 @@ describe('twostep keys / client register (no database)', { timeout: 60_000 }, ()
       firstParty: true,
     });
     expect(String(entry.client_secret).length).toBeGreaterThanOrEqual(43);
-    expect(run.stderr).toContain('createIdp');
+    expect(run.stderr).toContain('add this entry to `clients` in the config file');
     const pub = JSON.parse(
       (
         await twostep([
@@ -143,12 +143,13 @@ describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 
   beforeAll(async () => {
     const dbName = testDatabaseName('cli');
     connection = await connectMongo(getMongoUri(), { dbName });
-    idp = await startBareIdp(createMongooseStores(connection), hashKey);
+    // The IdP reads clients through the adapter: what the CLI registers works without a restart.
+    idp = await startBareIdp(createMongooseStores(connection), hashKey, [], createOidcAdapter(connection));
     env = {
-      MONGODB_URI: getMongoUri(),
-      TWOSTEP_DB: dbName,
+      TWOSTEP_MONGODB_URI: getMongoUri(),
+      TWOSTEP_MONGODB_DATABASE: dbName,
       TWOSTEP_ISSUER: idp.issuer,
-      TWOSTEP_HASH_KEY: Buffer.from(hashKey).toString('base64'),
+      TWOSTEP_KEYS_HASH_KEY: Buffer.from(hashKey).toString('base64'),
     };
     const init = await twostep(['db', 'init'], env);
     expect(init.code, init.stderr).toBe(0);
@@ -230,7 +231,7 @@ describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 
     expect(relink.stderr).toContain('first password only');
   });
 
-  it('client register --provisioning: the entry works as an admin API client of that clinic', async () => {
+  it('client register --provisioning: stored, it works at once as an admin API client of that clinic', async () => {
     const created = JSON.parse(
       (
         await twostep(
@@ -266,22 +267,36 @@ describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 
     const entry = JSON.parse(run.stdout) as IdpClient;
     expect(entry).toMatchObject({ grant_types: ['client_credentials'], clinic_id: created.clinic.id });
 
-    const withClient = await startBareIdp(createMongooseStores(connection), hashKey, [entry]);
-    try {
-      const audience = `${withClient.issuer}/api/v1`;
-      const token = await adminToken(
-        { issuer: withClient.issuer, audience },
-        {
-          clientId: entry.client_id,
-          clientSecret: String(entry.client_secret),
-        },
-      );
-      const clinic = await api({ audience }, token, 'GET', '/clinic');
-      expect(clinic.body).toMatchObject({ id: created.clinic.id, name: 'Elm Clinic' });
-      const staff = await api<{ items: { email: string }[] }>({ audience }, token, 'GET', '/staff');
-      expect(staff.body.items.map((s) => s.email)).toEqual(['eli@elm.test']);
-    } finally {
-      await withClient.close();
-    }
+    const audience = `${idp.issuer}/api/v1`;
+    const token = await adminToken(
+      { issuer: idp.issuer, audience },
+      { clientId: entry.client_id, clientSecret: String(entry.client_secret) },
+    );
+    const clinic = await api({ audience }, token, 'GET', '/clinic');
+    expect(clinic.body).toMatchObject({ id: created.clinic.id, name: 'Elm Clinic' });
+    const staff = await api<{ items: { email: string }[] }>({ audience }, token, 'GET', '/staff');
+    expect(staff.body.items.map((s) => s.email)).toEqual(['eli@elm.test']);
+
+    // Disabled: the running IdP refuses the client on its next request; enabled again, it works.
+    expect((await twostep(['client', 'disable', '--id', entry.client_id], env)).code).toBe(0);
+    const listed = await twostep(['client', 'list', '--json'], env);
+    expect(JSON.parse(listed.stdout)).toContainEqual(
+      expect.objectContaining({ client_id: entry.client_id, disabled: true }),
+    );
+    expect(listed.stdout).not.toContain(String(entry.client_secret));
+    const refused = await tokenRequest(
+      idp.issuer,
+      {
+        clientId: entry.client_id,
+        clientSecret: String(entry.client_secret),
+      },
+      { scope: ADMIN_SCOPE, resource: audience },
+    );
+    expect(refused.status).toBe(401);
+    expect((await twostep(['client', 'enable', '--id', entry.client_id], env)).code).toBe(0);
+    await adminToken(
+      { issuer: idp.issuer, audience },
+      { clientId: entry.client_id, clientSecret: String(entry.client_secret) },
+    );
   });
 });

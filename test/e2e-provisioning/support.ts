@@ -4,7 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createAesGcmSecretBox, outboxNotifier, outboxSmsSender, type Stores } from '@twostep/core';
-import { ADMIN_SCOPE, adminAudience, createIdp, type Idp, type IdpClient } from '@twostep/oidc-server';
+import {
+  ADMIN_SCOPE,
+  type AdapterClass,
+  adminAudience,
+  createIdp,
+  type Idp,
+  type IdpClient,
+} from '@twostep/oidc-server';
 import {
   listenFirst,
   startTestIdp,
@@ -148,6 +155,7 @@ export async function startBareIdp(
   stores: Stores,
   hashKey: Uint8Array,
   clients: IdpClient[] = [],
+  adapter?: AdapterClass,
 ): Promise<{ issuer: string; idp: Idp; close(): Promise<void> }> {
   const server = await listenFirst();
   const { issuer } = server;
@@ -161,6 +169,7 @@ export async function startBareIdp(
     logger: { warn() {}, error() {} },
     passwordCost: TEST_PASSWORD_COST,
     clients,
+    ...(adapter ? { adapter } : {}),
   });
   server.serve(idp.app);
   return { issuer, idp, close: () => server.close() };

@@ -232,7 +232,9 @@ export type NotificationKind =
   | 'two_step_resumed'
   | 'two_step_reset'
   | 'colleague_paused'
-  | 'colleague_reset';
+  | 'colleague_reset'
+  /** The first Full Access User of a new clinic (`twostep clinic create`): params `url`, `until`. */
+  | 'welcome';
 
 export interface Notification {
   kind: NotificationKind;

@@ -24,6 +24,7 @@ import { generateCookieKey, generateSigningKey } from './keys.ts';
 import { createMemoryAdapter } from './memory-adapter.ts';
 import { t } from './messages/index.ts';
 import { errorPage } from './pages/misc.ts';
+import { pinIssuerHost, requireSecureTransport } from './origin.ts';
 import { createProvider } from './provider.ts';
 import { provisioningRouter } from './provisioning/index.ts';
 import type { Readiness } from './ops/health.ts';
@@ -152,6 +153,7 @@ export function createIdp(options: IdpOptions): Idp {
     app.set('trust proxy', config.trustProxy);
     provider.proxy = true;
   }
+  app.use(pinIssuerHost(config.issuerUrl));
   app.use(cspNonce);
   app.use(
     helmet({
@@ -171,6 +173,7 @@ export function createIdp(options: IdpOptions): Idp {
       strictTransportSecurity: config.issuerUrl.protocol === 'https:',
     }),
   );
+  app.use(requireSecureTransport(config.issuerUrl, config.siteName, logger));
   app.use(config.basePath || '/', provisioningRouter({ config, provider, twostep, clock, logger }));
   app.use(config.basePath || '/', interactionRouter(deps, IDP_DEFAULTS.bodyLimitBytes));
   app.use(config.basePath || '/', consoleRouter(deps, cookieKeys, IDP_DEFAULTS.bodyLimitBytes));

@@ -152,9 +152,18 @@ export function createProvider(
     // Refresh tokens for every client allowed the grant, without `prompt=consent` + offline_access.
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // `clinic_id`: the one clinic a provisioning client may administer through /api/v1.
+    // `first_party`: a client stored in the database (`twostep client register`) that is one of the
+    // clinic's own apps (configured clients say `firstParty` instead).
     extraClientMetadata: {
-      properties: ['clinic_id'],
+      properties: ['clinic_id', 'first_party'],
       validator(_ctx, key, value, metadata) {
+        if (key === 'first_party') {
+          if (value !== undefined && typeof value !== 'boolean')
+            throw new errors.InvalidClientMetadata('first_party must be a boolean');
+          if (value === true && metadata.clinic_id !== undefined)
+            throw new errors.InvalidClientMetadata('a provisioning client is not first-party');
+          return;
+        }
         if (key !== 'clinic_id' || value === undefined) return;
         if (typeof value !== 'string' || value === '')
           throw new errors.InvalidClientMetadata('clinic_id must be a non-empty string');
@@ -185,7 +194,8 @@ export function createProvider(
       const { oidc } = ctx;
       const grantId = oidc.result?.consent?.grantId || oidc.session!.grantIdFor(oidc.client!.clientId);
       const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-      if (!firstParty.has(oidc.client!.clientId)) return existing;
+      const client = oidc.client!;
+      if (!firstParty.has(client.clientId) && client.metadata().first_party !== true) return existing;
       const grant =
         existing ??
         new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });

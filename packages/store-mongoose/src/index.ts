@@ -2,6 +2,8 @@
  * `@twostep/store-mongoose`: every store port of `@twostep/core`, and an
  * oidc-provider adapter, on MongoDB via mongoose.
  */
+export type { OidcClientRegistry, StoredClient } from './clients.ts';
+export { createClientRegistry } from './clients.ts';
 export type { ConnectMongoOptions } from './connect.ts';
 export { connectMongo } from './connect.ts';
 export { isDuplicateKeyError, toStoreError } from './errors.ts';

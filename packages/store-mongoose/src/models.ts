@@ -168,6 +168,8 @@ export interface OidcDoc {
   _id: string;
   payload: Record<string, unknown>;
   expiresAt: Date | null;
+  /** Clients only (`twostep client disable`): kept, but oidc-provider does not find it. */
+  disabled?: boolean;
 }
 
 const clinicSchema = new Schema<ClinicDoc>(
@@ -374,6 +376,7 @@ function oidcSchema(modelName: string): Schema<OidcDoc> {
       _id: requiredString,
       payload: { type: Schema.Types.Mixed, required: true },
       expiresAt: nullableDate,
+      disabled: { type: Boolean },
     },
     baseOptions,
   );

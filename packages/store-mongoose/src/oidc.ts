@@ -56,7 +56,7 @@ function alreadyConsumed(): Error {
 }
 
 const isLive = (doc: OidcDoc, nowMs: number): boolean =>
-  doc.expiresAt === null || doc.expiresAt.getTime() > nowMs;
+  doc.disabled !== true && (doc.expiresAt === null || doc.expiresAt.getTime() > nowMs);
 
 /**
  * The adapter for one oidc-provider model. Usually created through

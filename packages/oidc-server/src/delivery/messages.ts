@@ -51,6 +51,7 @@ export const messagesEn: MessageCatalog = {
     colleague: 'a colleague',
     reason: '(none given)',
     until: '(unknown)',
+    url: '(ask for a new link)',
   },
   templates: {
     factor_added: {
@@ -107,6 +108,17 @@ export const messagesEn: MessageCatalog = {
         'You are told because you are a Full Access User of {clinic}.',
       ],
       advice: ADVICE_COLLEAGUE,
+    },
+    welcome: {
+      subject: 'Your account: set your password',
+      paragraphs: [
+        'An account at {clinic} was created for you on {when}, as its Full Access User.',
+        'Set your password with this link before {until}. It works once:',
+        '{url}',
+        'After that, signing in asks you to set up 2-Step Verification (an authenticator app or text messages).',
+      ],
+      advice:
+        "If you didn't expect this, don't use the link, and tell the person who set up {clinic}'s sign-in.",
     },
     colleague_reset: {
       subject: '2-Step Verification reset for {colleague}',

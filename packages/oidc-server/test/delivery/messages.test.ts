@@ -27,6 +27,7 @@ describe('renderNotification', () => {
         'two_step_paused',
         'two_step_resumed',
         'two_step_reset',
+        'welcome',
       ].sort(),
     );
   });

@@ -1,0 +1,32 @@
+export const usage = `Usage: twostep <command> [options]
+
+Settings (every command): flags over environment (TWOSTEP_*) over --config FILE (YAML or JSON) over
+defaults. Every setting, its variable and its flag: docs/configuration.md.
+
+Commands:
+  serve [--dev] [--print-config] [--config FILE] [--<setting> <value>...]
+      Runs the identity server: sign-in, account page, admin console, provisioning API.
+      Refuses to start on an unsafe configuration (one line per problem) unless --dev.
+      --print-config prints the effective settings (secrets redacted) and exits.
+  db init [--ttl-indexes]
+      Creates the collections and indexes (idempotent). --ttl-indexes on real MongoDB (not FerretDB).
+  clinic create --name <name> --owner-email <email> --owner-name <name> [--no-enforce] [--no-email] [--json]
+      Creates a clinic (2-Step enforced unless --no-enforce) and its first Full Access User, prints a
+      one-time welcome link, and emails it to them when email.delivery is smtp (unless --no-email).
+  staff welcome-link --email <email> [--json]
+      A new welcome link for a staff member (e.g. the first one expired).
+  client register --name <name> --redirect-uri <uri>... [--post-logout-redirect-uri <uri>...]
+                  [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none | --public]
+                  [--jwks <file> | --jwks-uri <url>] [--first-party] [--id <id>] 
+  client register --name <name> --provisioning --clinic <clinic id> [--id <id>]
+      Stores a client in the database: every running server accepts it at once. Prints its
+      metadata with the new secret (shown once). Without mongodb.uri: prints an entry for the
+      config file's \`clients\` instead. --provisioning: an admin API client for one clinic.
+  client list [--json]
+  client update --id <id> [--name …] [--redirect-uri …] [--post-logout-redirect-uri …] [--first-party |
+                --not-first-party] [--auth-method …] [--jwks … | --jwks-uri …] [--new-secret]
+  client disable --id <id>     client enable --id <id>
+      Take effect at every running server on its next request.
+  keys rotate --file <keys.json>
+      Adds a new signing key in front of the JWKS in the file; older keys stay for verification.
+`;
