@@ -34,6 +34,9 @@ describe.skipIf(skipBrowser)('demo in a browser: step-up', { timeout: BROWSER_TE
     await shot(page, 'code-page');
     await enterTotp(page);
     await page.waitForURL(`${demo.appUrl}/schedule`);
+    // Name and role reach the app in the IdP's claims (userinfo): the app keeps no staff records.
+    await page.locator('.user', { hasText: olivia.name }).waitFor();
+    await page.getByRole('link', { name: 'Admin console' }).waitFor();
     // A fresh code: the chart opens at once.
     await page.getByRole('link', { name: 'Amara Okafor' }).click();
     await page.waitForURL(`${demo.appUrl}/patients/p-1042/chart`);

@@ -297,6 +297,18 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await stores().staff.list(otherClinic.id)).toEqual({ items: [], total: 0 });
       });
 
+      it('keeps the optional profile (given and family name, locale) through create and update', async () => {
+        const bare = await newStaff();
+        expect(await stores().staff.get(bare.id)).not.toHaveProperty('locale');
+        const member = await newStaff(undefined, { givenName: 'Robin', familyName: 'Park', locale: 'fr-CA' });
+        expect(await stores().staff.get(member.id)).toEqual(member);
+        const patch = { familyName: 'Park-Lee', locale: 'en-CA' };
+        expect(await stores().staff.update(member.id, patch)).toBe(true);
+        expect(await stores().staff.get(member.id)).toEqual({ ...member, ...patch });
+        expect(await stores().staff.update(bare.id, { givenName: 'Sam' })).toBe(true);
+        expect((await stores().staff.get(bare.id))?.givenName).toBe('Sam');
+      });
+
       it('update applies the patch; false for an unknown staff member', async () => {
         const member = await newStaff();
         const patch = {

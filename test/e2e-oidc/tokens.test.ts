@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { API_AUDIENCE, startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
-import { signInWithTotp } from '../helpers/sign-in.ts';
+import { signInWithTotp, submitPassword } from '../helpers/sign-in.ts';
 
 let idp: TestIdp;
 let rp: Rp;
@@ -26,6 +26,13 @@ async function signInOwner(
   return redeem(client, request, done, tokenParams);
 }
 
+/** The relaxed clinic's user: the password is the whole sign-in. */
+async function signInRelaxedUser(client: Rp, params: Record<string, string> = {}) {
+  const browser = new Browser();
+  const { request, page } = await begin(browser, client, params);
+  return redeem(client, request, await submitPassword(browser, page, idp.staff.relaxed));
+}
+
 function jwtPayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
     string,
@@ -37,7 +44,12 @@ describe('tokens', () => {
   it('discovery advertises the acr values and the claims', async () => {
     const metadata = rp.config.serverMetadata();
     expect(metadata.acr_values_supported).toEqual([ACR.oneFactor, ACR.twoFactor]);
-    expect(metadata.claims_supported).toEqual(expect.arrayContaining(['sub', 'acr', 'amr', 'auth_time']));
+    expect(metadata.claims_supported).toEqual(
+      expect.arrayContaining([
+        ...['sub', 'acr', 'amr', 'auth_time'],
+        ...['name', 'given_name', 'family_name', 'locale', 'email', 'email_verified'],
+      ]),
+    );
     expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
     expect(metadata.introspection_endpoint).toBeDefined();
     expect(metadata.revocation_endpoint).toBeDefined();
@@ -74,14 +86,28 @@ describe('tokens', () => {
     });
   });
 
-  it('userinfo answers with the account claims', async () => {
-    const tokens = await signInOwner(new Browser(), rp);
+  it('userinfo answers with the profile and email claims (scope openid profile email)', async () => {
+    const tokens = await signInOwner(new Browser(), rp, { scope: 'openid profile email' });
     const info = await oidc.fetchUserInfo(rp.config, tokens.access_token, idp.staff.owner.id);
     expect(info).toMatchObject({
       sub: idp.staff.owner.id,
-      email: idp.staff.owner.email,
       name: 'Olivia Owner',
+      given_name: 'Olivia',
+      family_name: 'Owner',
+      locale: 'en-CA',
+      email: idp.staff.owner.email,
+      email_verified: false,
     });
+    // The code flow's ID Token keeps to sub, acr, amr, auth_time (OIDC Core §5.4: scope claims in userinfo).
+    expect(tokens.claims()).not.toHaveProperty('name');
+  });
+
+  it('userinfo leaves out what is not known, and what the scopes do not ask for', async () => {
+    const relaxed = await signInRelaxedUser(rp, { scope: 'openid profile' });
+    const info = await oidc.fetchUserInfo(rp.config, relaxed.access_token, idp.staff.relaxed.id);
+    expect(info).toMatchObject({ sub: idp.staff.relaxed.id, name: 'Rob Relaxed' });
+    for (const claim of ['given_name', 'family_name', 'locale', 'email', 'email_verified'])
+      expect(info).not.toHaveProperty(claim);
   });
 
   it('JWT access tokens for the API carry acr, amr and auth_time (RFC 9470)', async () => {

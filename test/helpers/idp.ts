@@ -4,6 +4,7 @@
  *
  * - clinic "Maple Street Physio", enforcing 2-Step, trusted devices allowed:
  *   - `owner` — Full Access User, authenticator app (TOTP) enrolled; `totpSecret` and `recoveryCode` given;
+ *     the only one with given/family name and locale (profile claims);
  *   - `practitioner` — no factor yet (sign-in forces enrollment);
  *   - `frontDesk` — SMS enrolled (`phone`); codes arrive in `sms.messages` (newest first);
  * - clinic "Birch Lane Dental", not enforcing: `relaxed` — password only (acr loa:1fa).
@@ -185,6 +186,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     email: string,
     name: string,
     role: StaffMember['role'],
+    profile: Pick<StaffMember, 'givenName' | 'familyName' | 'locale'> = {},
   ) => {
     const password = `pw-${randomBytes(9).toString('base64url')}`;
     const member: StaffMember = {
@@ -193,6 +195,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       email,
       name,
       role,
+      ...profile,
       passwordHash: await hashPassword(password, TEST_PASSWORD_COST),
       active: true,
       createdAt: now,
@@ -200,7 +203,11 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     await stores.staff.create(member);
     return { member, info: { id, email, password } as TestStaff };
   };
-  const owner = await addStaff('staff-owner', clinic.id, 'owner@maple.test', 'Olivia Owner', 'full_access');
+  const owner = await addStaff('staff-owner', clinic.id, 'owner@maple.test', 'Olivia Owner', 'full_access', {
+    givenName: 'Olivia',
+    familyName: 'Owner',
+    locale: 'en-CA',
+  });
   const practitioner = await addStaff('staff-prac', clinic.id, 'pat@maple.test', 'Pat Practitioner', 'staff');
   const frontDesk = await addStaff('staff-desk', clinic.id, 'desk@maple.test', 'Dana Desk', 'staff');
   const relaxed = await addStaff('staff-relaxed', relaxedClinic.id, 'rob@birch.test', 'Rob Relaxed', 'staff');

@@ -30,11 +30,6 @@ import {
 /** Step-up window of charts and billing, in seconds. */
 export const STEP_UP_MAX_AGE = 600;
 
-export interface StaffDirectory {
-  /** The clinic app's own record of a staff member, by the IdP's `sub`. */
-  find(sub: string): Promise<{ name: string; role: 'full_access' | 'staff' } | null>;
-}
-
 export interface ClinicAppOptions {
   clinicName: string;
   /** The IdP's issuer (origin), e.g. `http://localhost:4000`. */
@@ -45,7 +40,6 @@ export interface ClinicAppOptions {
   clientSecret: string;
   /** ≥ 32 bytes. */
   sessionSecret: string;
-  directory: StaffDirectory;
   /** The app's clock in ms (tests move it). */
   now?: () => number;
 }
@@ -58,13 +52,14 @@ export interface ClinicApp {
 export function createClinicApp(options: ClinicAppOptions): ClinicApp {
   const now = options.now ?? Date.now;
 
-  const viewerOf = async (req: Request): Promise<Viewer | null> => {
+  // Name and role come from the IdP (userinfo, fetched by the middleware at sign-in): the app
+  // keeps no staff records of its own.
+  const viewerOf = (req: Request): Viewer | null => {
     const t = req.twostep;
     if (!t?.isAuthenticated()) return null;
-    const person = await options.directory.find(t.sub);
     return {
-      name: person?.name ?? 'Staff member',
-      role: person?.role ?? 'staff',
+      name: t.claims.name ?? 'Staff member',
+      role: t.claims.role === 'full_access' ? 'full_access' : 'staff',
       amr: t.amr,
       acr: t.acr,
       authTime: t.authTime,
@@ -74,7 +69,7 @@ export function createClinicApp(options: ClinicAppOptions): ClinicApp {
     clinicName: options.clinicName,
     idpUrl: options.idpUrl,
     path: req.path,
-    viewer: await viewerOf(req),
+    viewer: viewerOf(req),
     now: now(),
   });
   const send = (res: Response, page: { status: number; html: string }) => {

@@ -253,12 +253,6 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
       clientSecret,
       sessionSecret: derived(keys.hashKey, 'app-session'),
       now: () => clock.now().getTime(),
-      directory: {
-        async find(sub) {
-          const staff = await stores.staff.get(sub);
-          return staff?.active ? { name: staff.name, role: staff.role } : null;
-        },
-      },
     });
     appServer.use(clinicApp.app);
 

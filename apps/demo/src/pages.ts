@@ -80,7 +80,7 @@ ul.outbox{list-style:none;margin:0;padding:0 1.5rem}
 @media (prefers-reduced-motion:no-preference){a,.button{transition:background-color .15s}}
 `;
 
-/** Who is signed in, as the clinic app knows them (from its own staff directory, keyed by `sub`). */
+/** Who is signed in, from the IdP's claims (`name`, `role`; userinfo fetched once at sign-in). */
 export interface Viewer {
   name: string;
   role: 'full_access' | 'staff';

@@ -53,7 +53,12 @@ export interface StaffStore {
   findByEmail(email: string): Promise<StaffMember | null>;
   update(
     staffId: string,
-    patch: Partial<Pick<StaffMember, 'name' | 'email' | 'role' | 'passwordHash' | 'active'>>,
+    patch: Partial<
+      Pick<
+        StaffMember,
+        'name' | 'givenName' | 'familyName' | 'locale' | 'email' | 'role' | 'passwordHash' | 'active'
+      >
+    >,
   ): Promise<boolean>;
   /**
    * Sets the password hash to `next` only if it is still `expected` (one conditional update:

@@ -18,7 +18,13 @@ export interface StaffMember {
   clinicId: string;
   /** Lower-case, trimmed; unique across clinics (sign-in is by email). */
   email: string;
+  /** Full name as the person wants it shown (OIDC `name`). */
   name: string;
+  /** OIDC `given_name` / `family_name`, when known (never derived by splitting `name`). */
+  givenName?: string;
+  familyName?: string;
+  /** BCP 47 language tag (OIDC `locale`, e.g. `fr-CA`), when known. */
+  locale?: string;
   role: Role;
   /** Password hash from `hashPassword`; never the password. */
   passwordHash: string;

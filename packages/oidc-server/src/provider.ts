@@ -140,7 +140,7 @@ export function createProvider(
     claims: {
       openid: ['sub', 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'clinic_id', 'role'],
+      profile: ['name', 'given_name', 'family_name', 'locale', 'clinic_id', 'role'],
       sid: null,
       iss: null,
     },
@@ -184,6 +184,9 @@ export function createProvider(
           email: staff.email,
           email_verified: false,
           name: staff.name,
+          given_name: staff.givenName,
+          family_name: staff.familyName,
+          locale: staff.locale,
           clinic_id: staff.clinicId,
           role: staff.role,
         }),

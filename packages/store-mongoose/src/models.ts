@@ -43,6 +43,9 @@ export interface StaffDoc {
   name: string;
   /** `name` lower-cased, for the case-insensitive search. Never returned. */
   nameLower: string;
+  givenName?: string;
+  familyName?: string;
+  locale?: string;
   role: 'full_access' | 'staff';
   passwordHash: string;
   active: boolean;
@@ -190,6 +193,9 @@ const staffSchema = new Schema<StaffDoc>(
     email: { type: String, required: true, lowercase: true, trim: true },
     name: { type: String, required: true },
     nameLower: { type: String, required: true },
+    givenName: String,
+    familyName: String,
+    locale: String,
     role: { type: String, required: true, enum: ['full_access', 'staff'] },
     passwordHash: requiredString,
     active: { type: Boolean, required: true },

@@ -43,7 +43,7 @@ export function createMemoryStaffStore(): StaffStore {
     async update(staffId, patch) {
       const member = staff.get(staffId);
       if (member === undefined) return false;
-      const { name, email, role, passwordHash, active } = patch;
+      const { name, givenName, familyName, locale, email, role, passwordHash, active } = patch;
       if (email !== undefined) {
         const normalized = normalizeEmail(email);
         const owner = idByEmail.get(normalized);
@@ -54,6 +54,9 @@ export function createMemoryStaffStore(): StaffStore {
         member.email = normalized;
       }
       if (name !== undefined) member.name = name;
+      if (givenName !== undefined) member.givenName = givenName;
+      if (familyName !== undefined) member.familyName = familyName;
+      if (locale !== undefined) member.locale = locale;
       if (role !== undefined) member.role = role;
       if (passwordHash !== undefined) member.passwordHash = passwordHash;
       if (active !== undefined) member.active = active;

@@ -17,6 +17,9 @@ const toStaff = (doc: StaffDoc): StaffMember => ({
   clinicId: doc.clinicId,
   email: doc.email,
   name: doc.name,
+  ...(doc.givenName == null ? {} : { givenName: doc.givenName }),
+  ...(doc.familyName == null ? {} : { familyName: doc.familyName }),
+  ...(doc.locale == null ? {} : { locale: doc.locale }),
   role: doc.role,
   passwordHash: doc.passwordHash,
   active: doc.active,
@@ -39,6 +42,9 @@ export function createStaffStore({ staff }: StoreModels): StaffStore {
           email: normalizeEmail(member.email),
           name: member.name,
           nameLower: member.name.toLowerCase(),
+          givenName: member.givenName,
+          familyName: member.familyName,
+          locale: member.locale,
           role: member.role,
           passwordHash: member.passwordHash,
           active: member.active,
@@ -61,10 +67,13 @@ export function createStaffStore({ staff }: StoreModels): StaffStore {
     },
     async update(staffId, patch) {
       if (!isString(staffId)) return false;
-      const { name, email, role, passwordHash, active } = patch;
+      const { name, givenName, familyName, locale, email, role, passwordHash, active } = patch;
       const set = definedOnly({
         name,
         nameLower: name?.toLowerCase(),
+        givenName,
+        familyName,
+        locale,
         email: email === undefined ? undefined : normalizeEmail(email),
         role,
         passwordHash,
