@@ -32,8 +32,13 @@ import {
   generateCookieKey,
   generateSigningKey,
   type Idp,
+  type IdpMetrics,
+  ListenError,
+  type Log,
   type MailOutbox,
+  type RunningServer,
   type SmsOutbox,
+  startServer,
 } from '@twostep/oidc-server';
 import { connectMongo, createMongooseStores, createOidcAdapter, syncIndexes } from '@twostep/store-mongoose';
 import express from 'express';
@@ -68,6 +73,12 @@ export interface StartDemoOptions {
   /** Serve `/dev/outbox/sms` and `/dev/outbox/mail` on the IdP. Default: unless NODE_ENV=production. */
   devOutbox?: boolean;
   logger?: Logger;
+  /** JSON (or pretty) logs of the IdP: access log, audit events, errors (`createLog`). Default none. */
+  log?: Log;
+  /** Prometheus metrics of the IdP at `<idpUrl>/metrics` (`createMetrics`). Default none. */
+  metrics?: IdpMetrics;
+  /** Milliseconds requests in flight get to finish when the demo stops (default startServer's, 10 s). */
+  graceMs?: number;
 }
 
 export interface Demo {
@@ -86,6 +97,8 @@ export interface Demo {
   /** The IdP's core facade (admin actions in tests: pause, resume, enforcement). */
   twostep: Twostep;
   idp: Idp;
+  /** The IdP's listener: `/healthz`, `/readyz`, graceful `shutdown()`. */
+  idpServer: RunningServer;
   sms: SmsOutbox;
   mail: MailOutbox;
   /** Stops both servers (open connections too) and the database connection. */
@@ -167,17 +180,25 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
   const keys = options.keys ?? freshKeys();
   const devOutbox = options.devOutbox ?? process.env.NODE_ENV !== 'production';
   const cleanups: (() => Promise<void>)[] = [];
+  let idpServer: RunningServer | undefined;
   const close = async () => {
+    // The IdP drains its requests in flight before the database connection closes.
+    await idpServer?.shutdown();
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
 
   try {
-    const idpServer = await listen(
-      options.idpPort ?? DEFAULT_IDP_PORT,
-      'the sign-in service (IdP)',
-      'IDP_PORT',
-    );
-    cleanups.push(() => stop(idpServer.server));
+    const idpPort = options.idpPort ?? DEFAULT_IDP_PORT;
+    idpServer = await startServer({
+      port: idpPort,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+    }).catch((error: unknown) => {
+      throw error instanceof ListenError
+        ? new PortInUseError(idpPort, 'the sign-in service (IdP)', 'IDP_PORT')
+        : error;
+    });
     const appServer = await listen(options.appPort ?? DEFAULT_APP_PORT, 'the clinic app', 'APP_PORT');
     cleanups.push(() => stop(appServer.server));
     const idpUrl = `http://${host}:${idpServer.port}`;
@@ -217,7 +238,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
       smsSender: sms,
       notifier: mail,
       clock,
-      logger,
+      ...(options.log && !options.logger ? {} : { logger }),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       jwks: keys.jwks,
       cookieKeys: keys.cookieKeys,
       siteName: CLINIC.name,
@@ -243,7 +266,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
       idpRoot.use('/dev/outbox', outboxRouter({ sms, mail, clinicName: CLINIC.name, appUrl }));
     }
     idpRoot.use(idp.app);
-    idpServer.use(idpRoot);
+    idpServer.serve(idpRoot, idp.readiness);
 
     const clinicApp = createClinicApp({
       clinicName: seed.clinic.name,
@@ -267,6 +290,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
       stores,
       twostep: idp.twostep,
       idp,
+      idpServer,
       sms,
       mail,
       close,

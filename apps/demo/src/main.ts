@@ -1,11 +1,19 @@
 /**
  * `./run demo` → `pnpm demo` → here. Starts the IdP and the clinic app, prints where they are and
- * how to sign in, and runs until Ctrl-C. Environment: `IDP_PORT` (4000), `APP_PORT` (4100),
- * `MONGODB_URI` (default: in memory), `MONGODB_TTL_INDEXES` (`false` for FerretDB).
+ * how to sign in, and runs until Ctrl-C or SIGTERM (requests in flight finish first). Environment:
+ * `IDP_PORT` (4000), `APP_PORT` (4100), `MONGODB_URI` (default: in memory), `MONGODB_TTL_INDEXES`
+ * (`false` for FerretDB), `LOG_LEVEL` (info), `LOG_FORMAT` (`pretty`, or `json`).
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { developmentKeys } from '@twostep/oidc-server';
+import {
+  createLog,
+  createMetrics,
+  developmentKeys,
+  LOG_LEVELS,
+  type LogLevel,
+  SERVER_DEFAULTS,
+} from '@twostep/oidc-server';
 import { DEFAULT_APP_PORT, DEFAULT_IDP_PORT, type Demo, PortInUseError, startDemo } from './demo.ts';
 
 export { type Demo, PortInUseError, type StartDemoOptions, startDemo } from './demo.ts';
@@ -19,6 +27,15 @@ function port(name: string, fallback: number): number {
     process.exit(2);
   }
   return n;
+}
+
+function logLevel(): LogLevel {
+  const value = process.env.LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    console.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+    process.exit(2);
+  }
+  return value as LogLevel;
 }
 
 /** The repository's `.data/` (gitignored), wherever pnpm runs us from. */
@@ -37,6 +54,7 @@ function banner(demo: Demo): string {
   );
   if (demo.smsOutboxUrl) line(`  Text messages     ${demo.smsOutboxUrl}   (codes "sent" by SMS land here)`);
   if (demo.mailOutboxUrl) line(`  Emails            ${demo.mailOutboxUrl}`);
+  line(`  Health, metrics   ${demo.idpUrl}/readyz   ${demo.idpUrl}/metrics`);
   line(
     `  Store             ${demo.store === 'memory' ? 'in memory (everything resets when the demo stops)' : 'MongoDB'}`,
   );
@@ -69,9 +87,12 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const keys = developmentKeys(`${dataDir}dev-keys.json`);
   const mongodbUri = process.env.MONGODB_URI || undefined;
+  const log = createLog({ level: logLevel(), pretty: process.env.LOG_FORMAT !== 'json' });
   let demo: Demo;
   try {
     demo = await startDemo({
+      log,
+      metrics: createMetrics(),
       idpPort: port('IDP_PORT', DEFAULT_IDP_PORT),
       appPort: port('APP_PORT', DEFAULT_APP_PORT),
       keys,
@@ -94,7 +115,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     console.log(`\n  ${signal}: stopping the demo…`);
-    const force = setTimeout(() => process.exit(1), 5_000);
+    const force = setTimeout(() => process.exit(1), SERVER_DEFAULTS.graceMs + 5_000);
     force.unref();
     demo.close().then(
       () => {

@@ -140,12 +140,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log?.info({ graceMs }, 'shutting down: not ready, draining requests in flight');
     const drained = closeServer(main);
     main.closeIdleConnections();
+    // A keep-alive connection whose last response just ended is idle now: close it too.
+    const sweep = setInterval(() => main.closeIdleConnections(), 100);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace_over'>((resolve) => {
       timer = setTimeout(() => resolve('grace_over'), graceMs);
     });
     const outcome = await Promise.race([drained.then(() => 'drained' as const), graceOver]);
     clearTimeout(timer);
+    clearInterval(sweep);
     if (outcome === 'grace_over') {
       log?.warn({ graceMs }, 'grace period over: closing the connections still open');
       main.closeAllConnections();
