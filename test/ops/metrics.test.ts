@@ -117,6 +117,7 @@ describe('/metrics', () => {
       'twostep_audit_events_total{type="second_factor.failed"}': 2,
       'twostep_audit_events_total{type="sms.sent"}': 1,
       'twostep_audit_events_total{type="two_step.paused"}': 1,
+      'twostep_audit_events_total{type="sessions.ended"}': 1, // a pause ends the person's sessions
       'twostep_audit_events_total{type="policy.enforcement_off"}': 1,
       'twostep_audit_events_total{type="policy.enforcement_on"}': 1,
     });
