@@ -40,9 +40,22 @@ export type ConsoleHandler = (c: ConsoleRequest) => Promise<void>;
 
 /** Only paths of the console itself may be a return address (no open redirect). */
 const RETURN_PATH = /^\/(account|admin)(\/[A-Za-z0-9._~-]+)*\/?(\?[A-Za-z0-9._~\-=&%+]*)?$/;
+const RETURN_BASE = 'http://return.invalid';
 
+/**
+ * `value` as the browser will resolve it — dot segments (`..`, `%2e%2e`) removed, backslashes read
+ * as slashes — when that is a console path on our own origin; `fallback` otherwise.
+ */
 export function safeReturn(value: unknown, fallback = '/account'): string {
-  return typeof value === 'string' && value.length <= 512 && RETURN_PATH.test(value) ? value : fallback;
+  if (typeof value !== 'string' || value.length > 512 || !value.startsWith('/')) return fallback;
+  let url: URL;
+  try {
+    url = new URL(value, RETURN_BASE);
+  } catch {
+    return fallback;
+  }
+  const normalised = `${url.pathname}${url.search}`;
+  return url.origin === RETURN_BASE && RETURN_PATH.test(normalised) ? normalised : fallback;
 }
 
 export function loginUrl(deps: ConsoleDeps, returnTo: string, fresh = false): string {
