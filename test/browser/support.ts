@@ -64,8 +64,6 @@ export async function startDemoRig(): Promise<DemoRig> {
     const by = shift;
     vi.spyOn(Date, 'now').mockImplementation(() => realNow() + by);
   };
-  // Past the seeding's TOTP step and SMS cooldown.
-  advance(60_000);
   return {
     demo,
     clock,

@@ -178,7 +178,10 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSeed> {
     });
   } else {
     const setup = await core.enrollment.startTotp(owner);
-    const code = totp(setup.secret, Math.floor(clock.now().getTime() / 1000), {
+    // Confirmed with the previous time step's code (accepted within the ±1-step window): confirming
+    // records the step as used, so the code the owner's app shows now must stay unused.
+    const previousStep = Math.floor(clock.now().getTime() / 1000) - TOTP.period;
+    const code = totp(setup.secret, previousStep, {
       algorithm: TOTP.algorithm,
       digits: TOTP.digits,
       period: TOTP.period,
