@@ -1,3 +1,4 @@
+import { DEFAULTS } from '@twostep/core';
 import { describe, expect, it } from 'vitest';
 import { createMemoryStores } from '../../packages/core/src/memory/index.ts';
 import type { Stores } from '../../packages/core/src/ports.ts';
@@ -13,23 +14,27 @@ describe('memory stores: fault injection', () => {
       faults: {
         fail(storeName: keyof Stores, method: string) {
           calls.push(`${storeName}.${method}`);
-          return down && storeName === 'throttles' && method === 'addFailure';
+          return down && storeName === 'throttles' && method === 'take';
         },
       },
     });
     const now = new Date(Date.UTC(2090, 0, 1));
 
-    await expect(stores.throttles.addFailure('k', now)).rejects.toMatchObject({
+    const rules = DEFAULTS.throttle;
+    await expect(stores.throttles.take('k', now, rules)).rejects.toMatchObject({
       name: 'TwostepError',
       code: 'store_unavailable',
     });
     // Nothing was written by the failed call.
     expect(await stores.throttles.get('k')).toEqual({ failures: 0, lastFailureAt: null });
     expect(await stores.counters.increment('c', new Date(now.getTime() + 1000), now)).toBe(1);
-    expect(calls).toEqual(['throttles.addFailure', 'throttles.get', 'counters.increment']);
+    expect(calls).toEqual(['throttles.take', 'throttles.get', 'counters.increment']);
 
     down = false;
-    expect(await stores.throttles.addFailure('k', now)).toEqual({ failures: 1, lastFailureAt: now });
+    expect(await stores.throttles.take('k', now, rules)).toEqual({
+      taken: true,
+      before: { failures: 0, lastFailureAt: null },
+    });
   });
 
   it('a store that is down rejects every method, asynchronously', async () => {

@@ -1022,38 +1022,117 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
     });
 
     describe('throttles', () => {
-      it('addFailure increments and stamps; reset starts over; keys are independent', async () => {
+      /** 5 free failures, then 30 s doubling to 1 h, locked at 100 (the README's table). */
+      const rules = { freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 3600, hardLockAfter: 100 };
+      /** `n` attempts in a row, each once the back-off before it has passed; returns the time after. */
+      async function fail(key: string, n: number, from = 0): Promise<number> {
+        let t = from;
+        for (let i = 0; i < n; i++, t += 3600) {
+          expect((await stores().throttles.take(key, at(t), rules)).taken).toBe(true);
+        }
+        return t;
+      }
+
+      it('take counts an attempt in advance while open; refused, unchanged, while backing off or locked', async () => {
         const key = uid('throttle');
-        const otherKey = uid('throttle');
         expect(await stores().throttles.get(key)).toEqual({ failures: 0, lastFailureAt: null });
-        expect(await stores().throttles.addFailure(key, at(1))).toEqual({
-          failures: 1,
-          lastFailureAt: at(1),
+        for (let i = 0; i < 5; i++) {
+          expect(await stores().throttles.take(key, at(1), rules)).toEqual({
+            taken: true,
+            before: { failures: i, lastFailureAt: i === 0 ? null : at(1) },
+          });
+        }
+        // 5 failures: 30 s back-off from the last one.
+        expect(await stores().throttles.take(key, at(30), rules)).toEqual({
+          taken: false,
+          state: { failures: 5, lastFailureAt: at(1) },
         });
-        expect(await stores().throttles.addFailure(key, at(5))).toEqual({
-          failures: 2,
-          lastFailureAt: at(5),
-        });
-        expect(await stores().throttles.addFailure(otherKey, at(6))).toEqual({
-          failures: 1,
-          lastFailureAt: at(6),
-        });
-        expect(await stores().throttles.get(key)).toEqual({ failures: 2, lastFailureAt: at(5) });
+        expect((await stores().throttles.take(key, at(31), rules)).taken).toBe(true);
+        // 6 failures: 60 s.
+        expect((await stores().throttles.take(key, at(90), rules)).taken).toBe(false);
+        expect((await stores().throttles.take(key, at(91), rules)).taken).toBe(true);
+        expect(await stores().throttles.get(key)).toEqual({ failures: 7, lastFailureAt: at(91) });
         await stores().throttles.reset(key);
         expect(await stores().throttles.get(key)).toEqual({ failures: 0, lastFailureAt: null });
-        expect(await stores().throttles.addFailure(key, at(9))).toEqual({
-          failures: 1,
-          lastFailureAt: at(9),
-        });
-        expect(await stores().throttles.get(otherKey)).toEqual({ failures: 1, lastFailureAt: at(6) });
+        expect((await stores().throttles.take(key, at(92), rules)).taken).toBe(true);
+      });
+
+      it('take locks at hardLockAfter whatever the time; reset unlocks; keys are independent', async () => {
+        const key = uid('throttle');
+        const otherKey = uid('throttle');
+        const t = await fail(key, 100);
+        expect(await stores().throttles.get(key)).toMatchObject({ failures: 100 });
+        expect(await stores().throttles.take(key, at(t + 1e6), rules)).toMatchObject({ taken: false });
+        expect(await stores().throttles.get(key)).toMatchObject({ failures: 100 });
+        expect((await stores().throttles.take(otherKey, at(t), rules)).taken).toBe(true);
+        await stores().throttles.reset(key);
+        expect((await stores().throttles.take(key, at(t), rules)).taken).toBe(true);
         await stores().throttles.reset(uid('throttle'));
       });
 
-      itConcurrent(`addFailure: ${CONCURRENCY} concurrent calls count ${CONCURRENCY} failures`, async () => {
+      it('giveBack restores the state before the attempt, or takes one off when it changed since', async () => {
         const key = uid('throttle');
-        const results = await times(CONCURRENCY, () => stores().throttles.addFailure(key, at(1)));
-        expect(ascending(results.map((r) => r.failures))).toEqual(oneToN(CONCURRENCY));
-        expect(await stores().throttles.get(key)).toEqual({ failures: CONCURRENCY, lastFailureAt: at(1) });
+        const t = await fail(key, 5);
+        const taken = await stores().throttles.take(key, at(t), rules);
+        expect(taken).toEqual({ taken: true, before: { failures: 5, lastFailureAt: at(t - 3600) } });
+        if (!taken.taken) return;
+        await stores().throttles.giveBack(key, taken.before, at(t));
+        // Exactly as before: the attempt did not extend the back-off.
+        expect(await stores().throttles.get(key)).toEqual({ failures: 5, lastFailureAt: at(t - 3600) });
+        // Two attempts within the free ones; the first gives back after the second counted.
+        const other = uid('throttle');
+        const first = await stores().throttles.take(other, at(1), rules);
+        expect((await stores().throttles.take(other, at(2), rules)).taken).toBe(true);
+        if (!first.taken) throw new Error('first attempt refused');
+        await stores().throttles.giveBack(other, first.before, at(1));
+        expect(await stores().throttles.get(other)).toEqual({ failures: 1, lastFailureAt: at(2) });
+        // Nothing to give back after a reset (a success) or for an unknown key.
+        await stores().throttles.reset(other);
+        await stores().throttles.giveBack(other, first.before, at(1));
+        expect(await stores().throttles.get(other)).toEqual({ failures: 0, lastFailureAt: null });
+        await stores().throttles.giveBack(uid('throttle'), { failures: 0, lastFailureAt: null }, at(1));
+      });
+
+      itConcurrent(`take: of ${CONCURRENCY} concurrent attempts on a fresh key exactly 5 pass`, async () => {
+        const key = uid('throttle');
+        const results = await times(CONCURRENCY, () => stores().throttles.take(key, at(1), rules));
+        expect(results.filter((r) => r.taken)).toHaveLength(5);
+        expect(ascending(results.flatMap((r) => (r.taken ? [r.before.failures] : [])))).toEqual([
+          0, 1, 2, 3, 4,
+        ]);
+        expect(await stores().throttles.get(key)).toEqual({ failures: 5, lastFailureAt: at(1) });
+      });
+
+      itConcurrent(
+        `take: ${CONCURRENCY} concurrent attempts once a back-off is over → exactly 1`,
+        async () => {
+          const key = uid('throttle');
+          const t = await fail(key, 7);
+          const results = await times(CONCURRENCY, () => stores().throttles.take(key, at(t), rules));
+          expect(results.filter((r) => r.taken)).toHaveLength(1);
+          expect(await stores().throttles.get(key)).toEqual({ failures: 8, lastFailureAt: at(t) });
+        },
+      );
+
+      itConcurrent(
+        `take: ${CONCURRENCY} concurrent attempts at 99 failures → exactly 1, then locked`,
+        async () => {
+          const key = uid('throttle');
+          const t = await fail(key, 99);
+          const results = await times(CONCURRENCY, () => stores().throttles.take(key, at(t), rules));
+          expect(results.filter((r) => r.taken)).toHaveLength(1);
+          expect(await stores().throttles.get(key)).toMatchObject({ failures: 100 });
+        },
+      );
+
+      itConcurrent(`giveBack: ${CONCURRENCY} attempts that all give back leave nothing counted`, async () => {
+        const rulesNoBackoff = { ...rules, freeFailures: 100 };
+        const key = uid('throttle');
+        await times(CONCURRENCY, async () => {
+          const taken = await stores().throttles.take(key, at(1), rulesNoBackoff);
+          if (taken.taken) await stores().throttles.giveBack(key, taken.before, at(1));
+        });
+        expect((await stores().throttles.get(key)).failures).toBe(0);
       });
     });
 

@@ -1,9 +1,10 @@
 /**
- * 200 parallel submissions of one code through core `secondFactor.verify`, on
+ * 50 parallel submissions of one code through core `secondFactor.verify`, on
  * the memory store and (with MONGODB_URI) on the mongoose store: exactly one
- * succeeds, the losers are refused as replays (not counted as guesses, so a
- * double-submitting browser cannot lock the account), the audit chain stays
- * whole and the account is not throttled afterwards.
+ * succeeds, the losers are refused as replays or held at the throttle gate
+ * unchecked (neither counted as a guess, so a double-submitting browser cannot
+ * lock the account), the audit chain stays whole and the account is not
+ * throttled afterwards.
  */
 import { createMemoryStores, hmacSha256, interceptStores, type Stores } from '@twostep/core';
 import type { Connection } from 'mongoose';
@@ -12,7 +13,9 @@ import { connectMongo, createMongooseStores, syncIndexes } from '../../packages/
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { auditOf, type CoreFixture, coreFixture, enrollSms, enrollTotp, parallel } from './fixtures.ts';
 
-const N = 200;
+// 50, as every burst of the suite: each attempt held at the gate is audited, and on the
+// serializing FerretDB proxy 200 of them took longer than the test timeout.
+const N = 50;
 
 function suite(name: string, makeStores: () => Promise<Stores>) {
   describe(`${name}: ${N} parallel submissions of one code`, () => {
@@ -30,14 +33,18 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
     ) {
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       // The losers lost a race for a code that was right: a replay (or, for SMS, "no code" once
-      // the challenge reads as consumed), never a counted guess — except the `late` readers.
+      // the challenge reads as consumed), or held at the throttle gate unchecked while 5
+      // attempts were in flight (the free failures, taken in advance); never a counted guess —
+      // except the `late` readers.
       const losers = results.filter((r) => !r.ok).map((r) => r.reason);
       expect(losers.filter((r) => r === 'invalid')).toHaveLength(late);
       expect(losers.filter((r) => r !== 'invalid')).toSatisfy((rs: unknown[]) =>
-        rs.every((r) => r === 'replayed' || r === 'no_code'),
+        rs.every((r) => r === 'replayed' || r === 'no_code' || r === 'throttled'),
       );
       if (name === 'memory') expect(late).toBe(0);
-      expect((await f.stores.throttles.get(`second-factor:${f.alice.id}`)).failures).toBe(late);
+      // A late reader counted before the winner's reset was cleared by it.
+      const failures = (await f.stores.throttles.get(`second-factor:${f.alice.id}`)).failures;
+      expect(failures).toBeLessThanOrEqual(late);
       const events = (await auditOf(f.stores, f.clinic.id)).slice(before);
       expect(events.filter((e) => e.type === 'second_factor.succeeded')).toHaveLength(1);
       expect(events.filter((e) => e.type === 'second_factor.failed')).toHaveLength(late);
@@ -45,7 +52,7 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
       expect((await f.twostep.audit.verify(f.clinic.id)).ok).toBe(true);
       // Five counted guesses start the back-off.
       expect((await f.twostep.secondFactor.requirement(f.alice)).kind).toBe(
-        late < 5 ? 'second_factor' : 'locked',
+        failures < 5 ? 'second_factor' : 'locked',
       );
     }
 
@@ -60,7 +67,7 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
       await expectOneWinner(f, before, results);
     });
 
-    it('regression: parallel uses of one recovery code are counted once, not as 199 guesses', async () => {
+    it('regression: parallel uses of one recovery code are counted once, not as 49 guesses', async () => {
       // Every recovery-code read: the hash it returned.
       const reads: (string | undefined)[] = [];
       const stores = interceptStores(await makeStores(), (store, method, _args, call) => {

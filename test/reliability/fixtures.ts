@@ -4,7 +4,7 @@
  * few small helpers for driving the test IdP over HTTP.
  */
 import { randomBytes } from 'node:crypto';
-import { type Clinic, interceptStores, type Stores, TwostepError } from '@twostep/core';
+import { type Clinic, type CoreConfigInput, interceptStores, type Stores, TwostepError } from '@twostep/core';
 import { codeAt, type Fixture, lastSmsCode, setup } from '../../packages/core/test/fixtures.ts';
 import { Browser, findForm, type Page } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
@@ -34,8 +34,9 @@ export type CoreFixture = Fixture & {
 export async function coreFixture(
   stores: Stores,
   tag = randomBytes(4).toString('hex'),
+  config?: CoreConfigInput,
 ): Promise<CoreFixture> {
-  const f = await setup({ stores, tag, enforce: true });
+  const f = await setup({ stores, tag, enforce: true, ...(config ? { config } : {}) });
   return {
     ...f,
     clinic: f.clinicA,

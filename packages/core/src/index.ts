@@ -61,8 +61,13 @@ export type { SessionEndCause, Sessions } from './sessions.ts';
 export { type Interceptor, interceptMethods, interceptStores } from './intercept.ts';
 export { withCallTimeouts, withStoreTimeouts } from './store-timeouts.ts';
 export type { StoreTimeoutOptions } from './store-timeouts.ts';
-export { backoffSeconds, secondFactorThrottleKey, throttleStatus } from './throttle.ts';
-export type { ThrottleStatus } from './throttle.ts';
+export {
+  backoffSeconds,
+  secondFactorThrottleKey,
+  throttleOpenWindows,
+  throttleStatus,
+} from './throttle.ts';
+export type { OpenWindow, ThrottleStatus } from './throttle.ts';
 export { deviceLabel } from './trusted-devices.ts';
 export type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
 export { createTwostep } from './twostep.ts';

@@ -142,10 +142,35 @@ export interface PauseStore {
   clear(staffId: string): Promise<boolean>;
 }
 
+/** The back-off rules a throttle gate applies (core's `throttle` config). */
+export interface ThrottleRules {
+  freeFailures: number;
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+  hardLockAfter: number;
+}
+
+export type ThrottleTake =
+  /** The attempt may go ahead; it is already counted as a failure. `before`: the state before it. */
+  | { taken: true; before: ThrottleState }
+  /** Backing off or locked; nothing changed. `state`: as read after the refusal (for retryAt). */
+  | { taken: false; state: ThrottleState };
+
 export interface ThrottleStore {
   get(key: string): Promise<ThrottleState>;
-  /** Atomically adds one failure and stamps it; returns the new state. */
-  addFailure(key: string, now: Date): Promise<ThrottleState>;
+  /**
+   * The gate of one attempt, in ONE conditional update: when `rules` let an
+   * attempt through at `now` (`throttleStatus` open), counts it as a failure in
+   * advance (failures + 1, stamped `now`); otherwise changes nothing. So of
+   * concurrent attempts exactly as many pass as the rules allow.
+   */
+  take(key: string, now: Date, rules: ThrottleRules): Promise<ThrottleTake>;
+  /**
+   * Gives back a slot taken at `now` (whose state before was `before`) by an
+   * attempt that turned out not to be a guess: restores `before` when nothing
+   * else changed the state since, else takes one failure off (never below 0).
+   */
+  giveBack(key: string, before: ThrottleState, now: Date): Promise<void>;
   reset(key: string): Promise<void>;
 }
 

@@ -30,10 +30,17 @@ export type SecondFactorResult =
     }
   | { ok: false; reason: SecondFactorFailure; retryAt: Date | null };
 
+/** Outcomes that are guesses: they keep the attempt's slot (a failure). Every other outcome gives it back. */
+const isGuess = (reason: string | undefined) => reason === 'invalid' || reason === 'too_many_attempts';
+
 /**
- * Wraps a factor check with the account throttle: refused while backing
- * off or locked; a failure counts (malformed input does not: it changes
- * nothing); a success clears the count. Every outcome is audited.
+ * Wraps a factor check with the account throttle. The attempt first takes a
+ * slot in one conditional store update (refused while backing off or locked),
+ * so of concurrent attempts exactly as many are checked as the rules allow.
+ * Only guesses keep their slot: malformed input, a replay of an accepted code,
+ * the loser of a race on a right code or a store error give it back (they
+ * reveal nothing, and counting them would lock out a user whose browser
+ * submitted the same code twice). A success clears the count. Every outcome is audited.
  */
 export async function throttled<T extends { ok: boolean; reason?: string }>(
   ctx: CoreContext,
@@ -44,19 +51,28 @@ export async function throttled<T extends { ok: boolean; reason?: string }>(
 ): Promise<T | { ok: false; reason: 'throttled' | 'locked'; retryAt: Date | null }> {
   const key = secondFactorThrottleKey(staff.id);
   const cfg = ctx.config.throttle;
-  const status = throttleStatus(await ctx.stores.throttles.get(key), ctx.clock.now(), cfg);
-  if (status.kind !== 'open') {
+  const now = ctx.clock.now();
+  const gate = await ctx.stores.throttles.take(key, now, cfg);
+  if (!gate.taken) {
     await ctx.audit.record(actor, {
       clinicId: staff.clinicId,
       type: 'second_factor.throttled',
       targetId: staff.id,
       details: { method },
     });
-    return status.kind === 'locked'
-      ? { ok: false, reason: 'locked', retryAt: null }
-      : { ok: false, reason: 'throttled', retryAt: status.retryAt };
+    const status = throttleStatus(gate.state, now, cfg);
+    if (status.kind === 'locked') return { ok: false, reason: 'locked', retryAt: null };
+    // Open again by the time we read it (a concurrent attempt gave its slot back): retry now.
+    return { ok: false, reason: 'throttled', retryAt: status.kind === 'backoff' ? status.retryAt : now };
   }
-  const result = await attempt();
+  const giveBack = () => ctx.stores.throttles.giveBack(key, gate.before, now);
+  let result: T;
+  try {
+    result = await attempt();
+  } catch (error) {
+    await giveBack().catch(() => undefined);
+    throw error;
+  }
   if (result.ok) {
     await ctx.stores.throttles.reset(key);
     await ctx.audit.record(actor, {
@@ -65,20 +81,20 @@ export async function throttled<T extends { ok: boolean; reason?: string }>(
       targetId: staff.id,
       details: { method },
     });
-  } else if (result.reason === 'invalid' || result.reason === 'too_many_attempts') {
-    // Only guesses count. Malformed input, a replay of a code already accepted, or no code to
-    // check reveal nothing to an attacker, and counting them would lock out a user whose
-    // browser submitted the same code twice.
-    const state = await ctx.stores.throttles.addFailure(key, ctx.clock.now());
+  } else if (isGuess(result.reason)) {
+    const failures = gate.before.failures + 1;
     await ctx.audit.record(actor, {
       clinicId: staff.clinicId,
       type: 'second_factor.failed',
       targetId: staff.id,
-      details: { method, reason: result.reason ?? 'invalid', failures: state.failures },
+      details: { method, reason: result.reason ?? 'invalid', failures },
     });
-    if (state.failures === cfg.hardLockAfter) {
+    // The store hands out each count once, so exactly one attempt reaches the lock.
+    if (failures === cfg.hardLockAfter) {
       await ctx.audit.record(actor, { clinicId: staff.clinicId, type: 'account.locked', targetId: staff.id });
     }
+  } else {
+    await giveBack();
   }
   return result;
 }

@@ -28,5 +28,31 @@ export function throttleStatus(
   return retryAt > now ? { kind: 'backoff', retryAt } : { kind: 'open' };
 }
 
+/** Failure counts `from`..`to` whose last failure was at or before `lastFailureBy` (null: any time). */
+export interface OpenWindow {
+  from: number;
+  to: number;
+  lastFailureBy: Date | null;
+}
+
+/**
+ * The states in which `throttleStatus` is open at `now`, as a short list of
+ * ranges (one per distinct delay, so about ten with the defaults): what a store
+ * puts in the filter of its one conditional update (see `ThrottleStore.take`).
+ */
+export function throttleOpenWindows(config: CoreConfig['throttle'], now: Date): OpenWindow[] {
+  const windows: OpenWindow[] = [];
+  const free = Math.min(config.freeFailures, config.hardLockAfter);
+  if (free > 0) windows.push({ from: 0, to: free - 1, lastFailureBy: null });
+  for (let from = free; from < config.hardLockAfter; ) {
+    const delay = backoffSeconds(from, config);
+    let to = from;
+    while (to + 1 < config.hardLockAfter && backoffSeconds(to + 1, config) === delay) to++;
+    windows.push({ from, to, lastFailureBy: new Date(now.getTime() - delay * 1000) });
+    from = to + 1;
+  }
+  return windows;
+}
+
 /** The throttle key of a staff member's second-factor attempts. */
 export const secondFactorThrottleKey = (staffId: string) => `second-factor:${staffId}`;

@@ -1,4 +1,4 @@
-import { backoffSeconds, parseCoreConfig, throttleStatus } from '@twostep/core';
+import { backoffSeconds, parseCoreConfig, throttleOpenWindows, throttleStatus } from '@twostep/core';
 import { describe, expect, it } from 'vitest';
 import { auditOf, codeAt, enrollTotp, setup, wrongCode } from './fixtures.ts';
 
@@ -24,6 +24,33 @@ describe('backoffSeconds / throttleStatus', () => {
     });
     expect(throttleStatus({ failures: 5, lastFailureAt: at }, later(30), cfg)).toEqual({ kind: 'open' });
     expect(throttleStatus({ failures: 100, lastFailureAt: at }, later(1e6), cfg)).toEqual({ kind: 'locked' });
+  });
+
+  it("throttleOpenWindows (the stores' filter) is open exactly when throttleStatus is", () => {
+    const now = new Date('2026-03-02T09:00:00Z');
+    const rulesList = [
+      cfg,
+      { ...cfg, freeFailures: 1 },
+      { ...cfg, freeFailures: 100 },
+      { ...cfg, hardLockAfter: 3 },
+    ];
+    for (const rules of rulesList) {
+      const windows = throttleOpenWindows(rules, now);
+      expect(windows.length).toBeLessThanOrEqual(12);
+      for (let failures = 0; failures <= 101; failures++) {
+        for (const ago of [0, 1, 29, 30, 31, 59, 60, 1919, 1920, 3599, 3600, 86_400]) {
+          const lastFailureAt = new Date(now.getTime() - ago * 1000);
+          const open = throttleStatus({ failures, lastFailureAt }, now, rules).kind === 'open';
+          const matched = windows.some(
+            (w) =>
+              failures >= w.from &&
+              failures <= w.to &&
+              (!w.lastFailureBy || lastFailureAt <= w.lastFailureBy),
+          );
+          expect(matched, `${failures} failures, last ${ago} s ago`).toBe(open);
+        }
+      }
+    }
   });
 });
 

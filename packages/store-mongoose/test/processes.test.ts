@@ -3,7 +3,7 @@
  * processes. What one does, the other sees; a one-time use won through one is
  * refused through the other. Data also survives a reconnect.
  */
-import type { Stores } from '@twostep/core';
+import { DEFAULTS, type Stores } from '@twostep/core';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMongo, createMongooseStores, syncIndexes } from '../src/index.ts';
@@ -91,11 +91,15 @@ describe.skipIf(!mongoAvailable())('two processes on one database', () => {
       Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).counters.increment(key, at(60), at(0))),
     );
     expect([...values].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // The throttle gate: 20 attempts from both processes, 5 free failures → exactly 5 let through.
     const throttleKey = uid('throttle');
-    await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).throttles.addFailure(throttleKey, at(1))),
+    const takes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? a : b).throttles.take(throttleKey, at(1), DEFAULTS.throttle),
+      ),
     );
-    expect(await a.throttles.get(throttleKey)).toEqual({ failures: 10, lastFailureAt: at(1) });
+    expect(takes.filter((t) => t.taken)).toHaveLength(5);
+    expect(await a.throttles.get(throttleKey)).toEqual({ failures: 5, lastFailureAt: at(1) });
   });
 
   it('data survives closing the connection and opening a new one', async () => {
