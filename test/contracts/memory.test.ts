@@ -39,9 +39,9 @@ describe('memory stores: fault injection', () => {
 
   it('a store that is down rejects every method, asynchronously', async () => {
     const stores = createMemoryStores({ faults: { fail: (storeName) => storeName === 'audit' } });
-    const last = stores.audit.last('clinic');
-    expect(last).toBeInstanceOf(Promise);
-    await expect(last).rejects.toMatchObject({ code: 'store_unavailable' });
+    const head = stores.audit.head('clinic');
+    expect(head).toBeInstanceOf(Promise);
+    await expect(head).rejects.toMatchObject({ code: 'store_unavailable' });
     await expect(stores.audit.list('clinic')).rejects.toMatchObject({ code: 'store_unavailable' });
     expect(await stores.pauses.get('staff')).toBeNull();
   });

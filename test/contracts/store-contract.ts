@@ -54,6 +54,7 @@ const uid = (prefix: string): string => `${prefix}_${randomUUID()}`;
 const token = (): string => randomBytes(6).toString('hex');
 /** A base64url SHA-256-sized hash value. */
 const hash = (): string => randomBytes(32).toString('base64url');
+const headOf = (event: AuditEvent) => ({ seq: event.seq, hash: event.hash });
 const byId = <T extends { id: string }>(items: T[]): T[] =>
   [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
@@ -474,7 +475,7 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await stores().audit.append(eventB)).toBe(true);
         expect(await stores().audit.list(a.id)).toEqual([eventA]);
         expect(await stores().audit.list(b.id, { actorOrTargetId: staffA.id })).toEqual([]);
-        expect(await stores().audit.last(b.id)).toEqual(eventB);
+        expect(await stores().audit.head(b.id)).toEqual(headOf(eventB));
 
         expect(await stores().clinics.update(a.id, { enforceTwoStep: true })).toBe(true);
         expect(await stores().clinics.get(b.id)).toEqual(b);
@@ -1159,13 +1160,13 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
     });
 
     describe('audit log', () => {
-      it('append then last and list return the event; last of an empty clinic is null', async () => {
+      it('append then head and list return the event; head of an empty clinic is null', async () => {
         const clinic = await newClinic();
-        expect(await stores().audit.last(clinic.id)).toBeNull();
+        expect(await stores().audit.head(clinic.id)).toBeNull();
         expect(await stores().audit.list(clinic.id)).toEqual([]);
         const first = makeEvent(clinic.id, 1, { actorId: uid('staff'), targetId: uid('staff') });
         expect(await stores().audit.append(first)).toBe(true);
-        expect(await stores().audit.last(clinic.id)).toEqual(first);
+        expect(await stores().audit.head(clinic.id)).toEqual(headOf(first));
         const second = makeEvent(clinic.id, 2, {
           prevHash: first.hash,
           ip: null,
@@ -1173,7 +1174,7 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
           details: {},
         });
         expect(await stores().audit.append(second)).toBe(true);
-        expect(await stores().audit.last(clinic.id)).toEqual(second);
+        expect(await stores().audit.head(clinic.id)).toEqual(headOf(second));
         expect(await stores().audit.list(clinic.id)).toEqual([first, second]);
       });
 
@@ -1184,10 +1185,10 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         const rival = makeEvent(clinic.id, 1, { type: 'sign_in.failed' });
         expect(await stores().audit.append(rival)).toBe(false);
         expect(await stores().audit.list(clinic.id)).toEqual([original]);
-        expect(await stores().audit.last(clinic.id)).toEqual(original);
+        expect(await stores().audit.head(clinic.id)).toEqual(headOf(original));
       });
 
-      it('list and last order by seq whatever the append order', async () => {
+      it('list orders by seq whatever the append order; the head only moves forward', async () => {
         const clinic = await newClinic();
         const [e1, e2, e3] = [1, 2, 3].map((seq) => makeEvent(clinic.id, seq)) as [
           AuditEvent,
@@ -1196,7 +1197,7 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         ];
         for (const e of [e2, e3, e1]) expect(await stores().audit.append(e)).toBe(true);
         expect(await stores().audit.list(clinic.id)).toEqual([e1, e2, e3]);
-        expect(await stores().audit.last(clinic.id)).toEqual(e3);
+        expect(await stores().audit.head(clinic.id)).toEqual(headOf(e3));
       });
 
       it('list filters by actor or target, types, from/to (inclusive), afterSeq, limit and order', async () => {
@@ -1250,7 +1251,17 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         const results = await times(CONCURRENCY, (i) => stores().audit.append(rivals[i]!));
         expect(count(results, true)).toBe(1);
         expect(count(results, false)).toBe(CONCURRENCY - 1);
-        expect(await stores().audit.list(clinic.id)).toEqual([rivals[results.indexOf(true)]]);
+        const winner = rivals[results.indexOf(true)]!;
+        expect(await stores().audit.list(clinic.id)).toEqual([winner]);
+        expect(await stores().audit.head(clinic.id)).toEqual(headOf(winner));
+      });
+
+      it(`append: ${CONCURRENCY} concurrent appends of seqs 1…${CONCURRENCY} leave the head at the last [concurrency]`, async () => {
+        const clinic = await newClinic();
+        const events = Array.from({ length: CONCURRENCY }, (_, i) => makeEvent(clinic.id, i + 1));
+        const results = await times(CONCURRENCY, (i) => stores().audit.append(events[i]!));
+        expect(count(results, true)).toBe(CONCURRENCY);
+        expect(await stores().audit.head(clinic.id)).toEqual(headOf(events.at(-1)!));
       });
     });
   });

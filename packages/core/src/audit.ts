@@ -119,7 +119,7 @@ export function createAuditLog(deps: { store: AuditStore; clock: Clock; random: 
 
   async function append(ctx: ActorContext, entry: AuditEntry): Promise<AuditEvent> {
     for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
-      const last = await store.last(entry.clinicId);
+      const last = await store.head(entry.clinicId);
       const unhashed: Omit<AuditEvent, 'hash'> = {
         id: Buffer.from(random.bytes(12)).toString('base64url'),
         clinicId: entry.clinicId,

@@ -194,12 +194,22 @@ export interface AuditQuery {
   order?: 'asc' | 'desc';
 }
 
+/** The newest event's seq and hash of one clinic's audit chain. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
 export interface AuditStore {
-  /** The newest event of the clinic. */
-  last(clinicId: string): Promise<AuditEvent | null>;
   /**
-   * Appends the event; false (nothing written) when its `seq` is already taken
-   * in the clinic — the caller re-reads `last` and retries. Never updates.
+   * The clinic's head: kept in one record per clinic, so reading it costs the same however long
+   * the log is. Null before the first event.
+   */
+  head(clinicId: string): Promise<AuditHead | null>;
+  /**
+   * Appends the event and moves the head forward to it (a conditional update: never back);
+   * false (nothing written) when its `seq` is already taken in the clinic — the caller re-reads
+   * `head` and retries. Events are never updated.
    */
   append(event: AuditEvent): Promise<boolean>;
   list(clinicId: string, query?: AuditQuery): Promise<AuditEvent[]>;

@@ -167,6 +167,14 @@ export interface AuditEventDoc {
   hash: string;
 }
 
+/** One per clinic: its audit chain's newest seq and hash, moved forward by a conditional update. */
+export interface AuditHeadDoc {
+  /** The clinic id. */
+  _id: string;
+  seq: number;
+  hash: string;
+}
+
 export interface OidcDoc {
   _id: string;
   payload: Record<string, unknown>;
@@ -353,6 +361,15 @@ auditEventSchema.index({ clinicId: 1, at: 1 }, { name: 'clinic_at' });
 auditEventSchema.index({ clinicId: 1, actorId: 1 }, { name: 'clinic_actor' });
 auditEventSchema.index({ clinicId: 1, targetId: 1 }, { name: 'clinic_target' });
 
+const auditHeadSchema = new Schema<AuditHeadDoc>(
+  {
+    _id: requiredString,
+    seq: { type: Number, required: true, min: 1 },
+    hash: requiredString,
+  },
+  baseOptions,
+);
+
 /** The oidc-provider model names (v9), each stored in its own collection. */
 export const OIDC_MODEL_NAMES = [
   'Session',
@@ -409,6 +426,7 @@ export interface StoreModels {
   audit: Model<AuditEventDoc>;
   sessions: Model<SessionDoc>;
   sessionEnds: Model<SessionEndDoc>;
+  auditHeads: Model<AuditHeadDoc>;
 }
 
 function model<T>(connection: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
@@ -431,6 +449,7 @@ export function storeModels(connection: Connection): StoreModels {
     audit: model(connection, 'TwostepAuditEvent', auditEventSchema, 'audit_events'),
     sessions: model(connection, 'TwostepSession', sessionSchema, 'console_sessions'),
     sessionEnds: model(connection, 'TwostepSessionEnd', sessionEndSchema, 'session_ends'),
+    auditHeads: model(connection, 'TwostepAuditHead', auditHeadSchema, 'audit_heads'),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { AuditStore } from '../ports.ts';
+import type { AuditHead, AuditStore } from '../ports.ts';
 import type { AuditEvent } from '../types.ts';
 import { copy } from './util.ts';
 
@@ -22,12 +22,12 @@ function upperBound(events: AuditEvent[], seq: number): number {
 
 export function createMemoryAuditStore(): AuditStore {
   const logs = new Map<string, ClinicLog>();
+  const heads = new Map<string, AuditHead>();
 
   return {
-    async last(clinicId) {
-      const events = logs.get(clinicId)?.events;
-      const event = events?.[events.length - 1];
-      return event === undefined ? null : copy(event);
+    async head(clinicId) {
+      const head = heads.get(clinicId);
+      return head === undefined ? null : { ...head };
     },
     async append(event) {
       let log = logs.get(event.clinicId);
@@ -38,6 +38,10 @@ export function createMemoryAuditStore(): AuditStore {
       if (log.seqs.has(event.seq)) return false;
       log.seqs.add(event.seq);
       log.events.splice(upperBound(log.events, event.seq), 0, copy(event));
+      // Forward only: an event appended out of order (a lower seq) leaves the head where it is.
+      if ((heads.get(event.clinicId)?.seq ?? 0) < event.seq) {
+        heads.set(event.clinicId, { seq: event.seq, hash: event.hash });
+      }
       return true;
     },
     async list(clinicId, query = {}) {

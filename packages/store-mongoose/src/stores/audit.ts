@@ -7,7 +7,7 @@ import {
 } from '@twostep/core';
 import type { QueryFilter } from 'mongoose';
 import { duplicateKeyPattern, isDate, isDuplicateKeyError, isFiniteNumber, isString } from '../errors.ts';
-import type { AuditEventDoc, StoreModels } from '../models.ts';
+import type { AuditEventDoc, AuditHeadDoc, StoreModels } from '../models.ts';
 import { date, op, Q } from './common.ts';
 
 const toEvent = (doc: AuditEventDoc): AuditEvent => ({
@@ -56,12 +56,37 @@ function listFilter(clinicId: string, query: AuditQuery): QueryFilter<AuditEvent
   return filter;
 }
 
-export function createAuditStore({ audit }: StoreModels): AuditStore {
+export function createAuditStore({ audit, auditHeads }: StoreModels): AuditStore {
+  /**
+   * Moves the clinic's head forward to (seq, hash): one conditional update, never back. An upsert
+   * that finds a head at or past `seq` collides on `_id`: someone moved it further already.
+   */
+  async function advance(clinicId: string, seq: number, hash: string): Promise<void> {
+    try {
+      await auditHeads.updateOne(
+        { _id: clinicId, seq: op({ $lt: seq }) },
+        { $set: { seq, hash } },
+        {
+          ...Q,
+          upsert: true,
+        },
+      );
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
   return {
-    async last(clinicId) {
+    async head(clinicId) {
       if (!isString(clinicId)) return null;
-      const doc = await audit.findOne({ clinicId }, null, Q).sort({ seq: -1 }).lean<AuditEventDoc>();
-      return doc === null ? null : toEvent(doc);
+      const head = await auditHeads.findOne({ _id: clinicId }, null, Q).lean<AuditHeadDoc>();
+      if (head !== null) return { seq: head.seq, hash: head.hash };
+      // No head yet: a clinic without events, or a log written before heads existed (found once
+      // by the old sorted query, then kept).
+      const last = await audit.findOne({ clinicId }, null, Q).sort({ seq: -1 }).lean<AuditEventDoc>();
+      if (last === null) return null;
+      await advance(clinicId, last.seq, last.hash);
+      return { seq: last.seq, hash: last.hash };
     },
     async append(event) {
       try {
@@ -80,6 +105,7 @@ export function createAuditStore({ audit }: StoreModels): AuditStore {
           prevHash: event.prevHash,
           hash: event.hash,
         });
+        await advance(event.clinicId, event.seq, event.hash);
         return true;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
@@ -89,7 +115,15 @@ export function createAuditStore({ audit }: StoreModels): AuditStore {
           pattern === undefined
             ? (await audit.exists({ clinicId: event.clinicId, seq: event.seq }).setOptions(Q)) !== null
             : 'seq' in pattern;
-        if (seqTaken) return false;
+        if (seqTaken) {
+          // Another writer took the seq — or a writer stopped between its insert and moving the
+          // head, which then lags: move it to the event that holds the seq, so the retry goes on.
+          const taken = await audit
+            .findOne({ clinicId: event.clinicId, seq: event.seq }, null, Q)
+            .lean<AuditEventDoc>();
+          if (taken) await advance(taken.clinicId, taken.seq, taken.hash);
+          return false;
+        }
         throw new TwostepError('conflict', `audit event ${event.id} already exists`, { cause: error });
       }
     },
