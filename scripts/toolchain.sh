@@ -1,4 +1,5 @@
-# Sourced by ./run: puts Node >= 22.12 and pnpm on PATH.
+# Sourced by ./run: puts Node >= 22.18 and pnpm on PATH. Developing runs the TypeScript sources
+# directly (type stripping, on by default since Node 22.18); the published packages need only 22.12.
 # Uses the system Node when it is new enough; otherwise installs Node 24 from the
 # npm registry's `node` package into a per-user cache, once.
 # shellcheck shell=bash
@@ -9,7 +10,7 @@ PNPM_WANTED="10.34.9"
 
 node_is_recent() {
   command -v node >/dev/null 2>&1 &&
-    node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)'
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)'
 }
 
 if ! node_is_recent; then

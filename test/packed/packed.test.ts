@@ -51,10 +51,11 @@ describe('pnpm pack contents', () => {
     ]);
   });
 
-  it('holds built JavaScript with types and source maps, README and LICENSE; no tests, sources or secrets', () => {
+  it('holds built JavaScript with types and source maps, README, LICENSE, CHANGELOG; no tests, sources or secrets', () => {
     for (const { name, files, unpacked } of packed) {
       expect(files, name).toContain('README.md');
       expect(files, name).toContain('LICENSE');
+      expect(files, name).toContain('CHANGELOG.md');
       expect(files, name).toContain('package.json');
       for (const file of files) {
         expect(file, name).not.toMatch(/(^|\/)(test|tests|__tests__|fixtures|src)\//);
