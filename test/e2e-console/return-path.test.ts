@@ -6,11 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
+import { NO_RATE_LIMITS } from '../reliability/fixtures.ts';
 import { signIn } from './helpers.ts';
 
 let idp: TestIdp;
 beforeAll(async () => {
-  idp = await startTestIdp();
+  // One person signs in once per case: more than the per-account password limit allows.
+  idp = await startTestIdp({ rateLimits: NO_RATE_LIMITS });
 });
 afterAll(() => idp?.close());
 
