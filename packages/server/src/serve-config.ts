@@ -38,7 +38,14 @@ export interface ServeConfig {
   clients: unknown[];
   resourceServers: Record<string, unknown>;
   storeTimeoutMs: number | undefined;
+  /** JSON lines by default; pretty with --dev. */
+  log: { level: LogLevel; format: 'json' | 'pretty' };
+  /** `/healthz`, `/readyz`, `/metrics` on their own port; without it no `/metrics` (except --dev). */
+  management: { port: number; host: string } | null;
+  shutdownGraceMs: number | undefined;
 }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_DEV_KEYS_FILE = 'twostep-dev-keys.json';
@@ -130,6 +137,15 @@ export function serveConfig(
       clients: settings.get<unknown[]>('clients') ?? [],
       resourceServers: settings.get<Record<string, unknown>>('resourceServers') ?? {},
       storeTimeoutMs: get<number>('storeTimeoutMs'),
+      log: {
+        level: (get<string>('log.level') ?? 'info') as LogLevel,
+        format: (get<string>('log.format') ?? (dev ? 'pretty' : 'json')) as 'json' | 'pretty',
+      },
+      management:
+        get<number>('management.port') === undefined
+          ? null
+          : { port: get<number>('management.port')!, host: get<string>('management.host') ?? host },
+      shutdownGraceMs: get<number>('shutdownGraceMs'),
     },
   };
 }

@@ -1,21 +1,16 @@
 /**
  * `twostep serve`: the IdP (sign-in, account page, admin console, provisioning API) from a
  * `ServeConfig`. `startServer` is the one place that opens the database, loads keys, builds the IdP
- * and listens; it returns what is needed to stop it again.
+ * and listens (oidc-server's `startServer`: `/healthz`, `/readyz`, `/metrics`, JSON logs, graceful
+ * shutdown); it returns what is needed to stop it again.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  consoleLogger,
-  createMemoryStores,
-  type Logger,
-  type Notifier,
-  type SmsSender,
-  type Stores,
-} from '@twostep/core';
+import { createMemoryStores, type Logger, type Notifier, type SmsSender, type Stores } from '@twostep/core';
 import {
   type AdapterClass,
+  coreLogger,
   createIdp,
+  createLog,
+  createMetrics,
   createSmtpNotifier,
   createTwilioSmsSender,
   createWebhookSmsSender,
@@ -24,8 +19,12 @@ import {
   type Idp,
   type IdpClient,
   IdpConfigError,
+  ListenError,
+  type Log,
+  type RunningServer as Listener,
   renderNotification,
   type ResourceServerOptions,
+  startServer as listen,
 } from '@twostep/oidc-server';
 import { connectMongo, createMongooseStores, createOidcAdapter, syncIndexes } from '@twostep/store-mongoose';
 import { CliError } from './cli.ts';
@@ -34,20 +33,27 @@ import type { EmailDelivery, ServeConfig, SmsDelivery } from './serve-config.ts'
 export interface RunningServer {
   /** Where it listens, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** null without `management.port`. */
+  managementUrl: string | null;
   idp: Idp;
-  server: Server;
-  /** Stops listening (open connections too), then closes the database. */
+  log: Log;
+  /**
+   * The graceful shutdown: `/readyz` 503 at once, no new connections, requests in flight finish
+   * (`shutdownGraceMs`), then the IdP and the database connection close.
+   */
   close(): Promise<void>;
 }
 
-export async function startServer(
-  config: ServeConfig,
-  logger: Logger = consoleLogger,
-): Promise<RunningServer> {
+export async function startServer(config: ServeConfig, logger?: Logger): Promise<RunningServer> {
+  const log = createLog({ level: config.log.level, pretty: config.log.format === 'pretty' });
+  const metrics = createMetrics();
   const cleanups: (() => Promise<void> | void)[] = [];
+  let server: Listener | undefined;
   const close = async () => {
+    await server?.shutdown();
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
+  logger ??= coreLogger(log);
   try {
     let stores: Stores;
     let adapter: AdapterClass | undefined;
@@ -79,6 +85,8 @@ export async function startServer(
         smsSender: createSmsSender(config.sms, logger),
         notifier,
         logger,
+        log,
+        metrics,
         clients: config.clients as IdpClient[],
         resourceServers: config.resourceServers as Record<string, ResourceServerOptions>,
         ...(adapter ? { adapter } : {}),
@@ -94,43 +102,37 @@ export async function startServer(
     }
     cleanups.push(() => idp.close());
 
-    const { server, url } = await listen(idp.app, config.host, config.port);
-    cleanups.push(() => stopListening(server));
-    return { url, idp, server, close };
+    server = await listen({
+      port: config.port,
+      host: config.host,
+      management: config.management,
+      // Production: metrics only on the management port (not on the public one); --dev: anywhere.
+      metricsOnMainPort: config.dev && !config.management,
+      log,
+      metrics,
+      ...(config.shutdownGraceMs === undefined ? {} : { graceMs: config.shutdownGraceMs }),
+    }).catch((error: unknown) => {
+      if (!(error instanceof ListenError)) throw error;
+      const key =
+        error.port === config.port
+          ? 'listen.port (TWOSTEP_LISTEN_PORT)'
+          : 'management.port (TWOSTEP_MANAGEMENT_PORT)';
+      throw new CliError(`${error.message}: stop what uses it, or set ${key}`);
+    });
+    server.serve(idp.app, idp.readiness);
+    const hostShown = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${hostShown}:${server.port}`;
+    const managementUrl =
+      server.managementPort === null
+        ? null
+        : `http://${config.management!.host.includes(':') ? `[${config.management!.host}]` : config.management!.host}:${server.managementPort}`;
+    if (!managementUrl && !config.dev)
+      log.info('no management.port: /healthz and /readyz on the main port, /metrics off');
+    return { url, managementUrl, idp, log, close };
   } catch (error) {
     await close();
     throw error;
   }
-}
-
-/** Binds `host:port`; a port in use is a clear error, not a stack trace. */
-async function listen(
-  app: (req: never, res: never) => void,
-  host: string,
-  port: number,
-): Promise<{ server: Server; url: string }> {
-  const server = createServer(app as Parameters<typeof createServer>[0] & object);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES'
-          ? new CliError(
-              `cannot listen on ${host}:${port} (${error.code}): stop what uses it, or set listen.port (TWOSTEP_LISTEN_PORT)`,
-            )
-          : error,
-      );
-    });
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { server, url: `http://${shown}:${address.port}` };
-}
-
-async function stopListening(server: Server): Promise<void> {
-  if (!server.listening) return;
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 function loadKeys(config: ServeConfig, logger: Logger): DevelopmentKeys {

@@ -59,6 +59,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'email.smtp.user', kind: str },
   { key: 'email.smtp.password', kind: str, secret: true },
   { key: 'storeTimeoutMs', kind: { type: 'int', min: 100, max: 60_000 } },
+  {
+    key: 'log.level',
+    kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+  },
+  { key: 'log.format', kind: { type: 'enum', values: ['json', 'pretty'] } },
+  { key: 'management.port', kind: { type: 'int', min: 0, max: 65_535 } },
+  { key: 'management.host', kind: str },
+  { key: 'shutdownGraceMs', kind: { type: 'int', min: 0, max: 600_000 } },
   { key: 'clients', kind: { type: 'list' }, structured: true },
   { key: 'resourceServers', kind: { type: 'object' }, structured: true },
 ];

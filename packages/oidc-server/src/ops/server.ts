@@ -42,6 +42,11 @@ export interface ServerOptions {
    * Without one, `/metrics` is served on the main port too (protect it at the proxy).
    */
   management?: { port: number; host?: string } | null;
+  /**
+   * Also serve `/metrics` on the main port. Default: only when there is no management listener;
+   * `twostep serve` in production passes false (no metrics without a management port).
+   */
+  metricsOnMainPort?: boolean;
   graceMs?: number;
   log?: Log;
   metrics?: IdpMetrics | null;
@@ -113,7 +118,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (stopping) res.set('Connection', 'close');
     next();
   });
-  mainApp.use(opsRouter({ ready, metrics: options.management ? null : metrics }));
+  const metricsOnMain = options.metricsOnMainPort ?? !options.management;
+  mainApp.use(opsRouter({ ready, metrics: metricsOnMain ? metrics : null }));
   mainApp.use((req, res, next) => {
     if (app) app(req, res, next);
     else res.status(503).type('text').send('Starting…');

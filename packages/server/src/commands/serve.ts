@@ -18,9 +18,12 @@ export const serve: Command = async (args, { env, print, note }) => {
 
   const { startServer } = await import('../serve.ts');
   const running = await startServer(config);
-  note(`twostep: serving ${config.issuer} (listening on ${running.url}${config.dev ? ', --dev' : ''})`);
+  const management = running.managementUrl ? `, management on ${running.managementUrl}` : '';
+  note(
+    `twostep: serving ${config.issuer} (listening on ${running.url}${management}${config.dev ? ', --dev' : ''})`,
+  );
 
-  // Until the process is told to stop; a second signal stops at once.
+  // Until the process is told to stop (graceful: requests in flight finish); a second signal stops at once.
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
