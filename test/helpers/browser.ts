@@ -25,6 +25,8 @@ interface StoredCookie {
 
 export class Browser {
   readonly cookies: StoredCookie[] = [];
+  /** How requests are sent (a test behind its own TLS proxy passes one that trusts the proxy's certificate). */
+  fetch: typeof fetch = (input, init) => fetch(input, init);
   userAgent =
     'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
 
@@ -88,7 +90,7 @@ export class Browser {
     const cookie = this.header(target);
     if (cookie) headers.cookie = cookie;
     if (body !== undefined) headers['content-type'] = contentType ?? 'application/x-www-form-urlencoded';
-    const response = await fetch(target, { method, headers, body, redirect: 'manual' });
+    const response = await this.fetch(target, { method, headers, body, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) this.store(line);
     return {
       status: response.status,
