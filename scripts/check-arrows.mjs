@@ -1,4 +1,4 @@
-// Keeps the import arrows of ARCHITECTURE.md one-way: every bare import in a
+// Keeps the import arrows of docs/architecture.md one-way: every bare import in a
 // package's src/ must be a Node built-in or a name on that package's allow-list.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -76,7 +76,7 @@ for (const [pkg, allow] of Object.entries(allowed)) {
 }
 
 if (violations.length > 0) {
-  console.error(`Import arrows broken (see ARCHITECTURE.md):\n  ${violations.join('\n  ')}`);
+  console.error(`Import arrows broken (see docs/architecture.md):\n  ${violations.join('\n  ')}`);
   process.exit(1);
 }
 console.log(`import arrows ok (${Object.keys(allowed).length} packages checked)`);

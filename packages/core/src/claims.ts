@@ -1,6 +1,6 @@
 /**
  * The contract between the IdP and every relying party: how a completed
- * sign-in maps to `acr` and `amr` (ARCHITECTURE.md, "Claims"). Dependency-free,
+ * sign-in maps to `acr` and `amr` (docs/architecture.md, "Claims"). Dependency-free,
  * exported as `@twostep/core/claims` for relying parties.
  */
 

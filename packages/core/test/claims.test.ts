@@ -1,7 +1,7 @@
 import { ACR, acrSatisfies, claimsFor, type SignInMethod } from '@twostep/core';
 import { describe, expect, it } from 'vitest';
 
-describe('claims (ARCHITECTURE.md, "Claims")', () => {
+describe('claims (docs/architecture.md, "Claims")', () => {
   it.each([
     ['password', 'urn:twostep:loa:1fa', ['pwd']],
     ['totp', 'urn:twostep:loa:2fa', ['pwd', 'otp', 'mfa']],

@@ -21,7 +21,7 @@ function configError(input: unknown): string {
 }
 
 describe('core config', () => {
-  it('defaults equal the security parameters of ARCHITECTURE.md', () => {
+  it('defaults equal the security parameters (README.md, docs/architecture.md)', () => {
     expect(parseCoreConfig()).toEqual({
       productName: 'twostep',
       // ±1 step; secret ≥ 160 bits

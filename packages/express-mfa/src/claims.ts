@@ -73,7 +73,7 @@ export interface StepUpRequirement {
 /**
  * `amr` of a sign-in where a remembered device stood in for the second factor. Its `auth_time` is the
  * password's; the second factor is as old as the device's trust, so it never meets a `maxAge`
- * (ARCHITECTURE.md, claims: "a trusted-device skip never satisfies a max_age step-up").
+ * (docs/architecture.md, "Claims": a trusted-device skip never satisfies a max_age step-up).
  */
 const TRUSTED_DEVICE_AMR = 'trusted_device';
 

@@ -3,7 +3,7 @@ import { type CallbackRefusal, TwostepError } from './errors.ts';
 import { hasControlChar } from './return-url.ts';
 import type { SessionStore } from './session.ts';
 
-/** The twostep IdP's assurance levels, weakest first (see ARCHITECTURE.md, claims table). */
+/** The twostep IdP's assurance levels, weakest first (docs/architecture.md, "Claims"). */
 export const TWOSTEP_ACR_VALUES: readonly string[] = ['urn:twostep:loa:1fa', 'urn:twostep:loa:2fa'];
 
 /**

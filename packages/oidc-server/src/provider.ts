@@ -82,7 +82,7 @@ function policy(stores: Stores) {
         : Check.REQUEST_PROMPT;
     }),
   );
-  // A remembered device skipped the code: its session never meets max_age (ARCHITECTURE.md).
+  // A remembered device skipped the code: its session never meets max_age (docs/architecture.md, "Claims").
   login.checks.add(
     new Check('twostep_max_age_device', 'a fresh second factor is required', 'login_required', (ctx) => {
       const { oidc } = ctx;
