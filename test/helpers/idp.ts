@@ -50,6 +50,7 @@ import {
   generateCookieKey,
   generateSigningKey,
   type Idp,
+  type IdpClient,
   type IdpMetrics,
   type IdpOptions,
   type Log,
@@ -101,6 +102,10 @@ export interface TestIdpOptions {
   /** JSON logs (`createLog`) and metrics (`createMetrics`, served at `/metrics`). */
   log?: Log;
   metrics?: IdpMetrics;
+  /** `signingAlg` of the test API's JWT access tokens; default the IdP's (RS256). */
+  resourceServerSigningAlg?: 'RS256' | 'ES256' | 'EdDSA';
+  /** More metadata for the confidential client `clinic-app` (e.g. `id_token_signed_response_alg`). */
+  clientMetadata?: Partial<IdpClient>;
   /** `createIdp`'s `passwordCost` (new hashes and the dummy hash); default TEST_PASSWORD_COST. */
   passwordCost?: IdpOptions['passwordCost'];
   /** `createIdp`'s bound on password hashing; default the IdP's. */
@@ -264,6 +269,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         token_endpoint_auth_method: 'client_secret_basic',
         client_name: 'Clinic App',
         firstParty: true,
+        ...options.clientMetadata,
       },
       {
         client_id: 'clinic-spa',
@@ -282,7 +288,12 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         firstParty: false,
       },
     ],
-    resourceServers: { [API_AUDIENCE]: { scope: 'charts:read charts:write' } },
+    resourceServers: {
+      [API_AUDIENCE]: {
+        scope: 'charts:read charts:write',
+        ...(options.resourceServerSigningAlg ? { signingAlg: options.resourceServerSigningAlg } : {}),
+      },
+    },
     ...(options.core ? { core: options.core } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),

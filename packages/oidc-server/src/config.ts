@@ -19,6 +19,7 @@ import {
 } from '@twostep/core';
 import type { Adapter, ClientMetadata, JWK } from 'oidc-provider';
 import { IDP_DEFAULTS } from './defaults.ts';
+import { keySignsWith } from './keys.ts';
 import type { Log } from './ops/logging.ts';
 import type { IdpMetrics } from './ops/metrics.ts';
 
@@ -44,6 +45,8 @@ export interface ResourceServerOptions {
   accessTokenFormat?: 'jwt';
   /** Seconds; default `ttl.AccessToken`. */
   accessTokenTTL?: number;
+  /** Algorithm of its JWT access tokens: default RS256; ES256 or EdDSA cost far less CPU per grant. */
+  signingAlg?: 'RS256' | 'ES256' | 'EdDSA';
 }
 
 export interface RateLimits {
@@ -237,6 +240,22 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
       kids.add(key.kid);
       need('d' in key, `jwks.keys[${i}]`, 'must be a private key');
     });
+  }
+  // Each algorithm a client or an API asks for needs a key of its kind (without `jwks`, the IdP
+  // generates an RS256 and an ES256 key for development).
+  const canSign = (alg: unknown) =>
+    alg === undefined ||
+    (typeof alg === 'string' &&
+      (input.jwks === undefined
+        ? ['RS256', 'ES256'].includes(alg)
+        : input.jwks.keys.some((k) => keySignsWith(k, alg))));
+  input.clients.forEach((client, i) => {
+    for (const field of ['id_token_signed_response_alg', 'userinfo_signed_response_alg'] as const) {
+      need(canSign(client[field]), `clients[${i}].${field}`, 'no key in jwks signs with this algorithm');
+    }
+  });
+  for (const [audience, rs] of Object.entries(resourceServers)) {
+    need(canSign(rs.signingAlg), `resourceServers["${audience}"].signingAlg`, 'no key in jwks signs with it');
   }
   if (input.cookieKeys !== undefined) {
     need(

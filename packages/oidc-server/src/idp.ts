@@ -99,7 +99,7 @@ export function createIdp(options: IdpOptions): Idp {
   if (!config.cookieKeys) logger.warn('no cookieKeys configured: generated one (development only)');
   if (!config.adapter)
     logger.warn('no adapter configured: oidc-provider state is in memory (one process only)');
-  const jwks = config.jwks ?? { keys: [generateSigningKey()] };
+  const jwks = config.jwks ?? { keys: [generateSigningKey(), generateSigningKey(undefined, 'ES256')] };
   const cookieKeys = config.cookieKeys ?? [generateCookieKey()];
 
   // Built below; the listener only runs on a request, long after.

@@ -14,7 +14,13 @@ export type { Value as HtmlValue } from './pages/html.ts';
 export { htmlDocument } from './pages/layout.ts';
 export type { Idp } from './idp.ts';
 export * from './ops/index.ts';
-export { developmentKeys, generateCookieKey, generateSigningKey } from './keys.ts';
+export {
+  developmentKeys,
+  generateCookieKey,
+  generateSigningKey,
+  keySignsWith,
+  type SigningAlg,
+} from './keys.ts';
 export {
   ADMIN_SCOPE,
   adminAudience,

@@ -9,10 +9,34 @@ import {
 } from '@twostep/core';
 import type { JWK } from 'oidc-provider';
 
-/** A fresh RS256 signing key (RS256 is what every OIDC client supports). */
-export function generateSigningKey(kid = `sig-${randomBytes(6).toString('base64url')}`): JWK {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg: 'RS256', use: 'sig' };
+/** Signing algorithms a key can be made for. RS256 is what every OIDC client supports. */
+export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
+
+/**
+ * A fresh signing key: RS256 (RSA 2048) by default; ES256 (P-256) or EdDSA (Ed25519) for
+ * clients that choose them (`id_token_signed_response_alg`): far cheaper to sign with, which
+ * matters on every token grant.
+ */
+export function generateSigningKey(
+  kid = `sig-${randomBytes(6).toString('base64url')}`,
+  alg: SigningAlg = 'RS256',
+): JWK {
+  const { privateKey } =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' };
+}
+
+/** True when `key` can sign with `alg` (RS256: RSA; ES256: EC P-256; EdDSA: OKP Ed25519). */
+export function keySignsWith(key: JWK, alg: string): boolean {
+  if (key.alg !== undefined && key.alg !== alg) return false;
+  if (alg === 'RS256' || alg === 'PS256') return key.kty === 'RSA';
+  if (alg === 'ES256') return key.kty === 'EC' && key.crv === 'P-256';
+  if (alg === 'EdDSA' || alg === 'Ed25519') return key.kty === 'OKP' && key.crv === 'Ed25519';
+  return false;
 }
 
 export function generateCookieKey(): string {
@@ -52,7 +76,7 @@ export function developmentKeys(path: string, logger: Logger = consoleLogger): D
     stored = JSON.parse(readFileSync(path, 'utf8')) as StoredKeys;
   } else {
     stored = {
-      jwks: { keys: [generateSigningKey()] },
+      jwks: { keys: [generateSigningKey(), generateSigningKey(undefined, 'ES256')] },
       cookieKeys: [generateCookieKey()],
       secretKey: { id: `dev-${randomBytes(3).toString('hex')}`, key: randomBytes(32).toString('base64') },
       hashKey: randomBytes(32).toString('base64'),

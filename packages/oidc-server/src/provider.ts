@@ -277,7 +277,7 @@ export function createProvider(
             audience: indicator,
             accessTokenFormat: 'jwt',
             accessTokenTTL: server.accessTokenTTL ?? IDP_DEFAULTS.ttl.AccessToken,
-            jwt: { sign: { alg: 'RS256' } },
+            jwt: { sign: { alg: server.signingAlg ?? 'RS256' } },
           };
         },
       },
