@@ -4,11 +4,17 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_SCOPE, generateSigningKey, type IdpClient, parseIdpOptions } from '@twostep/oidc-server';
+import {
+  ADMIN_SCOPE,
+  describeKeySet,
+  type IdpClient,
+  KEY_FILES,
+  parseIdpOptions,
+} from '@twostep/oidc-server';
 import { connectMongo, createMongooseStores, createOidcAdapter } from '@twostep/store-mongoose';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,34 +46,37 @@ function twostep(args: string[], env: Record<string, string> = {}): Promise<Run>
 
 // Each run is a fresh Node process (about 1 s alone, more beside other test files).
 describe('twostep keys / client register (no database)', { timeout: 60_000 }, () => {
-  it('keys rotate puts a new key first, keeps the old ones, keeps the file private', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'twostep-cli-'));
-    const file = join(dir, 'dev-keys.json');
-    const old = generateSigningKey('old-key');
-    writeFileSync(
-      file,
-      JSON.stringify({ jwks: { keys: [old] }, cookieKeys: ['c'.repeat(43)], hashKey: 'x' }),
-      { mode: 0o600 },
+  it('keys init / list / publish / promote / retire: files 0600, phases in order, no key printed', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'twostep-cli-')), 'keys');
+    const init = await twostep(['keys', 'init', '--dir', dir]);
+    expect(init.code).toBe(0);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of Object.values(KEY_FILES)) expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
+    const again = await twostep(['keys', 'init', '--dir', dir]);
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/refusing to overwrite keys/) });
+
+    const [oldHash] = describeKeySet({ dir, env: {} }).hash;
+    const published = await twostep(['keys', 'publish', '--kind', 'hash'], { TWOSTEP_KEYS_DIR: dir });
+    expect(published.code).toBe(0);
+    const id = published.stdout.trim();
+    expect(describeKeySet({ dir, env: {} }).hash).toEqual([oldHash, id]);
+    const list = await twostep(['keys', 'list', '--dir', dir]);
+    expect(list.stdout).toContain(`hash        in use: ${oldHash}  accepted: ${id}`);
+    expect((await twostep(['keys', 'promote', '--kind', 'hash', '--id', id, '--dir', dir])).code).toBe(0);
+    expect(describeKeySet({ dir, env: {} }).hash).toEqual([id, oldHash]);
+    expect((await twostep(['keys', 'retire', '--kind', 'hash', '--id', oldHash!, '--dir', dir])).code).toBe(
+      0,
     );
-    const first = await twostep(['keys', 'rotate', '--file', file]);
-    expect(first.code).toBe(0);
-    const kid = first.stdout.trim();
-    const second = await twostep(['keys', 'rotate', '--file', file]);
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { jwks: { keys: { kid: string }[] } };
-    expect(stored.jwks.keys.map((k) => k.kid)).toEqual([second.stdout.trim(), kid, 'old-key']);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const jwks = JSON.parse(readFileSync(file, 'utf8')).jwks;
-    expect(() => parseIdpOptions({ ...bareOptions(), clients: [], jwks })).not.toThrow();
+    expect(describeKeySet({ dir, env: {} }).hash).toEqual([id]);
 
-    const jwksFile = join(dir, 'jwks.json');
-    writeFileSync(jwksFile, JSON.stringify({ keys: [old] }));
-    expect((await twostep(['keys', 'rotate', '--file', jwksFile])).code).toBe(0);
-    expect(JSON.parse(readFileSync(jwksFile, 'utf8')).keys).toHaveLength(2);
-
-    writeFileSync(jwksFile, '{"something":"else"}');
-    const wrong = await twostep(['keys', 'rotate', '--file', jwksFile]);
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain('expected a JWKS');
+    const printed = [init, published, list].map((r) => r.stdout + r.stderr).join('\n');
+    for (const file of Object.values(KEY_FILES)) {
+      const { keys } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+        keys: Record<string, string>[];
+      };
+      for (const key of keys)
+        for (const part of [key.key, key.d]) if (part) expect(printed).not.toContain(part);
+    }
   });
 
   it('client register without a database prints a config-file client entry (confidential, public)', async () => {

@@ -10,8 +10,8 @@ export interface CoreContext {
   clock: Clock;
   random: Random;
   secretBox: SecretBox;
-  /** Key for HMACs of low-entropy codes (SMS), ≥ 32 bytes. */
-  hashKey: Uint8Array;
+  /** Keys for HMACs of low-entropy codes (SMS), newest first, each ≥ 32 bytes: the first hashes, all check. */
+  hashKeys: readonly Uint8Array[];
   smsSender: SmsSender;
   notifier: Notifier;
   logger: Logger;

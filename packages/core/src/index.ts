@@ -10,7 +10,8 @@ export type { Acr, SignInMethod } from './claims.ts';
 export { formatRecoveryCode, groupSecret, parseRecoveryCode, parseSixDigitCode } from './codes.ts';
 export { coreConfigSchema, parseCoreConfig } from './config.ts';
 export type { CoreConfig, CoreConfigInput } from './config.ts';
-export { constantTimeEqual, hmacSha256, sha256 } from './crypto/hashing.ts';
+export { constantTimeEqual, hashKeyList, hmacMatching, hmacSha256, sha256 } from './crypto/hashing.ts';
+export type { HashKeys } from './crypto/hashing.ts';
 export {
   createPasswordHasher,
   PASSWORD_HASHER_DEFAULTS,

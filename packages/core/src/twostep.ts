@@ -2,6 +2,7 @@ import { createAdmin } from './admin.ts';
 import { createAuditLog } from './audit.ts';
 import { type CoreConfigInput, parseCoreConfig } from './config.ts';
 import type { CoreContext } from './context.ts';
+import { type HashKeys, hashKeyList } from './crypto/hashing.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import { createEnrollment } from './enrollment.ts';
 import { createRecoveryCodes } from './factors/recovery.ts';
@@ -12,15 +13,17 @@ import { consoleLogger, outboxNotifier, systemClock, systemRandom } from './runt
 import { createSecondFactor } from './second-factor.ts';
 import { createSessions } from './sessions.ts';
 import { createTrustedDevices } from './trusted-devices.ts';
-import { TwostepError } from './errors.ts';
 import type { ActorContext, StaffMember } from './types.ts';
 
 export interface TwostepOptions {
   stores: Stores;
   /** Encrypts TOTP secrets at rest (`createAesGcmSecretBox`). */
   secretBox: SecretBox;
-  /** ≥ 32 random bytes; keys the hashes of SMS codes. Shared by every process. */
-  hashKey: Uint8Array;
+  /**
+   * ≥ 32 random bytes; keys the hashes of SMS codes. Shared by every process. A list (newest first)
+   * rotates: the first hashes new codes, the others still check codes sent before.
+   */
+  hashKey: HashKeys;
   smsSender: SmsSender;
   notifier?: Notifier;
   clock?: Clock;
@@ -47,8 +50,7 @@ export interface TwostepOptions {
  * ```
  */
 export function createTwostep(options: TwostepOptions) {
-  if (options.hashKey.length < 32)
-    throw new TwostepError('invalid_config', 'hashKey: must be at least 32 bytes');
+  const hashKeys = hashKeyList(options.hashKey);
   const config = parseCoreConfig(options.config);
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
@@ -60,7 +62,7 @@ export function createTwostep(options: TwostepOptions) {
     clock,
     random,
     secretBox: options.secretBox,
-    hashKey: options.hashKey,
+    hashKeys,
     smsSender: options.smsSender,
     notifier: options.notifier ?? outboxNotifier(),
     logger,

@@ -12,6 +12,7 @@ import {
   createAesGcmSecretBox,
   createMemoryStores,
   createTwostep,
+  type HashKeys,
   hashPassword,
   type PasswordCost,
   type Logger,
@@ -51,6 +52,8 @@ export interface FixtureOptions {
   allowTrustedDevices?: boolean;
   /** Memory stores by default; any `Stores` (e.g. mongoose) works. */
   stores?: Stores;
+  /** The hash key(s); default one random key. */
+  hashKey?: HashKeys;
   /** Suffix for every clinic id, staff id and email, so several fixtures can share one database. */
   tag?: string;
   sessionListener?: SessionListener;
@@ -89,7 +92,7 @@ export async function setup(options: FixtureOptions = {}) {
   const twostep: Twostep = createTwostep({
     stores,
     secretBox,
-    hashKey: randomBytes(32),
+    hashKey: options.hashKey ?? randomBytes(32),
     smsSender: sms,
     notifier,
     clock,

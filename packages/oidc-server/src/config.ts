@@ -8,6 +8,7 @@
 import {
   type Clock,
   type CoreConfigInput,
+  type HashKeys,
   isArgon2idCost,
   type Logger,
   type Notifier,
@@ -62,8 +63,11 @@ export interface IdpOptions {
   issuer: string;
   stores: Stores;
   secretBox: SecretBox;
-  /** ≥ 32 bytes, shared by every process (keys SMS code hashes). */
-  hashKey: Uint8Array;
+  /**
+   * ≥ 32 bytes, shared by every process (keys SMS code hashes and welcome links). A list, newest
+   * first, rotates: the first hashes, the others still verify what was made before.
+   */
+  hashKey: HashKeys;
   smsSender: SmsSender;
   notifier?: Notifier;
   /** Core's clock (tests move it). oidc-provider always uses real time. */
@@ -166,7 +170,14 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
     need(isObject(input.stores[name]), `stores.${name}`, 'missing');
   }
   need(hasMethods(input.secretBox, ['seal', 'open']), 'secretBox', 'expected a SecretBox');
-  need(input.hashKey instanceof Uint8Array && input.hashKey.length >= 32, 'hashKey', 'expected ≥ 32 bytes');
+  const hashKeys = input.hashKey instanceof Uint8Array ? [input.hashKey] : input.hashKey;
+  need(
+    Array.isArray(hashKeys) &&
+      hashKeys.length > 0 &&
+      hashKeys.every((key) => key instanceof Uint8Array && key.length >= 32),
+    'hashKey',
+    'expected ≥ 32 bytes, or a list of such keys (newest first)',
+  );
   need(hasMethods(input.smsSender, ['send']), 'smsSender', 'expected an SmsSender');
   if (input.notifier !== undefined)
     need(hasMethods(input.notifier, ['notify']), 'notifier', 'expected a Notifier');

@@ -33,6 +33,23 @@ export {
 } from './provisioning/index.ts';
 export type { DevelopmentKeys } from './keys.ts';
 export {
+  describeKeySet,
+  initKeySet,
+  KEY_FILES,
+  KEY_KINDS,
+  KEY_VARIABLES,
+  KEYS_DIR_VARIABLE,
+  KeySetError,
+  loadHashKeys,
+  loadKeySet,
+  promoteKey,
+  publishKey,
+  retireKey,
+} from './key-set.ts';
+export type { KeyKind, KeySet, KeySetSource } from './key-set.ts';
+export { reloadingIdp } from './reloading-idp.ts';
+export type { ReloadingIdp } from './reloading-idp.ts';
+export {
   createMailOutbox,
   createSmsOutbox,
   createSmtpNotifier,

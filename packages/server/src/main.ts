@@ -19,7 +19,11 @@ const commands: Record<string, () => Promise<Command>> = {
   'client update': async () => (await import('./commands/client.ts')).clientUpdate,
   'client disable': async () => (await import('./commands/client.ts')).clientDisable,
   'client enable': async () => (await import('./commands/client.ts')).clientEnable,
-  'keys rotate': async () => (await import('./commands/keys.ts')).keysRotate,
+  'keys init': async () => (await import('./commands/keys.ts')).keysInit,
+  'keys list': async () => (await import('./commands/keys.ts')).keysList,
+  'keys publish': async () => (await import('./commands/keys.ts')).keysPublish,
+  'keys promote': async () => (await import('./commands/keys.ts')).keysPromote,
+  'keys retire': async () => (await import('./commands/keys.ts')).keysRetire,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -32,7 +32,8 @@ export interface ServeConfig {
   trustProxy: false | number | string;
   siteName: string | undefined;
   store: { kind: 'memory' } | { kind: 'mongodb'; uri: string; database?: string; ttlIndexes: boolean };
-  keys: { kind: 'dir'; dir: string } | { kind: 'devFile'; file: string };
+  /** A key set (docs/keys.md): `keys.dir` and/or the `keys.signing|cookie|secretBox|hash` settings. */
+  keys: { kind: 'set'; source: KeySetSettings } | { kind: 'devFile'; file: string };
   sms: SmsDelivery;
   email: EmailDelivery;
   clients: unknown[];
@@ -46,6 +47,24 @@ export interface ServeConfig {
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** What `loadKeySet` (@twostep/oidc-server/keys) reads: the directory and each kind's variable. */
+export interface KeySetSettings {
+  dir: string | undefined;
+  env: Record<string, string | undefined>;
+}
+
+export function keySetSource(settings: Settings): KeySetSettings {
+  return {
+    dir: settings.get<string>('keys.dir'),
+    env: {
+      TWOSTEP_KEYS_SIGNING: settings.get<string>('keys.signing'),
+      TWOSTEP_KEYS_COOKIE: settings.get<string>('keys.cookie'),
+      TWOSTEP_KEYS_SECRET_BOX: settings.get<string>('keys.secretBox'),
+      TWOSTEP_KEYS_HASH: settings.get<string>('keys.hash'),
+    },
+  };
+}
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_DEV_KEYS_FILE = 'twostep-dev-keys.json';
@@ -104,10 +123,10 @@ export function serveConfig(
     };
   }
 
-  const dir = get<string>('keys.dir');
+  const keySet = keySetSource(settings);
   const devFile = get<string>('keys.devFile');
   let keys: ServeConfig['keys'] = { kind: 'devFile', file: devFile ?? DEFAULT_DEV_KEYS_FILE };
-  if (dir) keys = { kind: 'dir', dir };
+  if (keySet.dir || Object.values(keySet.env).some(Boolean)) keys = { kind: 'set', source: keySet };
   else if (!dev)
     problem(
       'keys.dir',

@@ -15,10 +15,14 @@ import {
   createTwilioSmsSender,
   createWebhookSmsSender,
   developmentKeys,
-  type DevelopmentKeys,
   type Idp,
   type IdpClient,
   IdpConfigError,
+  type KeySet,
+  KeySetError,
+  loadKeySet,
+  type ReloadingIdp,
+  reloadingIdp,
   ListenError,
   type Log,
   type RunningServer as Listener,
@@ -35,7 +39,10 @@ export interface RunningServer {
   url: string;
   /** null without `management.port`. */
   managementUrl: string | null;
-  idp: Idp;
+  /** The IdP serving new requests (a new one after each key reload). */
+  idp(): Idp;
+  /** Reads the key set again (SIGHUP); on failure the running keys stay. Never says a key. */
+  reloadKeys(): { ok: true } | { ok: false; error: string };
   log: Log;
   /**
    * The graceful shutdown: `/readyz` 503 at once, no new connections, requests in flight finish
@@ -69,20 +76,20 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
       stores = createMemoryStores();
     }
 
-    const keys = loadKeys(config, logger);
     const notifier = createNotifier(config.email, logger);
     if ('close' in notifier) cleanups.push(() => (notifier as { close(): void }).close());
 
-    let idp: Idp;
-    try {
-      idp = createIdp({
+    const smsSender = createSmsSender(config.sms, logger);
+    // Built again with the new keys on each reload (docs/keys.md); stores and adapter are shared.
+    const build = (keys: Keys): Idp =>
+      createIdp({
         issuer: config.issuer,
         stores,
         secretBox: keys.secretBox,
         hashKey: keys.hashKey,
         jwks: keys.jwks,
         cookieKeys: keys.cookieKeys,
-        smsSender: createSmsSender(config.sms, logger),
+        smsSender,
         notifier,
         logger,
         log,
@@ -94,10 +101,14 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         ...(config.siteName ? { siteName: config.siteName } : {}),
         ...(config.storeTimeoutMs ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
       });
+    let idp: ReloadingIdp;
+    try {
+      idp = reloadingIdp(() => loadKeys(config, logger), build);
     } catch (error) {
       // e.g. `clients[0].redirect_uris: expected at least one URI`: a setting from the config file.
       if (error instanceof IdpConfigError)
         throw new CliError(error.message.replace('invalid oidc-server config: ', ''));
+      if (error instanceof KeySetError) throw new CliError(error.message);
       throw error;
     }
     cleanups.push(() => idp.close());
@@ -119,7 +130,7 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
           : 'management.port (TWOSTEP_MANAGEMENT_PORT)';
       throw new CliError(`${error.message}: stop what uses it, or set ${key}`);
     });
-    server.serve(idp.app, idp.readiness);
+    server.serve(idp.handler, idp.readiness);
     const hostShown = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${hostShown}:${server.port}`;
     const managementUrl =
@@ -128,18 +139,18 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         : `http://${config.management!.host.includes(':') ? `[${config.management!.host}]` : config.management!.host}:${server.managementPort}`;
     if (!managementUrl && !config.dev)
       log.info('no management.port: /healthz and /readyz on the main port, /metrics off');
-    return { url, managementUrl, idp, log, close };
+    return { url, managementUrl, idp: idp.current, reloadKeys: idp.reload, log, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-function loadKeys(config: ServeConfig, logger: Logger): DevelopmentKeys {
+type Keys = Pick<KeySet, 'jwks' | 'cookieKeys' | 'secretBox'> & { hashKey: KeySet['hashKey'] | Uint8Array };
+
+function loadKeys(config: ServeConfig, logger: Logger): Keys {
   if (config.keys.kind === 'devFile') return developmentKeys(config.keys.file, logger);
-  throw new CliError(
-    `keys.dir (TWOSTEP_KEYS_DIR): loading a key set from ${config.keys.dir} is not available in this version yet; run with --dev meanwhile`,
-  );
+  return loadKeySet(config.keys.source);
 }
 
 function createSmsSender(delivery: SmsDelivery, logger: Logger): SmsSender {

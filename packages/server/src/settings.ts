@@ -40,6 +40,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'mongodb.database', kind: str, aliases: ['TWOSTEP_DB'] },
   { key: 'mongodb.ttlIndexes', kind: bool },
   { key: 'keys.dir', kind: str },
+  // Instead of a file of keys.dir: the same JSON (docs/keys.md).
+  { key: 'keys.signing', kind: str, secret: true },
+  { key: 'keys.cookie', kind: str, secret: true },
+  { key: 'keys.secretBox', kind: str, secret: true },
+  { key: 'keys.hash', kind: str, secret: true },
   { key: 'keys.devFile', kind: str, aliases: ['TWOSTEP_KEYS_FILE'] },
   { key: 'keys.hashKey', kind: str, secret: true, aliases: ['TWOSTEP_HASH_KEY'] },
   { key: 'sms.delivery', kind: { type: 'enum', values: ['twilio', 'webhook', 'log'] } },

@@ -27,6 +27,16 @@ Commands:
                 --not-first-party] [--auth-method …] [--jwks … | --jwks-uri …] [--new-secret]
   client disable --id <id>     client enable --id <id>
       Take effect at every running server on its next request.
-  keys rotate --file <keys.json>
-      Adds a new signing key in front of the JWKS in the file; older keys stay for verification.
+  keys init --dir <dir>
+      Creates a key set in <dir> (mode 0700): signing, cookie, secret-box and hash keys, one file
+      each (mode 0600). Refuses to overwrite. Back it up with the database (docs/keys.md).
+  keys list [--dir <dir>]
+      The key ids of each kind, the one in use first. Never prints a key.
+  keys publish --kind <kind> [--dir <dir>]
+      Rotation phase 1: adds a new key that every process accepts but none uses yet. Prints its id.
+  keys promote --kind <kind> --id <id> [--dir <dir>]
+      Phase 2, once every process has reloaded (kill -HUP): the key <id> is the one in use.
+  keys retire --kind <kind> --id <id> [--dir <dir>]
+      Phase 3, once nothing made with the old key is still valid: removes key <id>.
+      <kind>: signing, cookie, secret-box, hash. <dir> defaults to keys.dir (TWOSTEP_KEYS_DIR).
 `;

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { TwostepError } from '../errors.ts';
 
 /** base64url without padding. */
 export function toBase64Url(bytes: Uint8Array): string {
@@ -23,4 +24,28 @@ export function constantTimeEqual(a: string, b: string): boolean {
     return false;
   }
   return timingSafeEqual(left, right);
+}
+
+/** One HMAC key, or a list newest first: the first makes new hashes, the others still check old ones. */
+export type HashKeys = Uint8Array | readonly Uint8Array[];
+
+/** The keys as a list, newest first; every key at least 32 bytes. */
+export function hashKeyList(keys: HashKeys): Uint8Array[] {
+  const list = keys instanceof Uint8Array ? [keys] : [...keys];
+  if (list.length === 0 || !list.every((key) => key instanceof Uint8Array && key.length >= 32))
+    throw new TwostepError('invalid_config', 'hashKey: one key or a list of keys, each at least 32 bytes');
+  return list;
+}
+
+/**
+ * The HMAC of `value` under whichever key made `stored` (every key is tried and
+ * compared in constant time, no early exit), or under the newest key when none did.
+ */
+export function hmacMatching(keys: readonly Uint8Array[], value: string, stored: string): string {
+  let match = hmacSha256(keys[0]!, value);
+  for (const key of keys.slice(1)) {
+    const hash = hmacSha256(key, value);
+    if (constantTimeEqual(hash, stored)) match = hash;
+  }
+  return match;
 }

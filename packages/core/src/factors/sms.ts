@@ -1,7 +1,7 @@
 import { parseSixDigitCode } from '../codes.ts';
 import type { CoreContext } from '../context.ts';
 import { newId } from '../context.ts';
-import { constantTimeEqual, hmacSha256 } from '../crypto/hashing.ts';
+import { constantTimeEqual, hmacMatching, hmacSha256 } from '../crypto/hashing.ts';
 import type { ActorContext, SmsChallenge, SmsPurpose, StaffMember } from '../types.ts';
 import { maskPhone } from './phone.ts';
 
@@ -34,7 +34,8 @@ const dayKey = (date: Date) => date.toISOString().slice(0, 10);
  */
 export function createSmsCodes(ctx: CoreContext) {
   const cfg = ctx.config.sms;
-  const codeHash = (challengeId: string, code: string) => hmacSha256(ctx.hashKey, `${challengeId}:${code}`);
+  const codeHash = (challengeId: string, code: string) =>
+    hmacSha256(ctx.hashKeys[0]!, `${challengeId}:${code}`);
 
   async function phoneFor(staff: StaffMember, purpose: SmsPurpose): Promise<string | null> {
     const status = purpose === 'sign_in' ? 'active' : 'pending';
@@ -119,7 +120,8 @@ export function createSmsCodes(ctx: CoreContext) {
       if (!challenge || challenge.consumedAt !== null) return { ok: false, reason: 'no_code' };
       if (challenge.expiresAt <= now) return { ok: false, reason: 'expired' };
       if (challenge.failures >= cfg.maxFailures) return { ok: false, reason: 'too_many_attempts' };
-      const hash = codeHash(challenge.id, code);
+      // Sent before a hash-key rotation: hashed with the key that made the stored hash.
+      const hash = hmacMatching(ctx.hashKeys, `${challenge.id}:${code}`, challenge.codeHash);
       if (await ctx.stores.smsChallenges.consume(challenge.id, hash, now, cfg.maxFailures)) {
         return { ok: true, challenge };
       }

@@ -10,6 +10,7 @@ import type {
   AuditDetails,
   AuditEventType,
   Clinic,
+  HashKeys,
   Logger,
   PasswordCost,
   StaffMember,
@@ -31,7 +32,7 @@ export interface ApiDeps {
   provider: Provider;
   twostep: Twostep;
   stores: Stores;
-  hashKey: Uint8Array;
+  hashKey: HashKeys;
   passwordCost: PasswordCost;
   clock: { now(): Date };
   logger: Logger;

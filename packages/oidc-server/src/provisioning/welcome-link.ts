@@ -2,7 +2,8 @@
  * Welcome links: `<issuer>/welcome/<token>` lets a new staff member set their
  * password once. Nothing is stored: the token is
  * `base64url(staffId).expiresAtSeconds.HMAC(key, staffId, expiry, email, passwordHash)`,
- * keyed by a key derived from the IdP's `hashKey`. Links are only for a first password:
+ * keyed by a key derived from the IdP's newest `hashKey` (older ones still verify links made
+ * before a rotation, until they expire). Links are only for a first password:
  * setting it changes `passwordHash`, so the link stops working (single use), and no link
  * works for a staff member who has a password (no account takeover by link); an email change
  * also ends it.
@@ -11,6 +12,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   DEFAULT_PASSWORD_COST,
   formatPasswordHash,
+  type HashKeys,
+  hashKeyList,
   type PasswordCost,
   parsePasswordHash,
   type StaffMember,
@@ -61,13 +64,14 @@ export function hasPassword(staff: StaffMember): boolean {
  * ```
  */
 export function createWelcomeToken(
-  hashKey: Uint8Array,
+  hashKey: HashKeys,
   staff: StaffMember,
   now: Date,
   ttlSeconds: number = PROVISIONING_DEFAULTS.welcomeLinkTTL,
 ): { token: string; expiresAt: Date } {
   const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
-  const token = `${Buffer.from(staff.id).toString('base64url')}.${exp}.${mac(hashKey, staff, exp).toString('base64url')}`;
+  const newest = hashKeyList(hashKey)[0]!;
+  const token = `${Buffer.from(staff.id).toString('base64url')}.${exp}.${mac(newest, staff, exp).toString('base64url')}`;
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
@@ -83,9 +87,9 @@ export function welcomeTokenStaffId(token: unknown): string | null {
   return match?.[1] ? Buffer.from(match[1], 'base64url').toString('utf8') : null;
 }
 
-/** Checks the token against the staff member's current record, in constant time. */
+/** Checks the token against the staff member's current record, in constant time, under every key. */
 export function verifyWelcomeToken(
-  hashKey: Uint8Array,
+  hashKey: HashKeys,
   token: string,
   staff: StaffMember,
   now: Date,
@@ -94,9 +98,14 @@ export function verifyWelcomeToken(
   if (!match?.[2] || !match[3]) return 'invalid';
   if (Buffer.from(match[1]!, 'base64url').toString('utf8') !== staff.id) return 'invalid';
   const exp = Number(match[2]);
-  const expected = mac(hashKey, staff, exp);
   const given = Buffer.from(match[3], 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  let valid = false;
+  for (const key of hashKeyList(hashKey)) {
+    const expected = mac(key, staff, exp);
+    // No early exit: the time does not say which key (if any) matched.
+    if (given.length === expected.length && timingSafeEqual(given, expected)) valid = true;
+  }
+  if (!valid) return 'invalid';
   if (!staff.active || hasPassword(staff)) return 'invalid';
   return exp * 1000 > now.getTime() ? 'ok' : 'expired';
 }

@@ -3,7 +3,7 @@
  * sets their password from a welcome link, then goes on to sign in at the
  * account page, where an enforced 2-Step Verification makes them enroll first.
  */
-import type { Logger, StaffMember, Stores, Twostep } from '@twostep/core';
+import type { HashKeys, Logger, StaffMember, Stores, Twostep } from '@twostep/core';
 import { hashPassword, type PasswordCost } from '@twostep/core';
 import express, { type Request, type Response, Router } from 'express';
 import { html } from '../pages/html.ts';
@@ -16,7 +16,7 @@ export interface WelcomeDeps {
   siteName: string;
   stores: Stores;
   twostep: Twostep;
-  hashKey: Uint8Array;
+  hashKey: HashKeys;
   passwordCost: PasswordCost;
   clock: { now(): Date };
   logger: Logger;

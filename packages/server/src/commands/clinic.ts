@@ -8,7 +8,7 @@ import type { Clinic, StaffMember } from '@twostep/core';
 import { CliError, type Command, parse, required, UsageError, withSettings } from '../cli.ts';
 import type { Settings } from '../config.ts';
 import { withDatabase } from '../database.ts';
-import { emailDelivery } from '../serve-config.ts';
+import { emailDelivery, keySetSource } from '../serve-config.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function email(value: string): string {
@@ -26,8 +26,20 @@ export function name(value: string, what: string): string {
   return trimmed;
 }
 
-/** The IdP's hash key, which signs welcome links: `keys.hashKey`, or the hashKey of `keys.devFile`. */
-function hashKey(settings: Settings): Uint8Array {
+/**
+ * The IdP's hash key, which signs welcome links: the newest of the key set (`keys.dir` or
+ * `keys.hash`), else `keys.hashKey`, else the hashKey of `keys.devFile`.
+ */
+async function hashKey(settings: Settings): Promise<Uint8Array> {
+  const source = keySetSource(settings);
+  if (source.dir || source.env.TWOSTEP_KEYS_HASH) {
+    const { KeySetError, loadHashKeys } = await import('@twostep/oidc-server/keys');
+    try {
+      return loadHashKeys(source)[0]!;
+    } catch (error) {
+      throw error instanceof KeySetError ? new CliError(error.message) : error;
+    }
+  }
   let base64 = settings.get<string>('keys.hashKey');
   const devFile = settings.get<string>('keys.devFile');
   if (!base64 && devFile) {
@@ -74,7 +86,7 @@ export const clinicCreate: Command = async (args, { env, print, note }) => {
   const clinicName = name(required(values, 'name'), '--name');
   const ownerEmail = email(required(values, 'owner-email'));
   const ownerName = name(required(values, 'owner-name'), '--owner-name');
-  const key = hashKey(settings);
+  const key = await hashKey(settings);
   const iss = issuer(settings);
   const mail = values['no-email'] ? undefined : mailDelivery(settings);
   const { createAuditLog, systemClock, systemRandom } = await import('@twostep/core');
@@ -176,7 +188,7 @@ export const staffWelcomeLink: Command = async (args, { env, print }) => {
   const { settings, rest } = await withSettings(args, env);
   const values = parse(rest, { email: { type: 'string' }, json: { type: 'boolean' } });
   const address = email(required(values, 'email'));
-  const key = hashKey(settings);
+  const key = await hashKey(settings);
   const iss = issuer(settings);
   const { systemClock } = await import('@twostep/core');
   const { createWelcomeToken, hasPassword, welcomeUrl } = await import('@twostep/oidc-server');

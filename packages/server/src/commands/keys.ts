@@ -1,33 +1,90 @@
-/** `twostep keys rotate --file FILE` */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { CliError, type Command, parse, required } from '../cli.ts';
+/** `twostep keys …`: make a key set and rotate its keys in phases (docs/keys.md). */
+import {
+  describeKeySet,
+  initKeySet,
+  KEY_KINDS,
+  type KeyKind,
+  KeySetError,
+  promoteKey,
+  publishKey,
+  retireKey,
+} from '@twostep/oidc-server/keys';
+import { CliError, type Command, parse, required, UsageError, withSettings } from '../cli.ts';
+import type { Settings } from '../config.ts';
+import { keySetSource } from '../serve-config.ts';
 
-export const keysRotate: Command = async (args, { print }) => {
-  const values = parse(args, { file: { type: 'string' } });
-  const file = required(values, 'file');
-  if (!existsSync(file)) throw new CliError(`${file} does not exist`);
-  let data: { keys?: unknown; jwks?: { keys?: unknown } };
+function dirOf(values: { dir?: string | undefined }, settings: Settings): string {
+  const dir = values.dir?.trim() || settings.get<string>('keys.dir');
+  if (!dir) throw new UsageError('--dir is required (or set keys.dir: TWOSTEP_KEYS_DIR)');
+  return dir;
+}
+
+function kindOf(values: Record<string, unknown>): KeyKind {
+  const kind = required(values, 'kind');
+  if (!KEY_KINDS.includes(kind as KeyKind)) throw new UsageError(`--kind: one of ${KEY_KINDS.join(', ')}`);
+  return kind as KeyKind;
+}
+
+/** Key-set errors are the operator's to fix: a plain message, exit code 1. */
+function run<T>(action: () => T): T {
   try {
-    data = JSON.parse(readFileSync(file, 'utf8')) as typeof data;
-  } catch {
-    throw new CliError(`${file} is not JSON`);
+    return action();
+  } catch (error) {
+    if (error instanceof KeySetError) throw new CliError(error.message);
+    throw error;
   }
-  const holder = Array.isArray(data.keys) ? data : Array.isArray(data.jwks?.keys) ? data.jwks! : null;
-  if (!holder) throw new CliError(`${file}: expected a JWKS ({ "keys": [...] }) or a developmentKeys file`);
-  const keys = holder.keys as { kid?: unknown; d?: unknown }[];
-  if (!keys.every((k) => typeof k === 'object' && k !== null && typeof k.kid === 'string' && 'd' in k))
-    throw new CliError(`${file}: every key needs a kid and its private part`);
-  const kids = new Set(keys.map((k) => k.kid));
-  const { generateSigningKey } = await import('@twostep/oidc-server');
-  let key = generateSigningKey();
-  while (kids.has(key.kid)) key = generateSigningKey();
-  holder.keys = [key, ...keys];
-  // Write a sibling file, then rename: the old file is never half-written. Keep it private.
-  const mode = statSync(file).mode & 0o777 & ~0o077;
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: mode || 0o600 });
-  chmodSync(tmp, mode || 0o600);
-  renameSync(tmp, file);
-  print(String(key.kid));
+}
+
+const keysInit: Command = async (args, { env, print }) => {
+  const { settings, rest } = await withSettings(args, env);
+  const values = parse(rest, { dir: { type: 'string' } });
+  const dir = dirOf(values, settings);
+  const ids = run(() => initKeySet(dir));
+  print(`key set created in ${dir}:`);
+  for (const kind of KEY_KINDS) print(`  ${kind.padEnd(10)}  ${ids[kind]}`);
+  print('Back up the secret-box keys with the database: without them no authenticator app works.');
 };
+
+const keysList: Command = async (args, { env, print }) => {
+  const { settings, rest } = await withSettings(args, env);
+  const values = parse(rest, { dir: { type: 'string' } });
+  const source = keySetSource(settings);
+  const ids = run(() => describeKeySet({ ...source, dir: values.dir?.trim() || source.dir }));
+  for (const kind of KEY_KINDS) {
+    const [inUse, ...accepted] = ids[kind];
+    print(
+      `${kind.padEnd(10)}  in use: ${inUse}${accepted.length ? `  accepted: ${accepted.join(' ')}` : ''}`,
+    );
+  }
+};
+
+const keysPublish: Command = async (args, { env, print, note }) => {
+  const { settings, rest } = await withSettings(args, env);
+  const values = parse(rest, { dir: { type: 'string' }, kind: { type: 'string' } });
+  const kind = kindOf(values);
+  const id = run(() => publishKey(dirOf(values, settings), kind));
+  print(id);
+  note(
+    `Published ${kind} key ${id}. Reload every IdP process (kill -HUP), then: twostep keys promote --kind ${kind} --id ${id}`,
+  );
+};
+
+const keysPromote: Command = async (args, { env, print }) => {
+  const { settings, rest } = await withSettings(args, env);
+  const values = parse(rest, { dir: { type: 'string' }, kind: { type: 'string' }, id: { type: 'string' } });
+  const kind = kindOf(values);
+  const id = required(values, 'id');
+  run(() => promoteKey(dirOf(values, settings), kind, id));
+  print(`${kind} key ${id} is in use once every IdP process has reloaded (kill -HUP)`);
+};
+
+const keysRetire: Command = async (args, { env, print }) => {
+  const { settings, rest } = await withSettings(args, env);
+  const values = parse(rest, { dir: { type: 'string' }, kind: { type: 'string' }, id: { type: 'string' } });
+  const kind = kindOf(values);
+  const id = required(values, 'id');
+  run(() => retireKey(dirOf(values, settings), kind, id));
+  print(`${kind} key ${id} removed; reload every IdP process (kill -HUP)`);
+};
+
+export { keysInit, keysList, keysPromote, keysPublish, keysRetire };

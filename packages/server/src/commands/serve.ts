@@ -38,6 +38,13 @@ export const serve: Command = async (args, { env, print, note }) => {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // Key rotation (docs/keys.md): every phase ends with a reload of every process.
+    process.on('SIGHUP', () => {
+      const result = running.reloadKeys();
+      note(
+        result.ok ? 'twostep: SIGHUP, keys reloaded' : `twostep: SIGHUP, keys NOT reloaded: ${result.error}`,
+      );
+    });
   });
 };
 
