@@ -21,8 +21,9 @@ import {
 import { finishSignIn, finishWithError } from './finish.ts';
 
 /**
- * `fresh`: a max_age request, or a step-up on an existing session: a
- * remembered device must not stand in for the code then.
+ * `fresh`: a step-up on an existing session, or a forced re-authentication — a `max_age`
+ * request, or `prompt=login` (also what oidc-provider makes of `max_age=0`): a remembered
+ * device must not stand in for the code then.
  */
 export async function requirementFor(
   deps: Deps,
@@ -31,7 +32,9 @@ export async function requirementFor(
   state: SignInState,
   staff: StaffMember,
 ): Promise<SignInRequirement> {
-  const fresh = state.passwordAt === null || interaction.params.max_age !== undefined;
+  const prompts = String(interaction.params.prompt ?? '').split(' ');
+  const fresh =
+    state.passwordAt === null || interaction.params.max_age !== undefined || prompts.includes('login');
   return deps.twostep.secondFactor.requirement(staff, {
     deviceToken: fresh ? undefined : readCookie(req, deps.config.deviceCookieName),
     freshRequired: fresh,
