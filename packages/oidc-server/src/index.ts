@@ -46,7 +46,7 @@ export {
   publishKey,
   retireKey,
 } from './key-set.ts';
-export type { KeyKind, KeySet, KeySetSource } from './key-set.ts';
+export type { KeyInfo, KeyKind, KeySet, KeySetSource } from './key-set.ts';
 export { reloadingIdp } from './reloading-idp.ts';
 export type { ReloadingIdp } from './reloading-idp.ts';
 export {

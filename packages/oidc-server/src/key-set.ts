@@ -30,7 +30,9 @@ import {
 import { join } from 'node:path';
 import { createAesGcmSecretBox, type SecretBox } from '@twostep/core';
 import type { JWK } from 'oidc-provider';
-import { generateSigningKey } from './keys.ts';
+import { generateSigningKey, type SigningAlg } from './keys.ts';
+
+export type { SigningAlg } from './keys.ts';
 
 export type KeyKind = 'signing' | 'cookie' | 'secret-box' | 'hash';
 export const KEY_KINDS: readonly KeyKind[] = ['signing', 'cookie', 'secret-box', 'hash'];
@@ -96,8 +98,8 @@ export function newKeyId(now: Date = new Date()): string {
   return `${now.toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`;
 }
 
-function newKey(kind: KeyKind, id: string): JWK | StoredKey {
-  if (kind === 'signing') return generateSigningKey(id);
+function newKey(kind: KeyKind, id: string, alg: SigningAlg = 'RS256'): JWK | StoredKey {
+  if (kind === 'signing') return generateSigningKey(id, alg);
   return { id, key: randomBytes(32).toString('base64url') };
 }
 
@@ -219,9 +221,25 @@ export function loadHashKeys(source: KeySetSource = {}): Uint8Array[] {
   return (loadList('hash', source) as StoredKey[]).map(bytes);
 }
 
-/** The key ids of each list, in order (the first is in use): safe to print. */
-export function describeKeySet(source: KeySetSource = {}): Record<KeyKind, string[]> {
-  const ids = (kind: KeyKind) => loadList(kind, source).map(idOf);
+/** One key as `keys list` shows it: never the key itself. */
+export interface KeyInfo {
+  id: string;
+  /** Signing keys: the algorithm. */
+  alg?: string;
+  /** Signs / seals / hashes (else only accepted). */
+  inUse: boolean;
+}
+
+/** The keys of each list, in order: safe to print. */
+export function describeKeySet(source: KeySetSource = {}): Record<KeyKind, KeyInfo[]> {
+  const ids = (kind: KeyKind) => {
+    const keys = loadList(kind, source);
+    return keys.map((key, i) => ({
+      id: idOf(key),
+      ...(kind === 'signing' ? { alg: algOf(key) } : {}),
+      inUse: inUse(keys, i),
+    }));
+  };
   return {
     signing: ids('signing'),
     cookie: ids('cookie'),
@@ -246,19 +264,25 @@ function replace(path: string, keys: (JWK | StoredKey)[]) {
 }
 
 /**
- * Creates `dir` (mode 0700) with a new key set, one key of each kind (files
- * mode 0600). Refuses a directory that already has any key file.
+ * Creates `dir` (mode 0700) with a new key set, one key of each kind (two
+ * signing keys: RS256, which every client supports, and ES256 for clients that
+ * choose it), files mode 0600. Refuses a directory that already has any key file.
  */
-export function initKeySet(dir: string): Record<KeyKind, string> {
+export function initKeySet(dir: string): Record<KeyKind, string[]> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const taken = readdirSync(dir).filter((name) => Object.values(KEY_FILES).includes(name));
   if (taken.length > 0)
     throw new KeySetError(`${dir} already has ${taken.join(', ')}: refusing to overwrite keys`);
-  const ids = {} as Record<KeyKind, string>;
+  const ids = {} as Record<KeyKind, string[]>;
   for (const kind of KEY_KINDS) {
-    ids[kind] = newKeyId();
-    writeNew(join(dir, KEY_FILES[kind]), [newKey(kind, ids[kind])]);
+    const keys =
+      kind === 'signing'
+        ? [newKey(kind, newKeyId()), newKey(kind, newKeyId(), 'ES256')]
+        : [newKey(kind, newKeyId())];
+    if (idOf(keys[0]!) === idOf(keys.at(-1)!)) keys[0] = newKey(kind, newKeyId()); // one chance in 16 million
+    ids[kind] = keys.map(idOf);
+    writeNew(join(dir, KEY_FILES[kind]), keys);
   }
   return ids;
 }
@@ -267,17 +291,31 @@ function idOf(key: JWK | StoredKey): string {
   return String('kid' in key ? key.kid : (key as StoredKey).id);
 }
 
-/** Phase 1: a new key, accepted (published) but not used until promoted. Returns its id. */
-export function publishKey(dir: string, kind: KeyKind): string {
+/** A signing key's algorithm (its `alg`, else from its type); '' for the other kinds. */
+function algOf(key: JWK | StoredKey): string {
+  if (!('kty' in key)) return '';
+  return String(key.alg ?? (key.kty === 'RSA' ? 'RS256' : key.kty === 'EC' ? 'ES256' : 'EdDSA'));
+}
+
+/** The first key is in use; of signing keys, the first of each algorithm (that is how oidc-provider picks). */
+function inUse(keys: (JWK | StoredKey)[], index: number): boolean {
+  return keys.findIndex((k) => algOf(k) === algOf(keys[index]!)) === index;
+}
+
+/**
+ * Phase 1: a new key, accepted (published) but not used until promoted. Returns its id.
+ * Signing keys: RS256 unless `alg` says ES256 or EdDSA.
+ */
+export function publishKey(dir: string, kind: KeyKind, alg?: SigningAlg): string {
   const path = join(dir, KEY_FILES[kind]);
   const keys = parseList(kind, readKeyFile(path), path);
   let id = newKeyId();
   while (keys.some((k) => idOf(k) === id)) id = newKeyId();
-  replace(path, [...keys, newKey(kind, id)]);
+  replace(path, [...keys, newKey(kind, id, alg)]);
   return id;
 }
 
-/** Phase 2: the key `id` becomes the one in use; the others stay accepted. */
+/** Phase 2: the key `id` becomes the one in use (of its algorithm); the others stay accepted. */
 export function promoteKey(dir: string, kind: KeyKind, id: string): void {
   const path = join(dir, KEY_FILES[kind]);
   const keys = parseList(kind, readKeyFile(path), path);
@@ -292,7 +330,8 @@ export function retireKey(dir: string, kind: KeyKind, id: string): void {
   const keys = parseList(kind, readKeyFile(path), path);
   const index = keys.findIndex((k) => idOf(k) === id);
   if (index < 0) throw new KeySetError(`${path}: no key "${id}"`);
-  if (index === 0) throw new KeySetError(`${path}: "${id}" is the key in use: promote another one first`);
+  if (inUse(keys, index))
+    throw new KeySetError(`${path}: "${id}" is the key in use: promote another one first`);
   replace(
     path,
     keys.filter((_, i) => i !== index),

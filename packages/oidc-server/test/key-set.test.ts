@@ -18,6 +18,7 @@ import {
   KEY_FILES,
   KEY_KINDS,
   KEY_VARIABLES,
+  type KeyKind,
   KeySetError,
   loadKeySet,
   promoteKey,
@@ -63,9 +64,12 @@ describe('initKeySet', () => {
     expect(readdirSync(dir).sort()).toEqual(Object.values(KEY_FILES).sort());
     for (const kind of KEY_KINDS) {
       expect(statSync(join(dir, KEY_FILES[kind])).mode & 0o777).toBe(0o600);
-      expect(read(dir, kind).keys).toHaveLength(1);
+      expect(read(dir, kind).keys).toHaveLength(kind === 'signing' ? 2 : 1);
     }
-    expect(read(dir, 'signing').keys[0]).toMatchObject({ kid: ids.signing, alg: 'RS256', use: 'sig' });
+    expect(read(dir, 'signing').keys).toMatchObject([
+      { kid: ids.signing[0], alg: 'RS256', use: 'sig' },
+      { kid: ids.signing[1], alg: 'ES256', use: 'sig' },
+    ]);
     expect(Buffer.from(read(dir, 'secret-box').keys[0]!.key!, 'base64url')).toHaveLength(32);
     const before = readFileSync(join(dir, KEY_FILES.hash), 'utf8');
     expect(failure(() => initKeySet(dir))).toMatch(/refusing to overwrite/);
@@ -88,7 +92,9 @@ describe('loadKeySet', () => {
       clients: [],
     });
     const jwks = await request(idp.app).get('/jwks');
-    expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toEqual([read(dir, 'signing').keys[0]!.kid]);
+    expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toEqual(
+      read(dir, 'signing').keys.map((k) => k.kid),
+    );
     expect(JSON.stringify(jwks.body)).not.toContain(read(dir, 'signing').keys[0]!.d);
   });
 
@@ -142,7 +148,7 @@ describe('loadKeySet', () => {
       loadKeySet({ env: { ...env, TWOSTEP_KEYS_SECRET_BOX: JSON.stringify(box) } }),
     );
     const signing = read(dir, 'signing');
-    expectFailure(/^TWOSTEP_KEYS_SIGNING: keys\[1\]\.kid: ".*" is repeated/, () =>
+    expectFailure(/^TWOSTEP_KEYS_SIGNING: keys\[2\]\.kid: ".*" is repeated/, () =>
       loadKeySet({
         env: { ...env, TWOSTEP_KEYS_SIGNING: JSON.stringify({ keys: [...signing.keys, ...signing.keys] }) },
       }),
@@ -167,18 +173,41 @@ describe('rotation phases', () => {
   it('publish appends (accepted, not used), promote moves first (used), retire removes', () => {
     const dir = fresh();
     const first = initKeySet(dir);
+    const list = (kind: KeyKind) =>
+      describeKeySet({ dir, env: {} })[kind].map((k) => `${k.id}${k.inUse ? '*' : ''}`);
     for (const kind of KEY_KINDS) {
+      const old = first[kind][0]!;
+      const others = first[kind].slice(1).map((id) => `${id}*`); // the ES256 signing key stays in use
       const id = publishKey(dir, kind);
-      expect(describeKeySet({ dir, env: {} })[kind]).toEqual([first[kind], id]);
+      expect(list(kind)).toEqual([`${old}*`, ...others, id]);
       promoteKey(dir, kind, id);
-      expect(describeKeySet({ dir, env: {} })[kind]).toEqual([id, first[kind]]);
+      expect(list(kind)).toEqual([`${id}*`, old, ...others]);
       expect(failure(() => retireKey(dir, kind, id))).toMatch(/is the key in use: promote another one first/);
       expect(failure(() => promoteKey(dir, kind, 'nope'))).toMatch(/no key "nope"/);
-      retireKey(dir, kind, first[kind]);
-      expect(describeKeySet({ dir, env: {} })[kind]).toEqual([id]);
+      retireKey(dir, kind, old);
+      expect(list(kind)).toEqual([`${id}*`, ...others]);
       expect(statSync(join(dir, KEY_FILES[kind])).mode & 0o777).toBe(0o600);
     }
     expect(readdirSync(dir).sort()).toEqual(Object.values(KEY_FILES).sort()); // no temp files left
+  });
+
+  it('signing keys: the first key of each algorithm signs; each can be rotated on its own', () => {
+    const dir = fresh();
+    const [rs, es] = initKeySet(dir).signing;
+    expect(describeKeySet({ dir, env: {} }).signing).toEqual([
+      { id: rs, alg: 'RS256', inUse: true },
+      { id: es, alg: 'ES256', inUse: true },
+    ]);
+    expect(failure(() => retireKey(dir, 'signing', es!))).toMatch(/is the key in use/);
+    const newEs = publishKey(dir, 'signing', 'ES256');
+    promoteKey(dir, 'signing', newEs);
+    expect(describeKeySet({ dir, env: {} }).signing).toEqual([
+      { id: newEs, alg: 'ES256', inUse: true },
+      { id: rs, alg: 'RS256', inUse: true },
+      { id: es, alg: 'ES256', inUse: false },
+    ]);
+    retireKey(dir, 'signing', es!);
+    expect(loadKeySet({ dir, env: {} }).jwks.keys.map((k) => k.kid)).toEqual([newEs, rs]);
   });
 
   it('each phase changes what a reloaded process signs, seals and hashes with', () => {
@@ -187,7 +216,7 @@ describe('rotation phases', () => {
     const sealedBefore = loadKeySet({ dir, env: {} }).secretBox.seal('secret', 'staff');
     const id = publishKey(dir, 'secret-box');
     const published = loadKeySet({ dir, env: {} });
-    expect(published.secretBox.seal('s', 'x').split('.')[1]).toBe(first['secret-box']);
+    expect(published.secretBox.seal('s', 'x').split('.')[1]).toBe(first['secret-box'][0]);
     promoteKey(dir, 'secret-box', id);
     const promoted = loadKeySet({ dir, env: {} });
     expect(promoted.secretBox.seal('s', 'x').split('.')[1]).toBe(id);

@@ -28,12 +28,13 @@ Commands:
   client disable --id <id>     client enable --id <id>
       Take effect at every running server on its next request.
   keys init --dir <dir>
-      Creates a key set in <dir> (mode 0700): signing, cookie, secret-box and hash keys, one file
-      each (mode 0600). Refuses to overwrite. Back it up with the database (docs/keys.md).
+      Creates a key set in <dir> (mode 0700): signing (RS256 and ES256), cookie, secret-box and
+      hash keys, one file each (mode 0600). Refuses to overwrite. Back it up with the database (docs/keys.md).
   keys list [--dir <dir>]
       The key ids of each kind, the one in use first. Never prints a key.
-  keys publish --kind <kind> [--dir <dir>]
+  keys publish --kind <kind> [--alg RS256|ES256|EdDSA] [--dir <dir>]
       Rotation phase 1: adds a new key that every process accepts but none uses yet. Prints its id.
+      (--alg: signing keys only; default RS256.)
   keys promote --kind <kind> --id <id> [--dir <dir>]
       Phase 2, once every process has reloaded (kill -HUP): the key <id> is the one in use.
   keys retire --kind <kind> --id <id> [--dir <dir>]

@@ -3,11 +3,13 @@ import {
   describeKeySet,
   initKeySet,
   KEY_KINDS,
+  type KeyInfo,
   type KeyKind,
   KeySetError,
   promoteKey,
   publishKey,
   retireKey,
+  type SigningAlg,
 } from '@twostep/oidc-server/keys';
 import { CliError, type Command, parse, required, UsageError, withSettings } from '../cli.ts';
 import type { Settings } from '../config.ts';
@@ -41,7 +43,7 @@ const keysInit: Command = async (args, { env, print }) => {
   const dir = dirOf(values, settings);
   const ids = run(() => initKeySet(dir));
   print(`key set created in ${dir}:`);
-  for (const kind of KEY_KINDS) print(`  ${kind.padEnd(10)}  ${ids[kind]}`);
+  for (const kind of KEY_KINDS) print(`  ${kind.padEnd(10)}  ${ids[kind].join(' ')}`);
   print('Back up the secret-box keys with the database: without them no authenticator app works.');
 };
 
@@ -50,19 +52,23 @@ const keysList: Command = async (args, { env, print }) => {
   const values = parse(rest, { dir: { type: 'string' } });
   const source = keySetSource(settings);
   const ids = run(() => describeKeySet({ ...source, dir: values.dir?.trim() || source.dir }));
+  const shown = (keys: KeyInfo[]) => keys.map((k) => (k.alg ? `${k.id} (${k.alg})` : k.id)).join(' ');
   for (const kind of KEY_KINDS) {
-    const [inUse, ...accepted] = ids[kind];
+    const accepted = ids[kind].filter((k) => !k.inUse);
     print(
-      `${kind.padEnd(10)}  in use: ${inUse}${accepted.length ? `  accepted: ${accepted.join(' ')}` : ''}`,
+      `${kind.padEnd(10)}  in use: ${shown(ids[kind].filter((k) => k.inUse))}${accepted.length ? `  accepted: ${shown(accepted)}` : ''}`,
     );
   }
 };
 
 const keysPublish: Command = async (args, { env, print, note }) => {
   const { settings, rest } = await withSettings(args, env);
-  const values = parse(rest, { dir: { type: 'string' }, kind: { type: 'string' } });
+  const values = parse(rest, { dir: { type: 'string' }, kind: { type: 'string' }, alg: { type: 'string' } });
   const kind = kindOf(values);
-  const id = run(() => publishKey(dirOf(values, settings), kind));
+  const alg = values.alg?.trim();
+  if (alg !== undefined && (kind !== 'signing' || !['RS256', 'ES256', 'EdDSA'].includes(alg)))
+    throw new UsageError('--alg: RS256, ES256 or EdDSA, for --kind signing only');
+  const id = run(() => publishKey(dirOf(values, settings), kind, alg as SigningAlg | undefined));
   print(id);
   note(
     `Published ${kind} key ${id}. Reload every IdP process (kill -HUP), then: twostep keys promote --kind ${kind} --id ${id}`,
