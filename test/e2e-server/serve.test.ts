@@ -1,6 +1,6 @@
 /**
- * `twostep serve` as an operator runs it: a child process configured by environment variables and a
- * config file only, on MongoDB (FerretDB in CI), behind a TLS-terminating reverse proxy on 127.0.0.1.
+ * `twostep serve` as an operator runs it, in production mode: a child process configured by environment
+ * variables and a config file only, with a key set from `twostep keys init`, on MongoDB (FerretDB in CI), behind a TLS-terminating reverse proxy on 127.0.0.1.
  * While it runs, `twostep client register` adds clients (confidential, public PKCE, private_key_jwt)
  * and each completes a sign-in with an authenticator code, no restart; `client disable` stops one.
  * Behind the proxy, discovery says https, cookies are Secure, a forged Host changes no URL, and a
@@ -18,7 +18,7 @@ import {
   type StaffMember,
   systemClock,
 } from '@twostep/core';
-import { developmentKeys } from '@twostep/oidc-server';
+import { loadKeySet } from '@twostep/oidc-server';
 import { connectMongo, createMongooseStores, syncIndexes } from '@twostep/store-mongoose';
 import type { Connection } from 'mongoose';
 import * as oidc from 'openid-client';
@@ -58,9 +58,11 @@ describe.skipIf(!mongoAvailable())(
       connection = await connectMongo(getMongoUri(), { dbName });
       await syncIndexes(connection, { ttlIndexes: false });
 
-      // Keys the server and this test share (the test seeds an enrolled authenticator with them).
-      const keysFile = join(dir, 'keys.json');
-      const keys = developmentKeys(keysFile, quiet);
+      // The key set, as an operator makes it; this test reads it too, to seed enrolled authenticators.
+      const keysDir = join(dir, 'keys');
+      const init = await twostep(['keys', 'init', '--dir', keysDir]);
+      expect(init.code, init.stderr).toBe(0);
+      const keys = loadKeySet({ dir: keysDir, env: {} });
 
       // A clinic and three staff members, each with an authenticator enrolled two minutes ago (each
       // sign-in below is a different person: a code is accepted once per 30-second step and person).
@@ -68,7 +70,8 @@ describe.skipIf(!mongoAvailable())(
       const past = manualClock(new Date(Date.now() - 120_000));
       const core = createTwostep({
         stores,
-        ...keys,
+        secretBox: keys.secretBox,
+        hashKey: keys.hashKey,
         smsSender: { async send() {} },
         clock: past,
         logger: quiet,
@@ -127,9 +130,11 @@ describe.skipIf(!mongoAvailable())(
         TWOSTEP_CONFIG: config,
         TWOSTEP_MONGODB_URI: getMongoUri(),
         TWOSTEP_MONGODB_DATABASE: dbName,
-        TWOSTEP_KEYS_DEV_FILE: keysFile,
+        TWOSTEP_KEYS_DIR: keysDir,
       };
-      served = await startServe(['--dev'], env);
+      // Production mode: https issuer (the proxy), MongoDB, a key set, delivery explicitly `log`.
+      served = await startServe([], env);
+      expect(served.output()).not.toContain('DEVELOPMENT MODE');
       proxy.target = backendOf(served);
     });
 
@@ -317,7 +322,7 @@ describe.skipIf(!mongoAvailable())(
     });
 
     it('without trustProxy: a page naming the setting and a log line, never a bare 500', async () => {
-      const untrusted = await startServe(['--dev', '--trust-proxy', 'false'], env);
+      const untrusted = await startServe(['--trust-proxy', 'false'], env);
       const second = await startTlsProxy();
       try {
         second.target = backendOf(untrusted);
