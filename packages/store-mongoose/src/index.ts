@@ -18,3 +18,5 @@ export type {
 export { createOidcAdapter, MongooseOidcAdapter } from './oidc.ts';
 export type { MongooseStores, MongooseStoresOptions } from './stores/index.ts';
 export { createMongooseStores } from './stores/index.ts';
+export type { Migration, MigrationReport } from './schema.ts';
+export { checkSchema, MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from './schema.ts';
