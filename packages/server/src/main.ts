@@ -12,6 +12,7 @@ import { usage } from './usage.ts';
 const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.ts')).serve,
   'db init': async () => (await import('./commands/db.ts')).dbInit,
+  'db migrate': async () => (await import('./commands/db.ts')).dbMigrate,
   'clinic create': async () => (await import('./commands/clinic.ts')).clinicCreate,
   'staff welcome-link': async () => (await import('./commands/clinic.ts')).staffWelcomeLink,
   'client register': async () => (await import('./commands/client.ts')).clientRegister,

@@ -4,7 +4,14 @@
  * and listens (oidc-server's `startServer`: `/healthz`, `/readyz`, `/metrics`, JSON logs, graceful
  * shutdown); it returns what is needed to stop it again.
  */
-import { createMemoryStores, type Logger, type Notifier, type SmsSender, type Stores } from '@twostep/core';
+import {
+  createMemoryStores,
+  isTwostepError,
+  type Logger,
+  type Notifier,
+  type SmsSender,
+  type Stores,
+} from '@twostep/core';
 import {
   type AdapterClass,
   coreLogger,
@@ -30,7 +37,13 @@ import {
   type ResourceServerOptions,
   startServer as listen,
 } from '@twostep/oidc-server';
-import { connectMongo, createMongooseStores, createOidcAdapter, syncIndexes } from '@twostep/store-mongoose';
+import {
+  connectMongo,
+  createMongooseStores,
+  createOidcAdapter,
+  migrate,
+  syncIndexes,
+} from '@twostep/store-mongoose';
 import { CliError } from './cli.ts';
 import type { EmailDelivery, ServeConfig, SmsDelivery } from './serve-config.ts';
 
@@ -68,7 +81,13 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
       const { uri, database, ttlIndexes } = config.store;
       const connection = await connectMongo(uri, database ? { dbName: database } : {});
       cleanups.push(() => connection.close());
-      // Idempotent; every process may run it at start.
+      // Refuses a schema newer than this version knows; brings an older (or new) database up to it.
+      // Both idempotent: every process may run them at start.
+      const schema = await migrate(connection, { ttlIndexes }).catch((error: unknown) => {
+        throw isTwostepError(error) && error.code === 'invalid_config' ? new CliError(error.message) : error;
+      });
+      if (schema.applied.length > 0)
+        log.info({ from: schema.from, to: schema.to }, 'database schema migrated');
       await syncIndexes(connection, { ttlIndexes });
       stores = createMongooseStores(connection, { ttlIndexes });
       adapter = createOidcAdapter(connection);

@@ -10,6 +10,9 @@ Commands:
       --print-config prints the effective settings (secrets redacted) and exits.
   db init [--ttl-indexes]
       Creates the collections and indexes (idempotent). --ttl-indexes on real MongoDB (not FerretDB).
+  db migrate [--ttl-indexes]
+      Brings the database to this version's schema (version stored in the database; idempotent).
+      A server refuses to start on a database newer than it knows. Run once before an upgrade.
   clinic create --name <name> --owner-email <email> --owner-name <name> [--no-enforce] [--no-email] [--json]
       Creates a clinic (2-Step enforced unless --no-enforce) and its first Full Access User, prints a
       one-time welcome link, and emails it to them when email.delivery is smtp (unless --no-email).
