@@ -90,6 +90,8 @@ export function clinicApp(mw: TwostepMiddleware): App {
     acr: req.twostep.acr,
     amr: req.twostep.amr,
     authTime: req.twostep.authTime,
+    // For the sign-out form (the tests post it as a browser would).
+    csrf: req.twostep.csrfToken,
   });
   app.get('/', (req, res) => {
     res.json({ page: 'home', ...who(req) });
@@ -125,6 +127,7 @@ export async function startClinicRig(
     // The first stays the plain openid-client redirect (`idp.redirectUri`) used for API tokens.
     redirectUris: [TOKEN_CLIENT_REDIRECT, callback(appServer.url), callback(otherServer.url)],
     postLogoutRedirectUris: [`${appServer.url}/`],
+    backchannelLogoutUri: `${appServer.url}/auth/backchannel-logout`,
   });
   const clock = {
     offsetMs: 0,

@@ -14,6 +14,7 @@ export interface AppView {
   acr?: string;
   amr: string[];
   authTime?: number;
+  csrf?: string;
 }
 
 /** The JSON the clinic app's pages answer with. */

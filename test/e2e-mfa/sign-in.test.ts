@@ -77,7 +77,10 @@ describe('sign-in through the twostep IdP', () => {
   it('logout clears the app session and ends the IdP session (the next sign-in asks for the password)', async () => {
     const browser = new NavBrowser();
     view(await signInOwner(rig, browser));
-    const confirm = await browser.navigate(`${rig.app}/auth/logout`);
+    // A link shows the app's own "Sign out?" page; its form carries the CSRF token.
+    const ask = await browser.navigate(`${rig.app}/auth/logout`);
+    expect(ask.body).toContain('Sign out?');
+    const confirm = await browser.submit(ask, '/auth/logout');
     // The app forgot the session before leaving for the IdP's end_session_endpoint.
     expect(browser.cookie(rig.app, 'twostep')).toBeUndefined();
     expect(browser.trail[1]).toMatch(new RegExp(`^${rig.idp.issuer}/session/end\\?id_token_hint=`));

@@ -85,6 +85,8 @@ export async function listenFirst(options: { metrics?: IdpMetrics; log?: Log } =
 
 export interface TestIdpOptions {
   redirectUris?: string[];
+  /** `clinic-app`'s back-channel logout URI (with `backchannel_logout_session_required`). */
+  backchannelLogoutUri?: string;
   postLogoutRedirectUris?: string[];
   /** Use these stores (e.g. `createMemoryStores({ faults })`); seeding runs before faults matter if they start off. */
   stores?: Stores;
@@ -269,6 +271,12 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
         token_endpoint_auth_method: 'client_secret_basic',
         client_name: 'Clinic App',
         firstParty: true,
+        ...(options.backchannelLogoutUri
+          ? {
+              backchannel_logout_uri: options.backchannelLogoutUri,
+              backchannel_logout_session_required: true,
+            }
+          : {}),
         ...options.clientMetadata,
       },
       {

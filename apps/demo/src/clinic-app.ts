@@ -63,6 +63,7 @@ export function createClinicApp(options: ClinicAppOptions): ClinicApp {
       amr: t.amr,
       acr: t.acr,
       authTime: t.authTime,
+      csrf: t.csrfToken ?? '',
     };
   };
   const context = async (req: Request): Promise<PageContext> => ({

@@ -253,6 +253,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
           client_name: `${CLINIC.name} clinic app`,
           redirect_uris: [`${appUrl}/auth/callback`],
           post_logout_redirect_uris: [`${appUrl}/`],
+          // Sign-outs at the IdP (sign out everywhere, a reset, a password change) end the app's sessions.
+          backchannel_logout_uri: `${appUrl}/auth/backchannel-logout`,
+          backchannel_logout_session_required: true,
           token_endpoint_auth_method: 'client_secret_basic',
           firstParty: true,
         },

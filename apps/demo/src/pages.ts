@@ -88,6 +88,8 @@ export interface Viewer {
   amr: readonly string[];
   acr: string | undefined;
   authTime: number | undefined;
+  /** The sign-out form's CSRF token (express-mfa's `req.twostep.csrfToken`). */
+  csrf: string;
 }
 
 export interface PageContext {
@@ -124,7 +126,7 @@ ${ctx.viewer.role === 'full_access' ? html`<li><a href="${ctx.idpUrl}/admin">Adm
 </ul>
 </nav>
 <div class="user"><span>${ctx.viewer.name}</span>
-<form method="post" action="/auth/logout"><button type="submit">Sign out</button></form></div>`
+<form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="${ctx.viewer.csrf}"><button type="submit">Sign out</button></form></div>`
     : html`<div class="user"><a class="button secondary" href="/auth/login?returnTo=%2Fschedule">Sign in</a></div>`;
   const page = htmlDocument(
     `${title} · ${ctx.clinicName}`,

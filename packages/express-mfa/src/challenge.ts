@@ -69,14 +69,26 @@ export function isNavigation(req: IncomingMessage): boolean {
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A small self-contained HTML page (no scripts, no external resources). */
-export function htmlPage(title: string, message: string, link?: { href: string; text: string }): string {
+export function htmlPage(
+  title: string,
+  message: string,
+  link?: { href: string; text: string },
+  form?: { action: string; fields: Record<string, string>; button: string },
+): string {
   const action =
     link === undefined ? '' : `\n<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>`;
+  const hidden = Object.entries(form?.fields ?? {})
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  const button =
+    form === undefined
+      ? ''
+      : `\n<form method="post" action="${escapeHtml(form.action)}">${hidden}<button type="submit">${escapeHtml(form.button)}</button></form>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${escapeHtml(title)}</title></head>
 <body><main><h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(message)}</p>${action}
+<p>${escapeHtml(message)}</p>${button}${action}
 </main></body></html>
 `;
 }

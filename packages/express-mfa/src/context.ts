@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { type StepUpRequirement, type TwostepClaims, unmetRequirement } from './claims.ts';
 import { TwostepError } from './errors.ts';
+import type { CsrfTokens } from './form.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { SessionData } from './session.ts';
 
@@ -21,6 +22,11 @@ export interface TwostepContext {
   /** Seconds since the epoch of the last interactive verification, when the IdP said. */
   readonly authTime: number | undefined;
   readonly claims: TwostepClaims | undefined;
+  /**
+   * The CSRF token the sign-out form must carry (`<input type="hidden" name="csrf">`, or an
+   * `X-CSRF-Token` header), bound to this session; undefined when nobody is signed in.
+   */
+  readonly csrfToken: string | undefined;
   /** True when a staff member is signed in. Narrows `sub` and `claims` to defined. */
   isAuthenticated(): this is AuthenticatedTwostepContext;
   /** True when signed in with an acr at least `acr` and a verification at most `maxAge` seconds old. */
@@ -44,6 +50,7 @@ export interface AuthenticatedTwostepContext extends TwostepContext {
 export interface RequestState {
   options: ResolvedOptions;
   session: SessionData | undefined;
+  csrf: CsrfTokens;
   startLogin(req: Request, res: import('express').Response, pending: LoginRequest): Promise<void>;
 }
 
@@ -102,6 +109,11 @@ class RequestContext implements TwostepContext {
 
   get authTime(): number | undefined {
     return this.claims?.auth_time;
+  }
+
+  get csrfToken(): string | undefined {
+    const session = this.#state.session;
+    return session?.user === undefined ? undefined : this.#state.csrf.token(session.sid);
   }
 
   isAuthenticated(): this is AuthenticatedTwostepContext {

@@ -16,6 +16,12 @@ export {
 } from './errors.ts';
 export { type RefusalPage, type SessionOptions, TWOSTEP_ACR_VALUES, type TwostepOptions } from './options.ts';
 export { safeReturnTo } from './return-url.ts';
+export {
+  MemoryRevocationList,
+  type Revocation,
+  type RevocationCheck,
+  type RevocationList,
+} from './revocation.ts';
 export { type TwostepMiddleware, twostep } from './router.ts';
 export { MemorySessionStore, type PendingLogin, type SessionData, type SessionStore } from './session.ts';
 export { type RequireStepUpOptions, requireAuth, requireStepUp, TWOSTEP_2FA } from './step-up.ts';

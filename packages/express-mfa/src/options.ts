@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { type CallbackRefusal, TwostepError } from './errors.ts';
 import { hasControlChar } from './return-url.ts';
+import { MemoryRevocationList, type RevocationList } from './revocation.ts';
 import type { SessionStore } from './session.ts';
 
 /** The twostep IdP's assurance levels, weakest first (docs/architecture.md, "Claims"). */
@@ -35,8 +36,14 @@ export interface TwostepOptions {
   session: SessionOptions;
   /** Seconds of clock skew tolerated when checking `auth_time` and token times. Default 30. */
   clockTolerance?: number | undefined;
-  /** Route paths. The callback path comes from `redirectUri`. */
-  routes?: { login?: string | undefined; logout?: string | undefined } | undefined;
+  /**
+   * Route paths. The callback path comes from `redirectUri`. `backchannelLogout` (default
+   * `/auth/backchannel-logout`) is where the IdP POSTs logout tokens: register
+   * `<app origin><path>` as the client's `backchannel_logout_uri`.
+   */
+  routes?:
+    | { login?: string | undefined; logout?: string | undefined; backchannelLogout?: string | undefined }
+    | undefined;
   /** Known `acr` values, weakest first; a stronger one satisfies a weaker requirement. Default twostep's. */
   acrValues?: readonly string[] | undefined;
   /** `realm` of the Bearer challenges. Default `'twostep'`. */
@@ -84,6 +91,12 @@ export interface SessionOptions {
   absoluteTimeout?: number | undefined;
   /** Keep session data server-side; the cookie then carries only an encrypted id. */
   store?: SessionStore | undefined;
+  /**
+   * Where sign-outs are recorded and checked on every signed-in request (sign-out, back-channel
+   * logout from the IdP). Default: a {@link MemoryRevocationList} of this process. With several
+   * processes, pass one shared list (see the README).
+   */
+  revocations?: RevocationList | undefined;
 }
 
 /** Options after validation and defaults. */
@@ -96,7 +109,7 @@ export interface ResolvedOptions {
   postLogoutRedirectUri: URL | undefined;
   scopes: string[];
   clockTolerance: number;
-  routes: { login: string; callback: string; logout: string };
+  routes: { login: string; callback: string; logout: string; backchannelLogout: string };
   acrValues: readonly string[];
   realm: string;
   defaultReturnTo: string;
@@ -109,6 +122,7 @@ export interface ResolvedOptions {
     idleTimeout: number;
     absoluteTimeout: number;
     store: SessionStore | undefined;
+    revocations: RevocationList;
   };
 }
 
@@ -228,8 +242,19 @@ export function resolveOptions(input: TwostepOptions): ResolvedOptions {
   const callback = redirectUri.pathname;
   const login = routePath('routes.login', input.routes?.login, '/auth/login');
   const logout = routePath('routes.logout', input.routes?.logout, '/auth/logout');
-  if (new Set([login, logout, callback]).size !== 3)
-    fail('routes', 'login, logout and the redirectUri path must differ');
+  const backchannelLogout = routePath(
+    'routes.backchannelLogout',
+    input.routes?.backchannelLogout,
+    '/auth/backchannel-logout',
+  );
+  if (new Set([login, logout, callback, backchannelLogout]).size !== 4)
+    fail('routes', 'login, logout, backchannelLogout and the redirectUri path must differ');
+  const revocations = session.revocations;
+  if (
+    revocations !== undefined &&
+    (typeof revocations?.add !== 'function' || typeof revocations.isRevoked !== 'function')
+  )
+    fail('session.revocations', 'must implement add and isRevoked');
 
   return {
     issuer,
@@ -240,7 +265,7 @@ export function resolveOptions(input: TwostepOptions): ResolvedOptions {
     postLogoutRedirectUri,
     scopes,
     clockTolerance: positiveSeconds('clockTolerance', input.clockTolerance, 30, true),
-    routes: { login, callback, logout },
+    routes: { login, callback, logout, backchannelLogout },
     acrValues,
     realm,
     defaultReturnTo,
@@ -253,6 +278,7 @@ export function resolveOptions(input: TwostepOptions): ResolvedOptions {
       idleTimeout,
       absoluteTimeout,
       store,
+      revocations: revocations ?? new MemoryRevocationList(input.now ?? Date.now),
     },
   };
 }

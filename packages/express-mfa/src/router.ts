@@ -7,8 +7,10 @@ import type { TwostepClaims } from './claims.ts';
 import { attachState, type LoginRequest, stateOf } from './context.ts';
 import { type CallbackFailureReason, type CallbackRefusal, TwostepError } from './errors.ts';
 import { resolveOptions, type ResolvedOptions, type TwostepOptions } from './options.ts';
+import { csrfTokens, readForm } from './form.ts';
 import { safeReturnTo } from './return-url.ts';
-import { SessionManager, writable } from './session.ts';
+import { logoutTokenVerifier } from './revocation.ts';
+import { type SessionData, SessionManager, writable } from './session.ts';
 import { asyncHandler, type RequireStepUpOptions, requireAuth, requireStepUp } from './step-up.ts';
 
 /**
@@ -96,6 +98,8 @@ const refusals: Record<CallbackFailureReason, Omit<CallbackRefusal, 'reason' | '
 export function twostep(input: TwostepOptions): TwostepMiddleware {
   const options = resolveOptions(input);
   const sessions = new SessionManager(options);
+  const { revocations } = options.session;
+  const csrf = csrfTokens(options.session.secrets);
   // Scopes whose claims an OP may return only from userinfo (OIDC Core §5.4).
   const wantsUserinfo = options.scopes.some((s) => ['profile', 'email', 'address', 'phone'].includes(s));
   let discovery: Promise<oidc.Configuration> | undefined;
@@ -148,7 +152,12 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
 
   // Every request: load the session (a bad cookie means none) and expose req.twostep.
   const loadSession = asyncHandler(async (req, res, next) => {
-    attachState(req, { options, session: await sessions.load(req, res), startLogin });
+    attachState(req, {
+      options,
+      session: await screen(res, await sessions.load(req, res)),
+      csrf,
+      startLogin,
+    });
     next();
   });
   const login = asyncHandler(async (req, res) => {
@@ -230,10 +239,83 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     res.set('Cache-Control', 'no-store').redirect(303, pending.returnTo);
   });
 
+  /**
+   * The session unless it was signed out (this browser, the IdP's back-channel logout, or every
+   * session of the person): then it is ended here too. With the default in-memory list the answer
+   * comes back synchronously, so the common request does not wait.
+   */
+  const screen = (
+    res: Response,
+    session: SessionData | undefined,
+  ): SessionData | undefined | Promise<SessionData | undefined> => {
+    const claims = session?.user?.claims;
+    if (session === undefined || claims === undefined) return session;
+    const revoked = revocations.isRevoked({
+      sid: session.sid,
+      idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
+      sub: claims.sub,
+      signedInAt: session.createdAt,
+    });
+    if (revoked === false) return session;
+    const end = async () => {
+      await sessions.destroy(res, session);
+      return undefined;
+    };
+    return revoked === true ? end() : revoked.then((yes) => (yes ? end() : session));
+  };
+
+  /** Entries last until every session they could match has expired. */
+  const revocationExpiry = () => options.now() + options.session.absoluteTimeout * 1000;
+
+  /** GET: a page with the sign-out button (a link alone must not sign anyone out). */
+  const confirmLogout = asyncHandler(async (req, res) => {
+    const token = req.twostep.csrfToken;
+    if (token === undefined) {
+      res.redirect(303, options.postLogoutRedirectUri?.href ?? options.defaultReturnTo);
+      return;
+    }
+    res
+      .status(200)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(
+        htmlPage(
+          'Sign out?',
+          'You are about to sign out of this app.',
+          { href: options.defaultReturnTo, text: 'Stay signed in' },
+          { action: options.routes.logout, fields: { csrf: token }, button: 'Sign out' },
+        ),
+      );
+  });
+
   const logout = asyncHandler(async (req, res) => {
     const state = stateOf(req);
-    const idToken = state.session?.user?.idToken;
-    await sessions.destroy(res, state.session);
+    const session = state.session;
+    if (session?.user !== undefined) {
+      const form = await readForm(req);
+      const token = form?.get('csrf') ?? req.get('x-csrf-token');
+      if (!csrf.verify(session.sid, token)) {
+        res
+          .status(403)
+          .set('Cache-Control', 'no-store')
+          .type('html')
+          .send(
+            htmlPage(
+              'Sign-out not confirmed',
+              'This sign-out did not come from this app. You are still signed in.',
+              {
+                href: options.routes.logout,
+                text: 'Sign out',
+              },
+            ),
+          );
+        return;
+      }
+      // A copy of this cookie (encrypted, so still readable) is refused from now on.
+      await revocations.add({ sid: session.sid, at: options.now(), expiresAt: revocationExpiry() });
+    }
+    const idToken = session?.user?.idToken;
+    await sessions.destroy(res, session);
     state.session = undefined;
     let target = options.postLogoutRedirectUri?.href ?? options.defaultReturnTo;
     try {
@@ -250,6 +332,38 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     }
     res.redirect(303, target);
   });
+  const verifyLogoutToken = logoutTokenVerifier({
+    metadata: async () => (await configuration()).serverMetadata(),
+    clientId: options.clientId,
+    clockTolerance: options.clockTolerance,
+    now: options.now,
+  });
+
+  /**
+   * OpenID Connect Back-Channel Logout: the IdP POSTs a signed logout token. With a `sid`, that
+   * IdP session's sign-ins here end; with only a `sub`, every sign-in of that person up to the
+   * token's `iat` (plus the tolerated clock skew, never later than now: a replayed token cannot
+   * end a sign-in made after it was first sent).
+   */
+  const backchannelLogout = asyncHandler(async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const token = (await readForm(req))?.get('logout_token');
+    const claims = token ? await verifyLogoutToken(token) : undefined;
+    if (claims === undefined) {
+      res
+        .status(400)
+        .json({ error: 'invalid_request', error_description: 'a valid logout_token is required' });
+      return;
+    }
+    const now = options.now();
+    await revocations.add({
+      ...(claims.sid === undefined ? { sub: claims.sub } : { idpSid: claims.sid }),
+      at: Math.min(now, (claims.iat + options.clockTolerance) * 1000),
+      expiresAt: revocationExpiry(),
+    });
+    res.status(200).end();
+  });
+
   // Our own routes, by exact path and method. GET only for login and callback: a HEAD from a link
   // checker must not start a sign-in or use up a callback's state.
   const routes: [path: string, byMethod: Map<string, RequestHandler>][] = [
@@ -258,10 +372,11 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     [
       options.routes.logout,
       new Map([
-        ['GET', logout],
+        ['GET', confirmLogout],
         ['POST', logout],
       ]),
     ],
+    [options.routes.backchannelLogout, new Map([['POST', backchannelLogout]])],
   ];
   const ownRoute = (req: Request): RequestHandler | undefined => {
     const { url } = req;
@@ -292,8 +407,16 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
       loadSession(req, res, then);
       return;
     }
-    attachState(req, { options, session: ready, startLogin });
-    then();
+    const session = screen(res, ready);
+    if (!(session instanceof Promise)) {
+      attachState(req, { options, session, csrf, startLogin });
+      then();
+      return;
+    }
+    session.then((screened) => {
+      attachState(req, { options, session: screened, csrf, startLogin });
+      then();
+    }, then);
   };
 
   return Object.assign(middleware, {

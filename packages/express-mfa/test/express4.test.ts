@@ -100,7 +100,10 @@ describe('on Express 4', () => {
     tampered.setCookie(rig.rp, 'twostep', parts.join('.'));
     expect((await tampered.get(`${rig.rp}/schedule`, json)).status).toBe(401);
 
-    const out = await browser.request('POST', `${rig.rp}/auth/logout`);
+    // Without the CSRF token nothing happens; with it, signed out.
+    expect((await browser.request('POST', `${rig.rp}/auth/logout`)).status).toBe(403);
+    expect((await browser.get(`${rig.rp}/schedule`, json)).status).toBe(200);
+    const out = await browser.signOut(rig.rp);
     expect(out.status).toBe(303);
     expect((await browser.get(`${rig.rp}/schedule`, json)).status).toBe(401);
   });

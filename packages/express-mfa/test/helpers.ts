@@ -101,6 +101,19 @@ export class Browser {
     };
   }
 
+  /** Signs out as a person would: the app's "Sign out?" page, then its form (with the CSRF token). */
+  async signOut(rp: string): Promise<Page> {
+    const ask = await this.get(`${rp}/auth/logout`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(ask.body)?.[1];
+    if (csrf === undefined) throw new Error(`no sign-out form: ${ask.status} ${ask.body.slice(0, 300)}`);
+    return this.request(
+      'POST',
+      `${rp}/auth/logout`,
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      new URLSearchParams({ csrf }).toString(),
+    );
+  }
+
   /** GETs `url` and follows redirects (at most `max`), like a navigation. */
   async follow(url: string, max = 12): Promise<Page> {
     this.trail = [];

@@ -210,7 +210,7 @@ describe('sign-in', () => {
 
   it('logs out locally and at the IdP (RP-initiated logout with id_token_hint)', async () => {
     const { browser } = await signIn();
-    const res = await browser.get(`${rig.rp}/auth/logout`);
+    const res = await browser.signOut(rig.rp);
     expect(res.status).toBe(303);
     const endSession = new URL(res.location!);
     expect(endSession.origin).toBe(rig.idp.issuer);
@@ -259,7 +259,7 @@ describe('session store and public client', () => {
       expect(store.size).toBe(1); // the pre-sign-in entry was destroyed
       const res = await browser.get(`${storeRig.rp}/schedule`, { accept: 'application/json' });
       expect(JSON.parse(res.body)).toMatchObject({ sub: 'bob' });
-      await browser.get(`${storeRig.rp}/auth/logout`);
+      await browser.signOut(storeRig.rp);
       expect(store.size).toBe(0);
       // The old id, replayed, is worthless.
       browser.setCookie(storeRig.rp, 'twostep', after);

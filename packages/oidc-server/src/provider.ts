@@ -129,8 +129,23 @@ export function createProvider(
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
   const resourceServers = config.resourceServers;
 
+  // Back-channel logout goes to the apps the operator configured, often on the clinic's own network
+  // or host: private and loopback addresses, which oidc-provider's SSRF guard refuses. Exactly those
+  // URIs skip the guard; every other outgoing request keeps it.
+  const configuredOutbound = new Set(
+    config.clients.flatMap((c) =>
+      typeof c.backchannel_logout_uri === 'string' && URL.canParse(c.backchannel_logout_uri)
+        ? [new URL(c.backchannel_logout_uri).href] // as oidc-provider sends it
+        : [],
+    ),
+  );
   const configuration: Configuration = {
     ...(config.adapter ? { adapter: config.adapter } : {}),
+    fetch(url, options) {
+      if (!configuredOutbound.has(String(url))) return globalThis.fetch(url, options);
+      const { dispatcher: _guard, ...unguarded } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, unguarded);
+    },
     clients,
     jwks: keys.jwks,
     cookies: { keys: keys.cookieKeys, long: cookie, short: cookie },
