@@ -885,14 +885,12 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         const member = await newStaff();
         const challenge = makeChallenge(member.id, member.clinicId);
         await stores().smsChallenges.put(challenge);
-        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(599), 5)).toBe(true);
+        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(599))).toBe(true);
         expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
           ...challenge,
           consumedAt: at(599),
         });
-        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(599), 5)).toBe(
-          false,
-        );
+        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(599))).toBe(false);
       });
 
       it('consume is refused when expired or the hash is wrong, without changing the challenge', async () => {
@@ -900,44 +898,77 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         const challenge = makeChallenge(member.id, member.clinicId);
         await stores().smsChallenges.put(challenge);
         const consume = (codeHash: string, now: Date) =>
-          stores().smsChallenges.consume(challenge.id, codeHash, now, 5);
+          stores().smsChallenges.consume(challenge.id, codeHash, now);
         expect(await consume(challenge.codeHash, at(600))).toBe(false);
         expect(await consume(challenge.codeHash, at(601))).toBe(false);
         expect(await consume(hash(), at(1))).toBe(false);
         expect(await consume(challenge.codeHash.slice(0, -1), at(1))).toBe(false);
         expect(await consume('', at(1))).toBe(false);
-        expect(await stores().smsChallenges.consume(uid('sms_challenge'), challenge.codeHash, at(1), 5)).toBe(
+        expect(await stores().smsChallenges.consume(uid('sms_challenge'), challenge.codeHash, at(1))).toBe(
           false,
         );
         expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual(challenge);
         expect(await consume(challenge.codeHash, at(1))).toBe(true);
       });
 
-      it('consume is refused once failures reach maxFailures', async () => {
+      it('takeTry counts a try in advance and returns the challenge before it, up to maxFailures', async () => {
         const member = await newStaff();
-        const atMax = makeChallenge(member.id, member.clinicId, { failures: 5 });
-        await stores().smsChallenges.put(atMax);
-        expect(await stores().smsChallenges.consume(atMax.id, atMax.codeHash, at(1), 5)).toBe(false);
-        expect(await stores().smsChallenges.consume(atMax.id, atMax.codeHash, at(1), 6)).toBe(true);
-
-        const belowMax = makeChallenge(member.id, member.clinicId, { purpose: 'enroll', failures: 4 });
-        await stores().smsChallenges.put(belowMax);
-        expect(await stores().smsChallenges.consume(belowMax.id, belowMax.codeHash, at(1), 5)).toBe(true);
-      });
-
-      it('addFailure counts failures; 0 for an unknown challenge; failures then block consume', async () => {
-        const member = await newStaff();
-        const challenge = makeChallenge(member.id, member.clinicId, { failures: 1 });
+        const challenge = makeChallenge(member.id, member.clinicId);
         await stores().smsChallenges.put(challenge);
-        expect(await stores().smsChallenges.addFailure(challenge.id)).toBe(2);
-        expect(await stores().smsChallenges.addFailure(challenge.id)).toBe(3);
+        for (let i = 0; i < 5; i++) {
+          expect(await stores().smsChallenges.takeTry(member.id, 'sign_in', at(1), 5)).toEqual({
+            ...challenge,
+            failures: i,
+          });
+        }
+        expect(await stores().smsChallenges.takeTry(member.id, 'sign_in', at(1), 5)).toBeNull();
         expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
           ...challenge,
-          failures: 3,
+          failures: 5,
         });
-        expect(await stores().smsChallenges.addFailure(uid('sms_challenge'))).toBe(0);
-        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(1), 3)).toBe(false);
-        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(1), 4)).toBe(true);
+        // A try taken is not a lost code: the holder of the 5th try can still consume it.
+        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(1))).toBe(true);
+      });
+
+      it('takeTry is refused for a consumed, expired or missing challenge and another purpose', async () => {
+        const member = await newStaff();
+        const challenge = makeChallenge(member.id, member.clinicId);
+        await stores().smsChallenges.put(challenge);
+        expect(await stores().smsChallenges.takeTry(member.id, 'enroll', at(1), 5)).toBeNull();
+        expect(await stores().smsChallenges.takeTry(uid('staff'), 'sign_in', at(1), 5)).toBeNull();
+        expect(await stores().smsChallenges.takeTry(member.id, 'sign_in', at(600), 5)).toBeNull();
+        expect(await stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(1))).toBe(true);
+        expect(await stores().smsChallenges.takeTry(member.id, 'sign_in', at(2), 5)).toBeNull();
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toMatchObject({ failures: 0 });
+      });
+
+      it('put of a resend keeps the failures of a live code; of a consumed or expired one starts at 0', async () => {
+        const member = await newStaff();
+        const first = makeChallenge(member.id, member.clinicId, { failures: 4 });
+        await stores().smsChallenges.put(first);
+        // `failures` given to put is ignored: nothing carried over from nothing.
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({ ...first, failures: 0 });
+        await stores().smsChallenges.takeTry(member.id, 'sign_in', at(1), 5);
+        await stores().smsChallenges.takeTry(member.id, 'sign_in', at(1), 5);
+        const resent = makeChallenge(member.id, member.clinicId, { sentAt: at(60), expiresAt: at(660) });
+        await stores().smsChallenges.put(resent);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
+          ...resent,
+          failures: 2,
+        });
+        // Consumed: the next code starts over.
+        expect(await stores().smsChallenges.consume(resent.id, resent.codeHash, at(61))).toBe(true);
+        const afterUse = makeChallenge(member.id, member.clinicId, { sentAt: at(120), expiresAt: at(720) });
+        await stores().smsChallenges.put(afterUse);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual(afterUse);
+        // Expired at the new code's sentAt: starts over too.
+        await stores().smsChallenges.takeTry(member.id, 'sign_in', at(121), 5);
+        const afterExpiry = makeChallenge(member.id, member.clinicId, {
+          sentAt: at(720),
+          expiresAt: at(1320),
+        });
+        await stores().smsChallenges.put(afterExpiry);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual(afterExpiry);
       });
 
       it('put of a new challenge invalidates the old id; other purposes are untouched', async () => {
@@ -946,17 +977,12 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         const old = makeChallenge(member.id, member.clinicId);
         await stores().smsChallenges.put(enroll);
         await stores().smsChallenges.put(old);
-        const resent = makeChallenge(member.id, member.clinicId, {
-          sentAt: at(60),
-          expiresAt: at(660),
-          failures: 2,
-        });
+        const resent = makeChallenge(member.id, member.clinicId, { sentAt: at(60), expiresAt: at(660) });
         await stores().smsChallenges.put(resent);
         expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual(resent);
-        expect(await stores().smsChallenges.consume(old.id, old.codeHash, at(61), 5)).toBe(false);
-        expect(await stores().smsChallenges.addFailure(old.id)).toBe(0);
+        expect(await stores().smsChallenges.consume(old.id, old.codeHash, at(61))).toBe(false);
         expect(await stores().smsChallenges.current(member.id, 'enroll')).toEqual(enroll);
-        expect(await stores().smsChallenges.consume(resent.id, resent.codeHash, at(61), 5)).toBe(true);
+        expect(await stores().smsChallenges.consume(resent.id, resent.codeHash, at(61))).toBe(true);
       });
 
       it("remove deletes every challenge of the staff member, never another's", async () => {
@@ -969,7 +995,7 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         await stores().smsChallenges.remove(member.id);
         expect(await stores().smsChallenges.current(member.id, 'sign_in')).toBeNull();
         expect(await stores().smsChallenges.current(member.id, 'enroll')).toBeNull();
-        expect(await stores().smsChallenges.consume(signIn.id, signIn.codeHash, at(1), 5)).toBe(false);
+        expect(await stores().smsChallenges.consume(signIn.id, signIn.codeHash, at(1))).toBe(false);
         expect(await stores().smsChallenges.current(other.id, 'sign_in')).toEqual(othersChallenge);
       });
 
@@ -978,7 +1004,7 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         const challenge = makeChallenge(member.id, member.clinicId);
         await stores().smsChallenges.put(challenge);
         const results = await times(CONCURRENCY, () =>
-          stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(2), 5),
+          stores().smsChallenges.consume(challenge.id, challenge.codeHash, at(2)),
         );
         expect(count(results, true)).toBe(1);
         expect(count(results, false)).toBe(CONCURRENCY - 1);
@@ -988,15 +1014,37 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         });
       });
 
-      itConcurrent(`addFailure: ${CONCURRENCY} concurrent calls count ${CONCURRENCY} failures`, async () => {
+      itConcurrent(`takeTry: of ${CONCURRENCY} concurrent tries exactly 5 are taken`, async () => {
         const member = await newStaff();
         const challenge = makeChallenge(member.id, member.clinicId);
         await stores().smsChallenges.put(challenge);
-        const results = await times(CONCURRENCY, () => stores().smsChallenges.addFailure(challenge.id));
-        expect(ascending(results)).toEqual(oneToN(CONCURRENCY));
+        const results = await times(CONCURRENCY, () =>
+          stores().smsChallenges.takeTry(member.id, 'sign_in', at(2), 5),
+        );
+        const taken = results.flatMap((r) => (r ? [r.failures] : []));
+        expect(ascending(taken)).toEqual([0, 1, 2, 3, 4]);
         expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
           ...challenge,
-          failures: CONCURRENCY,
+          failures: 5,
+        });
+      });
+
+      itConcurrent(`put: a resend during ${CONCURRENCY} concurrent tries loses none of them`, async () => {
+        const member = await newStaff();
+        await stores().smsChallenges.put(makeChallenge(member.id, member.clinicId));
+        const resent = makeChallenge(member.id, member.clinicId, { sentAt: at(60), expiresAt: at(660) });
+        const results = await times(CONCURRENCY, (i) =>
+          i === CONCURRENCY / 2
+            ? stores()
+                .smsChallenges.put(resent)
+                .then(() => null)
+            : stores().smsChallenges.takeTry(member.id, 'sign_in', at(61), 1000),
+        );
+        const taken = results.filter((r) => r !== null).length;
+        expect(taken).toBe(CONCURRENCY - 1);
+        expect(await stores().smsChallenges.current(member.id, 'sign_in')).toEqual({
+          ...resent,
+          failures: taken,
         });
       });
     });
@@ -1149,6 +1197,18 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await stores().counters.increment(key, at(120), at(60))).toBe(1);
         expect(await stores().counters.increment(key, at(120), at(61))).toBe(2);
         expect(await stores().counters.increment(otherKey, at(120), at(200))).toBe(1);
+      });
+
+      it('release deletes the window expiring at the given time only', async () => {
+        const key = uid('counter');
+        expect(await stores().counters.increment(key, at(60), at(0))).toBe(1);
+        expect(await stores().counters.increment(key, at(60), at(1))).toBe(2);
+        // Another window's expiry (a later cooldown, say): untouched.
+        await stores().counters.release(key, at(61));
+        expect(await stores().counters.increment(key, at(60), at(2))).toBe(3);
+        await stores().counters.release(key, at(60));
+        expect(await stores().counters.increment(key, at(62), at(2))).toBe(1);
+        await stores().counters.release(uid('counter'), at(60));
       });
 
       itConcurrent(`increment: ${CONCURRENCY} concurrent calls count to ${CONCURRENCY}`, async () => {

@@ -5,7 +5,13 @@
  * reads its state, awaits, then writes lets several callers past on MongoDB;
  * one conditional update per attempt lets exactly the limit through.
  */
-import { type CoreConfigInput, createMemoryStores, DEFAULTS, type Stores } from '@twostep/core';
+import {
+  type CoreConfigInput,
+  createMemoryStores,
+  DEFAULTS,
+  normalizePhone,
+  type Stores,
+} from '@twostep/core';
 import type { Connection } from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { wrongCode } from '../../packages/core/test/fixtures.ts';
@@ -26,6 +32,13 @@ function tally(results: { ok: boolean; reason?: string }[]): Record<string, numb
   }
   return counts;
 }
+
+/**
+ * A phone number no other test of this run uses: one (fresh) database holds every test, and the
+ * per-number quota counts per number and day.
+ */
+let phones = 0;
+const phone = () => `+1 416 967 ${String(1000 + phones++)}`;
 
 /** `BURST` different six-digit codes, none of them valid now (nor the SMS code `except`). */
 function wrongCodes(first: string, except = ''): string[] {
@@ -79,7 +92,7 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
 
     it(`back-off: ${BURST} wrong SMS codes → exactly ${THROTTLE.freeFailures} checked`, async () => {
       const f = await fixture();
-      await enrollSms(f, f.alice);
+      await enrollSms(f, f.alice, phone());
       expect((await f.twostep.secondFactor.sendSmsCode(f.actor(f.alice), f.alice)).ok).toBe(true);
       const right = f.lastSms();
       const codes = wrongCodes('100000', right);
@@ -141,7 +154,119 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
       expect(events.filter((e) => e.type === 'account.locked')).toHaveLength(1);
       expect(events.filter((e) => e.type === 'second_factor.failed')).toHaveLength(THROTTLE.hardLockAfter);
     });
+
+    it(`per-code tries: ${BURST} wrong guesses at one SMS code → exactly ${SMS.maxFailures} checked`, async () => {
+      // The account back-off raised above the burst, so only the per-code limit stops it.
+      const f = await fixture({ throttle: { freeFailures: 50 } });
+      await enrollSms(f, f.alice, phone());
+      expect((await f.twostep.secondFactor.sendSmsCode(f.actor(f.alice), f.alice)).ok).toBe(true);
+      const right = f.lastSms();
+      const codes = wrongCodes('200000', right);
+      const results = await parallel(BURST, (i) =>
+        f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', codes[i]),
+      );
+      const counts = tally(results);
+      expect(counts.ok ?? 0).toBe(0);
+      // Four wrong, the fifth wrong one spends the code, the rest are refused unchecked.
+      expect(counts.invalid).toBe(SMS.maxFailures - 1);
+      expect(counts.too_many_attempts).toBe(BURST - SMS.maxFailures + 1);
+      expect((await f.stores.smsChallenges.current(f.alice.id, 'sign_in'))?.failures).toBe(SMS.maxFailures);
+      // Only the checked guesses count against the account.
+      expect((await f.stores.throttles.get(key(f.alice.id))).failures).toBe(SMS.maxFailures);
+      expect(await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', right)).toMatchObject({
+        ok: false,
+        reason: 'too_many_attempts',
+      });
+    });
+
+    it(`right code: ${BURST} submissions of one SMS code → 1 success, nothing counted`, async () => {
+      const f = await fixture();
+      await enrollSms(f, f.alice, phone());
+      await f.twostep.secondFactor.sendSmsCode(f.actor(f.alice), f.alice);
+      const right = f.lastSms();
+      const results = await parallel(BURST, () =>
+        f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', right),
+      );
+      const counts = tally(results);
+      expect(counts.ok).toBe(1);
+      expect(Object.keys(counts).every((k) => ['ok', 'replayed', 'no_code', 'throttled'].includes(k))).toBe(
+        true,
+      );
+      expect((await f.stores.throttles.get(key(f.alice.id))).failures).toBe(0);
+      expect((await f.stores.smsChallenges.current(f.alice.id, 'sign_in'))?.consumedAt).not.toBeNull();
+    });
+
+    it(`resend cooldown: ${BURST} "Text me a code" at once → exactly 1 text`, async () => {
+      const f = await fixture();
+      await enrollSms(f, f.alice, phone());
+      const before = f.sms.messages.length;
+      const results = await parallel(BURST, () =>
+        f.twostep.secondFactor.sendSmsCode(f.actor(f.alice), f.alice),
+      );
+      expect(tally(results)).toEqual({ ok: 1, cooldown: BURST - 1 });
+      expect(f.sms.messages.length - before).toBe(1);
+      // The one text's code is the current one.
+      expect(
+        await f.twostep.secondFactor.verify(f.actor(f.alice), f.alice, 'sms', f.lastSms()),
+      ).toMatchObject({
+        ok: true,
+      });
+    });
+
+    it(`daily quota per number: ${BURST} colleagues sharing one phone text at once → exactly ${SMS.dailyPerNumber} texts`, async () => {
+      const f = await fixture();
+      const shared = phone();
+      const staff = await colleagues(f, BURST, () => shared);
+      const before = f.sms.messages.length;
+      const results = await parallel(BURST, (i) =>
+        f.twostep.secondFactor.sendSmsCode(f.actor(staff[i]!), staff[i]!),
+      );
+      expect(tally(results)).toEqual({ ok: SMS.dailyPerNumber, quota: BURST - SMS.dailyPerNumber });
+      expect(f.sms.messages.length - before).toBe(SMS.dailyPerNumber);
+    });
+
+    it(`daily quota per clinic: ${BURST} colleagues text at once with room for 7 → exactly 7 texts`, async () => {
+      const f = await fixture({ sms: { dailyPerClinic: 7 } });
+      const staff = await colleagues(f, BURST, () => phone());
+      const before = f.sms.messages.length;
+      const results = await parallel(BURST, (i) =>
+        f.twostep.secondFactor.sendSmsCode(f.actor(staff[i]!), staff[i]!),
+      );
+      expect(tally(results)).toEqual({ ok: 7, quota: BURST - 7 });
+      expect(f.sms.messages.length - before).toBe(7);
+    });
   });
+}
+
+/**
+ * `n` staff members of clinic A with an active SMS factor each (phone from `phoneOf`), enrolled
+ * directly in the store (enrolling through core would spend the quotas under test).
+ */
+async function colleagues(
+  f: Awaited<ReturnType<typeof coreFixture>>,
+  n: number,
+  phoneOf: (i: number) => string,
+) {
+  const staff = [];
+  for (let i = 0; i < n; i++) {
+    const member = { ...f.bob, id: `${f.bob.id}-${i}`, email: f.bob.email.replace('@', `+${i}@`) };
+    await f.stores.staff.create(member);
+    const phone = normalizePhone(phoneOf(i));
+    if (!phone.ok) throw new Error(`bad test phone ${phoneOf(i)}`);
+    await f.stores.factors.savePending({
+      id: `${member.id}-sms`,
+      kind: 'sms',
+      phone: phone.e164,
+      createdAt: f.clock.now(),
+      staffId: member.id,
+      clinicId: member.clinicId,
+      status: 'pending',
+      confirmedAt: null,
+    });
+    await f.stores.factors.activate(member.id, 'sms', `${member.id}-sms`, f.clock.now(), null);
+    staff.push(member);
+  }
+  return staff;
 }
 
 suite('memory', async () => createMemoryStores());

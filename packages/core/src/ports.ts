@@ -123,15 +123,27 @@ export interface TrustedDeviceStore {
 export interface SmsChallengeStore {
   /** The staff member's current challenge for `purpose` (consumed or not), or null. */
   current(staffId: string, purpose: SmsPurpose): Promise<SmsChallenge | null>;
-  /** Makes `challenge` the current one for its (staff, purpose), invalidating the previous code. */
+  /**
+   * Makes `challenge` the current one for its (staff, purpose), invalidating
+   * the previous code. Its failure count (`challenge.failures` is ignored) is
+   * the previous challenge's when that one is live at `challenge.sentAt` (not
+   * consumed, not expired: a resend keeps the count), else 0 — decided in the
+   * same atomic step, so a try taken meanwhile is never lost.
+   */
   put(challenge: SmsChallenge): Promise<void>;
   /**
-   * Atomically marks challenge `challengeId` consumed when its hash matches,
-   * it is not expired or consumed, and `failures < maxFailures`.
+   * The per-code gate, in ONE conditional update: when the current challenge
+   * for (staff, purpose) is live at `now` with fewer than `maxFailures`
+   * failures, counts one failure in advance and returns the challenge as it
+   * was before; otherwise null, nothing changed.
    */
-  consume(challengeId: string, codeHash: string, now: Date, maxFailures: number): Promise<boolean>;
-  /** Atomically adds one failure to challenge `challengeId`; returns the new count (0 when it is gone). */
-  addFailure(challengeId: string): Promise<number>;
+  takeTry(staffId: string, purpose: SmsPurpose, now: Date, maxFailures: number): Promise<SmsChallenge | null>;
+  /**
+   * Atomically marks challenge `challengeId` consumed when its hash matches and
+   * it is live at `now` (the caller took a try first). Exactly one of several
+   * concurrent calls wins.
+   */
+  consume(challengeId: string, codeHash: string, now: Date): Promise<boolean>;
   remove(staffId: string): Promise<void>;
 }
 
@@ -180,6 +192,12 @@ export interface CounterStore {
    * expired) and returns the new value. The counter expires at `expiresAt`.
    */
   increment(key: string, expiresAt: Date, now: Date): Promise<number>;
+  /**
+   * Deletes the counter `key` only if its window is the one expiring at
+   * `expiresAt` (a window a caller started with `increment` and gives up,
+   * never a later one). Used to hand back a cooldown that sent nothing.
+   */
+  release(key: string, expiresAt: Date): Promise<void>;
 }
 
 export interface AuditQuery {

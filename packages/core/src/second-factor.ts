@@ -30,8 +30,12 @@ export type SecondFactorResult =
     }
   | { ok: false; reason: SecondFactorFailure; retryAt: Date | null };
 
-/** Outcomes that are guesses: they keep the attempt's slot (a failure). Every other outcome gives it back. */
-const isGuess = (reason: string | undefined) => reason === 'invalid' || reason === 'too_many_attempts';
+/**
+ * Outcomes that are guesses keep the attempt's slot (a failure): a wrong code, or the wrong code
+ * that used up an SMS code's last try. Every other outcome gives it back.
+ */
+const isGuess = (result: { reason?: string; checked?: false }) =>
+  result.reason === 'invalid' || (result.reason === 'too_many_attempts' && result.checked !== false);
 
 /**
  * Wraps a factor check with the account throttle. The attempt first takes a
@@ -42,7 +46,7 @@ const isGuess = (reason: string | undefined) => reason === 'invalid' || reason =
  * reveal nothing, and counting them would lock out a user whose browser
  * submitted the same code twice). A success clears the count. Every outcome is audited.
  */
-export async function throttled<T extends { ok: boolean; reason?: string }>(
+export async function throttled<T extends { ok: boolean; reason?: string; checked?: false }>(
   ctx: CoreContext,
   actor: ActorContext,
   staff: StaffMember,
@@ -81,7 +85,7 @@ export async function throttled<T extends { ok: boolean; reason?: string }>(
       targetId: staff.id,
       details: { method },
     });
-  } else if (isGuess(result.reason)) {
+  } else if (isGuess(result)) {
     const failures = gate.before.failures + 1;
     await ctx.audit.record(actor, {
       clinicId: staff.clinicId,

@@ -113,9 +113,10 @@ describe.skipIf(!mongoAvailable())('operator injection', () => {
         false,
       );
       expect(await stores.recoveryCodes.get(member.id)).toEqual(recovery);
-      expect(await stores.smsChallenges.consume(challengeId, injected(), at(1), 5)).toBe(false);
-      expect(await stores.smsChallenges.consume(injected(), 'code-hash', at(1), 5)).toBe(false);
-      expect(await stores.smsChallenges.addFailure(injected())).toBe(0);
+      expect(await stores.smsChallenges.consume(challengeId, injected(), at(1))).toBe(false);
+      expect(await stores.smsChallenges.consume(injected(), 'code-hash', at(1))).toBe(false);
+      expect(await stores.smsChallenges.takeTry(injected(), 'sign_in', at(1), 5)).toBeNull();
+      expect(await stores.smsChallenges.takeTry(member.id, injected() as 'sign_in', at(1), 5)).toBeNull();
       expect(await stores.factors.acceptTotpStep(member.id, injected(), 101)).toBe(false);
       expect(await stores.factors.acceptTotpStep(injected(), factor.id, 101)).toBe(false);
       expect(await stores.factors.acceptTotpStep(member.id, factor.id, { $gt: 0 } as unknown as number)).toBe(
@@ -128,7 +129,7 @@ describe.skipIf(!mongoAvailable())('operator injection', () => {
       expect(await stores.audit.list(injected())).toEqual([]);
       // Nothing was consumed: the real values still work.
       expect(await stores.factors.acceptTotpStep(member.id, factor.id, 101)).toBe(true);
-      expect(await stores.smsChallenges.consume(challengeId, 'code-hash', at(1), 5)).toBe(true);
+      expect(await stores.smsChallenges.consume(challengeId, 'code-hash', at(1))).toBe(true);
     });
 
     it('an injected search is a literal string, never a pattern or an operator', async () => {

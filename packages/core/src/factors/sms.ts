@@ -15,6 +15,8 @@ export type SmsCheck =
   | {
       ok: false;
       reason: 'malformed' | 'invalid' | 'replayed' | 'expired' | 'too_many_attempts' | 'no_code';
+      /** False when no code was compared (the code's tries were used up already): not a guess. */
+      checked?: false;
     };
 
 /** Uniform 6-digit code by rejection sampling (no modulo bias). */
@@ -50,27 +52,22 @@ export function createSmsCodes(ctx: CoreContext) {
       const phone = await phoneFor(staff, purpose);
       if (!phone) return { ok: false, reason: 'not_enrolled' };
       const now = ctx.clock.now();
-      const current = await ctx.stores.smsChallenges.current(staff.id, purpose);
-      if (current) {
-        const resendAt = new Date(current.sentAt.getTime() + cfg.resendCooldownSeconds * 1000);
-        if (resendAt > now) return { ok: false, reason: 'cooldown', retryAt: resendAt };
+      // The resend cooldown: one conditional counter update per (staff, purpose) and window;
+      // only the first caller of a window gets 1. Before the quotas, so refusals spend none.
+      const cooldown = `sms:resend:${purpose}:${staff.id}`;
+      const resendAt = new Date(now.getTime() + cfg.resendCooldownSeconds * 1000);
+      if (
+        cfg.resendCooldownSeconds > 0 &&
+        (await ctx.stores.counters.increment(cooldown, resendAt, now)) > 1
+      ) {
+        return { ok: false, reason: 'cooldown', retryAt: await cooldownEnd(staff, purpose, now) };
       }
-      const endOfDay = new Date(`${dayKey(now)}T23:59:59.999Z`);
-      const perNumber = await ctx.stores.counters.increment(
-        `sms:number:${phone}:${dayKey(now)}`,
-        endOfDay,
-        now,
-      );
-      // Checked before counting against the clinic: refusals for one number must not use up the clinic's quota.
-      if (perNumber > cfg.dailyPerNumber) return { ok: false, reason: 'quota' };
-      const perClinic = await ctx.stores.counters.increment(
-        `sms:clinic:${staff.clinicId}:${dayKey(now)}`,
-        endOfDay,
-        now,
-      );
-      if (perClinic > cfg.dailyPerClinic) return { ok: false, reason: 'quota' };
+      if (!(await withinQuotas(staff, phone, now))) {
+        // Nothing sent: this call hands its cooldown back (the next try says "quota" again).
+        if (cfg.resendCooldownSeconds > 0) await ctx.stores.counters.release(cooldown, resendAt);
+        return { ok: false, reason: 'quota' };
+      }
 
-      const carriesFailures = current && current.consumedAt === null && current.expiresAt > now;
       const code = randomSixDigits(ctx);
       const challenge: SmsChallenge = {
         id: newId(ctx),
@@ -81,7 +78,7 @@ export function createSmsCodes(ctx: CoreContext) {
         codeHash: '',
         sentAt: now,
         expiresAt: new Date(now.getTime() + cfg.codeTtlSeconds * 1000),
-        failures: carriesFailures ? current.failures : 0,
+        failures: 0, // the store carries the count of a live previous code over
         consumedAt: null,
       };
       challenge.codeHash = codeHash(challenge.id, code);
@@ -111,27 +108,63 @@ export function createSmsCodes(ctx: CoreContext) {
       };
     },
 
-    /** Checks a code against the current challenge; exactly one concurrent check of the right code wins. */
+    /**
+     * Checks a code against the current challenge. Each check first takes one of the code's
+     * tries in one conditional update, so of concurrent wrong guesses exactly `maxFailures`
+     * are compared; exactly one concurrent check of the right code wins.
+     */
     async check(staff: StaffMember, purpose: SmsPurpose, input: unknown): Promise<SmsCheck> {
       const code = parseSixDigitCode(input);
       if (code === null) return { ok: false, reason: 'malformed' };
       const now = ctx.clock.now();
-      const challenge = await ctx.stores.smsChallenges.current(staff.id, purpose);
-      if (!challenge || challenge.consumedAt !== null) return { ok: false, reason: 'no_code' };
-      if (challenge.expiresAt <= now) return { ok: false, reason: 'expired' };
-      if (challenge.failures >= cfg.maxFailures) return { ok: false, reason: 'too_many_attempts' };
+      const challenge = await ctx.stores.smsChallenges.takeTry(staff.id, purpose, now, cfg.maxFailures);
+      if (!challenge) return refusal(staff, purpose, now);
       // Sent before a hash-key rotation: hashed with the key that made the stored hash.
       const hash = hmacMatching(ctx.hashKeys, `${challenge.id}:${code}`, challenge.codeHash);
-      if (await ctx.stores.smsChallenges.consume(challenge.id, hash, now, cfg.maxFailures)) {
-        return { ok: true, challenge };
+      if (!constantTimeEqual(hash, challenge.codeHash)) {
+        // A wrong guess keeps its try.
+        const failures = challenge.failures + 1;
+        return { ok: false, reason: failures >= cfg.maxFailures ? 'too_many_attempts' : 'invalid' };
       }
-      // The right code, but a concurrent check consumed the challenge first: a replay, not a
-      // guess (counting it would let one double-submitted form lock the account).
-      if (constantTimeEqual(hash, challenge.codeHash)) return { ok: false, reason: 'replayed' };
-      const failures = await ctx.stores.smsChallenges.addFailure(challenge.id);
-      return { ok: false, reason: failures >= cfg.maxFailures ? 'too_many_attempts' : 'invalid' };
+      if (await ctx.stores.smsChallenges.consume(challenge.id, hash, now)) return { ok: true, challenge };
+      // The right code, but a concurrent check consumed it first (or a resend replaced it): a
+      // replay, not a guess (counting it would let one double-submitted form lock the account).
+      return { ok: false, reason: 'replayed' };
     },
   };
+
+  /** Counts one text against the number's and the clinic's daily quotas (each one atomic increment). */
+  async function withinQuotas(staff: StaffMember, phone: string, now: Date): Promise<boolean> {
+    const endOfDay = new Date(`${dayKey(now)}T23:59:59.999Z`);
+    const perNumber = await ctx.stores.counters.increment(
+      `sms:number:${phone}:${dayKey(now)}`,
+      endOfDay,
+      now,
+    );
+    // Checked before counting against the clinic: refusals for one number must not use up the clinic's quota.
+    if (perNumber > cfg.dailyPerNumber) return false;
+    const perClinic = await ctx.stores.counters.increment(
+      `sms:clinic:${staff.clinicId}:${dayKey(now)}`,
+      endOfDay,
+      now,
+    );
+    return perClinic <= cfg.dailyPerClinic;
+  }
+
+  /** Why no try could be taken (read after the refusal, for the message only). */
+  async function refusal(staff: StaffMember, purpose: SmsPurpose, now: Date): Promise<SmsCheck> {
+    const current = await ctx.stores.smsChallenges.current(staff.id, purpose);
+    if (!current || current.consumedAt !== null) return { ok: false, reason: 'no_code' };
+    if (current.expiresAt <= now) return { ok: false, reason: 'expired' };
+    return { ok: false, reason: 'too_many_attempts', checked: false };
+  }
+
+  /** When the current cooldown ends: from the code sent last, or a full cooldown when it is still being sent. */
+  async function cooldownEnd(staff: StaffMember, purpose: SmsPurpose, now: Date): Promise<Date> {
+    const current = await ctx.stores.smsChallenges.current(staff.id, purpose);
+    const fromLast = current ? current.sentAt.getTime() + cfg.resendCooldownSeconds * 1000 : 0;
+    return new Date(fromLast > now.getTime() ? fromLast : now.getTime() + cfg.resendCooldownSeconds * 1000);
+  }
 }
 
 export type SmsCodes = ReturnType<typeof createSmsCodes>;

@@ -21,5 +21,8 @@ export function createMemoryCounterStore(): CounterStore {
       counter.value += 1;
       return counter.value;
     },
+    async release(key, expiresAt) {
+      if (counters.get(key)?.expiresAt.getTime() === expiresAt.getTime()) counters.delete(key);
+    },
   };
 }

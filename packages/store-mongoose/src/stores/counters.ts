@@ -48,5 +48,9 @@ export function createCounterStore({ counters }: StoreModels): CounterStore {
       }
       throw new TwostepError('store_unavailable', `counter ${key}: too much contention, gave up`);
     },
+    async release(key, expiresAt) {
+      if (!isString(key) || !isDate(expiresAt)) return;
+      await counters.deleteOne({ _id: key, expiresAt }, Q);
+    },
   };
 }
