@@ -20,6 +20,7 @@ import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
+import { startSmtp } from '../../packages/oidc-server/test/delivery/smtp-server.ts';
 import { adminToken, api, startBareIdp, tokenRequest } from './support.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -167,6 +168,38 @@ describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 
   afterAll(async () => {
     await idp?.close();
     await dropTestDatabase(connection);
+  });
+
+  it('clinic create emails the welcome link when email is configured (and still prints it)', async () => {
+    const smtp = await startSmtp();
+    const mail = {
+      TWOSTEP_EMAIL_DELIVERY: 'smtp',
+      TWOSTEP_EMAIL_SMTP_HOST: '127.0.0.1',
+      TWOSTEP_EMAIL_SMTP_PORT: String(smtp.port),
+      TWOSTEP_EMAIL_FROM: 'Clinic security <security@clinic.example>',
+    };
+    try {
+      const args = ['clinic', 'create', '--name', 'Ash Clinic', '--owner-name', 'Ava Ash', '--json'];
+      const run = await twostep([...args, '--owner-email', 'ava@ash.test'], { ...env, ...mail });
+      expect(run.code, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout) as { welcomeLink: { url: string; emailed: boolean } };
+      expect(out.welcomeLink.emailed).toBe(true);
+      expect(smtp.delivered).toHaveLength(1);
+      const [sent] = smtp.delivered;
+      expect(sent!.envelope.to).toEqual(['ava@ash.test']);
+      expect(sent!.mail.subject).toBe('[Ash Clinic] Your account: set your password');
+      expect(sent!.mail.text).toContain(out.welcomeLink.url);
+      expect(sent!.mail.text).toContain('Hello Ava Ash,');
+
+      // The mail server is down: the clinic is still made and the link printed, with a note why.
+      await smtp.close();
+      const down = await twostep([...args, '--owner-email', 'abe@ash.test'], { ...env, ...mail });
+      expect(down.code, down.stderr).toBe(0);
+      expect(JSON.parse(down.stdout).welcomeLink.emailed).toBe(false);
+      expect(down.stderr).toContain('the welcome email to abe@ash.test could not be sent');
+    } finally {
+      await smtp.close().catch(() => undefined);
+    }
   });
 
   it('clinic create: the clinic, its Full Access User, audit events, and a welcome link that works once', async () => {
