@@ -627,6 +627,76 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         ]);
       });
 
+      it('listTotp pages through the TOTP factors (pending and active) by staff id; no SMS factors', async () => {
+        const clinic = await newClinic();
+        const members = await Promise.all([1, 2, 3].map(() => newStaff(clinic.id)));
+        members.sort((a, b) => (a.id < b.id ? -1 : 1));
+        const [m1, m2, m3] = members as [StaffMember, StaffMember, StaffMember];
+        const active = makeTotp(m1.id, clinic.id);
+        await stores().factors.savePending(active);
+        await stores().factors.activate(m1.id, 'totp', active.id, at(0), 7);
+        const pending = makeTotp(m1.id, clinic.id);
+        await stores().factors.savePending(pending);
+        await stores().factors.savePending(makeSms(m2.id, clinic.id));
+        const third = makeTotp(m3.id, clinic.id);
+        await stores().factors.savePending(third);
+        // The database may hold other tests' staff: look at ours only, starting just before m1.
+        const before = m1.id.slice(0, -1);
+        const ours = (list: StoredFactor[]) => list.filter((f) => members.some((m) => m.id === f.staffId));
+        const firstPage = await stores().factors.listTotp(before, 1);
+        expect(byId(firstPage)).toEqual(
+          byId([{ ...active, status: 'active', confirmedAt: at(0), lastStep: 7 }, pending]),
+        );
+        expect(ours(await stores().factors.listTotp(m1.id, 1000))).toEqual([third]);
+        expect(await stores().factors.listTotp(m3.id, 1000)).not.toContainEqual(third);
+      });
+
+      it('replaceSecret replaces only the expected value of that factor (active or pending)', async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const active = makeTotp(member.id, member.clinicId, { secret: 'v1.old.a' });
+        await stores().factors.savePending(active);
+        await stores().factors.activate(member.id, 'totp', active.id, at(0), 3);
+        const pending = makeTotp(member.id, member.clinicId, { secret: 'v1.old.p' });
+        await stores().factors.savePending(pending);
+        const replace = (staffId: string, id: string, expected: string, next: string) =>
+          stores().factors.replaceSecret(staffId, id, expected, next);
+        expect(await replace(member.id, active.id, 'v1.other.x', 'v1.new.a')).toBe(false);
+        expect(await replace(other.id, active.id, 'v1.old.a', 'v1.new.a')).toBe(false);
+        expect(await replace(member.id, uid('totp'), 'v1.old.a', 'v1.new.a')).toBe(false);
+        expect(await replace(member.id, active.id, 'v1.old.a', 'v1.new.a')).toBe(true);
+        expect(await replace(member.id, pending.id, 'v1.old.p', 'v1.new.p')).toBe(true);
+        expect(await replace(member.id, active.id, 'v1.old.a', 'v1.newer.a')).toBe(false);
+        expect(byId(await stores().factors.list(member.id))).toEqual(
+          byId([
+            { ...active, secret: 'v1.new.a', status: 'active', confirmedAt: at(0), lastStep: 3 },
+            { ...pending, secret: 'v1.new.p' },
+          ]),
+        );
+      });
+
+      itConcurrent(
+        `replaceSecret: exactly one of ${CONCURRENCY} concurrent calls wins; a concurrent acceptTotpStep is kept`,
+        async () => {
+          const member = await newStaff();
+          const factor = makeTotp(member.id, member.clinicId, { secret: 'v1.old.s' });
+          await stores().factors.savePending(factor);
+          await stores().factors.activate(member.id, 'totp', factor.id, at(0), 100);
+          const [replaced, accepted] = await Promise.all([
+            times(CONCURRENCY, (i) =>
+              stores().factors.replaceSecret(member.id, factor.id, 'v1.old.s', `v1.new.${i}`),
+            ),
+            times(CONCURRENCY, (i) => stores().factors.acceptTotpStep(member.id, factor.id, 101 + i)),
+          ]);
+          expect(count(replaced, true)).toBe(1);
+          const [stored] = await stores().factors.list(member.id);
+          expect(stored).toMatchObject({ secret: `v1.new.${replaced.indexOf(true)}` });
+          // The highest step always wins, and the re-seal never wrote an older lastStep back.
+          expect(accepted.at(-1)).toBe(true);
+          expect(stored).toMatchObject({ lastStep: 100 + CONCURRENCY });
+        },
+      );
+
       it('remove deletes the active and pending factor of a kind; removeAll deletes every one', async () => {
         const member = await newStaff();
         const other = await newStaff(member.clinicId);

@@ -34,7 +34,9 @@ export {
   verifyPassword,
   withinArgon2idLimits,
 } from './crypto/passwords.ts';
-export { createAesGcmSecretBox } from './crypto/secret-box.ts';
+export { createAesGcmSecretBox, sealedKeyId } from './crypto/secret-box.ts';
+export { countSealedWith, reencryptSecrets } from './reencrypt.ts';
+export type { ReencryptReport } from './reencrypt.ts';
 export type { SecretBox, SecretKey } from './crypto/secret-box.ts';
 export { COMPLIANCE_WARNING, DEFAULTS, TOTP } from './defaults.ts';
 export type { Enrollment, EnrollmentConfirmation } from './enrollment.ts';

@@ -95,6 +95,18 @@ export interface FactorStore {
   /** Removes both the active and the pending factor of `kind`. True when something was removed. */
   remove(staffId: string, kind: FactorKind): Promise<boolean>;
   removeAll(staffId: string): Promise<void>;
+  /**
+   * The TOTP factors (pending and active) of at most `limit` staff members, those whose id sorts
+   * after `afterStaffId` (from the first when null), in staff-id order: a page of a full scan
+   * (`reencryptSecrets`).
+   */
+  listTotp(afterStaffId: string | null, limit: number): Promise<StoredFactor[]>;
+  /**
+   * Replaces the sealed secret of TOTP factor `factorId` only while it still is `expected`: one
+   * conditional update of the secret alone, so a concurrent sign-in (which records its step) is
+   * kept and a re-enrollment is never overwritten. True when replaced.
+   */
+  replaceSecret(staffId: string, factorId: string, expected: string, next: string): Promise<boolean>;
 }
 
 export interface RecoveryCodeStore {

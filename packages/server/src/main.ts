@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
   'keys publish': async () => (await import('./commands/keys.ts')).keysPublish,
   'keys promote': async () => (await import('./commands/keys.ts')).keysPromote,
   'keys retire': async () => (await import('./commands/keys.ts')).keysRetire,
+  'keys reencrypt': async () => (await import('./commands/keys.ts')).keysReencrypt,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -42,5 +42,9 @@ Commands:
       Phase 2, once every process has reloaded (kill -HUP): the key <id> is the one in use.
   keys retire --kind <kind> --id <id> [--dir <dir>]
       Phase 3, once nothing made with the old key is still valid: removes key <id>.
+      A secret-box key is only removed when no authenticator secret is still sealed with it.
+  keys reencrypt [--dir <dir>]
+      Re-seals every stored authenticator secret with the secret-box key in use (needs mongodb.uri).
+      Prints counts; safe to stop and run again.
       <kind>: signing, cookie, secret-box, hash. <dir> defaults to keys.dir (TWOSTEP_KEYS_DIR).
 `;

@@ -81,3 +81,9 @@ export function createAesGcmSecretBox(keys: readonly SecretKey[]): SecretBox {
     },
   };
 }
+
+/** The id of the key that sealed `sealed` (it is stored in the clear), or null when malformed. */
+export function sealedKeyId(sealed: SealedSecret): string | null {
+  const [format, keyId] = sealed.split('.');
+  return format === FORMAT && keyId ? keyId : null;
+}

@@ -65,5 +65,24 @@ export function createMemoryFactorStore(): FactorStore {
     async removeAll(staffId) {
       for (const existing of ofStaff(staffId)) drop(existing);
     },
+    async listTotp(afterStaffId, limit) {
+      const staffIds = [...idsByStaff.keys()]
+        .filter(
+          (id) => (afterStaffId === null || id > afterStaffId) && ofStaff(id).some((f) => f.kind === 'totp'),
+        )
+        .sort()
+        .slice(0, limit);
+      return staffIds.flatMap((id) =>
+        ofStaff(id)
+          .filter((f) => f.kind === 'totp')
+          .map(copy),
+      );
+    },
+    async replaceSecret(staffId, factorId, expected, next) {
+      const factor = factors.get(factorId);
+      if (factor?.kind !== 'totp' || factor.staffId !== staffId || factor.secret !== expected) return false;
+      factor.secret = next;
+      return true;
+    },
   };
 }

@@ -13,6 +13,7 @@ import {
 } from '@twostep/oidc-server/keys';
 import { CliError, type Command, parse, required, UsageError, withSettings } from '../cli.ts';
 import type { Settings } from '../config.ts';
+import { withDatabase } from '../database.ts';
 import { keySetSource } from '../serve-config.ts';
 
 function dirOf(values: { dir?: string | undefined }, settings: Settings): string {
@@ -89,8 +90,43 @@ const keysRetire: Command = async (args, { env, print }) => {
   const values = parse(rest, { dir: { type: 'string' }, kind: { type: 'string' }, id: { type: 'string' } });
   const kind = kindOf(values);
   const id = required(values, 'id');
-  run(() => retireKey(dirOf(values, settings), kind, id));
+  const dir = dirOf(values, settings);
+  if (kind === 'secret-box') {
+    // Losing this key loses every enrollment still sealed with it: look in the database first.
+    if (!settings.get<string>('mongodb.uri'))
+      throw new CliError(
+        'retiring a secret-box key needs mongodb.uri (TWOSTEP_MONGODB_URI): it checks that no authenticator secret is still sealed with it',
+      );
+    const { countSealedWith } = await import('@twostep/core');
+    const left = await withDatabase(settings, ({ stores }) => countSealedWith(stores.factors, id));
+    if (left > 0)
+      throw new CliError(
+        `${left} authenticator secret(s) are still sealed with key ${id}: run \`twostep keys reencrypt\` first`,
+      );
+  }
+  run(() => retireKey(dir, kind, id));
   print(`${kind} key ${id} removed; reload every IdP process (kill -HUP)`);
 };
 
-export { keysInit, keysList, keysPromote, keysPublish, keysRetire };
+/** `twostep keys reencrypt`: every authenticator secret sealed with the secret-box key in use. */
+const keysReencrypt: Command = async (args, { env, print }) => {
+  const { settings, rest } = await withSettings(args, env);
+  const values = parse(rest, { dir: { type: 'string' } });
+  const source = keySetSource(settings);
+  const { loadKeySet } = await import('@twostep/oidc-server/keys');
+  const { secretBox } = run(() => loadKeySet({ ...source, dir: values.dir?.trim() || source.dir }));
+  const { reencryptSecrets } = await import('@twostep/core');
+  const report = await withDatabase(settings, ({ stores }) => reencryptSecrets(stores.factors, secretBox));
+  print(
+    `checked ${report.checked}, re-sealed ${report.resealed}, already current ${report.current}, changed meanwhile ${report.changed}, unreadable ${report.unreadable}`,
+  );
+  if (report.unreadable > 0)
+    throw new CliError(
+      `${report.unreadable} secret(s) are sealed with a key not in this key set (${report.unreadableKeyIds.join(', ')}): put that key back in secret-box-keys.json (as an older key), then run again`,
+    );
+  if (report.changed > 0) print('some secrets changed while this ran: run it again to re-seal them');
+  else
+    print('every authenticator secret is sealed with the key in use: older secret-box keys can be retired');
+};
+
+export { keysInit, keysList, keysPromote, keysPublish, keysReencrypt, keysRetire };

@@ -149,5 +149,27 @@ export function createFactorStore({ factors }: StoreModels): FactorStore {
       if (!isString(staffId)) return;
       await factors.deleteMany({ staffId }, Q);
     },
+    async listTotp(afterStaffId, limit) {
+      const after = isString(afterStaffId) ? { staffId: op({ $gt: afterStaffId }) } : {};
+      const docs = await factors
+        .find({ kind: 'totp', ...after }, null, Q)
+        .sort({ staffId: 1 })
+        .limit(Math.max(1, Math.floor(limit)))
+        .lean<FactorSlotDoc[]>();
+      return docs.flatMap(fromSlot);
+    },
+    async replaceSecret(staffId, factorId, expected, next) {
+      if (!isString(staffId) || !isString(factorId) || !isString(expected) || !isString(next)) return false;
+      // The factor sits in the active or the pending slot: each try is one conditional update.
+      for (const slot of ['active', 'pending'] as const) {
+        const result = await factors.updateOne(
+          { _id: factorSlotId(staffId, 'totp'), [`${slot}.id`]: factorId, [`${slot}.secret`]: expected },
+          { $set: { [`${slot}.secret`]: next } },
+          Q,
+        );
+        if (result.modifiedCount === 1) return true;
+      }
+      return false;
+    },
   };
 }
