@@ -10,6 +10,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { GOAL_RATIO, runCoreBench } from './core.ts';
 import { runMemoryBench } from './memory.ts';
 import { runMiddlewareBench } from './middleware.ts';
+import { GOAL_OPS_OVERHEAD, runOpsBench } from './ops.ts';
 import { GOAL_P50_RATIO, runScaleBench } from './scale.ts';
 import { GOAL_OVERHEAD, runSignInBench } from './signin.ts';
 import { runTokenBench } from './tokens.ts';
@@ -122,6 +123,22 @@ const SCENARIOS: Scenario[] = [
             ? {
                 met: r.value < GOAL_OVERHEAD * 100,
                 text: `2-Step adds < ${GOAL_OVERHEAD * 100} % to a sign-in (${r.value} %)`,
+              }
+            : undefined,
+        ),
+      ),
+  },
+  {
+    name: 'ops',
+    title: 'Operations: logs + metrics on a complete sign-in',
+    run: async (quick) =>
+      (await runOpsBench(quick ? 4 : 16)).map((r) =>
+        row(
+          r,
+          r.scenario.startsWith('ops: CPU logs + metrics add')
+            ? {
+                met: r.value < GOAL_OPS_OVERHEAD * 100,
+                text: `logs + metrics add < ${GOAL_OPS_OVERHEAD * 100} % CPU to a sign-in (${r.value} %)`,
               }
             : undefined,
         ),

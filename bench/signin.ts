@@ -25,7 +25,14 @@ import {
   TOTP,
   totp,
 } from '@twostep/core';
-import { createIdp, createMemoryAdapter, generateCookieKey, generateSigningKey } from '@twostep/oidc-server';
+import {
+  createIdp,
+  createLog,
+  createMemoryAdapter,
+  createMetrics,
+  generateCookieKey,
+  generateSigningKey,
+} from '@twostep/oidc-server';
 import { Browser } from '../test/helpers/browser.ts';
 import type { Row } from './row.ts';
 
@@ -73,6 +80,8 @@ export interface IdpSetup {
   fillerStaff?: number | undefined;
   /** scrypt cost of the seeded hash; default BENCH_PASSWORD_COST. */
   passwordCost?: { N: number; r: number; p: number } | undefined;
+  /** JSON logs at info (to /dev/null: serialising and writing every line) and Prometheus metrics. */
+  observability?: boolean | undefined;
 }
 
 /**
@@ -94,7 +103,11 @@ export async function createBenchIdp(epoch: number, setup: IdpSetup = {}): Promi
   const redirectUri = 'http://127.0.0.1:9/callback'; // never requested: the generator stops there
   const clientSecret = randomBytes(24).toString('base64url');
   const unlimited = 1_000_000_000;
+  const { createWriteStream } = await import('node:fs');
   const idp = createIdp({
+    ...(setup.observability
+      ? { log: createLog({ destination: createWriteStream('/dev/null') }), metrics: createMetrics() }
+      : {}),
     issuer,
     stores,
     secretBox,
@@ -345,7 +358,7 @@ export async function signInWithTotp(info: BenchIdpInfo, pool: AccountPool): Ret
   }
 }
 
-interface Measured {
+export interface Measured {
   count: number;
   ms: number;
   latencies: number[];
@@ -354,7 +367,7 @@ interface Measured {
 }
 
 /** CONCURRENCY loops of `one()` for `seconds`. */
-async function drive(seconds: number, one: () => Promise<void>): Promise<Measured> {
+export async function drive(seconds: number, one: () => Promise<void>): Promise<Measured> {
   const latencies: number[] = [];
   const cpu = process.cpuUsage();
   const start = performance.now();
