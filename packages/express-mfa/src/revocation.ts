@@ -14,7 +14,10 @@ export interface Revocation {
   sid?: string | undefined;
   /** The IdP's session id (`sid` claim): back-channel logout of one IdP session. */
   idpSid?: string | undefined;
-  /** The person (`sub`): every session of theirs signed in at or before `at` ends. */
+  /**
+   * The person (`sub`): every session of theirs signed in before `at` ends (one signed in at the very
+   * same millisecond is taken for the new sign-in that follows a revocation, as with a stopped clock).
+   */
   sub?: string | undefined;
   at: number;
   /** After this no session it could match is alive (the absolute lifetime): the entry may be dropped. */
@@ -42,7 +45,7 @@ export interface RevocationCheck {
  *   async add(r) { await redis.set(`rev:${r.sid ?? r.idpSid ?? r.sub}`, String(r.at), 'PXAT', r.expiresAt); },
  *   async isRevoked(s) {
  *     const [sid, idp, sub] = await redis.mget(`rev:${s.sid}`, `rev:${s.idpSid}`, `rev:${s.sub}`);
- *     return sid !== null || idp !== null || (sub !== null && s.signedInAt <= Number(sub));
+ *     return sid !== null || idp !== null || (sub !== null && s.signedInAt < Number(sub));
  *   },
  * };
  * ```
@@ -94,7 +97,7 @@ export class MemoryRevocationList implements RevocationList {
     if (this.#sids.has(session.sid)) return true;
     if (session.idpSid !== undefined && this.#idpSids.has(session.idpSid)) return true;
     const bySub = this.#subs.get(session.sub);
-    return bySub !== undefined && session.signedInAt <= bySub.at;
+    return bySub !== undefined && session.signedInAt < bySub.at;
   }
 
   /** Entries held (for tests and metrics). */

@@ -341,7 +341,7 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
 
   /**
    * OpenID Connect Back-Channel Logout: the IdP POSTs a signed logout token. With a `sid`, that
-   * IdP session's sign-ins here end; with only a `sub`, every sign-in of that person up to the
+   * IdP session's sign-ins here end; with only a `sub`, every sign-in of that person before the
    * token's `iat` (plus the tolerated clock skew, never later than now: a replayed token cannot
    * end a sign-in made after it was first sent).
    */
