@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
 import { recoveryCodePage } from '../pages/sign-in.ts';
-import { requires2fa } from '../provider.ts';
+import { essentialAcrs, highestMetAcr, requires2fa } from '../provider.ts';
 import {
   actor,
   clinicName,
@@ -58,6 +58,18 @@ export async function finishSignIn(
       res,
       'unmet_authentication_requirements',
       '2-Step Verification is required',
+    );
+    return;
+  }
+  // An essential acr request none of whose values this sign-in meets (OIDC Core §5.5.1.1).
+  const essential = essentialAcrs(interaction.params.claims);
+  if (essential.length > 0 && highestMetAcr(acr, essential) === undefined) {
+    await finishWithError(
+      deps,
+      req,
+      res,
+      'unmet_authentication_requirements',
+      'the requested authentication level cannot be met',
     );
     return;
   }
