@@ -130,6 +130,12 @@ describe('/metrics', () => {
     expect(count({ method: 'POST', route: 'oidc:token', status: '200' })).toBe(2);
     expect(count({ method: 'POST', route: 'oidc:token', status: '400' })).toBe(1);
     expect(after.text).not.toMatch(/route="\/interaction\/(?!:uid)/);
+    // Seven password checks, each through the hashing queue (the unknown email against the dummy hash).
+    expect(
+      sampleOf(after.parsed, 'twostep_password_hash_wait_seconds_count') -
+        sampleOf(before.parsed, 'twostep_password_hash_wait_seconds_count'),
+    ).toBe(7);
+    expect(sampleOf(after.parsed, 'twostep_password_hashes_queued')).toBe(0);
     for (const staff of Object.values(idp.staff)) expect(after.text).not.toContain(staff.id);
     // Store calls timed by store and method; process metrics present.
     expect(

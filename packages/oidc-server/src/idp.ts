@@ -34,6 +34,7 @@ import {
   type Observability,
   observeAdapter,
   observeDelivery,
+  observeHasher,
   observeLimiter,
   observePasswordCheck,
   observeProvider,
@@ -126,6 +127,7 @@ export function createIdp(options: IdpOptions): Idp {
   provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
   if (obs.log || obs.metrics) observeProvider(provider, obs);
   const passwordHasher = createPasswordHasher({ cost: config.passwordCost, ...config.passwordHashing });
+  if (obs.log || obs.metrics) observeHasher(passwordHasher, obs);
   const deps: Deps = {
     config,
     provider,

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { routeOf } from './routes.ts';
 
 export interface MetricsOptions {
@@ -108,6 +108,18 @@ export function createMetrics(options: MetricsOptions = {}) {
       labelNames: ['grant_type'] as const,
       registers,
     }),
+    passwordHashWait: new Histogram({
+      name: 'twostep_password_hash_wait_seconds',
+      help: 'Time a password check waited for a hashing slot (0 when one was free)',
+      buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    passwordHashRefused: new Counter({
+      name: 'twostep_password_hash_refused_total',
+      help: 'Password checks answered 503 by the hashing queue, by reason (timed_out, refused: queue full)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     oidcErrors: new Counter({
       name: 'twostep_oidc_errors_total',
       help: 'oidc-provider error events by event and OAuth error code',
@@ -115,6 +127,27 @@ export function createMetrics(options: MetricsOptions = {}) {
       registers,
     }),
   };
+}
+
+/** The hashing queue's running and queued checks, read at each scrape. */
+export function hashingGauges(metrics: IdpMetrics, stats: () => { running: number; queued: number }): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'twostep_password_hashes_running',
+    help: 'Password hashes running now',
+    registers,
+    collect() {
+      this.set(stats().running);
+    },
+  });
+  new Gauge({
+    name: 'twostep_password_hashes_queued',
+    help: 'Password checks waiting for a hashing slot now',
+    registers,
+    collect() {
+      this.set(stats().queued);
+    },
+  });
 }
 
 /** Times every response into `twostep_http_request_duration_seconds`. */

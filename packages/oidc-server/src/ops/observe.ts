@@ -9,13 +9,14 @@ import {
   interceptMethods,
   interceptStores,
   isTwostepError,
+  type PasswordHasher,
   type StaffMember,
   type Stores,
 } from '@twostep/core';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Log } from './logging.ts';
-import type { IdpMetrics } from './metrics.ts';
+import { hashingGauges, type IdpMetrics } from './metrics.ts';
 import { setProviderRoute } from './routes.ts';
 
 export interface Observability {
@@ -127,6 +128,19 @@ export function observePasswordCheck<A extends unknown[]>(
     if (!staff) metrics.signIns.inc({ outcome: 'failure', method: 'password' });
     return staff;
   };
+}
+
+/** The bounded password hashing: waits, refusals (503) and the queue's length. */
+export function observeHasher(hasher: PasswordHasher, obs: Observability): void {
+  const { metrics, log } = obs;
+  if (metrics) hashingGauges(metrics, () => hasher.stats());
+  hasher.onEvent((event) => {
+    if (event.kind === 'started') metrics?.passwordHashWait.observe(event.waitedMs / 1000);
+    else {
+      metrics?.passwordHashRefused.inc({ reason: event.kind });
+      log?.warn({ reason: event.kind, waitedMs: event.waitedMs }, 'password check refused: hashing busy');
+    }
+  });
 }
 
 export function observeLimiter<
