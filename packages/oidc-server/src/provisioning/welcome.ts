@@ -124,13 +124,12 @@ export function welcomeRouter(deps: WelcomeDeps): Router {
               : null;
     if (problem) return form(req, res, staff, problem, 400);
     const passwordHash = await hashPassword(password, deps.passwordCost);
-    // Re-check right before writing: a second submission of the same link lost the race.
-    const current = await deps.stores.staff.get(staff.id);
-    if (!current || current.passwordHash !== staff.passwordHash || !current.active) {
+    // Single use: one conditional update from the hash the link was checked against. Of several
+    // submissions of the same link exactly one sets it; the others get the used-link page.
+    if (!(await deps.stores.staff.replacePasswordHash(staff.id, staff.passwordHash, passwordHash))) {
       await check(req, res);
       return;
     }
-    await deps.stores.staff.update(staff.id, { passwordHash });
     const actor = {
       actorId: staff.id,
       ip: req.ip ?? null,

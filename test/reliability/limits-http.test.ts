@@ -1,0 +1,155 @@
+/**
+ * The IdP's own limits under a burst over real HTTP, on the memory store and
+ * (with MONGODB_URI) on the mongoose store: 40 requests fired at once, asserting
+ * exactly the limit got through — password attempts per IP and per account,
+ * code requests per IP and per account (rate-limit counters in the shared
+ * store), and the welcome link's single use. Core's own limits (back-off, hard
+ * lock, SMS tries, cooldown, quotas) are in limits-burst.test.ts, and through two
+ * IdP processes in test/e2e-mongo/limits-two-processes.test.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Stores, verifyPassword } from '@twostep/core';
+import { createWelcomeToken, type RateLimits, unusablePasswordHash, welcomeUrl } from '@twostep/oidc-server';
+import type { Connection } from 'mongoose';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  connectMongo,
+  createMongooseStores,
+  createOidcAdapter,
+  syncIndexes,
+} from '../../packages/store-mongoose/src/index.ts';
+import { Browser, findForm, type Page } from '../helpers/browser.ts';
+import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
+import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
+import { begin, relyingParty } from '../helpers/oidc-client.ts';
+import { NO_RATE_LIMITS, parallel } from './fixtures.ts';
+
+const BURST = 40;
+
+/** How many pages had each status. */
+function statuses(pages: Page[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const p of pages) counts[p.status] = (counts[p.status] ?? 0) + 1;
+  return counts;
+}
+
+/** Posts the form of `page` ending in `suffix` `BURST` times at once (same cookies, same CSRF token). */
+function burst(browser: Browser, page: Page, suffix: string, fields: (i: number) => Record<string, string>) {
+  const form = findForm(page, suffix);
+  const url = new URL(form.action, page.url);
+  return parallel(BURST, (i) =>
+    browser.request('POST', url, new URLSearchParams({ csrf: form.csrf, ...fields(i) }).toString()),
+  );
+}
+
+function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores' | 'adapter'>>) {
+  describe(`${name}: ${BURST} requests at once against each IdP limit`, () => {
+    const idps: TestIdp[] = [];
+    afterAll(() => Promise.all(idps.map((i) => i.close())));
+    async function idpWith(rateLimits: Partial<RateLimits>, extra: TestIdpOptions = {}) {
+      const idp = await startTestIdp({ ...(await backing()), rateLimits, ...extra });
+      idps.push(idp);
+      return idp;
+    }
+    async function passwordPage(idp: TestIdp) {
+      const browser = new Browser();
+      const { page } = await begin(browser, await relyingParty(idp));
+      return { browser, page };
+    }
+    async function codePage(idp: TestIdp) {
+      const { browser, page } = await passwordPage(idp);
+      const next = await browser.submit(page, '/password', {
+        email: idp.staff.owner.email,
+        password: idp.staff.owner.password,
+      });
+      expect(next.body).toContain('Verification code');
+      return { browser, page: next };
+    }
+
+    it('password attempts per IP: exactly the limit is checked, the rest get 429', async () => {
+      const idp = await idpWith({ ...NO_RATE_LIMITS, passwordPerIp: 9 });
+      const { browser, page } = await passwordPage(idp);
+      const pages = await burst(browser, page, '/password', (i) => ({
+        email: `nobody${i}@maple.example`,
+        password: 'wrong password',
+      }));
+      expect(statuses(pages)).toEqual({ 401: 9, 429: BURST - 9 });
+    });
+
+    it('password attempts per account: exactly the limit is checked, the rest get 429', async () => {
+      const idp = await idpWith({ ...NO_RATE_LIMITS, passwordPerAccount: 7 });
+      const { browser, page } = await passwordPage(idp);
+      const pages = await burst(browser, page, '/password', () => ({
+        email: idp.staff.owner.email,
+        password: 'wrong password',
+      }));
+      expect(statuses(pages)).toEqual({ 401: 7, 429: BURST - 7 });
+      const failed = (await idp.stores.audit.list(idp.clinic.id)).filter((e) => e.type === 'sign_in.failed');
+      expect(failed).toHaveLength(7);
+    });
+
+    // Malformed codes: the rate limit counts every request, while core's back-off counts only
+    // guesses, so the IdP limit alone decides here.
+    it('code requests per IP: exactly the limit reaches core, the rest get 429', async () => {
+      const idp = await idpWith({ ...NO_RATE_LIMITS, codePerIp: 8 });
+      const { browser, page } = await codePage(idp);
+      const pages = await burst(browser, page, '/verify', () => ({ method: 'totp', code: 'abc' }));
+      expect(statuses(pages)).toEqual({ 400: 8, 429: BURST - 8 });
+    });
+
+    it('code requests per account: exactly the limit reaches core, the rest get 429', async () => {
+      const idp = await idpWith({ ...NO_RATE_LIMITS, codePerAccount: 6 });
+      const { browser, page } = await codePage(idp);
+      const pages = await burst(browser, page, '/verify', () => ({ method: 'totp', code: 'abc' }));
+      expect(statuses(pages)).toEqual({ 400: 6, 429: BURST - 6 });
+      expect((await idp.stores.throttles.get(`second-factor:${idp.staff.owner.id}`)).failures).toBe(0);
+    });
+
+    it('welcome link: of 40 submissions with different passwords exactly one sets its password', async () => {
+      const hashKey = new Uint8Array(randomBytes(32));
+      const idp = await idpWith(NO_RATE_LIMITS, { hashKey });
+      const staff = {
+        id: `staff-new-${randomBytes(4).toString('hex')}`,
+        clinicId: idp.clinic.id,
+        email: `new.${randomBytes(4).toString('hex')}@maple.example`,
+        name: 'Nora Newcomer',
+        role: 'staff' as const,
+        passwordHash: unusablePasswordHash(),
+        active: true,
+        createdAt: idp.clock.now(),
+      };
+      await idp.stores.staff.create(staff);
+      const { token } = createWelcomeToken(hashKey, staff, new Date());
+      const url = welcomeUrl(idp.issuer, token);
+      const browser = new Browser();
+      const password = (i: number) => `correct horse battery ${i}`;
+      const pages = await parallel(BURST, (i) =>
+        browser.request(
+          'POST',
+          url,
+          new URLSearchParams({ password: password(i), confirm: password(i) }).toString(),
+        ),
+      );
+      expect(statuses(pages)).toEqual({ 303: 1, 404: BURST - 1 });
+      const winner = pages.findIndex((p) => p.status === 303);
+      const stored = (await idp.stores.staff.get(staff.id))!;
+      expect(await verifyPassword(password(winner), stored.passwordHash)).toBe(true);
+      const set = (await idp.stores.audit.list(idp.clinic.id)).filter((e) => e.type === 'staff.password_set');
+      expect(set).toHaveLength(1);
+    });
+  });
+}
+
+suite('memory', async () => ({}));
+
+describe.skipIf(!mongoAvailable())('mongoose', () => {
+  const connections: Connection[] = [];
+  afterAll(() => Promise.all(connections.map((c) => dropTestDatabase(c))));
+  suite('mongoose', async () => {
+    // A database per IdP: the seed's fixed staff ids would collide in a shared one.
+    const connection = await connectMongo(getMongoUri(), { dbName: testDatabaseName('limits_http') });
+    connections.push(connection);
+    await syncIndexes(connection, { ttlIndexes: false });
+    return { stores: createMongooseStores(connection) as Stores, adapter: createOidcAdapter(connection) };
+  });
+});
