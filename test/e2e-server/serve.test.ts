@@ -50,7 +50,8 @@ describe.skipIf(!mongoAvailable())(
     let proxy: TlsProxy;
     let served: Served;
     let env: Record<string, string>;
-    const emails = ['olivia@oak.test', 'pat@oak.test', 'sam@oak.test'];
+    const emails = ['olivia@oak.test', 'pat@oak.test', 'sam@oak.test', 'dana@oak.test'];
+    const receptionSecret = randomBytes(24).toString('base64url');
     const totpSecrets = new Map<string, string>();
 
     beforeAll(async () => {
@@ -120,6 +121,11 @@ describe.skipIf(!mongoAvailable())(
           'siteName: Oak Clinic sign-in',
           'mongodb:',
           '  ttlIndexes: false # FerretDB has no TTL indexes',
+          'clients: # an app configured in the file (the others are registered in the database)',
+          '  - client_id: reception',
+          `    client_secret: ${receptionSecret}`,
+          '    redirect_uris: [https://reception.oak.test/cb]',
+          '    firstParty: true',
           'sms:',
           '  delivery: log',
           'email:',
@@ -319,6 +325,41 @@ describe.skipIf(!mongoAvailable())(
       );
       expect(refused.status).toBe(400);
       expect(refused.body).toContain('client is invalid');
+    });
+
+    it('a client from the config file signs in too; client update changes a running client', async () => {
+      const reception = await discover('reception', receptionSecret, oidc.ClientSecretBasic(receptionSecret));
+      const browser = new Browser();
+      browser.fetch = proxy.fetch;
+      const tokens = await signIn(reception, 'https://reception.oak.test/cb', browser, 'dana@oak.test');
+      expect(tokens.claims()!.aud).toBe('reception');
+
+      const portal = await register(['--name', 'Portal', '--redirect-uri', 'https://old.oak.test/cb']);
+      const rp = await discover(
+        portal.client_id,
+        portal.client_secret,
+        oidc.ClientSecretBasic(portal.client_secret!),
+      );
+      /** The status of the sign-in page the authorization request leads to (400: refused redirect URI). */
+      const viaProxy = async (redirectUri: string) => {
+        const page = new Browser();
+        page.fetch = proxy.fetch;
+        const url = oidc.buildAuthorizationUrl(rp, {
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+        });
+        return (await page.get(url)).status;
+      };
+      expect(await viaProxy('https://old.oak.test/cb')).toBe(200);
+      const updated = await twostep(
+        ['client', 'update', '--id', portal.client_id, '--redirect-uri', 'https://new.oak.test/cb'],
+        env,
+      );
+      expect(updated.code, updated.stderr).toBe(0);
+      expect(await viaProxy('https://old.oak.test/cb')).toBe(400);
+      expect(await viaProxy('https://new.oak.test/cb')).toBe(200);
     });
 
     it('without trustProxy: a page naming the setting and a log line, never a bare 500', async () => {
