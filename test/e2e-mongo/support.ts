@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type CoreConfigInput,
   createTwostep,
   outboxSmsSender,
   type PasswordCost,
@@ -48,6 +49,8 @@ export interface IdpProcessConfig {
   clients: IdpClient[];
   passwordCost: PasswordCost;
   rateLimits?: Partial<RateLimits>;
+  /** `createIdp`'s `core` (2-Step rules: throttle, SMS cooldown and quotas…). */
+  core?: CoreConfigInput;
   serverSelectionTimeoutMS?: number;
   label?: string;
 }

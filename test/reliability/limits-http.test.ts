@@ -4,7 +4,8 @@
  * exactly the limit got through — password attempts per IP and per account,
  * code requests per IP and per account (rate-limit counters in the shared
  * store), and the welcome link's single use. Core's own limits (back-off, hard
- * lock, SMS tries, cooldown, quotas) are in limits-burst.test.ts.
+ * lock, SMS tries, cooldown, quotas) are in limits-burst.test.ts, and all of them
+ * through two IdP processes on one database in test/e2e-mongo/limits-two-processes.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { type Stores, verifyPassword } from '@twostep/core';
