@@ -373,7 +373,7 @@ describe.skipIf(!mongoAvailable())(
         const body = await page.text();
         expect(body).toContain('trustProxy');
         expect(body).toContain('TWOSTEP_TRUST_PROXY');
-        expect(untrusted.output()).toContain('set trustProxy (TWOSTEP_TRUST_PROXY)');
+        await untrusted.until('set trustProxy (TWOSTEP_TRUST_PROXY)');
         expect(untrusted.output()).not.toContain('Cannot send secure cookie');
       } finally {
         await untrusted.stop();

@@ -29,7 +29,13 @@ export function startServe(
   args: string[],
   env: Record<string, string>,
   cwd?: string,
-): Promise<{ child: ChildProcess; output: () => string; stop(): Promise<void> }> {
+): Promise<{
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves once the output contains `text` (log lines arrive after the response they belong to). */
+  until(text: string): Promise<void>;
+  stop(): Promise<void>;
+}> {
   const child = spawn(process.execPath, ['--conditions=@twostep/source', main, 'serve', ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,10 +48,22 @@ export function startServe(
     child.kill('SIGTERM');
     await exited;
   };
+  const until = (text: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!output.includes(text)) return;
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        resolve();
+      };
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      check();
+    });
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('twostep: serving ')) resolve({ child, output: () => output, stop });
+      if (output.includes('twostep: serving ')) resolve({ child, output: () => output, until, stop });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
