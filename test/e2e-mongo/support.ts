@@ -8,12 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import {
-  createServer as createTcpServer,
-  connect as tcpConnect,
-  type AddressInfo,
-  type Socket,
-} from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -222,50 +217,9 @@ export async function startBalancer(): Promise<Balancer> {
 }
 
 // ---------------------------------------------------------------------------
-// A database connection that can be cut
+// A database connection that can be cut: ../helpers/tcp-relay.ts
 
-export interface TcpRelay {
-  uri: string;
-  /** Closes the listening port and every relayed connection: the database is unreachable. */
-  cut(): Promise<void>;
-}
-
-/** Relays 127.0.0.1:<port> to the MongoDB server of `mongoUri`. */
-export async function startTcpRelay(mongoUri: string): Promise<TcpRelay> {
-  const upstream = new URL(mongoUri);
-  const sockets = new Set<Socket>();
-  let open = true;
-  const server = createTcpServer((client) => {
-    if (!open) {
-      client.resetAndDestroy();
-      return;
-    }
-    const backend = tcpConnect(Number(upstream.port || 27017), upstream.hostname);
-    for (const s of [client, backend]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(backend).pipe(client);
-    client.on('close', () => backend.destroy());
-    backend.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const uri = new URL(mongoUri);
-  uri.host = `127.0.0.1:${port}`;
-  return {
-    uri: uri.href,
-    async cut() {
-      open = false;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // RST, as when the server's host goes away. (With a plain FIN, a query the driver sent at
-      // that very moment sometimes never settled, even past socketTimeoutMS: see the report.)
-      for (const s of sockets) s.resetAndDestroy();
-      await closed;
-    },
-  };
-}
+export { startTcpRelay, type TcpRelay } from '../helpers/tcp-relay.ts';
 
 // ---------------------------------------------------------------------------
 // A seeded shared database

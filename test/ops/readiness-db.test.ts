@@ -4,12 +4,6 @@
  * answers 503 `store_unavailable` on the first probe (a hanging database: at the store deadline),
  * `/healthz` stays 200; the database back → both 200 again, without a restart.
  */
-import {
-  createServer as createTcpServer,
-  type AddressInfo,
-  connect as tcpConnect,
-  type Socket,
-} from 'node:net';
 import { createMetrics } from '@twostep/oidc-server';
 import { connectMongo, createMongooseStores, createOidcAdapter, syncIndexes } from '@twostep/store-mongoose';
 import type { Connection } from 'mongoose';
@@ -17,63 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { parsePrometheusText } from '../helpers/prometheus.ts';
-
-/**
- * A TCP relay to the database: `down()` resets every connection and refuses new ones (the host is
- * gone), `hang()` keeps connections open but forwards nothing (a database that stops answering),
- * `up()` serves again.
- */
-async function startSwitchableRelay(mongoUri: string) {
-  const upstream = new URL(mongoUri);
-  const sockets = new Set<Socket>();
-  let state: 'up' | 'down' | 'hang' = 'up';
-  const server = createTcpServer((client) => {
-    if (state !== 'up') {
-      if (state === 'down') client.resetAndDestroy();
-      else {
-        sockets.add(client);
-        client.on('error', () => undefined);
-        client.pause();
-      }
-      return;
-    }
-    const backend = tcpConnect(Number(upstream.port || 27017), upstream.hostname);
-    for (const s of [client, backend]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(backend).pipe(client);
-    client.on('close', () => backend.destroy());
-    backend.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const uri = new URL(mongoUri);
-  uri.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    uri: uri.href,
-    down() {
-      state = 'down';
-      for (const s of sockets) s.resetAndDestroy();
-    },
-    hang() {
-      state = 'hang';
-      for (const s of sockets) {
-        s.unpipe();
-        s.pause();
-      }
-    },
-    up() {
-      // Connections that hung are cut; the driver opens new ones.
-      if (state === 'hang') for (const s of sockets) s.resetAndDestroy();
-      state = 'up';
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { startTcpRelay, type TcpRelay } from '../helpers/tcp-relay.ts';
 
 describe.skipIf(!mongoAvailable())('readiness with the database stopped and back', () => {
-  let relay: Awaited<ReturnType<typeof startSwitchableRelay>>;
+  let relay: TcpRelay;
   let connection: Connection;
   let direct: Connection;
   let idp: TestIdp;
@@ -83,7 +24,7 @@ describe.skipIf(!mongoAvailable())('readiness with the database stopped and back
   beforeAll(async () => {
     const dbName = testDatabaseName('readyz');
     direct = await connectMongo(getMongoUri(), { dbName });
-    relay = await startSwitchableRelay(getMongoUri());
+    relay = await startTcpRelay(getMongoUri());
     connection = await connectMongo(relay.uri, { dbName, serverSelectionTimeoutMS: 1000 });
     connection.on('error', () => undefined);
     await syncIndexes(connection, { ttlIndexes: false });
@@ -97,7 +38,7 @@ describe.skipIf(!mongoAvailable())('readiness with the database stopped and back
   afterAll(async () => {
     await idp?.close();
     await connection?.close().catch(() => undefined);
-    await relay?.close();
+    await relay?.cut();
     await dropTestDatabase(direct);
   });
 
