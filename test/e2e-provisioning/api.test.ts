@@ -132,6 +132,29 @@ describe('staff', () => {
     );
   });
 
+  it('POST and PATCH carry the optional profile (given and family name, locale) to the OIDC claims', async () => {
+    const created = await api<Staff>(idp, token, 'POST', '/staff', {
+      body: newStaff({ givenName: ' Sam ', familyName: 'Rivera', locale: 'fr-ca' }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ givenName: 'Sam', familyName: 'Rivera', locale: 'fr-CA' });
+    const patched = await api<Staff>(idp, token, 'PATCH', '/staff/{id}', {
+      params: { id: created.body.id },
+      body: { locale: 'en-CA' },
+    });
+    expect(patched.body).toMatchObject({ givenName: 'Sam', familyName: 'Rivera', locale: 'en-CA' });
+    expect(await idp.stores.staff.get(created.body.id)).toMatchObject({
+      givenName: 'Sam',
+      familyName: 'Rivera',
+      locale: 'en-CA',
+    });
+    // Staff without them are listed without the fields.
+    const owner = await api<Staff>(idp, token, 'GET', '/staff/{id}', {
+      params: { id: idp.staff.frontDesk.id },
+    });
+    expect(owner.body).not.toHaveProperty('locale');
+  });
+
   it('POST refuses a taken email (409 email_taken), in any clinic', async () => {
     const res = await api(idp, token, 'POST', '/staff', {
       body: newStaff({ email: idp.staff.relaxed.email }),
@@ -326,6 +349,9 @@ describe('refusals', () => {
     ['a bad email', newStaff({ email: 'not an email' }), 'email: expected an email address'],
     ['an unknown role', newStaff({ role: 'admin' }), 'role: expected one of full_access, staff'],
     ['an empty name', newStaff({ name: '   ' }), 'name: 1 to 200 characters'],
+    ['an empty given name', newStaff({ givenName: '' }), 'givenName: 1 to 200 characters'],
+    ['a malformed locale', newStaff({ locale: 'not a tag' }), 'locale: expected a BCP 47 language tag'],
+    ['a locale that is no string', newStaff({ locale: ['fr'] }), 'locale: expected a BCP 47 language tag'],
     ['a long name', newStaff({ name: 'x'.repeat(201) }), 'name: 1 to 200 characters'],
     [
       'control characters',

@@ -53,6 +53,9 @@ export function staffJson(staff: StaffMember) {
     id: staff.id,
     clinicId: staff.clinicId,
     name: staff.name,
+    ...(staff.givenName === undefined ? {} : { givenName: staff.givenName }),
+    ...(staff.familyName === undefined ? {} : { familyName: staff.familyName }),
+    ...(staff.locale === undefined ? {} : { locale: staff.locale }),
     email: staff.email,
     role: staff.role,
     active: staff.active,
@@ -167,13 +170,14 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.post('/staff', async (req, res) => {
     noQuery(req);
-    const input = check.staffCreate(req.body);
+    const { email, name, role, ...profile } = check.staffCreate(req.body);
     const staff: StaffMember = {
       id: randomBytes(16).toString('base64url'),
       clinicId: callerOf(res).clinic.id,
-      email: input.email,
-      name: input.name,
-      role: input.role,
+      email,
+      name,
+      ...profile,
+      role,
       passwordHash: unusablePasswordHash(deps.passwordCost),
       active: true,
       createdAt: deps.clock.now(),

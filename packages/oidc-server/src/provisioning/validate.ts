@@ -79,22 +79,53 @@ export function clinicPatch(input: unknown): { name: string } {
   return { name: name(b.name) };
 }
 
-export function staffCreate(input: unknown): { name: string; email: string; role: Role } {
-  const b = body(input);
-  onlyKeys(b, ['name', 'email', 'role'], 'body');
-  for (const field of ['name', 'email', 'role'])
-    if (!(field in b)) throw new InvalidInput(`${field}: required`);
-  return { name: name(b.name), email: email(b.email), role: role(b.role) };
+/** A BCP 47 language tag, returned in canonical form (`fr-ca` → `fr-CA`). */
+export function locale(value: unknown): string {
+  if (typeof value === 'string' && value.length <= 35) {
+    try {
+      const [tag] = Intl.getCanonicalLocales(value);
+      if (tag !== undefined) return tag;
+    } catch {
+      // RangeError: not a well-formed tag
+    }
+  }
+  throw new InvalidInput('locale: expected a BCP 47 language tag, e.g. fr-CA');
 }
 
-export function staffPatch(input: unknown): { name?: string; email?: string; role?: Role } {
+/** The optional profile of a staff member (OIDC given_name, family_name, locale). */
+interface StaffProfile {
+  givenName?: string;
+  familyName?: string;
+  locale?: string;
+}
+const STAFF_FIELDS = ['name', 'email', 'role', 'givenName', 'familyName', 'locale'];
+
+function staffProfile(b: Record<string, unknown>): StaffProfile {
+  return {
+    ...('givenName' in b ? { givenName: name(b.givenName, 'givenName') } : {}),
+    ...('familyName' in b ? { familyName: name(b.familyName, 'familyName') } : {}),
+    ...('locale' in b ? { locale: locale(b.locale) } : {}),
+  };
+}
+
+export function staffCreate(input: unknown): { name: string; email: string; role: Role } & StaffProfile {
   const b = body(input);
-  onlyKeys(b, ['name', 'email', 'role'], 'body');
-  if (Object.keys(b).length === 0) throw new InvalidInput('body: nothing to change (name, email, role)');
+  onlyKeys(b, STAFF_FIELDS, 'body');
+  for (const field of ['name', 'email', 'role'])
+    if (!(field in b)) throw new InvalidInput(`${field}: required`);
+  return { name: name(b.name), email: email(b.email), role: role(b.role), ...staffProfile(b) };
+}
+
+export function staffPatch(input: unknown): { name?: string; email?: string; role?: Role } & StaffProfile {
+  const b = body(input);
+  onlyKeys(b, STAFF_FIELDS, 'body');
+  if (Object.keys(b).length === 0)
+    throw new InvalidInput(`body: nothing to change (${STAFF_FIELDS.join(', ')})`);
   return {
     ...('name' in b ? { name: name(b.name) } : {}),
     ...('email' in b ? { email: email(b.email) } : {}),
     ...('role' in b ? { role: role(b.role) } : {}),
+    ...staffProfile(b),
   };
 }
 
