@@ -4,6 +4,8 @@
  * Sign out everywhere, a reset and a pause end the person's sessions on every computer, and the
  * IdP's own sign-in there asks for the password again.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createMongooseStores, createOidcAdapter, connectMongo, syncIndexes } from '@twostep/store-mongoose';
 import type { Connection } from 'mongoose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -125,5 +127,51 @@ describe.each(variants)('console sign-out ($name)', ({ mongo }) => {
     await expectSignedOut(again.browser, '/account');
     // The admin's own session is untouched.
     expect((await admin.browser.request('GET', `${idp.url}/admin`)).status).toBe(200);
+  });
+});
+
+describe('sign out everywhere reaches apps registered in the database', () => {
+  it('a stored client with a backchannel_logout_uri (on 127.0.0.1, past the SSRF guard) gets a logout token about the person', async () => {
+    const received: string[] = [];
+    const app = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => {
+        received.push(new URLSearchParams(body).get('logout_token') ?? '');
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const uri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/auth/backchannel-logout`;
+    const stored = { client_id: 'stored-app', backchannel_logout_uri: uri };
+    const idp = await startTestIdp({ storedClients: async () => [stored] });
+    try {
+      const Client = idp.idp.provider.Client as unknown as {
+        adapter: { upsert(id: string, payload: object): Promise<void> };
+      };
+      await Client.adapter.upsert(stored.client_id, {
+        ...stored,
+        client_secret: 'stored-app-secret-0123456789abcdef',
+        redirect_uris: ['http://127.0.0.1:9/cb'],
+      });
+      const { browser, page } = await signIn(idp, idp.staff.owner);
+      const out = await postRaw(browser, idp, '/account/sign-out-everywhere', { csrf: csrfOf(page) });
+      expect(out.status).toBe(303);
+      expect(received).toHaveLength(1);
+      const payload = JSON.parse(Buffer.from(received[0]!.split('.')[1]!, 'base64url').toString());
+      expect(payload).toMatchObject({
+        iss: idp.issuer,
+        aud: 'stored-app',
+        sub: idp.staff.owner.id,
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+      });
+      expect(payload.sid).toBeUndefined();
+      expect(idp.logs.filter((l) => l.level === 'error')).toEqual([]);
+    } finally {
+      await idp.close();
+      app.close();
+    }
   });
 });

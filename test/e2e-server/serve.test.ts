@@ -225,8 +225,15 @@ describe.skipIf(!mongoAvailable())(
         redirectUri,
         '--post-logout-redirect-uri',
         'https://charts.oak.test/signed-out',
+        '--backchannel-logout-uri',
+        'https://charts.oak.test/auth/backchannel-logout',
         '--first-party',
       ]);
+      // Told when someone's sessions end (express-mfa's route), with the IdP session id.
+      expect(client).toMatchObject({
+        backchannel_logout_uri: 'https://charts.oak.test/auth/backchannel-logout',
+        backchannel_logout_session_required: true,
+      });
       const rp = await discover(
         client.client_id,
         client.client_secret,

@@ -85,6 +85,8 @@ export async function listenFirst(options: { metrics?: IdpMetrics; log?: Log } =
 
 export interface TestIdpOptions {
   redirectUris?: string[];
+  /** `createIdp`'s `storedClients` (clients kept in the database). */
+  storedClients?: IdpOptions['storedClients'];
   /** `clinic-app`'s back-channel logout URI (with `backchannel_logout_session_required`). */
   backchannelLogoutUri?: string;
   postLogoutRedirectUris?: string[];
@@ -306,6 +308,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),
     ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
+    ...(options.storedClients ? { storedClients: options.storedClients } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

@@ -40,6 +40,12 @@ export interface PasswordHashing {
  */
 export type IdpClient = ClientMetadata & { firstParty: boolean; clinic_id?: string };
 
+/** What the IdP reads of a client kept in the database (see `storedClients`). */
+export interface StoredClientMetadata {
+  client_id: string;
+  backchannel_logout_uri?: unknown;
+}
+
 export interface ResourceServerOptions {
   /** Space-separated scopes this API accepts. */
   scope: string;
@@ -89,6 +95,12 @@ export interface IdpOptions {
   passwordHashing?: Partial<PasswordHashing>;
   /** oidc-provider adapter class for persistence; default in-memory (one process only). */
   adapter?: AdapterClass;
+  /**
+   * The clients kept outside `clients` (in the database: `twostep client register`), read when every
+   * session of a person ends, so that those with a `backchannel_logout_uri` are sent logout tokens
+   * too (and their back-channel URIs pass oidc-provider's SSRF guard, as configured clients' do).
+   */
+  storedClients?: () => Promise<StoredClientMetadata[]>;
   /** Default true unless the issuer is http://localhost or http://127.0.0.1. */
   secureCookies?: boolean;
   /** Page header before the clinic is known. */
@@ -302,6 +314,8 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
     need(positiveInt(value), `passwordHashing.${name}`, 'expected a positive integer');
   }
   if (input.adapter !== undefined) need(typeof input.adapter === 'function', 'adapter', 'expected a class');
+  if (input.storedClients !== undefined)
+    need(typeof input.storedClients === 'function', 'storedClients', 'expected a function');
   if (input.secureCookies !== undefined)
     need(typeof input.secureCookies === 'boolean', 'secureCookies', 'expected a boolean');
   const secureCookies = input.secureCookies ?? !(issuerUrl.protocol === 'http:' && local);

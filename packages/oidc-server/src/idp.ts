@@ -41,7 +41,7 @@ import {
   observeStores,
 } from './ops/observe.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { backchannelLogoutListener } from './sessions.ts';
+import { backchannelLogoutListener, backchannelTargets } from './sessions.ts';
 
 export interface Idp {
   /** Express app: the interaction routes and oidc-provider, under the issuer's path. */
@@ -105,7 +105,7 @@ export function createIdp(options: IdpOptions): Idp {
 
   // Built below; the listener only runs on a request, long after.
   let provider: Provider | undefined;
-  const backchannelClients = config.clients.filter((c) => c.backchannel_logout_uri).map((c) => c.client_id);
+  const backchannel = backchannelTargets(config);
   const twostep = createTwostep({
     stores: config.stores,
     secretBox: config.secretBox,
@@ -113,7 +113,7 @@ export function createIdp(options: IdpOptions): Idp {
     smsSender: config.smsSender,
     clock,
     logger,
-    sessionListener: backchannelLogoutListener(() => provider!, backchannelClients, logger),
+    sessionListener: backchannelLogoutListener(() => provider!, backchannel, logger),
     ...(config.notifier ? { notifier: config.notifier } : {}),
     ...(config.core ? { config: config.core } : {}),
   });
@@ -124,7 +124,7 @@ export function createIdp(options: IdpOptions): Idp {
     adapter: withAdapterTimeouts(config.adapter ?? createMemoryAdapter(), config.storeTimeoutMs, obs),
     clients: [...config.clients, consoleClient(config)],
   };
-  provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger);
+  provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger, backchannel);
   if (obs.log || obs.metrics) observeProvider(provider, obs);
   const passwordHasher = createPasswordHasher({ cost: config.passwordCost, ...config.passwordHashing });
   if (obs.log || obs.metrics) observeHasher(passwordHasher, obs);

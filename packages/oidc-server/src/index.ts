@@ -4,7 +4,14 @@
  * reports how the user signed in through `acr`, `amr` and `auth_time`.
  */
 export { IdpConfigError, parseIdpOptions } from './config.ts';
-export type { AdapterClass, IdpClient, IdpOptions, RateLimits, ResourceServerOptions } from './config.ts';
+export type {
+  AdapterClass,
+  IdpClient,
+  IdpOptions,
+  RateLimits,
+  ResourceServerOptions,
+  StoredClientMetadata,
+} from './config.ts';
 export { IDP_DEFAULTS } from './defaults.ts';
 export { createIdp } from './idp.ts';
 export { createMemoryAdapter, MemoryAdapter, MemoryAdapterStorage } from './memory-adapter.ts';

@@ -14,7 +14,7 @@ import { IDP_DEFAULTS } from './defaults.ts';
 import { t } from './messages/index.ts';
 import { errorPage, logoutPage, messagePage } from './pages/misc.ts';
 import { clinicIdOf } from './provisioning/auth.ts';
-import { signedInBeforeEnd } from './sessions.ts';
+import { type BackchannelTargets, backchannelTargets, signedInBeforeEnd } from './sessions.ts';
 import { ADMIN_SCOPE, adminAudience, PROVISIONING_DEFAULTS } from './provisioning/constants.ts';
 
 const { Check } = interactionPolicy;
@@ -164,6 +164,7 @@ export function createProvider(
   keys: { jwks: { keys: NonNullable<Configuration['jwks']>['keys'] }; cookieKeys: string[] },
   stores: Stores,
   logger: Logger,
+  backchannel: BackchannelTargets = backchannelTargets(config),
 ): Provider {
   const firstParty = new Set(config.clients.filter((c) => c.firstParty).map((c) => c.client_id));
   const clients = config.clients.map(({ firstParty: _firstParty, ...metadata }) =>
@@ -180,20 +181,13 @@ export function createProvider(
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
   const resourceServers = config.resourceServers;
 
-  // Back-channel logout goes to the apps the operator configured, often on the clinic's own network
-  // or host: private and loopback addresses, which oidc-provider's SSRF guard refuses. Exactly those
-  // URIs skip the guard; every other outgoing request keeps it.
-  const configuredOutbound = new Set(
-    config.clients.flatMap((c) =>
-      typeof c.backchannel_logout_uri === 'string' && URL.canParse(c.backchannel_logout_uri)
-        ? [new URL(c.backchannel_logout_uri).href] // as oidc-provider sends it
-        : [],
-    ),
-  );
+  // Back-channel logout goes to the apps the operator registered (configured or stored), often on the
+  // clinic's own network or host: private and loopback addresses, which oidc-provider's SSRF guard
+  // refuses. Exactly those URIs skip the guard; every other outgoing request keeps it.
   const configuration: Configuration = {
     ...(config.adapter ? { adapter: config.adapter } : {}),
-    fetch(url, options) {
-      if (!configuredOutbound.has(String(url))) return globalThis.fetch(url, options);
+    async fetch(url, options) {
+      if (!(await backchannel.isTarget(String(url)))) return globalThis.fetch(url, options);
       const { dispatcher: _guard, ...unguarded } = options as RequestInit & { dispatcher?: unknown };
       return globalThis.fetch(url, unguarded);
     },

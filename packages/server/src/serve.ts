@@ -24,6 +24,7 @@ import {
   developmentKeys,
   type Idp,
   type IdpClient,
+  type IdpOptions,
   IdpConfigError,
   type KeySet,
   KeySetError,
@@ -35,10 +36,12 @@ import {
   type RunningServer as Listener,
   renderNotification,
   type ResourceServerOptions,
+  type StoredClientMetadata,
   startServer as listen,
 } from '@twostep/oidc-server';
 import {
   connectMongo,
+  createClientRegistry,
   createMongooseStores,
   createOidcAdapter,
   migrate,
@@ -77,6 +80,7 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
   try {
     let stores: Stores;
     let adapter: AdapterClass | undefined;
+    let storedClients: IdpOptions['storedClients'];
     if (config.store.kind === 'mongodb') {
       const { uri, database, ttlIndexes } = config.store;
       const connection = await connectMongo(uri, database ? { dbName: database } : {});
@@ -91,6 +95,14 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
       await syncIndexes(connection, { ttlIndexes });
       stores = createMongooseStores(connection, { ttlIndexes });
       adapter = createOidcAdapter(connection);
+      // Apps registered in the database hear about sign-outs too (back-channel logout).
+      const registry = createClientRegistry(connection);
+      storedClients = async () =>
+        (await registry.list()).flatMap(({ metadata, disabled }): StoredClientMetadata[] =>
+          !disabled && typeof metadata.client_id === 'string'
+            ? [{ client_id: metadata.client_id, backchannel_logout_uri: metadata.backchannel_logout_uri }]
+            : [],
+        );
     } else {
       stores = createMemoryStores();
     }
@@ -116,6 +128,7 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         clients: config.clients as IdpClient[],
         resourceServers: config.resourceServers as Record<string, ResourceServerOptions>,
         ...(adapter ? { adapter } : {}),
+        ...(storedClients ? { storedClients } : {}),
         ...(config.trustProxy === false ? {} : { trustProxy: config.trustProxy }),
         ...(config.siteName ? { siteName: config.siteName } : {}),
         ...(config.storeTimeoutMs ? { storeTimeoutMs: config.storeTimeoutMs } : {}),

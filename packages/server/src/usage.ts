@@ -19,6 +19,7 @@ Commands:
   staff welcome-link --email <email> [--json]
       A new welcome link for a staff member (e.g. the first one expired).
   client register --name <name> --redirect-uri <uri>... [--post-logout-redirect-uri <uri>...]
+                  [--backchannel-logout-uri <uri>]
                   [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none | --public]
                   [--jwks <file> | --jwks-uri <url>] [--first-party] [--id <id>] 
   client register --name <name> --provisioning --clinic <clinic id> [--id <id>]
@@ -26,7 +27,8 @@ Commands:
       metadata with the new secret (shown once). Without mongodb.uri: prints an entry for the
       config file's \`clients\` instead. --provisioning: an admin API client for one clinic.
   client list [--json]
-  client update --id <id> [--name …] [--redirect-uri …] [--post-logout-redirect-uri …] [--first-party |
+  client update --id <id> [--name …] [--redirect-uri …] [--post-logout-redirect-uri …]
+                [--backchannel-logout-uri …] [--first-party |
                 --not-first-party] [--auth-method …] [--jwks … | --jwks-uri …] [--new-secret]
   client disable --id <id>     client enable --id <id>
       Take effect at every running server on its next request.

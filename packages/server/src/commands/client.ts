@@ -25,6 +25,7 @@ const CLIENT_FLAGS = {
   name: { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
   'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'backchannel-logout-uri': { type: 'string' },
   'first-party': { type: 'boolean' },
   'not-first-party': { type: 'boolean' },
   'auth-method': { type: 'string' },
@@ -44,6 +45,16 @@ function uris(values: string[] | undefined, flag: string): string[] | undefined 
       throw new UsageError(`${flag} ${uri}: not a redirect URL`);
   }
   return values;
+}
+
+/**
+ * Where the IdP POSTs logout tokens when someone's sessions end (express-mfa's
+ * `/auth/backchannel-logout`); with the IdP session id, so signing out at the IdP ends only that one.
+ */
+function backchannel(uri: string | undefined): Record<string, unknown> {
+  if (uri === undefined) return {};
+  const [checked] = uris([uri], '--backchannel-logout-uri')!;
+  return { backchannel_logout_uri: checked, backchannel_logout_session_required: true };
 }
 
 function authMethod(values: { 'auth-method'?: string; public?: boolean }): AuthMethod | undefined {
@@ -107,6 +118,7 @@ export const clientRegister: Command = async (args, context) => {
     const signInFlags = [
       'redirect-uri',
       'post-logout-redirect-uri',
+      'backchannel-logout-uri',
       'public',
       'first-party',
       'jwks',
@@ -148,6 +160,7 @@ export const clientRegister: Command = async (args, context) => {
       // Only what the operator gives: a sign-in callback is not a place to land after sign-out.
       post_logout_redirect_uris: uris(values['post-logout-redirect-uri'], '--post-logout-redirect-uri') ?? [],
       token_endpoint_auth_method: method,
+      ...backchannel(values['backchannel-logout-uri']),
       ...keys,
     };
   }
@@ -236,6 +249,7 @@ export const clientUpdate: Command = async (args, { env, print, note }) => {
   if (redirects) set.redirect_uris = redirects;
   const logout = uris(values['post-logout-redirect-uri'], '--post-logout-redirect-uri');
   if (logout) set.post_logout_redirect_uris = logout;
+  Object.assign(set, backchannel(values['backchannel-logout-uri']));
   if (values['first-party']) set.first_party = true;
   if (values['not-first-party']) unset.push('first_party');
   let secret: string | undefined;
