@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { interceptMethods, type StaffMember } from '@twostep/core';
 import {
   type AdapterClass,
+  adminAudience,
   createLog,
   createMemoryAdapter,
   createWelcomeToken,
@@ -16,6 +17,7 @@ import {
 } from '@twostep/oidc-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfOf, enterCode, signIn } from '../e2e-console/helpers.ts';
+import { adminToken, registerProvisioningClient } from '../e2e-provisioning/support.ts';
 import { Browser, type Page, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
@@ -197,6 +199,43 @@ describe('logs', () => {
       code: totp(newSecret),
     });
     await admin.browser.post(`${idp.url}/account/devices/revoke-all`, { csrf: csrfOf(account) });
+    // A phone added on the account page: the number typed, the code sent.
+    const phone = '+16135550199';
+    keep(phone, phone.slice(2), '6135550199');
+    const smsSent = await admin.browser.post(`${idp.url}/account/sms`, { csrf: csrfOf(account), phone });
+    expect(smsSent.status).toBe(200);
+    const phoneCode = idp.lastSmsCode(phone)!;
+    keep(phoneCode);
+    const phoneDone = await admin.browser.post(`${idp.url}/account/sms/confirm`, {
+      csrf: csrfOf(smsSent),
+      code: phoneCode,
+    });
+    expect(phoneDone.body).toContain('Your mobile number is set up.');
+    // The provisioning API: a client-credentials token, a staff member created with a welcome link.
+    const provisioning = await registerProvisioningClient(idp, idp.clinic.id);
+    keep(provisioning.clientSecret);
+    const audience = adminAudience(idp.issuer);
+    const apiToken = await adminToken({ issuer: idp.issuer, audience }, provisioning);
+    keep(apiToken);
+    const created = await fetch(`${audience}/staff`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'api.new@maple.test', name: 'Api Newcomer', role: 'staff' }),
+    });
+    expect(created.status).toBe(201);
+    const createdBody = (await created.json()) as { id: string; welcomeLink?: { url: string } };
+    keep(createdBody.welcomeLink?.url.split('/welcome/')[1]);
+    const relink = await fetch(`${audience}/staff/${createdBody.id}/welcome-link`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}` },
+    });
+    expect(relink.status).toBeLessThan(300);
+    keep(((await relink.json()) as { url?: string }).url?.split('/welcome/')[1]);
+    const deactivated = await fetch(`${audience}/staff/${createdBody.id}/deactivate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}` },
+    });
+    expect(deactivated.status).toBeLessThan(300);
     // The practitioner signs in to the console with the new app (a code page on the way).
     const prac = browser();
     const pracPage = await submitPassword(prac, await prac.get(`${idp.url}/account`), practitioner);
@@ -239,7 +278,10 @@ describe('logs', () => {
     expect(
       parsed.some((e) => e.msg === 'request' && e.route === '/interaction/:uid/password' && e.status === 401),
     ).toBe(true);
+    expect(parsed.some((e) => e.route === '/api/v1/staff' && e.status === 201)).toBe(true);
     for (const type of [
+      'staff.created',
+      'staff.deactivated',
       'sign_in.succeeded',
       'second_factor.failed',
       'two_step.paused',
