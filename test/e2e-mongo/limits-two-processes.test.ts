@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULTS, normalizePhone, TOTP, totp } from '@twostep/core';
 import { createWelcomeToken, developmentKeys, unusablePasswordHash, welcomeUrl } from '@twostep/oidc-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, findForm, type Page } from '../helpers/browser.ts';
+import { Browser, findForm, type Page, postAtOnce, statusCounts } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { mongoAvailable } from '../helpers/mongo.ts';
 import { begin, relyingParty, type Rp } from '../helpers/oidc-client.ts';
@@ -37,23 +37,9 @@ const PASSWORD_PER_ACCOUNT = 12;
 /** The clinic's daily texts in the quota tests: the per-number test spends 10 of them. */
 const CLINIC_QUOTA = 15;
 
-/** How many pages had each status. */
-function statuses(pages: Page[]): Record<number, number> {
-  const counts: Record<number, number> = {};
-  for (const p of pages) counts[p.status] = (counts[p.status] ?? 0) + 1;
-  return counts;
-}
-
 /** Posts the form of `page` ending in `suffix` `BURST` times at once (same cookies and CSRF token). */
-function burst(browser: Browser, page: Page, suffix: string, fields: (i: number) => Record<string, string>) {
-  const form = findForm(page, suffix);
-  const url = new URL(form.action, page.url);
-  return Promise.all(
-    Array.from({ length: BURST }, (_, i) =>
-      browser.request('POST', url, new URLSearchParams({ csrf: form.csrf, ...fields(i) }).toString()),
-    ),
-  );
-}
+const burst = (browser: Browser, page: Page, suffix: string, fields: (i: number) => Record<string, string>) =>
+  postAtOnce(browser, page, suffix, BURST, fields);
 
 /** `BURST` six-digit codes none of which is valid for `secret` now (±1 step, real clock), nor `except`. */
 function wrongCodes(secret: string | null, except = ''): string[] {
@@ -129,7 +115,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
       const { browser, page } = await atCodePage('owner');
       const codes = wrongCodes(env.idp.staff.owner.totpSecret!);
       const pages = await burst(browser, page, '/verify', (i) => ({ method: 'totp', code: codes[i]! }));
-      expect(statuses(pages)).toEqual({ 400: THROTTLE.freeFailures, 429: BURST - THROTTLE.freeFailures });
+      expect(statusCounts(pages)).toEqual({ 400: THROTTLE.freeFailures, 429: BURST - THROTTLE.freeFailures });
       expect((await env.db.seed.stores.throttles.get(key(env.idp.staff.owner.id))).failures).toBe(
         THROTTLE.freeFailures,
       );
@@ -147,7 +133,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
       }
       const codes = wrongCodes(env.idp.staff.owner.totpSecret!);
       const pages = await burst(browser, page, '/verify', (i) => ({ method: 'totp', code: codes[i]! }));
-      const counts = statuses(pages);
+      const counts = statusCounts(pages);
       expect(counts[400]).toBe(1);
       expect((counts[429] ?? 0) + (counts[403] ?? 0)).toBe(BURST - 1);
       expect((await env.db.seed.stores.throttles.get(key(env.idp.staff.owner.id))).failures).toBe(
@@ -175,7 +161,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
       const right = env.texts()[0]!.body.slice(0, 6);
       const codes = wrongCodes(null, right);
       const pages = await burst(browser, form, '/verify', (i) => ({ method: 'sms', code: codes[i]! }));
-      expect(statuses(pages)).toEqual({ 400: SMS.maxFailures, 429: BURST - SMS.maxFailures });
+      expect(statusCounts(pages)).toEqual({ 400: SMS.maxFailures, 429: BURST - SMS.maxFailures });
       const challenge = await env.db.seed.stores.smsChallenges.current(env.idp.staff.frontDesk.id, 'sign_in');
       expect(challenge?.failures).toBe(SMS.maxFailures);
       expect((await env.db.seed.stores.throttles.get(key(env.idp.staff.frontDesk.id))).failures).toBe(
@@ -189,7 +175,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
       const browser = new Browser();
       const { page } = await begin(browser, env.rp);
       const pages = await burst(browser, page, '/password', () => ({ email, password: 'wrong password' }));
-      expect(statuses(pages)).toEqual({ 401: PASSWORD_PER_ACCOUNT, 429: BURST - PASSWORD_PER_ACCOUNT });
+      expect(statusCounts(pages)).toEqual({ 401: PASSWORD_PER_ACCOUNT, 429: BURST - PASSWORD_PER_ACCOUNT });
     });
 
     it(`welcome link: ${BURST} submissions at once → exactly one password set`, async () => {
@@ -219,7 +205,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
           ),
         ),
       );
-      expect(statuses(pages)).toEqual({ 303: 1, 404: BURST - 1 });
+      expect(statusCounts(pages)).toEqual({ 303: 1, 404: BURST - 1 });
     });
   });
 
@@ -259,7 +245,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
         method: 'sms',
         code: codes[i % codes.length]!,
       }));
-      expect(statuses(pages)).toEqual({ 400: BURST });
+      expect(statusCounts(pages)).toEqual({ 400: BURST });
       const desk = env.idp.staff.frontDesk.id;
       expect((await env.db.seed.stores.smsChallenges.current(desk, 'sign_in'))?.failures).toBe(
         SMS.maxFailures,

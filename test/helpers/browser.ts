@@ -183,3 +183,30 @@ export function testId(page: Page, id: string): string | undefined {
 export function alertText(page: Page): string | undefined {
   return /role="alert"[^>]*>([^<]*)</.exec(page.body)?.[1];
 }
+
+/** How many pages had each status, e.g. `{ 400: 5, 429: 25 }`. */
+export function statusCounts(pages: Page[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const p of pages) counts[p.status] = (counts[p.status] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Posts the form of `page` whose action ends with `actionSuffix` `n` times at once (same cookies,
+ * same CSRF token), `fields(i)` for the i-th request; no redirect following.
+ */
+export function postAtOnce(
+  browser: Browser,
+  page: Page,
+  actionSuffix: string,
+  n: number,
+  fields: (i: number) => Record<string, string>,
+): Promise<Page[]> {
+  const form = findForm(page, actionSuffix);
+  const url = new URL(form.action, page.url);
+  return Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      browser.request('POST', url, new URLSearchParams({ csrf: form.csrf, ...fields(i) }).toString()),
+    ),
+  );
+}

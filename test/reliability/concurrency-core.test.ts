@@ -7,12 +7,17 @@
  * throttled afterwards.
  */
 import { createHmac } from 'node:crypto';
-import { createMemoryStores, interceptStores, type Stores } from '@twostep/core';
-import type { Connection } from 'mongoose';
-import { afterAll, describe, expect, it } from 'vitest';
-import { connectMongo, createMongooseStores, syncIndexes } from '../../packages/store-mongoose/src/index.ts';
-import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
-import { auditOf, type CoreFixture, coreFixture, enrollSms, enrollTotp, parallel } from './fixtures.ts';
+import { interceptStores, type Stores } from '@twostep/core';
+import { describe, expect, it } from 'vitest';
+import {
+  auditOf,
+  type CoreFixture,
+  coreFixture,
+  enrollSms,
+  enrollTotp,
+  onMemoryAndMongo,
+  parallel,
+} from './fixtures.ts';
 
 // 50, as every burst of the suite: each attempt held at the gate is audited, and on the
 // serializing FerretDB proxy 200 of them took longer than the test timeout.
@@ -135,16 +140,4 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
   });
 }
 
-suite('memory', async () => createMemoryStores());
-
-describe.skipIf(!mongoAvailable())('mongoose', () => {
-  let connection: Connection | undefined;
-  afterAll(() => dropTestDatabase(connection));
-  suite('mongoose', async () => {
-    if (!connection) {
-      connection = await connectMongo(getMongoUri(), { dbName: testDatabaseName('rel_conc') });
-      await syncIndexes(connection, { ttlIndexes: false });
-    }
-    return createMongooseStores(connection);
-  });
-});
+onMemoryAndMongo('rel_conc', suite);

@@ -4,7 +4,18 @@
  * few small helpers for driving the test IdP over HTTP.
  */
 import { randomBytes } from 'node:crypto';
-import { type Clinic, type CoreConfigInput, interceptStores, type Stores, TwostepError } from '@twostep/core';
+import {
+  type Clinic,
+  type CoreConfigInput,
+  createMemoryStores,
+  interceptStores,
+  type Stores,
+  TwostepError,
+} from '@twostep/core';
+import type { Connection } from 'mongoose';
+import { afterAll, describe } from 'vitest';
+import { connectMongo, createMongooseStores, syncIndexes } from '../../packages/store-mongoose/src/index.ts';
+import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { codeAt, type Fixture, lastSmsCode, setup } from '../../packages/core/test/fixtures.ts';
 import { Browser, findForm, type Page } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
@@ -44,6 +55,28 @@ export async function coreFixture(
     code: (secret) => codeAt(secret, f.clock),
     lastSms: () => lastSmsCode(f),
   };
+}
+
+/**
+ * Declares `suite` twice: on fresh memory stores, and (with MONGODB_URI) on the mongoose stores
+ * of one database named after `label` (every call of `makeStores` shares it; dropped at the end).
+ */
+export function onMemoryAndMongo(
+  label: string,
+  suite: (name: string, makeStores: () => Promise<Stores>) => void,
+) {
+  suite('memory', async () => createMemoryStores());
+  describe.skipIf(!mongoAvailable())('mongoose', () => {
+    let connection: Connection | undefined;
+    afterAll(() => dropTestDatabase(connection));
+    suite('mongoose', async () => {
+      if (!connection) {
+        connection = await connectMongo(getMongoUri(), { dbName: testDatabaseName(label) });
+        await syncIndexes(connection, { ttlIndexes: false });
+      }
+      return createMongooseStores(connection);
+    });
+  });
 }
 
 /** Runs `n` calls of `fn` at once. */

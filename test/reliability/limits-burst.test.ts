@@ -5,19 +5,10 @@
  * reads its state, awaits, then writes lets several callers past on MongoDB;
  * one conditional update per attempt lets exactly the limit through.
  */
-import {
-  type CoreConfigInput,
-  createMemoryStores,
-  DEFAULTS,
-  normalizePhone,
-  type Stores,
-} from '@twostep/core';
-import type { Connection } from 'mongoose';
-import { afterAll, describe, expect, it } from 'vitest';
+import { type CoreConfigInput, DEFAULTS, normalizePhone, type Stores } from '@twostep/core';
+import { describe, expect, it } from 'vitest';
 import { wrongCode } from '../../packages/core/test/fixtures.ts';
-import { connectMongo, createMongooseStores, syncIndexes } from '../../packages/store-mongoose/src/index.ts';
-import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
-import { auditOf, coreFixture, enrollSms, enrollTotp, parallel } from './fixtures.ts';
+import { auditOf, coreFixture, enrollSms, enrollTotp, onMemoryAndMongo, parallel } from './fixtures.ts';
 
 const BURST = 30;
 const THROTTLE = DEFAULTS.throttle;
@@ -269,16 +260,4 @@ async function colleagues(
   return staff;
 }
 
-suite('memory', async () => createMemoryStores());
-
-describe.skipIf(!mongoAvailable())('mongoose', () => {
-  let connection: Connection | undefined;
-  afterAll(() => dropTestDatabase(connection));
-  suite('mongoose', async () => {
-    if (!connection) {
-      connection = await connectMongo(getMongoUri(), { dbName: testDatabaseName('limits_burst') });
-      await syncIndexes(connection, { ttlIndexes: false });
-    }
-    return createMongooseStores(connection);
-  });
-});
+onMemoryAndMongo('limits_burst', suite);

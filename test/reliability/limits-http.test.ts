@@ -18,7 +18,7 @@ import {
   createOidcAdapter,
   syncIndexes,
 } from '../../packages/store-mongoose/src/index.ts';
-import { Browser, findForm, type Page } from '../helpers/browser.ts';
+import { Browser, type Page, postAtOnce, statusCounts } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { begin, relyingParty } from '../helpers/oidc-client.ts';
@@ -26,21 +26,9 @@ import { NO_RATE_LIMITS, parallel } from './fixtures.ts';
 
 const BURST = 40;
 
-/** How many pages had each status. */
-function statuses(pages: Page[]): Record<number, number> {
-  const counts: Record<number, number> = {};
-  for (const p of pages) counts[p.status] = (counts[p.status] ?? 0) + 1;
-  return counts;
-}
-
-/** Posts the form of `page` ending in `suffix` `BURST` times at once (same cookies, same CSRF token). */
-function burst(browser: Browser, page: Page, suffix: string, fields: (i: number) => Record<string, string>) {
-  const form = findForm(page, suffix);
-  const url = new URL(form.action, page.url);
-  return parallel(BURST, (i) =>
-    browser.request('POST', url, new URLSearchParams({ csrf: form.csrf, ...fields(i) }).toString()),
-  );
-}
+/** Posts the form of `page` ending in `suffix` `BURST` times at once (same cookies and CSRF token). */
+const burst = (browser: Browser, page: Page, suffix: string, fields: (i: number) => Record<string, string>) =>
+  postAtOnce(browser, page, suffix, BURST, fields);
 
 function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores' | 'adapter'>>) {
   describe(`${name}: ${BURST} requests at once against each IdP limit`, () => {
@@ -73,7 +61,7 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
         email: `nobody${i}@maple.example`,
         password: 'wrong password',
       }));
-      expect(statuses(pages)).toEqual({ 401: 9, 429: BURST - 9 });
+      expect(statusCounts(pages)).toEqual({ 401: 9, 429: BURST - 9 });
     });
 
     it('password attempts per account: exactly the limit is checked, the rest get 429', async () => {
@@ -83,7 +71,7 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
         email: idp.staff.owner.email,
         password: 'wrong password',
       }));
-      expect(statuses(pages)).toEqual({ 401: 7, 429: BURST - 7 });
+      expect(statusCounts(pages)).toEqual({ 401: 7, 429: BURST - 7 });
       const failed = (await idp.stores.audit.list(idp.clinic.id)).filter((e) => e.type === 'sign_in.failed');
       expect(failed).toHaveLength(7);
     });
@@ -94,14 +82,14 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
       const idp = await idpWith({ ...NO_RATE_LIMITS, codePerIp: 8 });
       const { browser, page } = await codePage(idp);
       const pages = await burst(browser, page, '/verify', () => ({ method: 'totp', code: 'abc' }));
-      expect(statuses(pages)).toEqual({ 400: 8, 429: BURST - 8 });
+      expect(statusCounts(pages)).toEqual({ 400: 8, 429: BURST - 8 });
     });
 
     it('code requests per account: exactly the limit reaches core, the rest get 429', async () => {
       const idp = await idpWith({ ...NO_RATE_LIMITS, codePerAccount: 6 });
       const { browser, page } = await codePage(idp);
       const pages = await burst(browser, page, '/verify', () => ({ method: 'totp', code: 'abc' }));
-      expect(statuses(pages)).toEqual({ 400: 6, 429: BURST - 6 });
+      expect(statusCounts(pages)).toEqual({ 400: 6, 429: BURST - 6 });
       expect((await idp.stores.throttles.get(`second-factor:${idp.staff.owner.id}`)).failures).toBe(0);
     });
 
@@ -130,7 +118,7 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
           new URLSearchParams({ password: password(i), confirm: password(i) }).toString(),
         ),
       );
-      expect(statuses(pages)).toEqual({ 303: 1, 404: BURST - 1 });
+      expect(statusCounts(pages)).toEqual({ 303: 1, 404: BURST - 1 });
       const winner = pages.findIndex((p) => p.status === 303);
       const stored = (await idp.stores.staff.get(staff.id))!;
       expect(await verifyPassword(password(winner), stored.passwordHash)).toBe(true);
