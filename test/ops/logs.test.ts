@@ -74,7 +74,7 @@ beforeAll(async () => {
 });
 afterAll(() => idp.close());
 
-describe('logs', () => {
+describe('logs', { timeout: 120_000 }, () => {
   it('every sign-in path and admin action: JSON lines with a request id, no secret in any', async () => {
     const startup = lines.length;
     const { owner, relaxed, frontDesk, practitioner } = idp.staff;

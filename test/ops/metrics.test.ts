@@ -41,7 +41,7 @@ function counterDeltas(before: Exposition, after: Exposition): Record<string, nu
   return moved;
 }
 
-describe('/metrics', () => {
+describe('/metrics', { timeout: 60_000 }, () => {
   it('counters move by exactly a known mix of sign-ins, failures and admin actions', async () => {
     const before = await scrape();
     const emailsBefore = idp.notifier.sent.length;

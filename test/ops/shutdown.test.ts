@@ -47,7 +47,7 @@ async function startGatedIdp() {
   return { proc, output, exited, heldAtLeast, ...(await urls) };
 }
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: 120_000 }, () => {
   it('SIGTERM with 20 sign-ins in flight: readiness 503, all 20 complete normally, exit 0', async () => {
     const idp = await startGatedIdp();
     expect((await fetch(`${idp.management}/readyz`)).status).toBe(200);
@@ -112,7 +112,8 @@ describe('graceful shutdown', () => {
   });
 });
 
-describe('./run demo', () => {
+// ./run installs dependencies first, then the demo seeds with production-cost password hashes.
+describe('./run demo', { timeout: 180_000 }, () => {
   it('SIGTERM to ./run demo stops the demo it started: exit 0, nothing left serving', async () => {
     const proc = spawn('bash', ['run', 'demo'], {
       cwd: REPO,
