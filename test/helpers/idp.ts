@@ -145,8 +145,8 @@ export interface TestIdp {
   /** Not first-party: shows the consent page. Secret: `clientSecret`. */
   thirdPartyClientId: string;
   redirectUri: string;
-  /** Messages logged by the IdP (warnings and errors). */
-  logs: { level: 'warn' | 'error'; message: string }[];
+  /** Messages logged by the IdP (warnings and errors), with their details (e.g. `{ error }`). */
+  logs: { level: 'warn' | 'error'; message: string; details?: Record<string, unknown> }[];
   totpCode(secret: string): string;
   nextTotpCode(secret: string): string;
   /** The latest SMS code sent to `phone`. */
@@ -161,8 +161,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   const notifier = outboxNotifier();
   const logs: TestIdp['logs'] = [];
   const logger: Logger = {
-    warn: (message) => logs.push({ level: 'warn', message }),
-    error: (message) => logs.push({ level: 'error', message }),
+    warn: (message, details) => logs.push({ level: 'warn', message, details }),
+    error: (message, details) => logs.push({ level: 'error', message, details }),
   };
   const secretBox =
     options.secretBox ?? createAesGcmSecretBox([{ id: 'test', key: new Uint8Array(randomBytes(32)) }]);

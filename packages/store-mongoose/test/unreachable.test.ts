@@ -16,20 +16,21 @@ async function closedPort(): Promise<number> {
 }
 
 describe('unreachable database', () => {
-  it("connectMongo rejects quickly with TwostepError('store_unavailable'), without credentials in the message", async () => {
+  // No stopwatch here (a busy machine makes one flaky): what bounds the wait is the driver's server
+  // selection timeout, set to 300 ms and shown by the cause; its 30 s default would outlast the test.
+  it("connectMongo rejects with TwostepError('store_unavailable') at server selection, without credentials in the message", async () => {
     const port = await closedPort();
-    const started = Date.now();
     const error: unknown = await connectMongo(`mongodb://admin:s3cret@127.0.0.1:${port}/twostep`, {
       serverSelectionTimeoutMS: 300,
     }).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(error).toMatchObject({ name: 'TwostepError', code: 'store_unavailable' });
+    expect((error as Error).cause).toMatchObject({ name: 'MongooseServerSelectionError' });
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
     expect((error as Error).message).not.toContain('s3cret');
     expect((error as Error).cause).toBeDefined();
   });
 
-  it('store methods on a connection that never came up reject with store_unavailable, quickly', async () => {
+  it('store methods on a connection that never came up reject with store_unavailable (not buffered)', async () => {
     const port = await closedPort();
     const connection = mongoose.createConnection(`mongodb://127.0.0.1:${port}/twostep`, {
       serverSelectionTimeoutMS: 300,
@@ -37,7 +38,6 @@ describe('unreachable database', () => {
     });
     connection.on('error', () => undefined);
     const stores = createMongooseStores(connection);
-    const started = Date.now();
     await expect(stores.staff.findByEmail('a@clinic.test')).rejects.toMatchObject({
       name: 'TwostepError',
       code: 'store_unavailable',
@@ -51,7 +51,6 @@ describe('unreachable database', () => {
     await expect(new (createOidcAdapter(connection))('Session').find('x')).rejects.toMatchObject({
       code: 'store_unavailable',
     });
-    expect(Date.now() - started).toBeLessThan(5000);
     await connection.close().catch(() => undefined);
   });
 
