@@ -6,12 +6,12 @@
  * the same stores and adapter to every build: sessions, codes and tokens live
  * there, so nothing is lost in the swap.
  */
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Idp } from './idp.ts';
 
 export interface ReloadingIdp {
   /** The newest IdP's app (for `startServer(…).serve`, or `http.createServer`). */
-  handler: RequestHandler;
+  handler(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
   /** The newest IdP's readiness. */
   readiness: Idp['readiness'];
   /** The IdP serving new requests. */
@@ -34,7 +34,7 @@ export function reloadingIdp<Keys>(load: () => Keys, build: (keys: Keys) => Idp)
   let current = build(load());
   const built = [current];
   return {
-    handler: (req, res, next) => current.app(req, res, next),
+    handler: (req, res, next) => current.app(req as never, res as never, next as never),
     readiness: () => current.readiness(),
     current: () => current,
     reload() {

@@ -19,10 +19,13 @@ import {
   KEY_KINDS,
   KEY_VARIABLES,
   type KeyKind,
+  type KeySet,
   KeySetError,
   loadKeySet,
   promoteKey,
   publishKey,
+  type ReloadingIdp,
+  reloadingIdp,
   retireKey,
   unusablePasswordHash,
   verifyWelcomeToken,
@@ -222,6 +225,39 @@ describe('rotation phases', () => {
     expect(promoted.secretBox.seal('s', 'x').split('.')[1]).toBe(id);
     expect(promoted.secretBox.open(sealedBefore, 'staff')).toBe('secret');
     expect(promoted.secretBox.needsRotation(sealedBefore)).toBe(true);
+  });
+});
+
+describe('reloadingIdp', () => {
+  const build = (keys: KeySet) =>
+    createIdp({
+      ...keys,
+      issuer: 'http://127.0.0.1:4000',
+      stores: createMemoryStores(),
+      smsSender: outboxSmsSender(),
+      logger: { warn: () => undefined, error: () => undefined },
+      clients: [],
+    });
+  const kids = async (app: ReloadingIdp['handler']) =>
+    (await request(app).get('/jwks')).body.keys.map((k: { kid: string }) => k.kid);
+
+  it('serves the reloaded keys; a broken key set is refused and the running keys stay', async () => {
+    const dir = fresh();
+    const [rs, es] = initKeySet(dir).signing;
+    const idp = reloadingIdp(() => loadKeySet({ dir, env: {} }), build);
+    expect(await kids(idp.handler)).toEqual([rs, es]);
+    const added = publishKey(dir, 'signing');
+    expect(idp.reload()).toEqual({ ok: true });
+    expect(await kids(idp.handler)).toEqual([rs, es, added]);
+
+    const file = join(dir, KEY_FILES.cookie);
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.slice(0, 40));
+    const result = idp.reload();
+    expect(result).toEqual({ ok: false, error: `${file}: not valid JSON` });
+    expect(await kids(idp.handler)).toEqual([rs, es, added]);
+    writeFileSync(file, good);
+    await idp.close();
   });
 });
 

@@ -132,6 +132,9 @@ export function createMetrics(options: MetricsOptions = {}) {
 /** The hashing queue's running and queued checks, read at each scrape. */
 export function hashingGauges(metrics: IdpMetrics, stats: () => { running: number; queued: number }): void {
   const registers = [metrics.registry];
+  // An IdP built again on the same metrics (a key reload, reloadingIdp): the gauges follow the newest.
+  for (const name of ['twostep_password_hashes_running', 'twostep_password_hashes_queued'])
+    metrics.registry.removeSingleMetric(name);
   new Gauge({
     name: 'twostep_password_hashes_running',
     help: 'Password hashes running now',
