@@ -3,7 +3,6 @@
  * `MONGODB_URI`), and its welcome link against an IdP on the same database.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ADMIN_SCOPE,
   describeKeySet,
+  developmentKeys,
   type IdpClient,
   KEY_FILES,
   parseIdpOptions,
@@ -148,19 +148,27 @@ function createMongooseStoresStub() {
 describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 }, () => {
   let connection: Connection;
   let env: Record<string, string>;
-  const hashKey = new Uint8Array(randomBytes(32));
   let idp: Awaited<ReturnType<typeof startBareIdp>>;
 
   beforeAll(async () => {
     const dbName = testDatabaseName('cli');
     connection = await connectMongo(getMongoUri(), { dbName });
+    // The CLI and the IdP share keys: the hash key signs welcome links, the secret box seals client secrets.
+    const keysFile = join(mkdtempSync(join(tmpdir(), 'twostep-cli-')), 'keys.json');
+    const keys = developmentKeys(keysFile, { warn() {}, error() {} });
     // The IdP reads clients through the adapter: what the CLI registers works without a restart.
-    idp = await startBareIdp(createMongooseStores(connection), hashKey, [], createOidcAdapter(connection));
+    idp = await startBareIdp(
+      createMongooseStores(connection),
+      keys.hashKey,
+      [],
+      createOidcAdapter(connection),
+      keys.secretBox,
+    );
     env = {
       TWOSTEP_MONGODB_URI: getMongoUri(),
       TWOSTEP_MONGODB_DATABASE: dbName,
       TWOSTEP_ISSUER: idp.issuer,
-      TWOSTEP_KEYS_HASH_KEY: Buffer.from(hashKey).toString('base64'),
+      TWOSTEP_KEYS_DEV_FILE: keysFile,
     };
     const init = await twostep(['db', 'init'], env);
     expect(init.code, init.stderr).toBe(0);
@@ -319,6 +327,12 @@ describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 
     expect(clinic.body).toMatchObject({ id: created.clinic.id, name: 'Elm Clinic' });
     const staff = await api<{ items: { email: string }[] }>({ audience }, token, 'GET', '/staff');
     expect(staff.body.items.map((s) => s.email)).toEqual(['eli@elm.test']);
+
+    // At rest the secret is sealed (bound to the client id), never in the clear.
+    const stored = await connection.collection('oidc_client').findOne({ _id: entry.client_id as never });
+    expect(JSON.stringify(stored)).not.toContain(String(entry.client_secret));
+    expect(stored?.payload).toHaveProperty('client_secret_sealed');
+    expect(stored?.payload).not.toHaveProperty('client_secret');
 
     // Disabled: the running IdP refuses the client on its next request; enabled again, it works.
     expect((await twostep(['client', 'disable', '--id', entry.client_id], env)).code).toBe(0);

@@ -3,7 +3,13 @@
  * a fetch wrapper that validates every response against openapi.yaml.
  */
 import { randomBytes } from 'node:crypto';
-import { createAesGcmSecretBox, outboxNotifier, outboxSmsSender, type Stores } from '@twostep/core';
+import {
+  createAesGcmSecretBox,
+  outboxNotifier,
+  outboxSmsSender,
+  type SecretBox,
+  type Stores,
+} from '@twostep/core';
 import {
   ADMIN_SCOPE,
   type AdapterClass,
@@ -156,13 +162,14 @@ export async function startBareIdp(
   hashKey: Uint8Array,
   clients: IdpClient[] = [],
   adapter?: AdapterClass,
+  secretBox: SecretBox = createAesGcmSecretBox([{ id: 'k', key: new Uint8Array(randomBytes(32)) }]),
 ): Promise<{ issuer: string; idp: Idp; close(): Promise<void> }> {
   const server = await listenFirst();
   const { issuer } = server;
   const idp = createIdp({
     issuer,
     stores,
-    secretBox: createAesGcmSecretBox([{ id: 'k', key: new Uint8Array(randomBytes(32)) }]),
+    secretBox,
     hashKey,
     smsSender: outboxSmsSender(),
     notifier: outboxNotifier(),

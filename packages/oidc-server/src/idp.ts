@@ -13,6 +13,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import helmet from 'helmet';
 import type Provider from 'oidc-provider';
 import { type AdapterClass, type IdpConfig, type IdpOptions, parseIdpOptions } from './config.ts';
+import { openingClientSecrets } from './client-secrets.ts';
 import { createCsrf } from './csrf.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { classify } from './errors.ts';
@@ -121,7 +122,11 @@ export function createIdp(options: IdpOptions): Idp {
   // Default adapter: Maps of this IdP's own, nothing evicted before it expires (memory-adapter.ts).
   const providerConfig = {
     ...config,
-    adapter: withAdapterTimeouts(config.adapter ?? createMemoryAdapter(), config.storeTimeoutMs, obs),
+    adapter: withAdapterTimeouts(
+      openingClientSecrets(config.adapter ?? createMemoryAdapter(), config.secretBox),
+      config.storeTimeoutMs,
+      obs,
+    ),
     clients: [...config.clients, consoleClient(config)],
   };
   provider = createProvider(providerConfig, { jwks, cookieKeys }, config.stores, logger, backchannel);

@@ -4,6 +4,7 @@
  * on each use). Without `mongodb.uri`, `register` prints an entry for the config file's `clients`.
  */
 import { randomBytes } from 'node:crypto';
+import type { SecretBox } from '@twostep/core';
 import { readFileSync } from 'node:fs';
 import {
   CliError,
@@ -14,8 +15,38 @@ import {
   UsageError,
   withSettings,
 } from '../cli.ts';
+import type { Settings } from '../config.ts';
 import { withDatabase } from '../database.ts';
+import { keySetSource } from '../serve-config.ts';
 import { name } from './clinic.ts';
+
+/** How a stored client keeps its secret (`SEALED_CLIENT_SECRET` of @twostep/oidc-server). */
+const SEALED = 'client_secret_sealed';
+
+/**
+ * `{ client_secret_sealed }`: the secret sealed with the key set's secret-box key, which every IdP
+ * process opens it with (keys.devFile's for a --dev server).
+ */
+async function sealed(settings: Settings, clientId: string, secret: string): Promise<Record<string, string>> {
+  const source = keySetSource(settings);
+  const devFile = settings.get<string>('keys.devFile');
+  const { sealClientSecret, developmentKeys, loadKeySet, KeySetError } = await import('@twostep/oidc-server');
+  let secretBox: SecretBox;
+  if (source.dir || Object.values(source.env).some(Boolean)) {
+    try {
+      secretBox = loadKeySet(source).secretBox;
+    } catch (error) {
+      throw error instanceof KeySetError ? new CliError(error.message) : error;
+    }
+  } else if (devFile) {
+    secretBox = developmentKeys(devFile, { warn() {}, error() {} }).secretBox;
+  } else {
+    throw new CliError(
+      'keys.dir (TWOSTEP_KEYS_DIR) is needed: client secrets are stored sealed with the key set the IdP uses (keys.devFile for a --dev server)',
+    );
+  }
+  return sealClientSecret(secretBox, clientId, secret);
+}
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -179,10 +210,14 @@ export const clientRegister: Command = async (args, context) => {
   }
 
   if (firstParty) entry.first_party = true;
+  // Stored sealed: the database never holds the secret itself (the printed entry does, once).
+  const { client_secret: plain, ...stored } = entry;
+  if (typeof plain === 'string') Object.assign(stored, await sealed(settings, clientId, plain));
   await withDatabase(settings, async ({ stores, clients }) => {
     if (entry.clinic_id && !(await stores.clinics.get(String(entry.clinic_id))))
       throw new CliError(`no clinic ${String(entry.clinic_id)}`);
-    if (!(await clients.create(entry))) throw new CliError(`a client ${clientId} exists already`);
+    if (!(await clients.create({ ...stored, client_id: clientId })))
+      throw new CliError(`a client ${clientId} exists already`);
   });
   context.print(JSON.stringify(entry, null, 2));
   context.note(
@@ -217,7 +252,7 @@ export const clientList: Command = async (args, { env, print }) => {
   const values = parse(rest, { json: { type: 'boolean' } });
   const clients = await withDatabase(settings, ({ clients }) => clients.list());
   const rows = clients.map(({ metadata, disabled }) => {
-    const { client_secret: _secret, ...shown } = metadata;
+    const { client_secret: _secret, [SEALED]: _sealed, ...shown } = metadata;
     return { ...shown, disabled } as Record<string, unknown>;
   });
   if (values.json) {
@@ -270,13 +305,15 @@ export const clientUpdate: Command = async (args, { env, print, note }) => {
     else if (keys.jwks) unset.push('jwks_uri');
     else if (keys.jwks_uri) unset.push('jwks');
     const wantsSecret = method === 'client_secret_basic' || method === 'client_secret_post';
-    if (wantsSecret && (values['new-secret'] || !current.client_secret)) {
+    const hasSecret = Boolean(current.client_secret || current[SEALED]);
+    if (wantsSecret && (values['new-secret'] || !hasSecret)) {
       secret = randomBytes(32).toString('base64url');
-      set.client_secret = secret;
+      Object.assign(set, await sealed(settings, clientId, secret));
+      unset.push('client_secret');
     }
     if (!wantsSecret) {
       if (values['new-secret']) throw new UsageError(`--new-secret: ${method} clients have no secret`);
-      unset.push('client_secret');
+      unset.push('client_secret', SEALED);
     }
     const removing = unset.filter((k) => k in current && !(k in set));
     if (Object.keys(set).length === 0 && removing.length === 0) throw new UsageError('nothing to change');
