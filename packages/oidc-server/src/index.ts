@@ -8,7 +8,9 @@ export { IdpConfigError, parseIdpOptions } from './config.ts';
 export type {
   AdapterClass,
   IdpClient,
+  IdpConfig,
   IdpOptions,
+  PasswordHashing,
   RateLimits,
   ResourceServerOptions,
   StoredClientMetadata,

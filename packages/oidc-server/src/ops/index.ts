@@ -1,5 +1,5 @@
 /** Operations: logs, metrics, health endpoints and the graceful-shutdown server (see README "Operations"). */
-export { opsRouter, type Readiness, type ReadinessCheck } from './health.ts';
+export { type OpsRouterOptions, opsRouter, type Readiness, type ReadinessCheck } from './health.ts';
 export {
   coreLogger,
   createLog,
