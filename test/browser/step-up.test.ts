@@ -88,8 +88,18 @@ describe.skipIf(skipBrowser)('demo in a browser: step-up', { timeout: BROWSER_TE
     await shot(page, 'remember-ticked');
     await enterTotp(page);
     await page.waitForURL(`${demo.appUrl}/schedule`);
+    // The clinic app's session cookie, copied before "Sign out" (a shared front-desk computer)...
+    const copied = (await context.cookies(demo.appUrl)).filter((c) => c.name === 'twostep');
+    expect(copied).toHaveLength(1);
     await signOut(page, demo.appUrl);
     await shot(page, 'signed-out');
+    // ...is refused afterwards, in another browser: the schedule sends it to the sign-in page.
+    const thiefContext = await newContext(browser);
+    await thiefContext.addCookies(copied);
+    const thief = await thiefContext.newPage();
+    await thief.goto(`${demo.appUrl}/schedule`);
+    await thief.waitForURL(`${demo.idpUrl}/interaction/**`);
+    await thiefContext.close();
 
     // A new session in the same browser: the IdP's device cookie skips the code.
     rig.advance(60 * 60_000);
