@@ -3,27 +3,21 @@
  * the current time step, or the front desk's "text me a code". Through the clinic app (express-mfa
  * and openid-client as the OpenID client) and the demo's IdP, over real HTTP.
  */
-import { manualClock, TOTP, totp } from '@twostep/core';
+import { TOTP, totp } from '@twostep/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Demo, startDemo } from '../../apps/demo/src/demo.ts';
+import type { Demo } from '../../apps/demo/src/demo.ts';
+import { type DemoRig, startDemoRig } from '../browser/support.ts';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
+let rig: DemoRig;
 let demo: Demo;
-// oidc-provider reads Date.now(): the demo's clock starts at the real time and stays in one step.
-const clock = manualClock(new Date());
 beforeAll(async () => {
-  demo = await startDemo({
-    idpPort: 0,
-    appPort: 0,
-    host: '127.0.0.1',
-    clock,
-    passwordCost: { N: 2 ** 10, r: 8, p: 1 },
-    devOutbox: true,
-    logger: { warn: () => {}, error: (message, details) => console.error(message, details ?? '') },
-  });
+  // The browser tests' demo (in-process, 127.0.0.1): its clock starts at the real time and stays there.
+  rig = await startDemoRig();
+  demo = rig.demo;
 });
-afterAll(() => demo?.close());
+afterAll(() => rig?.close());
 
 /** From the clinic app's "Sign in" to the IdP's code page, as `who`. */
 async function toCodePage(who: {
@@ -51,7 +45,7 @@ async function expectSignedIn(browser: Browser, done: Page, name: string) {
 describe('the demo right after it starts', () => {
   it("accepts the owner's current authenticator code (the seeding used none)", async () => {
     const owner = demo.accounts.owner;
-    const code = totp(owner.totpSecret!, Math.floor(clock.now().getTime() / 1000), {
+    const code = totp(owner.totpSecret!, Math.floor(rig.clock.now().getTime() / 1000), {
       algorithm: TOTP.algorithm,
       digits: TOTP.digits,
       period: TOTP.period,

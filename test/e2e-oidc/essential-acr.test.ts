@@ -90,22 +90,6 @@ describe('essential acr', () => {
     }
   });
 
-  it('values [2fa] while the person has no second factor to use (2-Step paused): unmet_authentication_requirements', async () => {
-    const now = idp.clock.now();
-    await idp.stores.pauses.set({
-      staffId: idp.staff.owner.id,
-      clinicId: idp.clinic.id,
-      until: new Date(now.getTime() + 3_600_000),
-      reason: 'lost phone',
-      pausedBy: idp.staff.owner.id,
-      createdAt: now,
-    });
-    const browser = new Browser();
-    const { page } = await begin(browser, rp, { claims: essential({ values: [ACR.twoFactor] }) });
-    const back = await submitPassword(browser, page, idp.staff.owner);
-    expect(back.leftTo?.searchParams.get('error')).toBe('unmet_authentication_requirements');
-  });
-
   it('acr_values stays a wish list: unknown values are ignored and the sign-in says what it was', async () => {
     const browser = await twoStepSession();
     const { request, page } = await begin(browser, rp, { acr_values: `urn:example:gold ${ACR.oneFactor}` });
