@@ -146,6 +146,21 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
       expect(events.filter((e) => e.type === 'second_factor.failed')).toHaveLength(THROTTLE.hardLockAfter);
     });
 
+    it(`malformed input: ${BURST} at once hold no slot; a right code in the same burst gets in`, async () => {
+      const f = await fixture();
+      const { secret } = await enrollTotp(f, f.alice);
+      const results = await parallel(BURST, (i) =>
+        f.twostep.secondFactor.verify(
+          f.actor(f.alice),
+          f.alice,
+          'totp',
+          i === BURST - 1 ? f.code(secret) : 'abc',
+        ),
+      );
+      expect(tally(results)).toEqual({ malformed: BURST - 1, ok: 1 });
+      expect((await f.stores.throttles.get(key(f.alice.id))).failures).toBe(0);
+    });
+
     it(`per-code tries: ${BURST} wrong guesses at one SMS code → exactly ${SMS.maxFailures} checked`, async () => {
       // The account back-off raised above the burst, so only the per-code limit stops it.
       const f = await fixture({ throttle: { freeFailures: 50 } });

@@ -4,7 +4,7 @@ import { normalizePhone } from './factors/phone.ts';
 import type { RecoveryCodes } from './factors/recovery.ts';
 import type { SmsCodes, SmsSendResult } from './factors/sms.ts';
 import type { Totp, TotpEnrollment } from './factors/totp.ts';
-import { type SecondFactorFailure, throttled } from './second-factor.ts';
+import { type SecondFactorFailure, throttled, wellFormedCode } from './second-factor.ts';
 import type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
 import type { ActorContext, FactorKind, StaffMember } from './types.ts';
 
@@ -61,6 +61,7 @@ export function createEnrollment(
       staff: StaffMember,
       code: unknown,
     ): Promise<EnrollmentConfirmation> {
+      if (!wellFormedCode('six_digits', code)) return { ok: false, reason: 'malformed' };
       const result = await throttled(ctx, actor, staff, 'totp_enroll', () =>
         parts.totp.confirmEnrollment(staff, code),
       );
@@ -99,6 +100,7 @@ export function createEnrollment(
       staff: StaffMember,
       code: unknown,
     ): Promise<EnrollmentConfirmation> {
+      if (!wellFormedCode('six_digits', code)) return { ok: false, reason: 'malformed' };
       const result = await throttled(ctx, actor, staff, 'sms_enroll', async () => {
         const check = await parts.sms.check(staff, 'enroll', code);
         if (!check.ok) return check;

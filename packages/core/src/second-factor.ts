@@ -1,4 +1,5 @@
 import { type SignInMethod, claimsFor } from './claims.ts';
+import { parseRecoveryCode, parseSixDigitCode } from './codes.ts';
 import { type CoreContext, notify } from './context.ts';
 import type { RecoveryCodes } from './factors/recovery.ts';
 import type { SmsCodes } from './factors/sms.ts';
@@ -29,6 +30,14 @@ export type SecondFactorResult =
       newRecoveryCode: string | null;
     }
   | { ok: false; reason: SecondFactorFailure; retryAt: Date | null };
+
+/**
+ * Whether `input` has the shape of a code of `kind`. Checked before the throttle gate: malformed
+ * input reveals nothing and changes nothing, so it never holds one of the attempt slots (a burst of
+ * it would otherwise keep real attempts out while the slots are held).
+ */
+export const wellFormedCode = (kind: 'six_digits' | 'recovery', input: unknown): boolean =>
+  (kind === 'recovery' ? parseRecoveryCode(input) : parseSixDigitCode(input)) !== null;
 
 /**
  * Outcomes that are guesses keep the attempt's slot (a failure): a wrong code, or the wrong code
@@ -150,6 +159,9 @@ export function createSecondFactor(
       method: SecondFactorMethod,
       code: unknown,
     ): Promise<SecondFactorResult> {
+      if (!wellFormedCode(method === 'recovery' ? 'recovery' : 'six_digits', code)) {
+        return { ok: false, reason: 'malformed', retryAt: null };
+      }
       const result = await throttled(ctx, actor, staff, method, async () => {
         if (method === 'totp') return parts.totp.verify(staff, code);
         if (method === 'sms') return parts.sms.check(staff, 'sign_in', code);
