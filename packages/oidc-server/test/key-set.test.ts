@@ -46,6 +46,17 @@ function failure(action: () => unknown): string {
   throw new Error('expected a KeySetError');
 }
 
+/** An IdP on memory stores with `keys` (what `twostep serve` builds, minus the rest). */
+const idpWith = (keys: KeySet) =>
+  createIdp({
+    ...keys,
+    issuer: 'http://127.0.0.1:4000',
+    stores: createMemoryStores(),
+    smsSender: outboxSmsSender(),
+    logger: { warn: () => undefined, error: () => undefined },
+    clients: [],
+  });
+
 /** The key set of `dir` as TWOSTEP_KEYS_* variables. */
 const envOf = (dir: string) =>
   Object.fromEntries(
@@ -86,15 +97,7 @@ describe('loadKeySet', () => {
     initKeySet(dir);
     const keys = loadKeySet({ dir, env: {} });
     expect(Object.keys(keys).sort()).toEqual(['cookieKeys', 'hashKey', 'jwks', 'secretBox']);
-    const idp = createIdp({
-      ...keys,
-      issuer: 'http://127.0.0.1:4000',
-      stores: createMemoryStores(),
-      smsSender: outboxSmsSender(),
-      logger: { warn: () => undefined, error: () => undefined },
-      clients: [],
-    });
-    const jwks = await request(idp.app).get('/jwks');
+    const jwks = await request(idpWith(keys).app).get('/jwks');
     expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toEqual(
       read(dir, 'signing').keys.map((k) => k.kid),
     );
@@ -229,22 +232,13 @@ describe('rotation phases', () => {
 });
 
 describe('reloadingIdp', () => {
-  const build = (keys: KeySet) =>
-    createIdp({
-      ...keys,
-      issuer: 'http://127.0.0.1:4000',
-      stores: createMemoryStores(),
-      smsSender: outboxSmsSender(),
-      logger: { warn: () => undefined, error: () => undefined },
-      clients: [],
-    });
   const kids = async (app: ReloadingIdp['handler']) =>
     (await request(app).get('/jwks')).body.keys.map((k: { kid: string }) => k.kid);
 
   it('serves the reloaded keys; a broken key set is refused and the running keys stay', async () => {
     const dir = fresh();
     const [rs, es] = initKeySet(dir).signing;
-    const idp = reloadingIdp(() => loadKeySet({ dir, env: {} }), build);
+    const idp = reloadingIdp(() => loadKeySet({ dir, env: {} }), idpWith);
     expect(await kids(idp.handler)).toEqual([rs, es]);
     const added = publishKey(dir, 'signing');
     expect(idp.reload()).toEqual({ ok: true });
