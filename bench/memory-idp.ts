@@ -1,9 +1,10 @@
 // The bench IdP of signin.ts (memory stores, MemoryAdapter, seeded staff, fast core clock) in a child
-// process of its own, so that its resident memory (RSS, per process) can be measured apart from the
-// load generator. Used by memory.ts and scale.ts:
+// process of its own, so that its CPU time and resident memory (RSS, per process) are measured apart
+// from the load generator. Used by signin.ts, tokens.ts, memory.ts and scale.ts:
 //
-//   const idp = await startIdpProcess({ plainAccounts: 50, passwordCost: { N: 2 ** 8, r: 8, p: 1 } });
+//   const idp = await startIdpProcess({ plainAccounts: 50 });
 //   await idp.memory(); // { rss, heapUsed } after a full GC in the child
+//   await idp.usage(); // { cpuMicros, rss, maxRss }: the server's own CPU time and peak memory
 //
 // The child runs with --conditions=@twostep/source --expose-gc and talks over the IPC channel.
 import { type ChildProcess, fork } from 'node:child_process';
@@ -23,10 +24,20 @@ export interface MemorySample {
   answeredInMs: number;
 }
 
-type ToChild = { type: 'memory'; id: number };
+/** The IdP process's own counters (no GC first). */
+export interface UsageSample {
+  /** CPU time of the whole IdP process since it started (event loop, libuv pool with the hashes), µs. */
+  cpuMicros: number;
+  rss: number;
+  /** Peak resident set size since the process started, bytes. */
+  maxRss: number;
+}
+
+type ToChild = { type: 'memory' | 'usage'; id: number };
 type FromChild =
   | { type: 'ready'; info: BenchIdpInfo }
-  | ({ type: 'memory'; id: number } & Omit<MemorySample, 'answeredInMs'>);
+  | ({ type: 'memory'; id: number } & Omit<MemorySample, 'answeredInMs'>)
+  | ({ type: 'usage'; id: number } & UsageSample);
 
 export interface IdpProcess {
   info: BenchIdpInfo;
@@ -34,6 +45,8 @@ export interface IdpProcess {
   pid: number;
   /** Runs a full GC in the child (twice), then reports its memory. */
   memory(): Promise<MemorySample>;
+  /** The child's CPU time and RSS now, and its peak RSS. */
+  usage(): Promise<UsageSample>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +74,19 @@ export async function startIdpProcess(setup: IdpSetup = {}): Promise<IdpProcess>
     }),
   ]);
   let nextId = 0;
+  const ask = <T>(type: 'usage'): Promise<T> => {
+    const id = nextId++;
+    const answer = new Promise<T>((resolve) => {
+      const onMessage = (message: FromChild) => {
+        if (message.type !== type || message.id !== id) return;
+        child.off('message', onMessage);
+        resolve(message as T);
+      };
+      child.on('message', onMessage);
+    });
+    child.send({ type, id } satisfies ToChild);
+    return Promise.race([exited, answer]);
+  };
   return {
     info,
     epoch,
@@ -85,6 +111,10 @@ export async function startIdpProcess(setup: IdpSetup = {}): Promise<IdpProcess>
       child.send({ type: 'memory', id } satisfies ToChild);
       return Promise.race([exited, answer]);
     },
+    usage: async () => {
+      const { cpuMicros, rss, maxRss } = await ask<UsageSample>('usage');
+      return { cpuMicros, rss, maxRss };
+    },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -100,6 +130,13 @@ async function serve(): Promise<void> {
   const info = await createBenchIdp(epoch, setup);
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (message: ToChild) => {
+    if (message.type === 'usage') {
+      const { user, system } = process.cpuUsage();
+      const { maxRSS } = process.resourceUsage(); // KiB
+      const usage = { cpuMicros: user + system, rss: process.memoryUsage.rss(), maxRss: maxRSS * 1024 };
+      process.send!({ type: 'usage', id: message.id, ...usage } satisfies FromChild);
+      return;
+    }
     if (message.type !== 'memory') return;
     gc?.();
     gc?.();

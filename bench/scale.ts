@@ -9,7 +9,7 @@
 // password → code → token exchange), CONCURRENCY at a time, in alternating rounds between the two
 // IdPs so that background load hits both alike.
 import type { Row } from './row.ts';
-import { AccountPool, percentile, signInWithTotp } from './signin.ts';
+import { AccountPool, HASH_SETTING, percentile, signInWithTotp } from './signin.ts';
 import { type IdpProcess, startIdpProcess } from './memory-idp.ts';
 
 export type { Row };
@@ -19,8 +19,6 @@ const TOTP_ACCOUNTS = 200;
 const CONCURRENCY = 4;
 const ROUNDS = 6;
 const WARM_UP = 30;
-/** scrypt cost of the shared hash (production: N=2^17): low, so that the store's share shows. */
-export const SCALE_PASSWORD_COST = { N: 2 ** 8, r: 8, p: 1 } as const;
 /** Goal: flat — p50 at the largest size within this factor of p50 at the smallest. */
 export const GOAL_P50_RATIO = 1.25;
 
@@ -55,7 +53,6 @@ export async function runScaleBench(signIns = 300): Promise<Row[]> {
         totpAccounts: TOTP_ACCOUNTS,
         plainAccounts: 0,
         fillerStaff: size - TOTP_ACCOUNTS,
-        passwordCost: SCALE_PASSWORD_COST,
       });
       targets.push({
         size,
@@ -75,7 +72,7 @@ export async function runScaleBench(signIns = 300): Promise<Row[]> {
     const p99 = (t: Target) => percentile(t.latencies, 99);
     const ratio50 = p50(large) / p50(small);
     const ratio99 = p99(large) / p99(small);
-    const cost = `scrypt N=2^${Math.log2(SCALE_PASSWORD_COST.N)} r=${SCALE_PASSWORD_COST.r} p=${SCALE_PASSWORD_COST.p}`;
+    const cost = HASH_SETTING;
     const rows: Row[] = [];
     for (const t of targets) {
       const label = `${t.size.toLocaleString('en-US')} staff`;
