@@ -12,8 +12,12 @@
 // one-time costs of the first sign-ins (lazy loading, JIT code) and the V8 heap reserve and allocator
 // pages the process keeps; the live JS heap per session (heapUsed) is in the note.
 // The issue sets no goal here: the numbers are for capacity planning.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Row } from './row.ts';
-import { authorize, CONCURRENCY, HASH_SETTING } from './signin.ts';
+import { authorize, CONCURRENCY, GOAL_PEAK_RSS_MB, HASH_SETTING } from './signin.ts';
+import { mongoServer } from './store.ts';
 import { type MemorySample, startIdpProcess } from './memory-idp.ts';
 
 export type { Row };
@@ -25,8 +29,34 @@ const ACCOUNTS = 50;
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
+/**
+ * RSS of an idle IdP as production runs it: `pnpm build`, then bench/idle-idp.mjs on the built
+ * JavaScript (the bench's own IdP runs from TypeScript sources, whose type stripping alone adds about
+ * 17 MB to a process).
+ */
+function idleBuilt(): { rss: number; heapUsed: number; heapTotal: number; external: number } {
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  execFileSync(
+    process.execPath,
+    [join(repo, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+    {
+      cwd: repo,
+      stdio: 'inherit',
+    },
+  );
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(new URL('./idle-idp.mjs', import.meta.url))],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
 export async function runMemoryBench(sessions = 10_000): Promise<Row[]> {
   if (!(sessions > 0)) throw new Error('sessions must be positive');
+  const built = idleBuilt();
   const idp = await startIdpProcess({
     totpAccounts: 0,
     plainAccounts: ACCOUNTS,
@@ -52,10 +82,16 @@ export async function runMemoryBench(sessions = 10_000): Promise<Row[]> {
     const cost = HASH_SETTING;
     return [
       {
-        scenario: 'IdP process RSS, idle',
+        scenario: 'IdP process RSS, idle, built JavaScript',
+        value: round(built.rss / 2 ** 20),
+        unit: 'MB',
+        note: `createIdp with memory stores from the packages' dist/ (no source condition), listening, one discovery request; ${heap(built as MemorySample)}; after GC; goal ≤ ${GOAL_IDLE_RSS_MB} MB`,
+      },
+      {
+        scenario: 'IdP process RSS, idle (bench IdP, TypeScript sources)',
         value: round(idle.rss / 2 ** 20),
         unit: 'MB',
-        note: `seeded (${ACCOUNTS} staff), listening, no sign-in yet; ${heap(idle)}; after GC; goal ≤ ${GOAL_IDLE_RSS_MB} MB`,
+        note: `seeded (${ACCOUNTS} staff), listening, no sign-in yet; ${heap(idle)}; after GC`,
       },
       {
         scenario: `IdP process RSS after ${sessions.toLocaleString('en-US')} sessions`,
@@ -75,8 +111,78 @@ export async function runMemoryBench(sessions = 10_000): Promise<Row[]> {
   }
 }
 
+/** Goal: RSS after all sessions within this × RSS after the first tenth (warmed up), on MongoDB. */
+export const GOAL_FLAT_RATIO = 1.2;
+
+/**
+ * The same sign-ins against an IdP whose stores and oidc-provider adapter are on MongoDB (FerretDB
+ * started by the bench, or MONGODB_URI): sessions live in the database, so RSS must stay flat.
+ */
+export async function runMongoMemoryBench(sessions = 10_000): Promise<Row[]> {
+  const server = mongoServer();
+  if ('skip' in server)
+    return [
+      { scenario: 'MongoDB store: RSS after sign-ins', value: Number.NaN, unit: 'MB', note: server.skip },
+    ];
+  const dbName = `twostep_bench_memory_${process.pid}`;
+  const idp = await startIdpProcess({
+    totpAccounts: 0,
+    plainAccounts: ACCOUNTS,
+    mongo: { uri: server.uri, dbName },
+  });
+  try {
+    const { info } = idp;
+    let started = 0;
+    const signInUntil = async (total: number) => {
+      const loop = async () => {
+        while (started < total) {
+          const staff = info.plainStaff[started++ % info.plainStaff.length]!;
+          await authorize(info, staff.email, undefined);
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+    };
+    const warm = Math.round(sessions / 10);
+    const t0 = performance.now();
+    await signInUntil(warm);
+    const first = await idp.memory();
+    await signInUntil(sessions);
+    const perSec = sessions / ((performance.now() - t0) / 1000);
+    const last = await idp.memory();
+    const peak = (await idp.usage()).maxRss;
+    const ratio = last.rss / first.rss;
+    const n = (x: number) => x.toLocaleString('en-US');
+    return [
+      {
+        scenario: `MongoDB store: RSS after ${n(warm)} sign-ins`,
+        value: round(first.rss / 2 ** 20),
+        unit: 'MB',
+        note: `${server.label}; password-only sign-ins over HTTP, ${CONCURRENCY} parallel, ${round(perSec)}/s; ${HASH_SETTING}; after GC`,
+      },
+      {
+        scenario: `MongoDB store: RSS after ${n(sessions)} sign-ins`,
+        value: round(last.rss / 2 ** 20),
+        unit: 'MB',
+        note: `${round(ratio)}× the RSS after ${n(warm)}; heapUsed ${mb(last.heapUsed)}; goal flat, ≤ ${GOAL_FLAT_RATIO}× — ${ratio <= GOAL_FLAT_RATIO ? 'met' : 'NOT met'}`,
+      },
+      {
+        scenario: `MongoDB store: peak RSS over ${n(sessions)} sign-ins, ${CONCURRENCY} at a time`,
+        value: round(peak / 2 ** 20),
+        unit: 'MB',
+        note: `maxRSS of the IdP process; goal ≤ ${GOAL_PEAK_RSS_MB} MB — ${peak / 2 ** 20 <= GOAL_PEAK_RSS_MB ? 'met' : 'NOT met'}`,
+      },
+    ];
+  } finally {
+    await idp.stop();
+    server.stop();
+  }
+}
+
 const round = (n: number) => Math.round(n * 10) / 10;
 
 if (import.meta.main) {
-  console.table(await runMemoryBench(Number(process.argv[2] ?? 10_000)));
+  const sessions = Number(process.argv[3] ?? 10_000);
+  console.table(
+    await (process.argv[2] === 'mongo' ? runMongoMemoryBench(sessions) : runMemoryBench(sessions)),
+  );
 }

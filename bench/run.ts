@@ -9,12 +9,18 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { GOAL_FIRST_PAGE_MS, runConsoleBench } from './console.ts';
 import { GOAL_RATIO, runCoreBench } from './core.ts';
-import { runMemoryBench } from './memory.ts';
+import { GOAL_IDLE_RSS_MB, runMemoryBench, runMongoMemoryBench } from './memory.ts';
 import { runMiddlewareBench } from './middleware.ts';
 import { GOAL_OPS_OVERHEAD, runOpsBench } from './ops.ts';
 import { GOAL_P50_RATIO, runScaleBench } from './scale.ts';
-import { GOAL_OVERHEAD, runSignInBench } from './signin.ts';
-import { runTokenBench } from './tokens.ts';
+import {
+  CONCURRENCY,
+  GOAL_OVERHEAD,
+  GOAL_PEAK_RSS_MB,
+  GOAL_SIGNIN_CPU_MS,
+  runSignInBench,
+} from './signin.ts';
+import { GOAL_REFRESH_CPU_MS, runTokenBench } from './tokens.ts';
 import type { Row } from './row.ts';
 
 interface Result {
@@ -63,6 +69,18 @@ function anyRow(raw: unknown): Result {
     ...(goal === '' ? {} : { goalText: note }),
   };
 }
+
+/**
+ * Sign-ins in the MongoDB memory scenario. The issue asks for 10,000; FerretDB (serialized, SQLite)
+ * does about 5 sign-ins/s on the shared 2-core machine, so a full run does 1,000 (see RESULTS.md).
+ */
+const MONGO_SESSIONS = 1_000;
+
+/** A goal on a row whose value must stay at or under `limit`. */
+const atMost = (r: Row, limit: number, what: string) => ({
+  met: r.value <= limit,
+  text: `${what} ≤ ${format(limit)} ${r.unit} (${format(r.value)} ${r.unit})`,
+});
 
 const SCENARIOS: Scenario[] = [
   {
@@ -125,7 +143,15 @@ const SCENARIOS: Scenario[] = [
                 met: r.value < GOAL_OVERHEAD * 100,
                 text: `2-Step adds < ${GOAL_OVERHEAD * 100} % to a sign-in (${r.value} %)`,
               }
-            : undefined,
+            : r.scenario === 'server CPU per sign-in, password + TOTP'
+              ? atMost(
+                  r,
+                  GOAL_SIGNIN_CPU_MS,
+                  'complete sign-in (password + authenticator code + code exchange), server CPU',
+                )
+              : r.scenario.startsWith('peak RSS')
+                ? atMost(r, GOAL_PEAK_RSS_MB, `peak RSS with ${CONCURRENCY} concurrent sign-ins`)
+                : undefined,
         ),
       ),
   },
@@ -149,7 +175,14 @@ const SCENARIOS: Scenario[] = [
     name: 'tokens',
     title: 'Token endpoint: refresh grants/s, per core',
     run: async (quick) =>
-      (await runTokenBench(quick ? 1 : 5)).map((r) => row({ ...r, scenario: `tokens: ${r.scenario}` })),
+      (await runTokenBench(quick ? 1 : 6)).map((r) =>
+        row(
+          { ...r, scenario: `tokens: ${r.scenario}` },
+          r.scenario.includes('resource')
+            ? undefined
+            : atMost(r, GOAL_REFRESH_CPU_MS, `${r.scenario.replace('server CPU per ', '')}, server CPU`),
+        ),
+      ),
   },
   {
     name: 'store',
@@ -187,7 +220,34 @@ const SCENARIOS: Scenario[] = [
     title: 'Memory: RSS of an idle IdP process and after 10,000 sessions',
     run: async (quick) =>
       (await runMemoryBench(quick ? 1_000 : 10_000)).map((r) =>
-        row({ ...r, scenario: `memory: ${r.scenario}` }),
+        row(
+          { ...r, scenario: `memory: ${r.scenario}` },
+          r.scenario.startsWith('IdP process RSS, idle, built')
+            ? atMost(
+                r,
+                GOAL_IDLE_RSS_MB,
+                'idle resident memory of the IdP (built JavaScript, as in production)',
+              )
+            : undefined,
+        ),
+      ),
+  },
+  {
+    name: 'mongo-memory',
+    title: 'Memory on MongoDB: RSS flat over sign-ins, peak RSS',
+    run: async (quick) =>
+      (await runMongoMemoryBench(quick ? 200 : MONGO_SESSIONS)).map((r) =>
+        row(
+          { ...r, scenario: `memory: ${r.scenario}` },
+          r.note.includes('goal flat')
+            ? {
+                met: r.note.endsWith('— met'),
+                text: `RSS flat over sign-ins on MongoDB (${r.note.split(';')[0]})`,
+              }
+            : r.scenario.includes('peak RSS')
+              ? atMost(r, GOAL_PEAK_RSS_MB, 'peak RSS on MongoDB, 8 sign-ins at a time')
+              : undefined,
+        ),
       ),
   },
   {

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import { groupSecret, parseSixDigitCode } from '../codes.ts';
 import type { CoreContext } from '../context.ts';
 import { newId } from '../context.ts';
@@ -56,6 +55,8 @@ export function createTotp(ctx: CoreContext) {
         label: staff.email,
         secretBase32: secret,
       });
+      // Loaded at the first enrollment, not at start: rarely used, and a few MB resident.
+      const { default: QRCode } = await import('qrcode');
       const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       return { secret, groupedSecret: groupSecret(secret), uri, qrSvg };
     },

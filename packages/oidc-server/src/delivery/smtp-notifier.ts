@@ -4,7 +4,7 @@
  * core logs it and carries on.
  */
 import type { Notifier } from '@twostep/core';
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { type MessageCatalog, messagesEn, renderNotification } from './messages.ts';
 import { intInRange, isObject, need, nonEmptyString, optionalBoolean } from './validate.ts';
 
@@ -78,23 +78,30 @@ export function parseSmtpOptions(input: unknown): SmtpNotifierOptions {
 export function createSmtpNotifier(input: SmtpNotifierOptions): Notifier & { close(): void } {
   const options = parseSmtpOptions(input);
   const timeout = options.connectionTimeoutMs ?? 10_000;
-  const transport = createTransport({
-    host: options.host,
-    port: options.port,
-    secure: options.secure ?? options.port === 465,
-    requireTLS: options.requireTLS ?? false,
-    ...(options.auth ? { auth: { user: options.auth.user, pass: options.auth.pass } } : {}),
-    // nodemailer's defaults (2 min to connect, 10 min idle) would hold a request open far too long.
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: Math.max(timeout, 30_000),
-    ...(options.tls ? { tls: { ...options.tls } } : {}),
-  });
+  // nodemailer is loaded at the first email, not at start: most processes send none for hours, and
+  // it weighs about 10 MB of resident memory.
+  let transport: Promise<Transporter> | undefined;
+  const open = async () => {
+    const { createTransport } = await import('nodemailer');
+    return createTransport({
+      host: options.host,
+      port: options.port,
+      secure: options.secure ?? options.port === 465,
+      requireTLS: options.requireTLS ?? false,
+      ...(options.auth ? { auth: { user: options.auth.user, pass: options.auth.pass } } : {}),
+      // nodemailer's defaults (2 min to connect, 10 min idle) would hold a request open far too long.
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: Math.max(timeout, 30_000),
+      ...(options.tls ? { tls: { ...options.tls } } : {}),
+    });
+  };
   const catalog = options.catalog ?? messagesEn;
   return {
     async notify(notification) {
       const message = renderNotification(notification, { catalog });
-      await transport.sendMail({
+      transport ??= open();
+      await (await transport).sendMail({
         from: options.from,
         to: { name: notification.to.name, address: notification.to.email },
         subject: message.subject,
@@ -105,7 +112,7 @@ export function createSmtpNotifier(input: SmtpNotifierOptions): Notifier & { clo
       });
     },
     close() {
-      transport.close();
+      void transport?.then((t) => t.close());
     },
   };
 }
