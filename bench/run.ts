@@ -211,7 +211,13 @@ const SCENARIOS: Scenario[] = [
           r.scenario.startsWith('mongoose store') && Number.isFinite(ratio) && ratio > 0
             ? `memory store ÷ this = ${format(ratio)}×; ${r.note}`
             : r.note;
-        return { ...r, scenario: `store: ${r.scenario}`, note };
+        const audit = r.unit === '×' && r.goalText !== undefined;
+        return {
+          ...r,
+          scenario: `store: ${r.scenario}`,
+          note,
+          ...(audit ? { goalText: `audit chain: ${r.scenario} ≤ 1.2× (${r.value}×)` } : {}),
+        };
       });
     },
   },
