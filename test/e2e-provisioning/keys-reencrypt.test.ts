@@ -3,10 +3,11 @@
  * command: authenticators enrolled under the old key, `keys publish` /
  * `promote`, `keys retire` refused while secrets are sealed with the old key,
  * `keys reencrypt` (twice: idempotent), then `keys retire` — and every
- * enrolled authenticator still signs in with the new key alone.
+ * enrolled authenticator still signs in with the new key alone: through core,
+ * and through a whole OIDC sign-in at `twostep serve` with that key set.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +26,14 @@ import {
 import { describeKeySet, initKeySet, type KeySet, loadKeySet } from '@twostep/oidc-server';
 import { connectMongo, createMongooseStores, syncIndexes } from '@twostep/store-mongoose';
 import type { Connection } from 'mongoose';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServe } from '../../packages/server/test/run.ts';
+import { startBalancer } from '../e2e-mongo/support.ts';
+import { Browser } from '../helpers/browser.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
+import { begin, redeem } from '../helpers/oidc-client.ts';
+import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -46,6 +53,12 @@ function twostep(args: string[], env: Record<string, string>): Promise<{ code: n
 }
 
 const T0 = new Date('2026-03-02T09:00:05.000Z');
+const PASSWORD = 'correct horse battery staple';
+const APP = {
+  id: 'reencrypt-app',
+  secret: 'reencrypt-app-secret-0123456789abcdef',
+  redirectUri: 'https://app.test/cb',
+};
 const code = (secret: string, at: Date) => totp(secret, Math.floor(at.getTime() / 1000), TOTP);
 
 describe.skipIf(!mongoAvailable())('keys reencrypt on MongoDB', { timeout: 120_000 }, () => {
@@ -86,7 +99,7 @@ describe.skipIf(!mongoAvailable())('keys reencrypt on MongoDB', { timeout: 120_0
       createdAt: T0,
     };
     await stores.clinics.create(clinic);
-    const passwordHash = await hashPassword('correct horse battery staple', { N: 1024, r: 8, p: 1 });
+    const passwordHash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
     const staff: StaffMember[] = ['ana', 'ben', 'cho'].map((name) => ({
       id: `staff-${name}`,
       clinicId: clinic.id,
@@ -145,6 +158,42 @@ describe.skipIf(!mongoAvailable())('keys reencrypt on MongoDB', { timeout: 120_0
         code(secrets.get(member.id)!, clock.now()),
       );
       expect(result, member.name).toMatchObject({ ok: true });
+    }
+
+    // The server, with this key set: a whole sign-in per person, password then authenticator code.
+    const balancer = await startBalancer(); // one fixed issuer URL in front of the port-0 server
+    const config = join(dir, '..', 'twostep.yaml');
+    writeFileSync(
+      config,
+      [
+        `issuer: ${balancer.url}`,
+        'listen: { host: 127.0.0.1, port: 0 }',
+        'mongodb: { ttlIndexes: false }',
+        `clients: [{ client_id: ${APP.id}, client_secret: ${APP.secret}, redirect_uris: [${APP.redirectUri}], firstParty: true }]`,
+        'sms: { delivery: log }',
+        'email: { delivery: log }',
+      ].join('\n'),
+    );
+    const served = await startServe(['--dev'], { ...env, TWOSTEP_CONFIG: config });
+    try {
+      balancer.targets.push(/listening on (http:\/\/[^,)\s]+)/.exec(served.output())![1]!);
+      const rp = {
+        config: await oidc.discovery(new URL(balancer.url), APP.id, APP.secret, undefined, {
+          execute: [oidc.allowInsecureRequests],
+        }),
+        redirectUri: APP.redirectUri,
+      };
+      for (const member of staff) {
+        const browser = new Browser();
+        const { request, page } = await begin(browser, rp);
+        const codePage = await submitPassword(browser, page, { email: member.email, password: PASSWORD });
+        const done = await submitTotp(browser, codePage, code(secrets.get(member.id)!, new Date()));
+        const tokens = await redeem(rp, request, done);
+        expect(tokens.claims(), member.name).toMatchObject({ sub: member.id, acr: 'urn:twostep:loa:2fa' });
+      }
+    } finally {
+      await served.stop();
+      await balancer.close();
     }
   });
 });
