@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfOf, enterCode, signIn } from '../e2e-console/helpers.ts';
 import { adminToken, registerProvisioningClient } from '../e2e-provisioning/support.ts';
-import { Browser, type Page, testId } from '../helpers/browser.ts';
+import { Browser, findForm, type Page, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
@@ -31,12 +31,12 @@ const capture = new Writable({
   },
 });
 
-/** oidc-provider's authorization codes become unreadable while `broken` is set (a server_error). */
-let broken = false;
+/** oidc-provider's records of model `broken` become unreadable while it is set (a server_error). */
+let broken: string | null = null;
 const MemoryAdapter = createMemoryAdapter();
 const BreakableAdapter = function BreakableAdapter(name: string) {
   return interceptMethods(new MemoryAdapter(name), name, (model, method, _args, call) =>
-    broken && model === 'AuthorizationCode' && method === 'find'
+    model === broken && method === 'find'
       ? Promise.reject(new Error('adapter failure for the test'))
       : call(),
   );
@@ -246,9 +246,24 @@ describe('logs', { timeout: 120_000 }, () => {
     const s9 = await begin(b9, rp);
     const done9 = await submitPassword(b9, s9.page, relaxed);
     keep(done9.leftTo?.searchParams.get('code'));
-    broken = true;
+    broken = 'AuthorizationCode';
     await expect(redeem(rp, s9.request, done9)).rejects.toThrow();
-    broken = false;
+    // The same on an HTML page (oidc-provider resuming the sign-in cannot read the interaction):
+    // one error line, not two.
+    const b10 = browser();
+    const s10 = await begin(b10, rp);
+    const form = findForm(s10.page, '/password');
+    const accepted = await b10.request(
+      'POST',
+      new URL(form.action, s10.page.url),
+      new URLSearchParams({ csrf: form.csrf, email: relaxed.email, password: relaxed.password }).toString(),
+    );
+    expect(accepted.status).toBe(303);
+    broken = 'Interaction';
+    const failedPage = await b10.request('GET', new URL(accepted.headers.get('location')!, idp.url));
+    broken = null;
+    expect(failedPage.status).toBe(500);
+    const pageReqId = failedPage.headers.get('x-request-id');
     for (const b of browsers) keep(...b.cookies.map((c) => c.value));
 
     const during = lines.slice(startup);
@@ -292,6 +307,12 @@ describe('logs', { timeout: 120_000 }, () => {
     }
     const serverError = parsed.find((e) => e.msg === 'oidc-provider server error');
     expect(serverError).toMatchObject({ level: 'error', event: 'server_error', route: 'token' });
+    expect(
+      parsed.filter((e) => e.reqId === pageReqId && e.level === 'error').map((e) => [e.msg, e.route]),
+    ).toEqual([
+      ['oidc-provider server error', 'resume'],
+      ['request failed', 'oidc:resume'],
+    ]);
   });
 
   it('takes a well-formed X-Request-Id from the proxy and returns it; replaces a malformed one', async () => {

@@ -343,7 +343,8 @@ export function createProvider(
       },
     },
     async renderError(ctx, out, error) {
-      if (!(error instanceof errors.OIDCProviderError) || error.status >= 500) {
+      // With `log`, ops/observe.ts logs every error event (server_error follows this page) once.
+      if (!config.log && (!(error instanceof errors.OIDCProviderError) || error.status >= 500)) {
         logger.error('oidc-provider error', { error });
       }
       ctx.type = 'html';
