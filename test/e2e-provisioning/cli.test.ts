@@ -13,6 +13,7 @@ import {
   developmentKeys,
   type IdpClient,
   KEY_FILES,
+  loadKeySet,
   parseIdpOptions,
 } from '@twostep/oidc-server';
 import { connectMongo, createMongooseStores, createOidcAdapter } from '@twostep/store-mongoose';
@@ -355,5 +356,85 @@ describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 
       { issuer: idp.issuer, audience },
       { clientId: entry.client_id, clientSecret: String(entry.client_secret) },
     );
+  });
+
+  it('keys reencrypt re-seals stored client secrets; a secret-box key still sealing one cannot be retired', async () => {
+    const dbName = testDatabaseName('cli-keys');
+    const own = await connectMongo(getMongoUri(), { dbName });
+    const keysDir = join(mkdtempSync(join(tmpdir(), 'twostep-cli-')), 'keys');
+    expect((await twostep(['keys', 'init', '--dir', keysDir])).code).toBe(0);
+    const { TWOSTEP_KEYS_DEV_FILE: _dev, ...base } = env;
+    const keyEnv = { ...base, TWOSTEP_MONGODB_DATABASE: dbName, TWOSTEP_KEYS_DIR: keysDir };
+    try {
+      const oldKey = describeKeySet({ dir: keysDir, env: {} })['secret-box'][0]!.id;
+      const created = await twostep(
+        [
+          'clinic',
+          'create',
+          '--name',
+          'Fir Clinic',
+          '--owner-email',
+          'fi@fir.test',
+          '--owner-name',
+          'Fi',
+          '--json',
+        ],
+        keyEnv,
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const clinicId = (JSON.parse(created.stdout) as { clinic: { id: string } }).clinic.id;
+      const registered = await twostep(
+        ['client', 'register', '--name', 'Fir HR', '--provisioning', '--clinic', clinicId],
+        keyEnv,
+      );
+      expect(registered.code, registered.stderr).toBe(0);
+      const entry = JSON.parse(registered.stdout) as { client_id: string; client_secret: string };
+      const sealedKey = async () => {
+        const doc = await own.collection('oidc_client').findOne({ _id: entry.client_id as never });
+        return String(doc?.payload.client_secret_sealed).split('.')[1];
+      };
+      expect(await sealedKey()).toBe(oldKey);
+
+      const published = await twostep(['keys', 'publish', '--kind', 'secret-box'], keyEnv);
+      const newKey = published.stdout.trim();
+      expect((await twostep(['keys', 'promote', '--kind', 'secret-box', '--id', newKey], keyEnv)).code).toBe(
+        0,
+      );
+      const early = await twostep(['keys', 'retire', '--kind', 'secret-box', '--id', oldKey], keyEnv);
+      expect(early.code).toBe(1);
+      expect(early.stderr).toContain(`1 client secret(s) are still sealed with key ${oldKey}`);
+
+      const reencrypted = await twostep(['keys', 'reencrypt'], keyEnv);
+      expect(reencrypted.code, reencrypted.stderr).toBe(0);
+      expect(reencrypted.stdout).toContain('client secrets: checked 1, re-sealed 1, changed meanwhile 0');
+      expect(await sealedKey()).toBe(newKey);
+      expect((await twostep(['keys', 'reencrypt'], keyEnv)).stdout).toContain(
+        'client secrets: checked 1, re-sealed 0',
+      );
+      const retired = await twostep(['keys', 'retire', '--kind', 'secret-box', '--id', oldKey], keyEnv);
+      expect(retired.code, retired.stderr).toBe(0);
+
+      // An IdP on the key set without the old key still accepts the client's secret.
+      const keys = loadKeySet({ dir: keysDir, env: {} });
+      const rotated = await startBareIdp(
+        createMongooseStores(own),
+        keys.hashKey[0]!,
+        [],
+        createOidcAdapter(own),
+        keys.secretBox,
+      );
+      try {
+        const audience = `${rotated.issuer}/api/v1`;
+        const token = await adminToken(
+          { issuer: rotated.issuer, audience },
+          { clientId: entry.client_id, clientSecret: entry.client_secret },
+        );
+        expect((await api({ audience }, token, 'GET', '/clinic')).body).toMatchObject({ id: clinicId });
+      } finally {
+        await rotated.close();
+      }
+    } finally {
+      await dropTestDatabase(own);
+    }
   });
 });

@@ -20,6 +20,12 @@ export function sealClientSecret(
   return { [SEALED_CLIENT_SECRET]: secretBox.seal(secret, context(clientId)) };
 }
 
+/** The client's secret sealed again with the key in use, or null when it already is. */
+export function resealClientSecret(secretBox: SecretBox, clientId: string, sealed: string): string | null {
+  if (!secretBox.needsRotation(sealed)) return null;
+  return secretBox.seal(secretBox.open(sealed, context(clientId)), context(clientId));
+}
+
 export function openingClientSecrets(Adapter: AdapterClass, secretBox: SecretBox): AdapterClass {
   return function SealedClientSecretAdapter(name: string) {
     const inner = new Adapter(name);

@@ -3,7 +3,7 @@
  * whose sign-in asks for the second factor `@twostep/core` says is needed, and
  * reports how the user signed in through `acr`, `amr` and `auth_time`.
  */
-export { SEALED_CLIENT_SECRET, sealClientSecret } from './client-secrets.ts';
+export { resealClientSecret, SEALED_CLIENT_SECRET, sealClientSecret } from './client-secrets.ts';
 export { IdpConfigError, parseIdpOptions } from './config.ts';
 export type {
   AdapterClass,

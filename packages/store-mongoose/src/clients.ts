@@ -26,6 +26,11 @@ export interface OidcClientRegistry {
   update(clientId: string, set: Record<string, unknown>, unset?: string[]): Promise<boolean>;
   /** False when there is no such client. */
   setDisabled(clientId: string, disabled: boolean): Promise<boolean>;
+  /**
+   * Sets metadata field `field` to `to` only while it still is `from` (one conditional update: a
+   * secret changed meanwhile, e.g. `client update --new-secret`, is not overwritten). False otherwise.
+   */
+  replaceField(clientId: string, field: string, from: string, to: string): Promise<boolean>;
 }
 
 const stored = (doc: OidcDoc): StoredClient => ({
@@ -63,6 +68,14 @@ export function createClientRegistry(connection: Connection): OidcClientRegistry
         Q,
       );
       return result.matchedCount === 1;
+    },
+    async replaceField(clientId, field, from, to) {
+      const result = await model.updateOne(
+        { _id: clientId, [`payload.${field}`]: from },
+        { $set: { [`payload.${field}`]: to } },
+        Q,
+      );
+      return result.modifiedCount === 1;
     },
     async setDisabled(clientId, disabled) {
       const result = await model.updateOne(

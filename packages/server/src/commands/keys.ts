@@ -1,4 +1,5 @@
 /** `twostep keys …`: make a key set and rotate its keys in phases (docs/keys.md). */
+import type { SecretBox } from '@twostep/core';
 import {
   describeKeySet,
   initKeySet,
@@ -13,7 +14,7 @@ import {
 } from '@twostep/oidc-server/keys';
 import { CliError, type Command, parse, required, UsageError, withSettings } from '../cli.ts';
 import type { Settings } from '../config.ts';
-import { withDatabase } from '../database.ts';
+import { type Database, withDatabase } from '../database.ts';
 import { keySetSource } from '../serve-config.ts';
 
 function dirOf(values: { dir?: string | undefined }, settings: Settings): string {
@@ -97,11 +98,21 @@ const keysRetire: Command = async (args, { env, print }) => {
       throw new CliError(
         'retiring a secret-box key needs mongodb.uri (TWOSTEP_MONGODB_URI): it checks that no authenticator secret is still sealed with it',
       );
-    const { countSealedWith } = await import('@twostep/core');
-    const left = await withDatabase(settings, ({ stores }) => countSealedWith(stores.factors, id));
+    const { countSealedWith, sealedKeyId } = await import('@twostep/core');
+    const [left, clientsLeft] = await withDatabase(settings, async ({ stores, clients }) => [
+      await countSealedWith(stores.factors, id),
+      (await clients.list()).filter((c) => {
+        const sealed = c.metadata[SEALED];
+        return typeof sealed === 'string' && sealedKeyId(sealed) === id;
+      }).length,
+    ]);
     if (left > 0)
       throw new CliError(
         `${left} authenticator secret(s) are still sealed with key ${id}: run \`twostep keys reencrypt\` first`,
+      );
+    if (clientsLeft > 0)
+      throw new CliError(
+        `${clientsLeft} client secret(s) are still sealed with key ${id}: run \`twostep keys reencrypt\` first`,
       );
   }
   run(() => retireKey(dir, kind, id));
@@ -116,10 +127,18 @@ const keysReencrypt: Command = async (args, { env, print }) => {
   const { loadKeySet } = await import('@twostep/oidc-server/keys');
   const { secretBox } = run(() => loadKeySet({ ...source, dir: values.dir?.trim() || source.dir }));
   const { reencryptSecrets } = await import('@twostep/core');
-  const report = await withDatabase(settings, ({ stores }) => reencryptSecrets(stores.factors, secretBox));
+  const { resealClientSecret } = await import('@twostep/oidc-server');
+  const { report, clients } = await withDatabase(settings, async (db) => ({
+    report: await reencryptSecrets(db.stores.factors, secretBox),
+    clients: await resealClientSecrets(db.clients, secretBox, resealClientSecret),
+  }));
   print(
     `checked ${report.checked}, re-sealed ${report.resealed}, already current ${report.current}, changed meanwhile ${report.changed}, unreadable ${report.unreadable}`,
   );
+  print(
+    `client secrets: checked ${clients.checked}, re-sealed ${clients.resealed}, changed meanwhile ${clients.changed}`,
+  );
+  report.changed += clients.changed;
   if (report.unreadable > 0)
     throw new CliError(
       `${report.unreadable} secret(s) are sealed with a key not in this key set (${report.unreadableKeyIds.join(', ')}): put that key back in secret-box-keys.json (as an older key), then run again`,
@@ -128,5 +147,35 @@ const keysReencrypt: Command = async (args, { env, print }) => {
   else
     print('every authenticator secret is sealed with the key in use: older secret-box keys can be retired');
 };
+
+/** The client secrets in the database sealed again with the key in use (`client_secret_sealed`). */
+async function resealClientSecrets(
+  clients: Database['clients'],
+  secretBox: SecretBox,
+  reseal: (box: SecretBox, clientId: string, sealed: string) => string | null,
+): Promise<{ checked: number; resealed: number; changed: number }> {
+  const counts = { checked: 0, resealed: 0, changed: 0 };
+  for (const { metadata } of await clients.list()) {
+    const sealed = metadata[SEALED];
+    const clientId = String(metadata.client_id);
+    if (typeof sealed !== 'string') continue;
+    counts.checked++;
+    let next: string | null;
+    try {
+      next = reseal(secretBox, clientId, sealed);
+    } catch {
+      throw new CliError(
+        `the secret of client ${clientId} is sealed with a key not in this key set: put that key back (as an older key), then run again`,
+      );
+    }
+    if (next === null) continue;
+    if (await clients.replaceField(clientId, SEALED, sealed, next)) counts.resealed++;
+    else counts.changed++;
+  }
+  return counts;
+}
+
+/** How a stored client keeps its secret (`SEALED_CLIENT_SECRET` of @twostep/oidc-server). */
+const SEALED = 'client_secret_sealed';
 
 export { keysInit, keysList, keysPromote, keysPublish, keysReencrypt, keysRetire };
