@@ -20,9 +20,9 @@ ${form(
   `${ctx.base}/password`,
   ctx.csrf('password'),
   html`<label for="email">${t('password.email')}</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" maxlength="254">
+<input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" maxlength="254"${options.email ? '' : html` autofocus`}>
 <label for="password">${t('password.password')}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${options.email ? html` autofocus` : ''}>
 <button type="submit">${t('password.submit')}</button>`,
 )}
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
@@ -53,8 +53,8 @@ export function codePage(ctx: StepContext, options: CodePageOptions): string {
   const codeField = html`<label for="code">${t(isRecovery ? 'code.recoveryLabel' : 'code.label')}</label>
 ${
   isRecovery
-    ? html`<input id="code" name="code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required maxlength="64">`
-    : html`<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16">`
+    ? html`<input id="code" name="code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required maxlength="64" autofocus>`
+    : html`<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16" autofocus>`
 }
 <input type="hidden" name="method" value="${method}">
 ${
@@ -126,7 +126,7 @@ ${form(
   `${ctx.base}/enroll/totp/confirm`,
   ctx.csrf('enroll-confirm'),
   html`<label for="code">${t('code.label')}</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16">
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16" autofocus>
 <button type="submit">${t('code.submit')}</button>`,
 )}
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
@@ -141,7 +141,7 @@ export function enrollSmsPage(
     `${ctx.base}/enroll/sms/send`,
     ctx.csrf('enroll'),
     html`<label for="phone">${t('enroll.phone')}</label>
-<input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" value="${options.phone ?? ''}">
+<input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" value="${options.phone ?? ''}" autofocus>
 <button type="submit" class="${options.sent ? 'secondary' : ''}">${t(options.sent ? 'code.resendSms' : 'enroll.sendCode')}</button>`,
   );
   const codeForm = options.sent
@@ -149,7 +149,7 @@ export function enrollSmsPage(
         `${ctx.base}/enroll/sms/confirm`,
         ctx.csrf('enroll-confirm'),
         html`<label for="code">${t('code.label')}</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16">
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16" autofocus>
 <button type="submit">${t('code.submit')}</button>`,
       )
     : html``;

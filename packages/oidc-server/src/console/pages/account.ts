@@ -9,7 +9,17 @@ import {
 import { en } from '../../messages/en.ts';
 import { type MessageKey, t } from '../../messages/index.ts';
 import { type Html, html, raw } from '../../pages/html.ts';
-import { alert, button, type ConsolePage, consoleLayout, note, postForm, success, when } from './layout.ts';
+import {
+  alert,
+  button,
+  type ConsolePage,
+  cell,
+  consoleLayout,
+  note,
+  postForm,
+  success,
+  when,
+} from './layout.ts';
 
 export interface AccountData {
   clinicName: string;
@@ -29,7 +39,7 @@ export interface AccountData {
 }
 
 const codeInput = (id: string) =>
-  html`<input id="${id}" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16">`;
+  html`<input id="${id}" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16" autofocus>`;
 
 export function statusBadge(status: TwoStepStatus): Html {
   if (status.throttle === 'locked') return html`<span class="badge locked">${t('status.locked')}</span>`;
@@ -62,7 +72,7 @@ export function eventRows(events: AuditEvent[], names: Map<string, string>, self
       .filter(([k]) => k !== 'warningShown')
       .map(([k, v]) => `${k}: ${String(v)}`)
       .join(' · ');
-    return html`<tr><td>${when(e.at)}</td><td>${eventLabel(e.type)}</td><td>${actor}</td><td class="muted">${details}</td></tr>`;
+    return html`<tr>${cell(t('audit.when'), when(e.at))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), actor)}${cell(t('audit.details'), details, 'muted')}</tr>`;
   })}`;
 }
 
@@ -139,7 +149,7 @@ function devicesCard(page: ConsolePage, data: AccountData): Html {
   const rows = data.devices.map(
     (
       d,
-    ) => html`<tr><td>${d.label}</td><td>${when(d.createdAt)}</td><td>${when(d.lastUsedAt)}</td><td>${when(d.expiresAt)}</td>
+    ) => html`<tr>${cell(t('account.devices.device'), d.label)}${cell(t('account.devices.created'), when(d.createdAt))}${cell(t('account.devices.lastUsed'), when(d.lastUsedAt))}${cell(t('account.devices.expires'), when(d.expiresAt))}
 <td>${button(page, '/account/devices/revoke', t('account.devices.revoke'), { style: 'danger', fields: { device: d.id } })}</td></tr>`,
   );
   return html`<section class="card wide" aria-labelledby="dev-h">
@@ -147,9 +157,9 @@ function devicesCard(page: ConsolePage, data: AccountData): Html {
 <p>${t('account.devices.body')}</p>
 ${
   data.devices.length
-    ? html`<div class="table-wrap"><table>
+    ? html`<table>
 <thead><tr><th scope="col">${t('account.devices.device')}</th><th scope="col">${t('account.devices.created')}</th><th scope="col">${t('account.devices.lastUsed')}</th><th scope="col">${t('account.devices.expires')}</th><th scope="col"><span class="muted">${t('account.devices.actions')}</span></th></tr></thead>
-<tbody>${rows}</tbody></table></div>
+<tbody>${rows}</tbody></table>
 ${button(page, '/account/devices/revoke-all', t('account.devices.revokeAll'), { style: 'danger' })}`
     : html`<p class="muted">${t('account.devices.none')}</p>`
 }
@@ -169,9 +179,9 @@ function eventsCard(page: ConsolePage, data: AccountData): Html {
 <h2 id="ev-h">${t('account.events.title')}</h2>
 ${
   data.events.length
-    ? html`<div class="table-wrap"><table>
+    ? html`<table>
 <thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
-<tbody>${eventRows(data.events, data.names, page.staff.id)}</tbody></table></div>`
+<tbody>${eventRows(data.events, data.names, page.staff.id)}</tbody></table>`
     : html`<p class="muted">${t('account.events.none')}</p>`
 }
 </section>`;

@@ -12,7 +12,17 @@ import { t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import type { Readiness } from '../readiness.ts';
 import { eventLabel, eventRows, methodNames, statusBadge } from './account.ts';
-import { alert, button, type ConsolePage, consoleLayout, note, postForm, success, when } from './layout.ts';
+import {
+  alert,
+  button,
+  type ConsolePage,
+  cell,
+  consoleLayout,
+  note,
+  postForm,
+  success,
+  when,
+} from './layout.ts';
 
 export interface StaffRow {
   member: StaffMember;
@@ -103,8 +113,8 @@ function staffCard(page: ConsolePage, data: AdminData): Html {
   const rows = data.rows.map(
     (
       r,
-    ) => html`<tr><td><a href="${page.base}/admin/staff/${encodeURIComponent(r.member.id)}">${r.member.name}</a></td>
-<td>${r.member.email}</td><td>${t(r.member.role === 'full_access' ? 'role.full_access' : 'role.staff')}</td><td data-testid="staff-state">${staffState(r)}</td></tr>`,
+    ) => html`<tr>${cell(t('admin.staff.name'), html`<a href="${page.base}/admin/staff/${encodeURIComponent(r.member.id)}">${r.member.name}</a>`)}
+${cell(t('admin.staff.email'), r.member.email)}${cell(t('admin.staff.role'), t(r.member.role === 'full_access' ? 'role.full_access' : 'role.staff'))}<td data-label="${t('admin.staff.state')}" data-testid="staff-state">${staffState(r)}</td></tr>`,
   );
   return html`<section class="card wide" aria-labelledby="staff-h">
 <div class="spread"><h2 id="staff-h">${t('admin.staff.title')}</h2>
@@ -112,11 +122,11 @@ function staffCard(page: ConsolePage, data: AdminData): Html {
 <label for="q">${t('admin.staff.search')}</label><input id="q" name="q" type="search" value="${data.search}" maxlength="100">
 <button type="submit" class="secondary">${t('admin.staff.searchButton')}</button>
 </form></div>
-<div class="table-wrap"><table>
+<table>
 <caption data-testid="staff-range">${t('admin.staff.range', { first: first.toLocaleString('en'), last: last.toLocaleString('en'), total: data.total.toLocaleString('en') })}</caption>
 <thead><tr><th scope="col">${t('admin.staff.name')}</th><th scope="col">${t('admin.staff.email')}</th><th scope="col">${t('admin.staff.role')}</th><th scope="col">${t('admin.staff.state')}</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="4" class="muted">${t('admin.staff.none')}</td></tr>`}</tbody>
-</table></div>
+</table>
 <nav class="pager" aria-label="${t('admin.staff.pages')}">
 <span>${data.page > 1 ? html`<a href="${pageLink(data.page - 1)}" rel="prev">${t('admin.staff.prev')}</a>` : ''}</span>
 <span class="muted">${t('admin.staff.pageOf', { page: String(data.page), pages: String(pages) })}</span>
@@ -146,7 +156,7 @@ ${postForm(
   page,
   '/admin/enforcement/off',
   html`<label for="reason">${t('admin.reason')}</label>
-<textarea id="reason" name="reason" required maxlength="500">${options.reason ?? ''}</textarea>
+<textarea id="reason" name="reason" required maxlength="500" autofocus>${options.reason ?? ''}</textarea>
 <label for="confirm">${t('admin.enforce.typeWord', { word: options.word })}</label>
 <input id="confirm" name="confirm" type="text" autocomplete="off" required maxlength="32" aria-describedby="confirm-hint">
 <p id="confirm-hint" class="muted">${t('admin.enforce.typeHint')}</p>
@@ -223,8 +233,8 @@ ${reset}
 <section class="card wide" aria-labelledby="ev-h"><h2 id="ev-h">${t('account.events.title')}</h2>
 ${
   d.events.length
-    ? html`<div class="table-wrap"><table><thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
-<tbody>${eventRows(d.events, d.names, page.staff.id)}</tbody></table></div>`
+    ? html`<table><thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
+<tbody>${eventRows(d.events, d.names, page.staff.id)}</tbody></table>`
     : html`<p class="muted">${t('account.events.none')}</p>`
 }
 </section>
@@ -263,11 +273,10 @@ export function auditView(
     : '';
   const rows = options.events.map((e) => {
     const target = e.targetId ? (options.names.get(e.targetId) ?? e.targetId) : '';
-    return html`<tr><td>${String(e.seq)}</td><td>${when(e.at)}</td><td>${eventLabel(e.type)}</td><td>${e.actorId ? (options.names.get(e.actorId) ?? e.actorId) : t('event.system')}</td><td>${target}</td><td class="muted">${Object.entries(
-      e.details,
-    )
+    const details = Object.entries(e.details)
       .map(([k, v]) => `${k}: ${String(v)}`)
-      .join(' · ')}</td></tr>`;
+      .join(' · ');
+    return html`<tr>${cell('#', String(e.seq))}${cell(t('audit.when'), when(e.at))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), e.actorId ? (options.names.get(e.actorId) ?? e.actorId) : t('event.system'))}${cell(t('audit.target'), target)}${cell(t('audit.details'), details, 'muted')}</tr>`;
   });
   const body = html`${subnav(page, 'audit')}
 <div class="mt">${alert(options.error)}${check}</div>
@@ -291,8 +300,8 @@ ${button(page, '/admin/audit/verify', t('admin.audit.verify'), { style: 'seconda
 </section>
 <section class="card" aria-labelledby="log-h"><h2 id="log-h">${t('admin.audit.events')}</h2>
 <p class="muted">${t('admin.audit.newest', { limit: String(options.limit) })}</p>
-<div class="table-wrap"><table><thead><tr><th scope="col">#</th><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.target')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
-<tbody>${rows.length ? rows : html`<tr><td colspan="6" class="muted">${t('admin.audit.none')}</td></tr>`}</tbody></table></div>
+<table><thead><tr><th scope="col">#</th><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.target')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
+<tbody>${rows.length ? rows : html`<tr><td colspan="6" class="muted">${t('admin.audit.none')}</td></tr>`}</tbody></table>
 </section>`;
   return consoleLayout(page, t('admin.audit.title'), body);
 }

@@ -43,7 +43,7 @@ h1{font-size:1.6rem;margin:0 0 .25rem}
 .lede{color:#4a5a6b;margin:0 0 1.5rem;max-width:48rem}
 h2{font-size:1.1rem;margin:0 0 .75rem}
 h3{font-size:1rem;margin:1rem 0 .5rem}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1.25rem;align-items:start}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(20rem,100%),1fr));gap:1.25rem;align-items:start}
 .card{background:#fff;border:1px solid #dfe5ec;border-radius:10px;padding:1.25rem 1.4rem;margin-bottom:1.25rem;box-shadow:0 1px 2px rgba(23,50,77,.05)}
 .grid .card{margin-bottom:0}
 .card.wide{grid-column:1/-1}
@@ -87,10 +87,10 @@ form.inline button{margin-top:.25rem}
 .badge.locked{background:#fde8e8;color:#8a1c1c;border-color:#f3b6b6}
 .stat{font-size:2rem;font-weight:700;line-height:1.1}
 .stats{display:flex;flex-wrap:wrap;gap:1rem 2.5rem;margin:.25rem 0 .5rem}
-.table-wrap{overflow-x:auto}
+.grid>*{min-width:0}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 caption{text-align:left;font-weight:600;padding:.25rem 0 .5rem}
-th,td{text-align:left;padding:.55rem .6rem;border-bottom:1px solid #e5eaf0;vertical-align:top}
+th,td{text-align:left;padding:.55rem .6rem;border-bottom:1px solid #e5eaf0;vertical-align:top;overflow-wrap:anywhere}
 th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:#5a6878;font-weight:600}
 tbody tr:hover{background:#f8fafc}
 .code{font:1.3rem/1.2 ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.08em;padding:.9rem;background:#f7fafc;border:1px dashed #8a97a5;border-radius:6px;text-align:center;word-break:break-all}
@@ -103,9 +103,16 @@ ul.plain{list-style:none;padding:0;margin:.25rem 0}
 ul.plain li{padding:.2rem 0}
 .mt{margin-top:1.25rem}.mt-s{margin-top:.75rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:.25rem 0 .75rem}
-dl.facts dt{color:#5a6878}dl.facts dd{margin:0;font-weight:500}
+dl.facts dt{color:#5a6878}dl.facts dd{margin:0;font-weight:500;min-width:0;overflow-wrap:anywhere}
 @media (max-width:52rem){.grid.two{grid-template-columns:1fr}.setting{flex-direction:column}}
-@media (max-width:40rem){.who{width:100%;justify-content:space-between}h1{font-size:1.35rem}.card{padding:1rem}}
+@media (max-width:40rem){.who{width:100%;justify-content:space-between}h1{font-size:1.35rem}.card{padding:1rem}main{padding:1.25rem .75rem 2.5rem}
+.search input[type=search]{width:100%}.setting .button,.setting button{white-space:normal}
+dl.facts{grid-template-columns:1fr;gap:0}dl.facts dd{margin-bottom:.4rem}
+table thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+table,caption,tbody,tr,td{display:block;width:100%}
+tbody tr{border:1px solid #dfe5ec;border-radius:8px;padding:.4rem .75rem;margin-bottom:.6rem}
+td{border:0;padding:.15rem 0}
+td[data-label]::before{content:attr(data-label);display:block;font-size:.75rem;text-transform:uppercase;letter-spacing:.04em;color:#5a6878;font-weight:600}}
 `;
 
 export function consoleLayout(page: ConsolePage, title: string, body: Html, lede?: string): string {
@@ -172,6 +179,11 @@ export function errorView(page: ConsolePage, message: string): string {
     t('error.title'),
     html`${alert(message)}<p><a href="${page.base}/account">${t('console.backToAccount')}</a></p>`,
   );
+}
+
+/** A table cell that keeps its column's name: on a phone, where rows become stacked cards, it is shown above the value. */
+export function cell(label: string, content: Html | string, className = ''): Html {
+  return html`<td data-label="${label}"${className ? html` class="${className}"` : ''}>${content}</td>`;
 }
 
 export function when(date: Date | null | undefined): string {
