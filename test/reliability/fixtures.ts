@@ -29,6 +29,8 @@ export const NO_RATE_LIMITS = {
   passwordPerAccount: 1_000_000,
   codePerIp: 1_000_000,
   codePerAccount: 1_000_000,
+  resetPerIp: 1_000_000,
+  resetPerAccount: 1_000_000,
 };
 
 export type CoreFixture = Fixture & {

@@ -304,7 +304,14 @@ export type NotificationKind =
   | 'colleague_paused'
   | 'colleague_reset'
   /** The first Full Access User of a new clinic (`twostep clinic create`): params `url`, `until`. */
-  | 'welcome';
+  | 'welcome'
+  /** "Forgot password?": params `url`, `until` (the link works once, until then). */
+  | 'password_reset_link'
+  /** The password was changed through a reset link (to the person; to Full Access Users as colleague_). */
+  | 'password_reset'
+  | 'colleague_password_reset'
+  /** A sign-in completed from a browser not seen before: params `device`, `ip`. */
+  | 'new_device_sign_in';
 
 export interface Notification {
   kind: NotificationKind;

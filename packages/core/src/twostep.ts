@@ -1,14 +1,23 @@
 import { createAdmin } from './admin.ts';
 import { createAuditLog } from './audit.ts';
 import { type CoreConfigInput, parseCoreConfig } from './config.ts';
-import type { CoreContext } from './context.ts';
+import { type CoreContext, notify, notifyStaffAndAdmins } from './context.ts';
 import { type HashKeys, hashKeyList } from './crypto/hashing.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import { createEnrollment } from './enrollment.ts';
 import { createRecoveryCodes } from './factors/recovery.ts';
 import { createSmsCodes } from './factors/sms.ts';
 import { createTotp } from './factors/totp.ts';
-import type { Clock, Logger, Notifier, Random, SessionListener, SmsSender, Stores } from './ports.ts';
+import type {
+  Clock,
+  Logger,
+  Notification,
+  Notifier,
+  Random,
+  SessionListener,
+  SmsSender,
+  Stores,
+} from './ports.ts';
 import { consoleLogger, outboxNotifier, systemClock, systemRandom } from './runtime.ts';
 import { createSecondFactor } from './second-factor.ts';
 import { createSessions } from './sessions.ts';
@@ -97,12 +106,24 @@ export function createTwostep(options: TwostepOptions) {
     devices,
     /** Full Access Users' actions and the clinic policy. */
     admin: createAdmin(ctx, { devices, sessions }),
+    /** Sends an email through the configured notifier; a failure is logged, never thrown. */
+    notify: (notification: Notification) => notify(ctx, notification),
     /** Ending every session of a staff member (sign out everywhere). */
     sessions,
     /** Staff-record changes that must revoke trust and end every session (password, role, deactivation). */
     lifecycle: {
       passwordChanged: (actor: ActorContext, staff: StaffMember) =>
         revokeAndEnd(actor, staff, 'password_changed'),
+      /** A reset through "Forgot password?": as a change, and the person and Full Access Users are told. */
+      async passwordReset(actor: ActorContext, staff: StaffMember): Promise<void> {
+        await revokeAndEnd(actor, staff, 'password_changed');
+        await notifyStaffAndAdmins(
+          ctx,
+          staff,
+          { staff: 'password_reset', admins: 'colleague_password_reset' },
+          {},
+        );
+      },
       roleChanged: (actor: ActorContext, staff: StaffMember) => revokeAndEnd(actor, staff, 'role_changed'),
       deactivated: (actor: ActorContext, staff: StaffMember) => revokeAndEnd(actor, staff, 'deactivated'),
     },

@@ -62,6 +62,8 @@ export interface RateLimits {
   passwordPerAccount: number;
   codePerIp: number;
   codePerAccount: number;
+  resetPerIp: number;
+  resetPerAccount: number;
 }
 
 export interface IdpOptions {

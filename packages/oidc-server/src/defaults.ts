@@ -32,6 +32,10 @@ export const IDP_DEFAULTS = {
     codePerIp: 100,
     /** Second-factor and SMS-send requests per staff member per window (core also backs off). */
     codePerAccount: 30,
+    /** "Forgot password?" requests per client IP per window. */
+    resetPerIp: 20,
+    /** "Forgot password?" requests per email address per window (known or not: no enumeration). */
+    resetPerAccount: 3,
   },
   /**
    * Every store call (core's and the IdP's own) fails with `store_unavailable` after this many

@@ -20,6 +20,7 @@ import { classify } from './errors.ts';
 import { consoleClient, consoleRouter } from './console/index.ts';
 import type { Deps } from './interactions/context.ts';
 import { interactionRouter } from './interactions/index.ts';
+import { passwordResetRouter } from './password-reset.ts';
 import { createPasswordCheck } from './interactions/password.ts';
 import { generateCookieKey, generateSigningKey } from './keys.ts';
 import { createMemoryAdapter } from './memory-adapter.ts';
@@ -183,6 +184,7 @@ export function createIdp(options: IdpOptions): Idp {
   app.use(requireSecureTransport(config.issuerUrl, config.siteName, logger));
   app.use(config.basePath || '/', provisioningRouter({ config, provider, twostep, clock, logger }));
   app.use(config.basePath || '/', interactionRouter(deps, IDP_DEFAULTS.bodyLimitBytes));
+  app.use(config.basePath || '/', passwordResetRouter(deps, passwordHasher, IDP_DEFAULTS.bodyLimitBytes));
   app.use(config.basePath || '/', consoleRouter(deps, cookieKeys, IDP_DEFAULTS.bodyLimitBytes));
   app.use(config.basePath || '/', provider.callback() as RequestHandler);
   app.use(errorHandler(config.siteName, logger));

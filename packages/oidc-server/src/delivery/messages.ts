@@ -52,6 +52,7 @@ export const messagesEn: MessageCatalog = {
     reason: '(none given)',
     until: '(unknown)',
     url: '(ask for a new link)',
+    device: 'an unknown browser',
   },
   templates: {
     factor_added: {
@@ -119,6 +120,39 @@ export const messagesEn: MessageCatalog = {
       ],
       advice:
         "If you didn't expect this, don't use the link, and tell the person who set up {clinic}'s sign-in.",
+    },
+    password_reset_link: {
+      subject: 'Reset your password',
+      paragraphs: [
+        'Someone asked to reset the password of your {clinic} account on {when}.',
+        'Choose a new password with this link before {until}. It works once:',
+        '{url}',
+        'Your 2-Step Verification stays on: you will still enter a code at your next sign-in.',
+      ],
+      advice: "If you didn't ask for this, ignore this email: your password stays as it is.",
+    },
+    password_reset: {
+      subject: 'Your password was reset',
+      paragraphs: [
+        'The password of your {clinic} account was reset with an emailed link on {when}.',
+        'You were signed out everywhere, and remembered devices were forgotten.',
+      ],
+      advice: ADVICE_SELF,
+    },
+    colleague_password_reset: {
+      subject: 'Password reset for {colleague}',
+      paragraphs: [
+        '{colleague} reset their password with an emailed link on {when}. They were signed out everywhere.',
+        'You are told because you are a Full Access User of {clinic}.',
+      ],
+      advice: "If you didn't expect this, check with {colleague}.",
+    },
+    new_device_sign_in: {
+      subject: 'New sign-in to your account',
+      paragraphs: [
+        'Your {clinic} account was signed in to from a browser not seen before ({device}) on {when}.',
+      ],
+      advice: ADVICE_SELF,
     },
     colleague_reset: {
       subject: '2-Step Verification reset for {colleague}',

@@ -14,6 +14,23 @@ export const en = {
   'password.submit': 'Sign in',
   'password.invalid': 'The email or password is incorrect.',
   'password.reauth': 'Please enter your password again to continue.',
+  'password.forgot': 'Forgot password?',
+
+  'reset.title': 'Reset your password',
+  'reset.intro':
+    'Enter the email address you sign in with. We will email you a link to choose a new password.',
+  'reset.submit': 'Email me a link',
+  'reset.sentTitle': 'Check your email',
+  'reset.sent':
+    'If an account uses that address, a link to choose a new password is on its way. It works once, for {minutes} minutes.',
+  'reset.sentNext': 'Your 2-Step Verification stays on: you will still enter a code when you sign in.',
+  'reset.back': 'Back to sign-in',
+  'reset.chooseIntro':
+    'Choose a new password for {email}. You will be signed out everywhere, then sign in again.',
+  'reset.invalidTitle': 'This link does not work',
+  'reset.invalid': 'This link is invalid or was already used.',
+  'reset.expired': 'This link has expired.',
+  'reset.again': 'Ask for a new link',
 
   'paused.title': '2-Step Verification is paused',
   'paused.body':

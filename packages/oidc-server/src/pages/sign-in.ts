@@ -25,6 +25,7 @@ ${form(
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${options.email ? html` autofocus` : ''}>
 <button type="submit">${t('password.submit')}</button>`,
 )}
+<p><a href="${ctx.base.slice(0, ctx.base.lastIndexOf('/interaction/'))}/forgot-password">${t('password.forgot')}</a></p>
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('password.title'), body);
 }

@@ -22,14 +22,64 @@ import { PROVISIONING_DEFAULTS } from './constants.ts';
 
 const TOKEN = /^([A-Za-z0-9_-]{1,120})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
 
-function welcomeKey(hashKey: Uint8Array): Buffer {
-  return createHmac('sha256', hashKey).update('twostep welcome-link v1').digest();
-}
+/** What a link is for: each has its own derived key, so one kind of link never works as another. */
+export type StaffLinkPurpose = 'welcome-link' | 'password-reset';
 
-function mac(hashKey: Uint8Array, staff: StaffMember, exp: number): Buffer {
-  return createHmac('sha256', welcomeKey(hashKey))
+function mac(purpose: StaffLinkPurpose, hashKey: Uint8Array, staff: StaffMember, exp: number): Buffer {
+  const key = createHmac('sha256', hashKey).update(`twostep ${purpose} v1`).digest();
+  return createHmac('sha256', key)
     .update(JSON.stringify([staff.id, exp, staff.email, staff.passwordHash]))
     .digest();
+}
+
+/**
+ * A link token for `staff`, valid until `now + ttlSeconds`, bound to their current email and
+ * password hash: changing either (setting the password through the link) ends it.
+ */
+export function createStaffLinkToken(
+  purpose: StaffLinkPurpose,
+  hashKey: HashKeys,
+  staff: StaffMember,
+  now: Date,
+  ttlSeconds: number,
+): { token: string; expiresAt: Date } {
+  const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
+  const newest = hashKeyList(hashKey)[0]!;
+  const token = `${Buffer.from(staff.id).toString('base64url')}.${exp}.${mac(purpose, newest, staff, exp).toString('base64url')}`;
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/** The staff id a well-formed link token names (not yet verified), or null. */
+export function staffLinkTokenStaffId(token: unknown): string | null {
+  if (typeof token !== 'string') return null;
+  const match = TOKEN.exec(token);
+  return match?.[1] ? Buffer.from(match[1], 'base64url').toString('utf8') : null;
+}
+
+/**
+ * Checks a link token against the staff member's current record, in constant time, under every
+ * key; an inactive staff member's links never work.
+ */
+export function verifyStaffLinkToken(
+  purpose: StaffLinkPurpose,
+  hashKey: HashKeys,
+  token: string,
+  staff: StaffMember,
+  now: Date,
+): 'ok' | 'invalid' | 'expired' {
+  const match = TOKEN.exec(token);
+  if (!match?.[2] || !match[3]) return 'invalid';
+  if (Buffer.from(match[1]!, 'base64url').toString('utf8') !== staff.id) return 'invalid';
+  const exp = Number(match[2]);
+  const given = Buffer.from(match[3], 'base64url');
+  let valid = false;
+  for (const key of hashKeyList(hashKey)) {
+    const expected = mac(purpose, key, staff, exp);
+    // No early exit: the time does not say which key (if any) matched.
+    if (given.length === expected.length && timingSafeEqual(given, expected)) valid = true;
+  }
+  if (!valid || !staff.active) return 'invalid';
+  return exp * 1000 > now.getTime() ? 'ok' : 'expired';
 }
 
 /** Marks the salt of a hash no password derives to. scrypt records wrote it as text (older ones). */
@@ -69,10 +119,7 @@ export function createWelcomeToken(
   now: Date,
   ttlSeconds: number = PROVISIONING_DEFAULTS.welcomeLinkTTL,
 ): { token: string; expiresAt: Date } {
-  const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
-  const newest = hashKeyList(hashKey)[0]!;
-  const token = `${Buffer.from(staff.id).toString('base64url')}.${exp}.${mac(newest, staff, exp).toString('base64url')}`;
-  return { token, expiresAt: new Date(exp * 1000) };
+  return createStaffLinkToken('welcome-link', hashKey, staff, now, ttlSeconds);
 }
 
 /** The page that serves the token. */
@@ -81,11 +128,7 @@ export function welcomeUrl(issuer: string, token: string): string {
 }
 
 /** The staff id a well-formed token names (not yet verified), or null. */
-export function welcomeTokenStaffId(token: unknown): string | null {
-  if (typeof token !== 'string') return null;
-  const match = TOKEN.exec(token);
-  return match?.[1] ? Buffer.from(match[1], 'base64url').toString('utf8') : null;
-}
+export const welcomeTokenStaffId = staffLinkTokenStaffId;
 
 /** Checks the token against the staff member's current record, in constant time, under every key. */
 export function verifyWelcomeToken(
@@ -94,18 +137,7 @@ export function verifyWelcomeToken(
   staff: StaffMember,
   now: Date,
 ): 'ok' | 'invalid' | 'expired' {
-  const match = TOKEN.exec(token);
-  if (!match?.[2] || !match[3]) return 'invalid';
-  if (Buffer.from(match[1]!, 'base64url').toString('utf8') !== staff.id) return 'invalid';
-  const exp = Number(match[2]);
-  const given = Buffer.from(match[3], 'base64url');
-  let valid = false;
-  for (const key of hashKeyList(hashKey)) {
-    const expected = mac(key, staff, exp);
-    // No early exit: the time does not say which key (if any) matched.
-    if (given.length === expected.length && timingSafeEqual(given, expected)) valid = true;
-  }
-  if (!valid) return 'invalid';
-  if (!staff.active || hasPassword(staff)) return 'invalid';
-  return exp * 1000 > now.getTime() ? 'ok' : 'expired';
+  const verdict = verifyStaffLinkToken('welcome-link', hashKey, token, staff, now);
+  // Only for a first password: no account takeover by a welcome link.
+  return verdict !== 'invalid' && hasPassword(staff) ? 'invalid' : verdict;
 }

@@ -48,6 +48,32 @@ function send(res: Response, status: number, page: string): void {
   res.status(status).type('html').set('Cache-Control', 'no-store').send(page);
 }
 
+/** The "choose a password" form (welcome and reset links): a new password typed twice. */
+export function choosePasswordForm(action: string, email: string, intro: string, error: string | null) {
+  const min = PROVISIONING_DEFAULTS.passwordMinLength;
+  return html`${alert(error)}<p>${intro}</p>
+<form method="post" action="${action}" novalidate>
+<input type="email" name="username" value="${email}" autocomplete="username" hidden readonly>
+<label for="password">${TEXT.password}</label>
+<input id="password" type="password" name="password" autocomplete="new-password" minlength="${min}" required autofocus>
+<p class="note">${fill(TEXT.hint, { min })}</p>
+<label for="confirm">${TEXT.confirm}</label>
+<input id="confirm" type="password" name="confirm" autocomplete="new-password" minlength="${min}" required>
+<button type="submit">${TEXT.submit}</button>
+</form>`;
+}
+
+/** Why a chosen password is refused (length, the two differ, it is the email), or null. */
+export function passwordProblem(password: string, confirm: unknown, email: string): string | null {
+  const length = [...password.normalize('NFKC')].length;
+  const { passwordMinLength: min, passwordMaxLength: max } = PROVISIONING_DEFAULTS;
+  if (length < min) return fill(TEXT.tooShort, { min });
+  if (length > max) return fill(TEXT.tooLong, { max });
+  if (password !== confirm) return TEXT.mismatch;
+  if (password.trim().toLowerCase() === email) return TEXT.sameAsEmail;
+  return null;
+}
+
 export function welcomeRouter(deps: WelcomeDeps): Router {
   const router = Router();
   const body = express.urlencoded({ extended: false, limit: 4096, parameterLimit: 5 });
@@ -77,25 +103,8 @@ export function welcomeRouter(deps: WelcomeDeps): Router {
 
   function form(req: Request, res: Response, staff: StaffMember, error: string | null, status = 200) {
     const action = `${deps.basePath}/welcome/${String(req.params.token)}`;
-    const min = PROVISIONING_DEFAULTS.passwordMinLength;
-    send(
-      res,
-      status,
-      layout(
-        page(res),
-        TEXT.title,
-        html`${alert(error)}<p>${fill(TEXT.intro, { name: staff.name, email: staff.email })}</p>
-<form method="post" action="${action}" novalidate>
-<input type="email" name="username" value="${staff.email}" autocomplete="username" hidden readonly>
-<label for="password">${TEXT.password}</label>
-<input id="password" type="password" name="password" autocomplete="new-password" minlength="${min}" required autofocus>
-<p class="note">${fill(TEXT.hint, { min })}</p>
-<label for="confirm">${TEXT.confirm}</label>
-<input id="confirm" type="password" name="confirm" autocomplete="new-password" minlength="${min}" required>
-<button type="submit">${TEXT.submit}</button>
-</form>`,
-      ),
-    );
+    const intro = fill(TEXT.intro, { name: staff.name, email: staff.email });
+    send(res, status, layout(page(res), TEXT.title, choosePasswordForm(action, staff.email, intro, error)));
   }
 
   router.get('/welcome/:token', async (req, res) => {
@@ -109,19 +118,7 @@ export function welcomeRouter(deps: WelcomeDeps): Router {
     if (!staff) return;
     const fields = (req.body ?? {}) as Record<string, unknown>;
     const password = typeof fields.password === 'string' ? fields.password : '';
-    const confirm = typeof fields.confirm === 'string' ? fields.confirm : '';
-    const length = [...password.normalize('NFKC')].length;
-    const { passwordMinLength: min, passwordMaxLength: max } = PROVISIONING_DEFAULTS;
-    const problem =
-      length < min
-        ? fill(TEXT.tooShort, { min })
-        : length > max
-          ? fill(TEXT.tooLong, { max })
-          : password !== confirm
-            ? TEXT.mismatch
-            : password.trim().toLowerCase() === staff.email
-              ? TEXT.sameAsEmail
-              : null;
+    const problem = passwordProblem(password, fields.confirm, staff.email);
     if (problem) return form(req, res, staff, problem, 400);
     const passwordHash = await hashPassword(password, deps.passwordCost);
     // Single use: one conditional update from the hash the link was checked against. Of several
