@@ -129,7 +129,8 @@ export const messagesEn: MessageCatalog = {
         '{url}',
         'Your 2-Step Verification stays on: you will still enter a code at your next sign-in.',
       ],
-      advice: "If you didn't ask for this, ignore this email: your password stays as it is.",
+      advice:
+        "If you didn't ask for this, ignore this email: your password stays as it is. If it happens again, tell your clinic's Full Access User.",
     },
     password_reset: {
       subject: 'Your password was reset',

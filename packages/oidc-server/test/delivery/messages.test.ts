@@ -21,7 +21,11 @@ describe('renderNotification', () => {
       [
         'colleague_paused',
         'colleague_reset',
+        'colleague_password_reset',
         'factor_added',
+        'new_device_sign_in',
+        'password_reset',
+        'password_reset_link',
         'factor_removed',
         'recovery_code_used',
         'two_step_paused',
