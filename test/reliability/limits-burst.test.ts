@@ -161,6 +161,28 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
       expect((await f.stores.throttles.get(key(f.alice.id))).failures).toBe(0);
     });
 
+    it(`last factor: ${BURST} removals at once under enforcement → exactly 1, one method left`, async () => {
+      const f = await fixture();
+      await enrollTotp(f, f.alice);
+      await enrollSms(f, f.alice, phone());
+      const results = await parallel(BURST, (i) =>
+        f.twostep.enrollment.remove(f.actor(f.alice), f.alice, i % 2 === 0 ? 'totp' : 'sms'),
+      );
+      const counts = tally(results);
+      expect(counts.ok).toBe(1);
+      expect(
+        Object.keys(counts).every((k) => ['ok', 'busy', 'last_factor_enforced', 'not_enrolled'].includes(k)),
+      ).toBe(true);
+      const active = (await f.stores.factors.list(f.alice.id)).filter((x) => x.status === 'active');
+      expect(active).toHaveLength(1);
+      // The slot was handed back: the next removal is judged on its merits.
+      const left = active[0]!.kind;
+      expect(await f.twostep.enrollment.remove(f.actor(f.alice), f.alice, left)).toEqual({
+        ok: false,
+        reason: 'last_factor_enforced',
+      });
+    });
+
     it(`per-code tries: ${BURST} wrong guesses at one SMS code → exactly ${SMS.maxFailures} checked`, async () => {
       // The account back-off raised above the burst, so only the per-code limit stops it.
       const f = await fixture({ throttle: { freeFailures: 50 } });

@@ -18,6 +18,9 @@ export type EnrollmentConfirmation =
 
 const FACTOR_NAMES: Record<FactorKind, string> = { totp: 'authenticator app', sms: 'text message (SMS)' };
 
+/** Seconds a factor removal holds its person's slot at most (it is handed back when done). */
+const REMOVAL_SLOT_SECONDS = 30;
+
 /** Setting up, replacing and removing factors — at forced enrollment and on the account page. */
 export function createEnrollment(
   ctx: CoreContext,
@@ -48,6 +51,33 @@ export function createEnrollment(
     });
     await notifyStaffAndAdmins(ctx, staff, { staff: 'factor_added' }, { factor: FACTOR_NAMES[kind] });
     return recoveryCode;
+  }
+
+  /** Removes a factor of `staff`; the caller holds the person's removal slot. */
+  async function removeFactor(
+    actor: ActorContext,
+    staff: StaffMember,
+    kind: FactorKind,
+  ): Promise<{ ok: true } | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' }> {
+    const factors = await ctx.stores.factors.list(staff.id);
+    const active = factors.filter((f) => f.status === 'active');
+    if (!active.some((f) => f.kind === kind)) return { ok: false, reason: 'not_enrolled' };
+    const clinic = await ctx.stores.clinics.get(staff.clinicId);
+    const last = active.length === 1;
+    if (last && (clinic?.enforceTwoStep ?? true)) return { ok: false, reason: 'last_factor_enforced' };
+    await ctx.stores.factors.remove(staff.id, kind);
+    if (last) {
+      await ctx.stores.recoveryCodes.remove(staff.id);
+      await parts.devices.revokeAll(actor, staff, 'user' satisfies RevokeCause);
+    }
+    await ctx.audit.record(actor, {
+      clinicId: staff.clinicId,
+      type: 'factor.removed',
+      targetId: staff.id,
+      details: { factor: kind },
+    });
+    await notifyStaffAndAdmins(ctx, staff, { staff: 'factor_removed' }, { factor: FACTOR_NAMES[kind] });
+    return { ok: true };
   }
 
   return {
@@ -133,28 +163,21 @@ export function createEnrollment(
       actor: ActorContext,
       staff: StaffMember,
       kind: FactorKind,
-    ): Promise<{ ok: true } | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' }> {
-      const factors = await ctx.stores.factors.list(staff.id);
-      const active = factors.filter((f) => f.status === 'active');
-      if (!active.some((f) => f.kind === kind)) return { ok: false, reason: 'not_enrolled' };
-      const clinic = await ctx.stores.clinics.get(staff.clinicId);
-      const last = active.length === 1;
-      if (last && (clinic?.enforceTwoStep ?? true)) return { ok: false, reason: 'last_factor_enforced' };
-      await ctx.stores.factors.remove(staff.id, kind);
-      if (last) {
-        await ctx.stores.recoveryCodes.remove(staff.id);
-        await parts.devices.revokeAll(actor, staff, 'user' satisfies RevokeCause);
+    ): Promise<{ ok: true } | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' | 'busy' }> {
+      // "Not the last factor" reads the list, then removes: two removals at once could both pass
+      // and leave none. So one removal per person at a time, taken in one conditional counter
+      // update (a second one at the same moment is told to try again).
+      const now = ctx.clock.now();
+      const slot = `factor-removal:${staff.id}`;
+      const until = new Date(now.getTime() + REMOVAL_SLOT_SECONDS * 1000);
+      if ((await ctx.stores.counters.increment(slot, until, now)) > 1) return { ok: false, reason: 'busy' };
+      try {
+        return await removeFactor(actor, staff, kind);
+      } finally {
+        // Best effort: a slot not handed back ends with its window.
+        await ctx.stores.counters.release(slot, until).catch(() => undefined);
       }
-      await ctx.audit.record(actor, {
-        clinicId: staff.clinicId,
-        type: 'factor.removed',
-        targetId: staff.id,
-        details: { factor: kind },
-      });
-      await notifyStaffAndAdmins(ctx, staff, { staff: 'factor_removed' }, { factor: FACTOR_NAMES[kind] });
-      return { ok: true };
     },
-
     /** A new recovery code (the old one stops working), to show once. */
     regenerateRecoveryCode(actor: ActorContext, staff: StaffMember): Promise<string> {
       return parts.recovery.issue(actor, staff);

@@ -134,7 +134,7 @@ const remove: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account'))) return;
   const result = await c.deps.twostep.enrollment.remove(actorOf(c), c.staff, kind);
   if (!result.ok) {
-    return render(c, result.reason === 'last_factor_enforced' ? 409 : 400, {
+    return render(c, result.reason === 'not_enrolled' ? 400 : 409, {
       error: t(`account.error.${result.reason}`, { clinic: c.clinic.name }),
     });
   }

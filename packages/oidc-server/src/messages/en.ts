@@ -221,6 +221,7 @@ export const en = {
   'account.error.not_enrolled': 'That method is not set up.',
   'account.error.last_factor_enforced':
     '{clinic} requires 2-Step Verification, so you cannot remove your last method. Add another method first.',
+  'account.error.busy': 'Another change to your methods is under way. Try again in a moment.',
   'account.error.recovery_needs_factor': 'Set up a method first: the recovery code comes with it.',
 
   'audit.when': 'When',
