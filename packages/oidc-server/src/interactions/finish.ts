@@ -21,6 +21,7 @@ import {
   stepContext,
 } from './context.ts';
 import { proceed } from './decide.ts';
+import { noteSignInBrowser } from './new-browser.ts';
 
 export async function finishWithError(
   deps: Deps,
@@ -73,6 +74,7 @@ export async function finishSignIn(
     );
     return;
   }
+  await noteSignInBrowser(deps, req, res, staff, method);
   await deps.twostep.audit.record(actor(req, staff), {
     clinicId: staff.clinicId,
     type: 'sign_in.succeeded',
