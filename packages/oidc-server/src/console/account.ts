@@ -18,6 +18,7 @@ import {
 } from './context.ts';
 import { type AccountData, accountView, recoveryShownView, totpSetupView } from './pages/account.ts';
 import { CONSOLE_DEFAULTS, endSession, hasVerifiedFactor, isFresh } from './session.ts';
+import { recoverySignInOwingSetup } from '../new-phone.ts';
 
 /** Flash messages after a redirect: only these keys, never text from the URL. */
 const DONE: Record<string, MessageKey> = {
@@ -51,7 +52,7 @@ async function render(
   extra: Pick<AccountData, 'error' | 'info' | 'done'> = {},
 ): Promise<void> {
   const { twostep, stores } = c.deps;
-  const [twoStep, factors, devices, events] = await Promise.all([
+  const [twoStep, factors, devices, events, newPhoneSince] = await Promise.all([
     twostep.admin.status(c.staff),
     stores.factors.list(c.staff.id),
     twostep.devices.list(c.staff.id),
@@ -60,6 +61,7 @@ async function render(
       order: 'desc',
       limit: CONSOLE_DEFAULTS.accountEvents,
     }),
+    recoverySignInOwingSetup(twostep, stores, c.staff),
   ]);
   const data: AccountData = {
     clinicName: c.clinic.name,
@@ -70,6 +72,7 @@ async function render(
     names: await actorNames(stores, c.clinic.id, events),
     fresh: isFresh(c.session),
     limited: !hasVerifiedFactor(c.session),
+    newPhoneSince,
     ...extra,
   };
   sendPage(c.res, status, accountView(c.page, data));

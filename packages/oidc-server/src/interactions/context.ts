@@ -42,6 +42,8 @@ export interface SignInState {
   passwordAt: number | null;
   /** A finished step waiting for the user: the paused notice, or a recovery code to acknowledge. */
   pending?: { method: SignInMethod; recoveryCode?: SealedSecret; first?: boolean };
+  /** Signed in with the recovery code: "Set up your new phone" may enroll a new method, or be skipped. */
+  newPhone?: boolean;
   /** Authenticator enrollment in progress: QR and key, sealed, to re-show after a wrong code. */
   totp?: SealedSecret;
 }

@@ -38,7 +38,8 @@ async function load(deps: Deps, req: Request, res: Response, purpose: string | n
   if (!state) throw new HttpError(400);
   const staff = await staffOf(deps, state);
   const requirement = await requirementFor(deps, req, interaction, state, staff);
-  const allowed = mayEnroll(requirement, interaction);
+  // Also after a sign-in with the recovery code: "Set up your new phone" (the code was verified here).
+  const allowed = mayEnroll(requirement, interaction) || state.newPhone === true;
   const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
   return { interaction, state, staff, allowed, ctx };
 }

@@ -3,7 +3,8 @@ import { claimsFor, type SignInMethod, type StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
-import { recoveryCodePage } from '../pages/sign-in.ts';
+import { recoveryCodePage, newPhonePage } from '../pages/sign-in.ts';
+import { recoverySignInOwingSetup } from '../new-phone.ts';
 import { essentialAcrs, highestMetAcr, requires2fa } from '../provider.ts';
 import {
   actor,
@@ -14,6 +15,7 @@ import {
   loadInteraction,
   nowSeconds,
   readState,
+  redirect,
   requireCsrf,
   saveState,
   sendPage,
@@ -106,7 +108,34 @@ export async function acknowledge(deps: Deps, req: Request, res: Response): Prom
     );
     return;
   }
+  const owedSince =
+    state.pending.method === 'recovery'
+      ? await recoverySignInOwingSetup(deps.twostep, deps.stores, staff)
+      : new Date(0);
+  // The first recovery sign-in since the last setup asks for the new phone; skipped once, the account page reminds.
+  if (owedSince === null) {
+    await saveState(interaction, { ...state, pending: undefined, newPhone: true });
+    return redirect(deps, req, res, '/new-phone');
+  }
   await finishSignIn(deps, req, res, interaction, staff, state.pending.method);
+}
+
+/** "Set up your new phone" after a sign-in with the recovery code. */
+export async function showNewPhone(deps: Deps, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(deps, req, res);
+  const state = readState(interaction);
+  if (!state?.newPhone) throw new HttpError(400);
+  const staff = await staffOf(deps, state);
+  sendPage(res, 200, newPhonePage(stepContext(deps, req, res, await clinicName(deps, staff))));
+}
+
+/** "Not now": finish the sign-in the recovery code verified. */
+export async function skipNewPhone(deps: Deps, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(deps, req, res);
+  requireCsrf(deps, req, 'new-phone-skip');
+  const state = readState(interaction);
+  if (!state?.newPhone) throw new HttpError(400);
+  await finishSignIn(deps, req, res, interaction, await staffOf(deps, state), 'recovery');
 }
 
 /** After the "2-Step Verification is paused" notice. */

@@ -10,7 +10,7 @@ import {
   showSmsPhone,
   startTotp,
 } from './enroll.ts';
-import { abort, acknowledge, continuePaused } from './finish.ts';
+import { abort, acknowledge, continuePaused, showNewPhone, skipNewPhone } from './finish.ts';
 import { submitPassword } from './password.ts';
 import { sendSms, showCodePage, submitCode } from './second-factor.ts';
 import { start } from './start.ts';
@@ -33,6 +33,8 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
   post('/sms', sendSms);
   post('/acknowledge', acknowledge);
   post('/continue', continuePaused);
+  get('/new-phone', showNewPhone);
+  post('/new-phone/skip', skipNewPhone);
   post('/abort', abort);
   get('/enroll', showEnrollChoice);
   post('/enroll/totp', startTotp);

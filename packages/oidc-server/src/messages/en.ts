@@ -73,6 +73,22 @@ export const en = {
     'If you lose your phone, this recovery code lets you sign in. Write it down and keep it somewhere safe: it is shown only once.',
   'recovery.ack': 'I have saved my recovery code',
   'recovery.ackRequired': 'Confirm that you have saved your recovery code.',
+  'recovery.copy': 'Copy',
+  'recovery.copied': 'Copied.',
+  'recovery.copyFailed': 'Could not copy. Select the code and copy it yourself.',
+  'recovery.print': 'Print',
+  'recovery.download': 'Download (.txt)',
+  'recovery.file':
+    '{site}: 2-Step Verification recovery code\r\n\r\n{code}\r\n\r\nUse it once to sign in if you lose your phone. Keep it somewhere safe.\r\n',
+  'newPhone.title': 'Set up your new phone',
+  'newPhone.body':
+    'You signed in with your recovery code. Set up 2-Step Verification on your new phone now, so you do not need the recovery code the next time.',
+  'newPhone.totp': 'Set up the authenticator app',
+  'newPhone.sms': 'Use text messages instead',
+  'newPhone.skip': 'Not now',
+  'newPhone.skipNote': 'If you skip it now, your account page reminds you until it is done.',
+  'newPhone.warning':
+    'You signed in with your recovery code on {when}. Set up your new phone: replace the authenticator app or add text messages below.',
 
   'enroll.title': 'Set up 2-Step Verification',
   'enroll.intro': '{clinic} requires 2-Step Verification. Choose how you will get your codes.',

@@ -1,5 +1,6 @@
 import { t } from '../messages/index.ts';
 import { type Html, html, raw } from './html.ts';
+import { RECOVERY_PRINT_CSS } from './recovery-tools.ts';
 
 /** What every page needs: the CSP nonce of this response and the name shown in the header. */
 export interface PageContext {
@@ -20,6 +21,8 @@ button.secondary{background:#e2e8f0;color:#1d2733}button:focus,input:focus,a:foc
 .note{padding:.75rem;border-radius:4px;background:#ebf4ff;margin-bottom:1rem}
 .code{font:1.4rem/1.2 ui-monospace,monospace;letter-spacing:.1em;padding:1rem;background:#f7fafc;border:1px dashed #8a97a5;text-align:center}
 .qr svg{width:12rem;height:12rem;display:block;margin:0 auto}ul.methods{padding-left:1.2rem}form.inline{margin-top:.5rem}
+.button{display:inline-block;padding:.6rem 1rem;border-radius:4px;background:#e2e8f0;color:#1d2733;text-decoration:none}.muted{color:#4a5a6b;font-size:.95rem}
+${RECOVERY_PRINT_CSS}
 `;
 
 /**

@@ -2,6 +2,7 @@ import type { SecondFactorMethod } from '@twostep/core';
 import { t } from '../messages/index.ts';
 import { html, raw } from './html.ts';
 import { alert, cancelForm, form, layout, note, type PageContext } from './layout.ts';
+import { recoveryCodeTools } from './recovery-tools.ts';
 
 /** Per-interaction page context: form actions live under `/interaction/:uid`. */
 export interface StepContext extends PageContext {
@@ -99,6 +100,7 @@ export function recoveryCodePage(
   const body = html`${alert(options.error)}
 <p>${t(options.first ? 'recovery.firstBody' : 'recovery.body')}</p>
 <p class="code" data-testid="recovery-code">${options.code}</p>
+${recoveryCodeTools(ctx.nonce, ctx.siteName, options.code)}
 ${form(
   `${ctx.base}/acknowledge`,
   ctx.csrf('acknowledge'),
@@ -106,6 +108,16 @@ ${form(
 <button type="submit">${t('common.continue')}</button>`,
 )}`;
   return layout(ctx, t('recovery.title'), body);
+}
+
+/** After a sign-in with the recovery code: set up the new phone now (authenticator app or SMS), or skip once. */
+export function newPhonePage(ctx: StepContext): string {
+  const body = html`<p>${t('newPhone.body')}</p>
+${form(`${ctx.base}/enroll/totp`, ctx.csrf('enroll'), html`<button type="submit">${t('newPhone.totp')}</button>`)}
+${form(`${ctx.base}/enroll/sms`, ctx.csrf('enroll'), html`<button type="submit" class="secondary">${t('newPhone.sms')}</button>`)}
+<p class="muted">${t('newPhone.skipNote')}</p>
+${form(`${ctx.base}/new-phone/skip`, ctx.csrf('new-phone-skip'), html`<button type="submit" class="secondary">${t('newPhone.skip')}</button>`)}`;
+  return layout(ctx, t('newPhone.title'), body);
 }
 
 export function enrollChoicePage(ctx: StepContext, clinic: string, error?: string | null): string {

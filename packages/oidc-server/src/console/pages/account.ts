@@ -9,6 +9,7 @@ import {
 import { en } from '../../messages/en.ts';
 import { type MessageKey, t } from '../../messages/index.ts';
 import { type Html, html, raw } from '../../pages/html.ts';
+import { recoveryCodeTools } from '../../pages/recovery-tools.ts';
 import {
   alert,
   button,
@@ -33,6 +34,8 @@ export interface AccountData {
   fresh: boolean;
   /** Password-only console session (2-Step paused). */
   limited: boolean;
+  /** A sign-in with the recovery code with no method set up since: "set up your new phone". */
+  newPhoneSince?: Date | null;
   done?: string | null;
   error?: string | null;
   info?: string | null;
@@ -188,7 +191,10 @@ ${
 }
 
 export function accountView(page: ConsolePage, data: AccountData): string {
-  const body = html`${alert(data.error)}${success(data.done)}${note(data.info)}
+  const newPhone = data.newPhoneSince
+    ? html`<p class="warning" data-testid="new-phone-warning">${t('newPhone.warning', { when: when(data.newPhoneSince) })}</p>`
+    : '';
+  const body = html`${alert(data.error)}${success(data.done)}${note(data.info)}${newPhone}
 <div class="grid">
 ${statusCard(data)}
 ${totpCard(page, data)}
@@ -229,6 +235,7 @@ export function recoveryShownView(page: ConsolePage, code: string, first: boolea
   const body = html`<section class="card">
 <p>${t(first ? 'recovery.firstBody' : 'account.recovery.newBody')}</p>
 <p class="code" data-testid="recovery-code">${code}</p>
+${recoveryCodeTools(page.nonce, page.siteName, code)}
 <p class="muted">${t('account.recovery.oldStops')}</p>
 <a class="button" href="${page.base}/account">${t('account.recovery.saved')}</a>
 </section>`;

@@ -3,6 +3,7 @@ import type { StaffMember } from '@twostep/core';
 import { formatTime, t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import { alert, htmlDocument, inlineStyle } from '../../pages/layout.ts';
+import { RECOVERY_PRINT_CSS } from '../../pages/recovery-tools.ts';
 
 export { alert };
 
@@ -120,7 +121,7 @@ export function consoleLayout(page: ConsolePage, title: string, body: Html, lede
     html`<a href="${page.base}${href}"${current ? html` aria-current="page"` : ''}>${label}</a>`;
   return htmlDocument(
     `${title} · ${page.siteName}`,
-    inlineStyle(page.nonce, CSS),
+    inlineStyle(page.nonce, CSS + RECOVERY_PRINT_CSS),
     html`<a class="skip" href="#main">${t('console.skip')}</a>
 <header class="top"><div class="wrap">
 <div class="brand">${page.siteName}<small>${t('console.product')}</small></div>
