@@ -14,7 +14,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stores } from '../../packages/core/src/ports.ts';
+import type { Stores, StoredPasskey } from '../../packages/core/src/ports.ts';
 import type {
   AuditEvent,
   Clinic,
@@ -108,6 +108,31 @@ function makeSms(staffId: string, clinicId: string): StoredFactor {
     clinicId,
     status: 'pending',
     confirmedAt: null,
+  };
+}
+
+function makePasskey(
+  staffId: string,
+  clinicId: string,
+  overrides: Partial<StoredPasskey> = {},
+): StoredPasskey {
+  return {
+    id: uid('passkey'),
+    kind: 'passkey',
+    name: 'Front desk PC',
+    credentialId: randomBytes(32).toString('base64url'),
+    publicKey: randomBytes(77).toString('base64url'),
+    counter: 0,
+    transports: ['internal', 'hybrid'],
+    backupEligible: true,
+    backupState: false,
+    lastUsedAt: null,
+    createdAt: at(0),
+    staffId,
+    clinicId,
+    status: 'active',
+    confirmedAt: at(0),
+    ...overrides,
   };
 }
 
@@ -717,6 +742,124 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await stores().factors.list(member.id)).toEqual([]);
         expect(await stores().factors.remove(member.id, 'sms')).toBe(false);
         expect(await stores().factors.list(other.id)).toEqual([othersFactor]);
+      });
+
+      it('holds several passkeys per person beside the other kinds; a credential id is stored once', async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const totp = makeTotp(member.id, member.clinicId);
+        await stores().factors.savePending(totp);
+        const desk = makePasskey(member.id, member.clinicId);
+        const phone = makePasskey(member.id, member.clinicId, {
+          name: 'My phone',
+          createdAt: at(10),
+          confirmedAt: at(10),
+          transports: [],
+          backupState: true,
+        });
+        expect(await stores().factors.addPasskey(desk)).toBe(true);
+        expect(await stores().factors.addPasskey(phone)).toBe(true);
+        expect(byId(await stores().factors.list(member.id))).toEqual(byId([totp, desk, phone]));
+
+        // The same credential again — for the same person or anyone else — is refused and changes nothing.
+        const again = makePasskey(other.id, other.clinicId, { credentialId: desk.credentialId });
+        expect(await stores().factors.addPasskey(again)).toBe(false);
+        expect(await stores().factors.list(other.id)).toEqual([]);
+        expect(await stores().factors.findPasskey(desk.credentialId)).toEqual(desk);
+        expect(await stores().factors.findPasskey(randomBytes(32).toString('base64url'))).toBeNull();
+
+        // Savepending/activate of another kind leave the passkeys alone.
+        expect(await stores().factors.activate(member.id, 'totp', totp.id, at(20), 5)).toBe(true);
+        expect(await stores().factors.list(member.id)).toHaveLength(3);
+      });
+
+      it('renames and removes one passkey; remove(passkey) and removeAll drop every one', async () => {
+        const member = await newStaff();
+        const other = await newStaff(member.clinicId);
+        const [a, b, c] = [0, 1, 2].map((i) =>
+          makePasskey(member.id, member.clinicId, { name: `Key ${i}`, createdAt: at(i), confirmedAt: at(i) }),
+        ) as [StoredPasskey, StoredPasskey, StoredPasskey];
+        for (const p of [a, b, c]) await stores().factors.addPasskey(p);
+        const othersKey = makePasskey(other.id, other.clinicId);
+        await stores().factors.addPasskey(othersKey);
+        const sms = makeSms(member.id, member.clinicId);
+        await stores().factors.savePending(sms);
+
+        expect(await stores().factors.renamePasskey(member.id, a.id, 'Reception laptop')).toBe(true);
+        expect(await stores().factors.renamePasskey(other.id, a.id, 'Not yours')).toBe(false);
+        expect(await stores().factors.removeOne(other.id, b.id)).toBe(false);
+        expect(await stores().factors.removeOne(member.id, b.id)).toBe(true);
+        expect(await stores().factors.removeOne(member.id, b.id)).toBe(false);
+        expect(await stores().factors.renamePasskey(member.id, b.id, 'Gone')).toBe(false);
+        expect(byId(await stores().factors.list(member.id))).toEqual(
+          byId([sms, { ...a, name: 'Reception laptop' }, c]),
+        );
+
+        // removeOne also takes a factor of a kind held once.
+        expect(await stores().factors.removeOne(member.id, sms.id)).toBe(true);
+        expect(await stores().factors.remove(member.id, 'passkey')).toBe(true);
+        expect(await stores().factors.list(member.id)).toEqual([]);
+        expect(await stores().factors.remove(member.id, 'passkey')).toBe(false);
+        expect(await stores().factors.findPasskey(a.credentialId)).toBeNull();
+
+        await stores().factors.addPasskey(makePasskey(member.id, member.clinicId));
+        await stores().factors.removeAll(member.id);
+        expect(await stores().factors.list(member.id)).toEqual([]);
+        expect(await stores().factors.list(other.id)).toEqual([othersKey]);
+      });
+
+      it('recordPasskeyUse records a use only while the counter is the one expected', async () => {
+        const member = await newStaff();
+        const key = makePasskey(member.id, member.clinicId, { counter: 7 });
+        await stores().factors.addPasskey(key);
+        const use = { expectedCounter: 6, counter: 9, backupState: true, usedAt: at(30) };
+        expect(await stores().factors.recordPasskeyUse(member.id, key.id, use)).toBe(false);
+        expect(await stores().factors.findPasskey(key.credentialId)).toEqual(key);
+        expect(
+          await stores().factors.recordPasskeyUse(member.id, key.id, { ...use, expectedCounter: 7 }),
+        ).toBe(true);
+        expect(await stores().factors.findPasskey(key.credentialId)).toEqual({
+          ...key,
+          counter: 9,
+          backupState: true,
+          lastUsedAt: at(30),
+        });
+        expect(
+          await stores().factors.recordPasskeyUse(uid('staff'), key.id, { ...use, expectedCounter: 9 }),
+        ).toBe(false);
+      });
+
+      itConcurrent(
+        'of concurrent uses of one passkey that read the same counter, exactly one is recorded',
+        async () => {
+          const member = await newStaff();
+          const key = makePasskey(member.id, member.clinicId, { counter: 3 });
+          await stores().factors.addPasskey(key);
+          const results = await times(CONCURRENCY, (i) =>
+            stores().factors.recordPasskeyUse(member.id, key.id, {
+              expectedCounter: 3,
+              counter: 4 + i,
+              backupState: false,
+              usedAt: at(i),
+            }),
+          );
+          expect(count(results, true)).toBe(1);
+          const stored = await stores().factors.findPasskey(key.credentialId);
+          expect(stored?.counter).toBe(4 + results.indexOf(true));
+        },
+      );
+
+      itConcurrent('of concurrent registrations of one credential, exactly one is stored', async () => {
+        const clinic = await newClinic();
+        const members = await times(5, () => newStaff(clinic.id));
+        const credentialId = randomBytes(32).toString('base64url');
+        const results = await times(CONCURRENCY, (i) => {
+          const m = members[i % members.length]!;
+          return stores().factors.addPasskey(makePasskey(m.id, m.clinicId, { credentialId }));
+        });
+        expect(count(results, true)).toBe(1);
+        const lists = await Promise.all(members.map((m) => stores().factors.list(m.id)));
+        expect(lists.flat()).toHaveLength(1);
       });
 
       it('returns copies: mutating a listed factor does not change the stored one', async () => {

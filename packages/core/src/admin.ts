@@ -1,7 +1,7 @@
 import type { CoreContext } from './context.ts';
 import { activeStaff, notifyStaffAndAdmins } from './context.ts';
 import { COMPLIANCE_WARNING } from './defaults.ts';
-import type { SecondFactorMethod } from './policy.ts';
+import { activeKinds, type SecondFactorMethod } from './policy.ts';
 import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
 import type { Sessions } from './sessions.ts';
 import type { TrustedDevices } from './trusted-devices.ts';
@@ -86,10 +86,7 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
       ctx.stores.clinics.get(staff.clinicId),
     ]);
     const now = ctx.clock.now();
-    const methods: SecondFactorMethod[] = [];
-    for (const kind of ['totp', 'sms'] as const) {
-      if (factors.some((f) => f.kind === kind && f.status === 'active')) methods.push(kind);
-    }
+    const methods: SecondFactorMethod[] = activeKinds(factors);
     const enrolled = methods.length > 0;
     if (enrolled && recovery) methods.push('recovery');
     const t = throttleStatus(throttle, now, ctx.config.throttle);

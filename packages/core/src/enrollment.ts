@@ -6,7 +6,8 @@ import type { SmsCodes, SmsSendResult } from './factors/sms.ts';
 import type { Totp, TotpEnrollment } from './factors/totp.ts';
 import { type SecondFactorFailure, throttled, wellFormedCode } from './second-factor.ts';
 import type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
-import type { ActorContext, FactorKind, StaffMember } from './types.ts';
+import type { StoredPasskey } from './ports.ts';
+import type { ActorContext, AuditDetails, FactorKind, StaffMember, StoredFactor } from './types.ts';
 
 export type EnrollmentConfirmation =
   | {
@@ -16,7 +17,44 @@ export type EnrollmentConfirmation =
     }
   | { ok: false; reason: SecondFactorFailure; retryAt?: Date | null };
 
-const FACTOR_NAMES: Record<FactorKind, string> = { totp: 'authenticator app', sms: 'text message (SMS)' };
+const FACTOR_NAMES: Record<FactorKind, string> = {
+  totp: 'authenticator app',
+  sms: 'text message (SMS)',
+  passkey: 'passkey',
+};
+
+/** How a factor is named in emails: one passkey by its owner's name for it; every passkey as "passkeys". */
+const describe = (factor: FactorRef): string =>
+  factor.kind !== 'passkey'
+    ? FACTOR_NAMES[factor.kind]
+    : factor.name === undefined
+      ? 'passkeys'
+      : `passkey "${factor.name}"`;
+
+/** A factor in audit details: its kind, and a passkey's name when it is one passkey. */
+const auditDetails = (factor: FactorRef): AuditDetails =>
+  factor.name === undefined ? { factor: factor.kind } : { factor: factor.kind, name: factor.name };
+
+type FactorRef = Pick<StoredFactor, 'kind'> & { name?: string };
+
+/** The longest passkey name kept (names are labels, not content). */
+export const PASSKEY_NAME_MAX = 60;
+
+/** A passkey name: trimmed, control characters dropped, at most {@link PASSKEY_NAME_MAX} characters; null when empty. */
+export function passkeyName(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  const name = input
+    .replace(/\p{Cc}/gu, '')
+    .trim()
+    .slice(0, PASSKEY_NAME_MAX)
+    .trim();
+  return name === '' ? null : name;
+}
+
+export type NewPasskey = Omit<
+  StoredPasskey,
+  'id' | 'kind' | 'staffId' | 'clinicId' | 'status' | 'confirmedAt' | 'createdAt' | 'lastUsedAt' | 'name'
+>;
 
 /** Seconds a factor removal holds its person's slot at most (it is handed back when done). */
 const REMOVAL_SLOT_SECONDS = 30;
@@ -30,7 +68,7 @@ export function createEnrollment(
   async function completed(
     actor: ActorContext,
     staff: StaffMember,
-    kind: FactorKind,
+    factor: FactorRef,
   ): Promise<string | null> {
     const recoveryCode = (await parts.recovery.exists(staff.id))
       ? null
@@ -43,40 +81,75 @@ export function createEnrollment(
         details: { cause: 're_enrolled' },
       });
     }
-    await ctx.audit.record(actor, {
-      clinicId: staff.clinicId,
-      type: 'factor.enrolled',
-      targetId: staff.id,
-      details: { factor: kind },
-    });
-    await notifyStaffAndAdmins(ctx, staff, { staff: 'factor_added' }, { factor: FACTOR_NAMES[kind] });
+    await announce(actor, staff, 'added', factor);
     return recoveryCode;
   }
 
-  /** Removes a factor of `staff`; the caller holds the person's removal slot. */
-  async function removeFactor(
+  /** Audits a factor added or removed and tells the staff member (and Full Access Users, per notice). */
+  async function announce(
     actor: ActorContext,
     staff: StaffMember,
-    kind: FactorKind,
-  ): Promise<{ ok: true } | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' }> {
-    const factors = await ctx.stores.factors.list(staff.id);
-    const active = factors.filter((f) => f.status === 'active');
-    if (!active.some((f) => f.kind === kind)) return { ok: false, reason: 'not_enrolled' };
+    change: 'added' | 'removed',
+    factor: FactorRef,
+  ) {
+    await ctx.audit.record(actor, {
+      clinicId: staff.clinicId,
+      type: change === 'added' ? 'factor.enrolled' : 'factor.removed',
+      targetId: staff.id,
+      details: auditDetails(factor),
+    });
+    const notice = change === 'added' ? 'factor_added' : 'factor_removed';
+    await notifyStaffAndAdmins(ctx, staff, { staff: notice }, { factor: describe(factor) });
+  }
+
+  type Removal = { ok: true } | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' | 'busy' };
+
+  /**
+   * Removes `doomed` (every factor of a kind, or one passkey). Refused when nothing else stays
+   * active and the clinic enforces 2-Step. Removing the last method also drops the recovery code
+   * and trusted devices (they stand in for a factor that no longer exists).
+   */
+  async function removeFactors(
+    actor: ActorContext,
+    staff: StaffMember,
+    doomed: (factor: StoredFactor) => boolean,
+    removeFromStore: () => Promise<boolean>,
+  ): Promise<Removal> {
+    // "Not the last factor" reads the list, then removes: two removals at once could both pass
+    // and leave none. So one removal per person at a time, taken in one conditional counter
+    // update (a second one at the same moment is told to try again).
+    const now = ctx.clock.now();
+    const slot = `factor-removal:${staff.id}`;
+    const until = new Date(now.getTime() + REMOVAL_SLOT_SECONDS * 1000);
+    if ((await ctx.stores.counters.increment(slot, until, now)) > 1) return { ok: false, reason: 'busy' };
+    try {
+      return await removeHoldingSlot(actor, staff, doomed, removeFromStore);
+    } finally {
+      // Best effort: a slot not handed back ends with its window.
+      await ctx.stores.counters.release(slot, until).catch(() => undefined);
+    }
+  }
+
+  /** `removeFactors` once the person's removal slot is held. */
+  async function removeHoldingSlot(
+    actor: ActorContext,
+    staff: StaffMember,
+    doomed: (factor: StoredFactor) => boolean,
+    removeFromStore: () => Promise<boolean>,
+  ): Promise<Removal> {
+    const active = (await ctx.stores.factors.list(staff.id)).filter((f) => f.status === 'active');
+    const removed = active.filter(doomed);
+    if (removed.length === 0) return { ok: false, reason: 'not_enrolled' };
     const clinic = await ctx.stores.clinics.get(staff.clinicId);
-    const last = active.length === 1;
+    const last = removed.length === active.length;
     if (last && (clinic?.enforceTwoStep ?? true)) return { ok: false, reason: 'last_factor_enforced' };
-    await ctx.stores.factors.remove(staff.id, kind);
+    if (!(await removeFromStore())) return { ok: false, reason: 'not_enrolled' };
     if (last) {
       await ctx.stores.recoveryCodes.remove(staff.id);
       await parts.devices.revokeAll(actor, staff, 'user' satisfies RevokeCause);
     }
-    await ctx.audit.record(actor, {
-      clinicId: staff.clinicId,
-      type: 'factor.removed',
-      targetId: staff.id,
-      details: { factor: kind },
-    });
-    await notifyStaffAndAdmins(ctx, staff, { staff: 'factor_removed' }, { factor: FACTOR_NAMES[kind] });
+    const first = removed[0]!;
+    await announce(actor, staff, 'removed', removed.length === 1 ? first : { kind: first.kind });
     return { ok: true };
   }
 
@@ -96,7 +169,7 @@ export function createEnrollment(
         parts.totp.confirmEnrollment(staff, code),
       );
       if (!result.ok) return result;
-      return { ok: true, recoveryCode: await completed(actor, staff, 'totp') };
+      return { ok: true, recoveryCode: await completed(actor, staff, { kind: 'totp' }) };
     },
 
     /** Saves the phone as pending and texts it a code. */
@@ -151,32 +224,74 @@ export function createEnrollment(
         return activated ? { ok: true as const } : { ok: false as const, reason: 'replayed' as const };
       });
       if (!result.ok) return result;
-      return { ok: true, recoveryCode: await completed(actor, staff, 'sms') };
+      return { ok: true, recoveryCode: await completed(actor, staff, { kind: 'sms' }) };
     },
 
     /**
-     * Removes a factor. Refused for the last one when the clinic enforces
-     * 2-Step. Removing the last factor also drops the recovery code and
-     * trusted devices (they stand in for a factor that no longer exists).
+     * Stores a passkey whose registration the caller verified (WebAuthn), named by its owner.
+     * `duplicate` when that credential is already registered (to anyone).
      */
-    async remove(
+    async addPasskey(
       actor: ActorContext,
       staff: StaffMember,
-      kind: FactorKind,
-    ): Promise<{ ok: true } | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' | 'busy' }> {
-      // "Not the last factor" reads the list, then removes: two removals at once could both pass
-      // and leave none. So one removal per person at a time, taken in one conditional counter
-      // update (a second one at the same moment is told to try again).
+      credential: NewPasskey,
+      nameInput: unknown,
+    ): Promise<
+      | { ok: true; passkey: StoredPasskey; recoveryCode: string | null }
+      | { ok: false; reason: 'invalid_name' | 'duplicate' }
+    > {
+      const name = passkeyName(nameInput);
+      if (name === null) return { ok: false, reason: 'invalid_name' };
       const now = ctx.clock.now();
-      const slot = `factor-removal:${staff.id}`;
-      const until = new Date(now.getTime() + REMOVAL_SLOT_SECONDS * 1000);
-      if ((await ctx.stores.counters.increment(slot, until, now)) > 1) return { ok: false, reason: 'busy' };
-      try {
-        return await removeFactor(actor, staff, kind);
-      } finally {
-        // Best effort: a slot not handed back ends with its window.
-        await ctx.stores.counters.release(slot, until).catch(() => undefined);
-      }
+      const passkey: StoredPasskey = {
+        ...credential,
+        transports: [...credential.transports],
+        id: newId(ctx),
+        kind: 'passkey',
+        name,
+        lastUsedAt: null,
+        createdAt: now,
+        staffId: staff.id,
+        clinicId: staff.clinicId,
+        status: 'active',
+        confirmedAt: now,
+      };
+      if (!(await ctx.stores.factors.addPasskey(passkey))) return { ok: false, reason: 'duplicate' };
+      return { ok: true, passkey, recoveryCode: await completed(actor, staff, passkey) };
+    },
+
+    /** Renames one of the staff member's passkeys. */
+    async renamePasskey(
+      staff: StaffMember,
+      factorId: unknown,
+      nameInput: unknown,
+    ): Promise<{ ok: true } | { ok: false; reason: 'invalid_name' | 'not_enrolled' }> {
+      const name = passkeyName(nameInput);
+      if (name === null) return { ok: false, reason: 'invalid_name' };
+      if (typeof factorId !== 'string') return { ok: false, reason: 'not_enrolled' };
+      const renamed = await ctx.stores.factors.renamePasskey(staff.id, factorId, name);
+      return renamed ? { ok: true } : { ok: false, reason: 'not_enrolled' };
+    },
+
+    /** Removes every factor of `kind` (every passkey for `passkey`): see `removeFactors`. */
+    remove(actor: ActorContext, staff: StaffMember, kind: FactorKind) {
+      return removeFactors(
+        actor,
+        staff,
+        (f) => f.kind === kind,
+        () => ctx.stores.factors.remove(staff.id, kind),
+      );
+    },
+
+    /** Removes one passkey; the same rules as `remove`. */
+    removePasskey(actor: ActorContext, staff: StaffMember, factorId: unknown) {
+      const id = typeof factorId === 'string' ? factorId : '';
+      return removeFactors(
+        actor,
+        staff,
+        (f) => f.kind === 'passkey' && f.id === id,
+        () => ctx.stores.factors.removeOne(staff.id, id),
+      );
     },
     /** A new recovery code (the old one stops working), to show once. */
     regenerateRecoveryCode(actor: ActorContext, staff: StaffMember): Promise<string> {

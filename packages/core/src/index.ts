@@ -50,8 +50,8 @@ export type { SmsCheck, SmsSendResult } from './factors/sms.ts';
 export type { TotpEnrollment } from './factors/totp.ts';
 export { createMemoryStores } from './memory/index.ts';
 export type { MemoryStoreFaults, MemoryStoresOptions } from './memory/index.ts';
-export { signInRequirement } from './policy.ts';
-export type { RequirementInput, SecondFactorMethod, SignInRequirement } from './policy.ts';
+export { activeKinds, isCodeMethod, signInRequirement } from './policy.ts';
+export type { CodeMethod, RequirementInput, SecondFactorMethod, SignInRequirement } from './policy.ts';
 export type * from './ports.ts';
 export {
   consoleLogger,
@@ -77,4 +77,5 @@ export { deviceLabel } from './trusted-devices.ts';
 export type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
 export { createTwostep } from './twostep.ts';
 export type { Twostep, TwostepOptions } from './twostep.ts';
+export { FACTOR_KINDS } from './types.ts';
 export type * from './types.ts';

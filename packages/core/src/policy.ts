@@ -1,8 +1,26 @@
 import type { CoreConfig } from './config.ts';
 import { throttleStatus } from './throttle.ts';
-import type { Clinic, Pause, StoredFactor, ThrottleState } from './types.ts';
+import {
+  type Clinic,
+  FACTOR_KINDS,
+  type FactorKind,
+  type Pause,
+  type StoredFactor,
+  type ThrottleState,
+} from './types.ts';
 
-export type SecondFactorMethod = 'totp' | 'sms' | 'recovery';
+/** Methods checked by typing a code. */
+export type CodeMethod = 'totp' | 'sms' | 'recovery';
+export type SecondFactorMethod = CodeMethod | 'passkey';
+
+export const isCodeMethod = (method: SecondFactorMethod): method is CodeMethod => method !== 'passkey';
+
+/** The kinds the staff member has an active factor of, in the order sign-in offers them. */
+export function activeKinds(factors: readonly StoredFactor[]): FactorKind[] {
+  return (Object.keys(FACTOR_KINDS) as FactorKind[]).filter((kind) =>
+    factors.some((f) => f.kind === kind && f.status === 'active'),
+  );
+}
 
 /** What a staff member needs at sign-in, after the password. */
 export type SignInRequirement =
@@ -45,10 +63,7 @@ export function signInRequirement(input: RequirementInput): SignInRequirement {
   if (input.pause && input.pause.until > input.now) {
     return { kind: 'none', reason: 'paused', pausedUntil: input.pause.until };
   }
-  const methods: SecondFactorMethod[] = [];
-  for (const kind of ['totp', 'sms'] as const) {
-    if (input.factors.some((f) => f.kind === kind && f.status === 'active')) methods.push(kind);
-  }
+  const methods: SecondFactorMethod[] = activeKinds(input.factors);
   if (methods.length === 0) {
     return input.clinic.enforceTwoStep
       ? { kind: 'enroll' }

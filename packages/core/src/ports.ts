@@ -92,8 +92,25 @@ export interface FactorStore {
    * of several concurrent calls with the same step returns true.
    */
   acceptTotpStep(staffId: string, factorId: string, step: number): Promise<boolean>;
-  /** Removes both the active and the pending factor of `kind`. True when something was removed. */
+  /** Removes every factor of `kind` (active and pending; every passkey). True when something was removed. */
   remove(staffId: string, kind: FactorKind): Promise<boolean>;
+  /** Removes the one factor `factorId` of the staff member (one passkey of several). */
+  removeOne(staffId: string, factorId: string): Promise<boolean>;
+  /**
+   * Stores a verified passkey (kinds held several times are active at once). False, storing
+   * nothing, when a passkey with the same credential id exists — for anyone.
+   */
+  addPasskey(factor: StoredPasskey): Promise<boolean>;
+  /** The passkey with this credential id, whoever holds it (passkey sign-in, clone checks). */
+  findPasskey(credentialId: string): Promise<StoredPasskey | null>;
+  /** Renames passkey `factorId` of the staff member. False when it is gone. */
+  renamePasskey(staffId: string, factorId: string, name: string): Promise<boolean>;
+  /**
+   * Records a verified use of passkey `factorId` only while its stored counter still is
+   * `expectedCounter` (one conditional update): of several concurrent uses that read the same
+   * counter, exactly one is recorded.
+   */
+  recordPasskeyUse(staffId: string, factorId: string, use: PasskeyUse): Promise<boolean>;
   removeAll(staffId: string): Promise<void>;
   /**
    * The TOTP factors (pending and active) of at most `limit` staff members, those whose id sorts
@@ -107,6 +124,15 @@ export interface FactorStore {
    * kept and a re-enrollment is never overwritten. True when replaced.
    */
   replaceSecret(staffId: string, factorId: string, expected: string, next: string): Promise<boolean>;
+}
+
+export type StoredPasskey = Extract<StoredFactor, { kind: 'passkey' }>;
+
+export interface PasskeyUse {
+  expectedCounter: number;
+  counter: number;
+  backupState: boolean;
+  usedAt: Date;
 }
 
 export interface RecoveryCodeStore {

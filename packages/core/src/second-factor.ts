@@ -4,7 +4,12 @@ import { type CoreContext, notify } from './context.ts';
 import type { RecoveryCodes } from './factors/recovery.ts';
 import type { SmsCodes } from './factors/sms.ts';
 import type { Totp } from './factors/totp.ts';
-import { type SecondFactorMethod, type SignInRequirement, signInRequirement } from './policy.ts';
+import {
+  type CodeMethod,
+  type SecondFactorMethod,
+  type SignInRequirement,
+  signInRequirement,
+} from './policy.ts';
 import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
 import type { TrustedDevices } from './trusted-devices.ts';
 import type { ActorContext, StaffMember } from './types.ts';
@@ -156,7 +161,7 @@ export function createSecondFactor(
     async verify(
       actor: ActorContext,
       staff: StaffMember,
-      method: SecondFactorMethod,
+      method: CodeMethod,
       code: unknown,
     ): Promise<SecondFactorResult> {
       if (!wellFormedCode(method === 'recovery' ? 'recovery' : 'six_digits', code)) {

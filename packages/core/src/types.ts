@@ -35,7 +35,21 @@ export interface StaffMember {
 /** A sealed (encrypted) secret, as produced by a `SecretBox`. Opaque string. */
 export type SealedSecret = string;
 
-export type FactorKind = 'totp' | 'sms';
+/**
+ * The kinds of second factor. The set is open: a new kind adds a member here, its factor type
+ * below, and says in {@link FACTOR_KINDS} whether a person may hold several.
+ */
+export type FactorKind = 'totp' | 'sms' | 'passkey';
+
+/**
+ * Every kind, in the order sign-in offers them, and whether a person may hold several of it
+ * (one passkey per device, each named by its owner) or one (with a pending replacement).
+ */
+export const FACTOR_KINDS: Readonly<Record<FactorKind, { several: boolean }>> = {
+  totp: { several: false },
+  sms: { several: false },
+  passkey: { several: true },
+};
 
 export interface TotpFactor {
   id: string;
@@ -55,13 +69,35 @@ export interface SmsFactor {
   createdAt: Date;
 }
 
-export type Factor = TotpFactor | SmsFactor;
+/** A WebAuthn credential (passkey). Always active: it is stored once its registration is verified. */
+export interface PasskeyFactor {
+  id: string;
+  kind: 'passkey';
+  /** Chosen by its owner, e.g. "Front desk PC". */
+  name: string;
+  /** The credential id (base64url), unique across every person. */
+  credentialId: string;
+  /** The COSE public key (base64url): not a secret. */
+  publicKey: string;
+  /** Signature counter from the last verified use; 0 for authenticators that do not count. */
+  counter: number;
+  /** Transports the browser reported (`internal`, `hybrid`, `usb`, …), a hint for sign-in. */
+  transports: string[];
+  /** The credential may be synced to other devices (WebAuthn BE flag). */
+  backupEligible: boolean;
+  /** The credential is synced (WebAuthn BS flag), as of its last use. */
+  backupState: boolean;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+export type Factor = TotpFactor | SmsFactor | PasskeyFactor;
 
 /**
  * A factor in the store. `pending` while its enrollment waits for the first
- * code; `active` once confirmed. A staff member has at most one of each
- * (kind, status) pair, so replacing an app keeps the old one working until
- * the new one is confirmed.
+ * code; `active` once confirmed. For a kind held once (totp, sms) a staff member
+ * has at most one of each (kind, status) pair, so replacing an app keeps the old
+ * one working until the new one is confirmed; passkeys are always active, several per person.
  */
 export type StoredFactor = Factor & {
   staffId: string;
@@ -129,6 +165,7 @@ export interface ThrottleState {
 export type AuditEventType =
   | 'factor.enrolled'
   | 'factor.removed'
+  | 'passkey.cloned'
   | 'second_factor.succeeded'
   | 'second_factor.failed'
   | 'second_factor.throttled'

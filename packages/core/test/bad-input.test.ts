@@ -1,4 +1,4 @@
-import { parseSixDigitCode, type SecondFactorMethod } from '@twostep/core';
+import { type CodeMethod, parseSixDigitCode } from '@twostep/core';
 import { describe, expect, it } from 'vitest';
 import { enrollSms, enrollTotp, setup, snapshot } from './fixtures.ts';
 
@@ -37,7 +37,7 @@ describe('malformed codes', () => {
     expect(parseSixDigitCode(' 123-456 ')).toBe('123456');
   });
 
-  for (const method of ['totp', 'sms', 'recovery'] as SecondFactorMethod[]) {
+  for (const method of ['totp', 'sms', 'recovery'] as CodeMethod[]) {
     it(`verify(${method}): malformed → 'malformed', no failure counted, no state change`, async () => {
       const f = await setup();
       await enrollTotp(f, f.alice);

@@ -8,7 +8,7 @@
  * device id, event id, throttle/counter key). Two collections are keyed by a
  * *slot* instead, so that replacing what fills the slot is one atomic upsert:
  * factors (`<kind>:<staffId>`, holding the pending and the active factor of that
- * kind) and SMS challenges (`<purpose>:<staffId>`, holding the current challenge).
+ * kind; passkeys, held several times, have their own collection keyed by credential id) and SMS challenges (`<purpose>:<staffId>`, holding the current challenge).
  */
 import { type Connection, type Model, Schema } from 'mongoose';
 
@@ -75,6 +75,24 @@ export interface FactorSlotDoc {
   activeConfirmedAt: Date | null;
   /** Last accepted TOTP step of the active factor (same reason). */
   activeLastStep: number | null;
+}
+
+/** One document per passkey: `_id` is the credential id, so one credential is stored once, for one person. */
+export interface PasskeyDoc {
+  _id: string;
+  /** The factor id. */
+  id: string;
+  staffId: string;
+  clinicId: string;
+  name: string;
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  backupEligible: boolean;
+  backupState: boolean;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+  confirmedAt: Date | null;
 }
 
 export interface RecoveryCodeDoc {
@@ -243,6 +261,27 @@ const factorSlotSchema = new Schema<FactorSlotDoc>(
 factorSlotSchema.index({ staffId: 1 }, { name: 'staff' });
 factorSlotSchema.index({ staffId: 1, kind: 1 }, { unique: true, name: 'staff_kind_unique' });
 factorSlotSchema.index({ 'active.id': 1 }, { name: 'active_id' });
+
+const passkeySchema = new Schema<PasskeyDoc>(
+  {
+    _id: requiredString,
+    id: requiredString,
+    staffId: requiredString,
+    clinicId: requiredString,
+    name: requiredString,
+    publicKey: requiredString,
+    counter: { type: Number, required: true },
+    transports: { type: [String], default: [] },
+    backupEligible: { type: Boolean, required: true },
+    backupState: { type: Boolean, required: true },
+    lastUsedAt: nullableDate,
+    createdAt: requiredDate,
+    confirmedAt: nullableDate,
+  },
+  baseOptions,
+);
+passkeySchema.index({ staffId: 1 }, { name: 'staff' });
+passkeySchema.index({ id: 1 }, { unique: true, name: 'id_unique' });
 
 const recoveryCodeSchema = new Schema<RecoveryCodeDoc>(
   {
@@ -417,6 +456,7 @@ export interface StoreModels {
   clinics: Model<ClinicDoc>;
   staff: Model<StaffDoc>;
   factors: Model<FactorSlotDoc>;
+  passkeys: Model<PasskeyDoc>;
   recoveryCodes: Model<RecoveryCodeDoc>;
   trustedDevices: Model<TrustedDeviceDoc>;
   smsChallenges: Model<SmsChallengeDoc>;
@@ -440,6 +480,7 @@ export function storeModels(connection: Connection): StoreModels {
     clinics: model(connection, 'TwostepClinic', clinicSchema, 'clinics'),
     staff: model(connection, 'TwostepStaff', staffSchema, 'staff'),
     factors: model(connection, 'TwostepFactor', factorSlotSchema, 'factors'),
+    passkeys: model(connection, 'TwostepPasskey', passkeySchema, 'passkeys'),
     recoveryCodes: model(connection, 'TwostepRecoveryCode', recoveryCodeSchema, 'recovery_codes'),
     trustedDevices: model(connection, 'TwostepTrustedDevice', trustedDeviceSchema, 'trusted_devices'),
     smsChallenges: model(connection, 'TwostepSmsChallenge', smsChallengeSchema, 'sms_challenges'),

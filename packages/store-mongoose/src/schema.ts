@@ -23,6 +23,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'collections and indexes of twostep 0.1',
     up: (connection, options) => syncIndexes(connection, options),
   },
+  {
+    version: 2,
+    description: 'passkeys collection',
+    up: (connection, options) => syncIndexes(connection, options),
+  },
 ];
 
 /** The schema this version of twostep reads and writes. */

@@ -1,4 +1,4 @@
-import type { FactorStore } from '../ports.ts';
+import type { FactorStore, StoredPasskey } from '../ports.ts';
 import type { StoredFactor } from '../types.ts';
 import { addToIndex, copy, removeFromIndex } from './util.ts';
 
@@ -13,6 +13,11 @@ export function createMemoryFactorStore(): FactorStore {
       if (factor !== undefined) result.push(factor);
     }
     return result;
+  }
+
+  function passkeyOf(staffId: string, factorId: string): StoredPasskey | null {
+    const factor = factors.get(factorId);
+    return factor?.kind === 'passkey' && factor.staffId === staffId ? factor : null;
   }
 
   function drop(factor: StoredFactor): void {
@@ -61,6 +66,41 @@ export function createMemoryFactorStore(): FactorStore {
         }
       }
       return removed;
+    },
+    async removeOne(staffId, factorId) {
+      const factor = factors.get(factorId);
+      if (factor === undefined || factor.staffId !== staffId) return false;
+      drop(factor);
+      return true;
+    },
+    async addPasskey(factor) {
+      for (const existing of factors.values()) {
+        if (existing.kind === 'passkey' && existing.credentialId === factor.credentialId) return false;
+      }
+      const stored = copy({ ...factor, status: 'active' as const });
+      factors.set(stored.id, stored);
+      addToIndex(idsByStaff, stored.staffId, stored.id);
+      return true;
+    },
+    async findPasskey(credentialId) {
+      for (const factor of factors.values()) {
+        if (factor.kind === 'passkey' && factor.credentialId === credentialId) return copy(factor);
+      }
+      return null;
+    },
+    async renamePasskey(staffId, factorId, name) {
+      const passkey = passkeyOf(staffId, factorId);
+      if (passkey === null) return false;
+      passkey.name = name;
+      return true;
+    },
+    async recordPasskeyUse(staffId, factorId, use) {
+      const passkey = passkeyOf(staffId, factorId);
+      if (passkey === null || passkey.counter !== use.expectedCounter) return false;
+      passkey.counter = use.counter;
+      passkey.backupState = use.backupState;
+      passkey.lastUsedAt = new Date(use.usedAt);
+      return true;
     },
     async removeAll(staffId) {
       for (const existing of ofStaff(staffId)) drop(existing);

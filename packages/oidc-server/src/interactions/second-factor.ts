@@ -1,5 +1,5 @@
 /** The code page: authenticator code, SMS code, or the recovery code; "Remember this device". */
-import type { SecondFactorMethod, StaffMember } from '@twostep/core';
+import { type CodeMethod, isCodeMethod, type StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { codeError, formatTime, smsSentMessage, t } from '../messages/index.ts';
@@ -23,7 +23,7 @@ import {
 import { proceed, requirementFor } from './decide.ts';
 import { finishSignIn } from './finish.ts';
 
-const METHODS: readonly SecondFactorMethod[] = ['totp', 'sms', 'recovery'];
+const METHODS: readonly CodeMethod[] = ['totp', 'sms', 'recovery'];
 
 async function load(deps: Deps, req: Request, res: Response) {
   const interaction = await loadInteraction(deps, req, res);
@@ -61,9 +61,10 @@ const withinLimits = (deps: Deps, req: Request, staff: StaffMember) =>
 export async function showCodePage(deps: Deps, req: Request, res: Response): Promise<void> {
   const { interaction, state, staff, requirement } = await load(deps, req, res);
   if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
+  const methods = requirement.methods.filter(isCodeMethod);
   const wanted = METHODS.find((m) => m === req.query.method);
-  const method = wanted && requirement.methods.includes(wanted) ? wanted : requirement.methods[0]!;
-  return render(deps, req, res, staff, 200, { method, methods: requirement.methods });
+  const method = wanted && methods.includes(wanted) ? wanted : (methods[0] ?? 'recovery');
+  return render(deps, req, res, staff, 200, { method, methods });
 }
 
 export async function submitCode(deps: Deps, req: Request, res: Response): Promise<void> {
@@ -73,7 +74,7 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
   if (requirement.kind !== 'second_factor' && requirement.kind !== 'locked') {
     return proceed(deps, req, res, interaction, state, staff);
   }
-  const methods = requirement.kind === 'second_factor' ? requirement.methods : METHODS;
+  const methods = requirement.kind === 'second_factor' ? requirement.methods.filter(isCodeMethod) : METHODS;
   const method = METHODS.find((m) => m === field(req, 'method'));
   if (!method || !methods.includes(method)) throw new HttpError(400);
   const page = { method, methods };
@@ -138,7 +139,7 @@ export async function sendSms(deps: Deps, req: Request, res: Response): Promise<
   requireCsrf(deps, req, 'sms');
   if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
   if (!requirement.methods.includes('sms')) throw new HttpError(400);
-  const page = { method: 'sms' as const, methods: requirement.methods, smsSent: true };
+  const page = { method: 'sms' as const, methods: requirement.methods.filter(isCodeMethod), smsSent: true };
   if (!(await withinLimits(deps, req, staff))) {
     return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
   }

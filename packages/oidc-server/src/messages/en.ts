@@ -161,6 +161,7 @@ export const en = {
   'status.inactive': 'Inactive',
   'method.totp': 'Authenticator app',
   'method.sms': 'Text message (SMS)',
+  'method.passkey': 'Passkey',
   'method.recovery': 'Recovery code',
   'role.full_access': 'Full Access User',
   'role.staff': 'Staff',

@@ -1,4 +1,4 @@
-import type { SecondFactorMethod } from '@twostep/core';
+import type { CodeMethod } from '@twostep/core';
 import { t } from '../messages/index.ts';
 import { html, raw } from './html.ts';
 import { alert, cancelForm, form, layout, note, type PageContext } from './layout.ts';
@@ -38,8 +38,8 @@ ${form(`${ctx.base}/continue`, ctx.csrf('continue'), html`<button type="submit">
 }
 
 export interface CodePageOptions {
-  method: SecondFactorMethod;
-  methods: readonly SecondFactorMethod[];
+  method: CodeMethod;
+  methods: readonly CodeMethod[];
   /** Offer "Remember this device" (the clinic allows it). */
   offerRemember: boolean;
   rememberDays: number;

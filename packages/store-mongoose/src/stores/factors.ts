@@ -18,13 +18,19 @@
  * The active factor's `confirmedAt` and `lastStep` live beside the slot
  * (`activeConfirmedAt`, `activeLastStep`) because one update cannot `$rename`
  * into `active` and `$set` inside it.
+ *
+ * Passkeys (several per person) live in the `passkeys` collection, one document
+ * per credential with the credential id as `_id`: a second registration of the
+ * same credential is a duplicate key, and a use is one `updateOne` conditional on
+ * the stored counter.
  */
-import type { FactorKind, FactorStore, StoredFactor } from '@twostep/core';
-import { isDate, isFiniteNumber, isString } from '../errors.ts';
-import type { FactorBodyDoc, FactorSlotDoc, StoreModels } from '../models.ts';
+import type { FactorKind, FactorStore, StoredFactor, StoredPasskey } from '@twostep/core';
+import { FACTOR_KINDS } from '@twostep/core';
+import { isBoolean, isDate, isDuplicateKeyError, isFiniteNumber, isString } from '../errors.ts';
+import type { FactorBodyDoc, FactorSlotDoc, PasskeyDoc, StoreModels } from '../models.ts';
 import { date, dateOrNull, op, Q } from './common.ts';
 
-const KINDS: readonly FactorKind[] = ['totp', 'sms'];
+const KINDS = Object.keys(FACTOR_KINDS) as FactorKind[];
 const isKind = (value: unknown): value is FactorKind => KINDS.includes(value as FactorKind);
 
 export const factorSlotId = (staffId: string, kind: FactorKind): string => `${kind}:${staffId}`;
@@ -49,6 +55,26 @@ function toFactor(
     : { ...common, kind: 'sms', phone: body.phone ?? '' };
 }
 
+function toPasskey(doc: PasskeyDoc): StoredPasskey {
+  return {
+    id: doc.id,
+    kind: 'passkey',
+    name: doc.name,
+    credentialId: doc._id,
+    publicKey: doc.publicKey,
+    counter: doc.counter,
+    transports: [...doc.transports],
+    backupEligible: doc.backupEligible,
+    backupState: doc.backupState,
+    lastUsedAt: dateOrNull(doc.lastUsedAt),
+    createdAt: date(doc.createdAt),
+    staffId: doc.staffId,
+    clinicId: doc.clinicId,
+    status: 'active',
+    confirmedAt: dateOrNull(doc.confirmedAt),
+  };
+}
+
 function fromSlot(doc: FactorSlotDoc): StoredFactor[] {
   const result: StoredFactor[] = [];
   if (doc.active) {
@@ -65,7 +91,7 @@ function fromSlot(doc: FactorSlotDoc): StoredFactor[] {
   return result;
 }
 
-function toBody(factor: StoredFactor): FactorBodyDoc {
+function toBody(factor: Exclude<StoredFactor, StoredPasskey>): FactorBodyDoc {
   return factor.kind === 'totp'
     ? {
         id: factor.id,
@@ -89,14 +115,18 @@ function toBody(factor: StoredFactor): FactorBodyDoc {
       };
 }
 
-export function createFactorStore({ factors }: StoreModels): FactorStore {
+export function createFactorStore({ factors, passkeys }: StoreModels): FactorStore {
   return {
     async list(staffId) {
       if (!isString(staffId)) return [];
-      const docs = await factors.find({ staffId }, null, Q).sort({ _id: 1 }).lean<FactorSlotDoc[]>();
-      return docs.flatMap(fromSlot);
+      const [docs, keys] = await Promise.all([
+        factors.find({ staffId }, null, Q).sort({ _id: 1 }).lean<FactorSlotDoc[]>(),
+        passkeys.find({ staffId }, null, Q).sort({ createdAt: 1, id: 1 }).lean<PasskeyDoc[]>(),
+      ]);
+      return [...docs.flatMap(fromSlot), ...keys.map(toPasskey)];
     },
     async savePending(factor) {
+      if (factor.kind === 'passkey') throw new TypeError('savePending: a passkey is stored by addPasskey');
       // One upsert: the new pending factor replaces any pending one of its kind.
       await factors.updateOne(
         { _id: factorSlotId(factor.staffId, factor.kind) },
@@ -142,12 +172,70 @@ export function createFactorStore({ factors }: StoreModels): FactorStore {
     },
     async remove(staffId, kind) {
       if (!isString(staffId) || !isKind(kind)) return false;
-      const result = await factors.deleteOne({ _id: factorSlotId(staffId, kind) }, Q);
+      const result =
+        kind === 'passkey'
+          ? await passkeys.deleteMany({ staffId }, Q)
+          : await factors.deleteOne({ _id: factorSlotId(staffId, kind) }, Q);
       return result.deletedCount > 0;
+    },
+    async removeOne(staffId, factorId) {
+      if (!isString(staffId) || !isString(factorId)) return false;
+      if ((await passkeys.deleteOne({ staffId, id: factorId }, Q)).deletedCount > 0) return true;
+      // A kind held once: drop its slot when the factor fills it (active or pending).
+      const result = await factors.deleteOne(
+        { staffId, $or: [{ 'active.id': factorId }, { 'pending.id': factorId }] },
+        Q,
+      );
+      return result.deletedCount > 0;
+    },
+    async addPasskey(factor) {
+      try {
+        await passkeys.create({
+          _id: factor.credentialId,
+          id: factor.id,
+          staffId: factor.staffId,
+          clinicId: factor.clinicId,
+          name: factor.name,
+          publicKey: factor.publicKey,
+          counter: factor.counter,
+          transports: factor.transports,
+          backupEligible: factor.backupEligible,
+          backupState: factor.backupState,
+          lastUsedAt: factor.lastUsedAt,
+          createdAt: factor.createdAt,
+          confirmedAt: factor.confirmedAt,
+        });
+        return true;
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+    },
+    async findPasskey(credentialId) {
+      if (!isString(credentialId)) return null;
+      const doc = await passkeys.findOne({ _id: credentialId }, null, Q).lean<PasskeyDoc>();
+      return doc ? toPasskey(doc) : null;
+    },
+    async renamePasskey(staffId, factorId, name) {
+      if (!isString(staffId) || !isString(factorId) || !isString(name)) return false;
+      const result = await passkeys.updateOne({ staffId, id: factorId }, { $set: { name } }, Q);
+      return result.matchedCount === 1;
+    },
+    async recordPasskeyUse(staffId, factorId, use) {
+      const { expectedCounter, counter, backupState, usedAt } = use;
+      if (!isString(staffId) || !isString(factorId) || !isFiniteNumber(expectedCounter)) return false;
+      if (!isFiniteNumber(counter) || !isBoolean(backupState) || !isDate(usedAt)) return false;
+      const result = await passkeys.updateOne(
+        { staffId, id: factorId, counter: expectedCounter },
+        { $set: { counter, backupState, lastUsedAt: usedAt } },
+        Q,
+      );
+      return result.modifiedCount === 1;
     },
     async removeAll(staffId) {
       if (!isString(staffId)) return;
       await factors.deleteMany({ staffId }, Q);
+      await passkeys.deleteMany({ staffId }, Q);
     },
     async listTotp(afterStaffId, limit) {
       const after = isString(afterStaffId) ? { staffId: op({ $gt: afterStaffId }) } : {};
