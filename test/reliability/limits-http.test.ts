@@ -9,7 +9,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Stores, verifyPassword } from '@twostep/core';
-import { createWelcomeToken, type RateLimits, unusablePasswordHash, welcomeUrl } from '@twostep/oidc-server';
+import {
+  adminAudience,
+  createWelcomeToken,
+  type RateLimits,
+  unusablePasswordHash,
+  welcomeUrl,
+} from '@twostep/oidc-server';
 import type { Connection } from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -22,6 +28,7 @@ import { Browser, type Page, postAtOnce, statusCounts } from '../helpers/browser
 import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { begin, relyingParty } from '../helpers/oidc-client.ts';
+import { adminToken, api, registerProvisioningClient } from '../e2e-provisioning/support.ts';
 import { NO_RATE_LIMITS, parallel } from './fixtures.ts';
 
 const BURST = 40;
@@ -124,6 +131,33 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
       expect(await verifyPassword(password(winner), stored.passwordHash)).toBe(true);
       const set = (await idp.stores.audit.list(idp.clinic.id)).filter((e) => e.type === 'staff.password_set');
       expect(set).toHaveLength(1);
+    });
+
+    it('last Full Access User: 40 demotions and deactivations of the last two at once → exactly one stays', async () => {
+      const idp = await idpWith(NO_RATE_LIMITS);
+      const audience = adminAudience(idp.issuer);
+      const token = await adminToken(
+        { issuer: idp.issuer, audience },
+        await registerProvisioningClient(idp, idp.clinic.id),
+      );
+      // A second Full Access User next to the owner: exactly one of the two may go.
+      await idp.stores.staff.update(idp.staff.frontDesk.id, { role: 'full_access' });
+      const targets = [idp.staff.owner.id, idp.staff.frontDesk.id];
+      const results = await parallel(BURST, (i) =>
+        i % 4 < 2
+          ? api({ audience }, token, 'POST', '/staff/{id}/deactivate', { params: { id: targets[i % 2]! } })
+          : api({ audience }, token, 'PATCH', '/staff/{id}', {
+              params: { id: targets[i % 2]! },
+              body: { role: 'staff' },
+            }),
+      );
+      // 200s: the one change that went through, and requests that found nothing left to change.
+      const passed = results.filter((r) => r.status === 200);
+      const refused = results.filter((r) => r.status === 409).map((r) => (r.body as { error: string }).error);
+      expect(refused.every((e) => e === 'busy' || e === 'last_full_access')).toBe(true);
+      expect(passed.length + refused.length).toBe(BURST);
+      const { items } = await idp.stores.staff.list(idp.clinic.id, { role: 'full_access' });
+      expect(items.filter((s) => s.active)).toHaveLength(1);
     });
   });
 }

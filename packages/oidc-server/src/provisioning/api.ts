@@ -135,6 +135,34 @@ export function apiRouter(deps: ApiDeps): Router {
       );
   }
 
+  /**
+   * Runs `change` (a demotion or deactivation of `staff`) holding the clinic's Full Access slot, one
+   * conditional counter update: the "keep one" check lists them and then the change writes, so two
+   * such changes at once could otherwise both pass and leave the clinic with none.
+   */
+  async function keepingOneFullAccess(staff: StaffMember, change: () => Promise<unknown>): Promise<void> {
+    if (staff.role !== 'full_access' || !staff.active) {
+      await change();
+      return;
+    }
+    const now = deps.clock.now();
+    const slot = `full-access-change:${staff.clinicId}`;
+    const until = new Date(now.getTime() + 30_000);
+    if ((await stores.counters.increment(slot, until, now)) > 1)
+      throw new ApiError(
+        409,
+        'busy',
+        "another change to the clinic's Full Access Users is under way; try again",
+      );
+    try {
+      await keepOneFullAccess(staff);
+      await change();
+    } finally {
+      // Best effort: a slot not handed back ends with its window.
+      await stores.counters.release(slot, until).catch(() => undefined);
+    }
+  }
+
   function welcome(staff: StaffMember) {
     const { token, expiresAt } = createWelcomeToken(deps.hashKey, staff, deps.clock.now());
     return { url: welcomeUrl(deps.issuer, token), expiresAt: expiresAt.toISOString() };
@@ -201,9 +229,10 @@ export function apiRouter(deps: ApiDeps): Router {
     const patch = check.staffPatch(req.body);
     const changed = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => patch[k] !== staff[k]);
     if (changed.length === 0) return void res.json(staffJson(staff));
-    if (changed.includes('role') && patch.role !== 'full_access') await keepOneFullAccess(staff);
     const update = Object.fromEntries(changed.map((k) => [k, patch[k]]));
-    await stores.staff.update(staff.id, update);
+    const write = () => stores.staff.update(staff.id, update);
+    if (changed.includes('role') && patch.role !== 'full_access') await keepingOneFullAccess(staff, write);
+    else await write();
     const updated: StaffMember = { ...staff, ...update };
     await audit(req, res, 'staff.updated', staff.id, {
       fields: changed.join(','),
@@ -218,8 +247,7 @@ export function apiRouter(deps: ApiDeps): Router {
     check.noBody(req.body);
     const staff = await staffOf(req, res);
     if (!staff.active) return void res.json(staffJson(staff));
-    await keepOneFullAccess(staff);
-    await stores.staff.update(staff.id, { active: false });
+    await keepingOneFullAccess(staff, () => stores.staff.update(staff.id, { active: false }));
     const updated = { ...staff, active: false };
     await audit(req, res, 'staff.deactivated', staff.id);
     await twostep.lifecycle.deactivated(actor(req), updated);

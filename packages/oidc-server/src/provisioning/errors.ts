@@ -13,6 +13,7 @@ export type ApiErrorCode =
   | 'not_found'
   | 'email_taken'
   | 'last_full_access'
+  | 'busy'
   | 'password_already_set'
   | 'payload_too_large'
   | 'unsupported_media_type'
