@@ -198,3 +198,6 @@ export const INVOICES: Invoice[] = [
 export function patient(id: string): Patient | undefined {
   return PATIENTS.find((p) => p.id === id);
 }
+
+/** The clinic app's OIDC client id at the demo IdP (also named in its "Account security" link). */
+export const CLIENT_ID = 'maple-clinic-app';

@@ -43,12 +43,13 @@ import {
 import { connectMongo, createMongooseStores, createOidcAdapter, syncIndexes } from '@twostep/store-mongoose';
 import express from 'express';
 import { createClinicApp } from './clinic-app.ts';
+import { CLIENT_ID } from './data.ts';
 import { outboxRouter } from './outbox.ts';
 import { type AccountKey, CLINIC, type DemoAccount, seedDemo } from './seed.ts';
 
 export const DEFAULT_IDP_PORT = 4000;
 export const DEFAULT_APP_PORT = 4100;
-export const CLIENT_ID = 'maple-clinic-app';
+export { CLIENT_ID };
 
 export interface StartDemoOptions {
   /** Default 4000; 0 picks a free port. */

@@ -3,7 +3,7 @@
  * stylesheet served from the app (`/assets/app.css`), no scripts. Landmarks, a skip link, visible
  * focus, labelled tables and AA contrast throughout.
  */
-import { APPOINTMENTS, type Appointment, INVOICES, type Patient, patient } from './data.ts';
+import { APPOINTMENTS, type Appointment, CLIENT_ID, INVOICES, type Patient, patient } from './data.ts';
 import { type Html, html, htmlDocument } from './html.ts';
 
 export const CSS = `
@@ -121,7 +121,7 @@ export function layout(
     ? html`<nav aria-label="Main">
 <ul>
 ${NAV.map((item) => html`<li><a href="${item.href}"${current(item.href) ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}
-<li><a href="${ctx.idpUrl}/account">Account security</a></li>
+<li><a href="${ctx.idpUrl}/account?client_id=${CLIENT_ID}">Account security</a></li>
 ${ctx.viewer.role === 'full_access' ? html`<li><a href="${ctx.idpUrl}/admin">Admin console</a></li>` : ''}
 </ul>
 </nav>
@@ -198,7 +198,7 @@ ${signInStatus(ctx)}
 <p><a href="/billing">Go to billing</a></p></section>
 <section class="card" aria-labelledby="h-security"><h2 id="h-security">Your account security</h2>
 <p>Set up or change your authenticator app or phone, see your recovery code status and remembered devices.</p>
-<p><a href="${ctx.idpUrl}/account">Account security</a></p></section>
+<p><a href="${ctx.idpUrl}/account?client_id=${CLIENT_ID}">Account security</a></p></section>
 </div>`
     : html`<div class="hero">
 <div>

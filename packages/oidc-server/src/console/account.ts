@@ -16,6 +16,7 @@ import {
   sendPage,
   withConsole,
 } from './context.ts';
+import { backToApp, rememberApp } from './back-to-app.ts';
 import { type AccountData, accountView, recoveryShownView, totpSetupView } from './pages/account.ts';
 import { CONSOLE_DEFAULTS, endSession, hasVerifiedFactor, isFresh } from './session.ts';
 import { recoverySignInOwingSetup } from '../new-phone.ts';
@@ -73,6 +74,7 @@ async function render(
     fresh: isFresh(c.session),
     limited: !hasVerifiedFactor(c.session),
     newPhoneSince,
+    backTo: await backToApp(c.deps.provider, c.req),
     ...extra,
   };
   sendPage(c.res, status, accountView(c.page, data));
@@ -177,7 +179,7 @@ const signOutEverywhere: ConsoleHandler = async (c) => {
 
 export function accountRoutes(router: Router, deps: ConsoleDeps, body: RequestHandler) {
   const area = { area: '/account' };
-  router.get('/account', withConsole(deps, show, area));
+  router.get('/account', rememberApp(deps), withConsole(deps, show, area));
   const post = (path: string, handler: ConsoleHandler) =>
     router.post(`/account${path}`, body, withConsole(deps, handler, area));
   post('/totp', startTotp);

@@ -223,6 +223,7 @@ export const en = {
   'account.devices.actions': 'Actions',
   'account.devices.revoke': 'Forget',
   'account.devices.revokeAll': 'Forget all devices',
+  'account.backToApp': 'Back to {app}',
   'account.devices.none': 'No remembered devices.',
   'account.sessions.title': 'Signed-in computers',
   'account.sessions.body':

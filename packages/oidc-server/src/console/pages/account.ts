@@ -36,6 +36,8 @@ export interface AccountData {
   limited: boolean;
   /** A sign-in with the recovery code with no method set up since: "set up your new phone". */
   newPhoneSince?: Date | null;
+  /** The app the person came from (`/account?client_id=`), to offer a way back. */
+  backTo?: { name: string; url: string } | null;
   done?: string | null;
   error?: string | null;
   info?: string | null;
@@ -194,7 +196,10 @@ export function accountView(page: ConsolePage, data: AccountData): string {
   const newPhone = data.newPhoneSince
     ? html`<p class="warning" data-testid="new-phone-warning">${t('newPhone.warning', { when: when(data.newPhoneSince) })}</p>`
     : '';
-  const body = html`${alert(data.error)}${success(data.done)}${note(data.info)}${newPhone}
+  const back = data.backTo
+    ? html`<p><a class="button secondary" href="${data.backTo.url}" data-testid="back-to-app">${t('account.backToApp', { app: data.backTo.name })}</a></p>`
+    : '';
+  const body = html`${back}${alert(data.error)}${success(data.done)}${note(data.info)}${newPhone}
 <div class="grid">
 ${statusCard(data)}
 ${totpCard(page, data)}
