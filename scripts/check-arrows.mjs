@@ -15,6 +15,7 @@ const allowed = {
     'libphonenumber-js',
     'ua-parser-js',
     '@node-rs/argon2',
+    '@simplewebauthn/server',
   ],
   'packages/store-mongoose': ['@twostep/core', 'mongoose'],
   'packages/oidc-server': [

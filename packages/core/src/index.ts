@@ -42,6 +42,15 @@ export { COMPLIANCE_WARNING, DEFAULTS, TOTP } from './defaults.ts';
 export type { Enrollment, EnrollmentConfirmation } from './enrollment.ts';
 export { isTwostepError, TwostepError } from './errors.ts';
 export type { TwostepErrorCode } from './errors.ts';
+export {
+  createPasskeys,
+  PASSKEY_TIMEOUT_SECONDS,
+  type PasskeyChallenge,
+  type PasskeyFailure,
+  type Passkeys,
+  type RelyingParty,
+  relyingPartyFromIssuer,
+} from './factors/passkey.ts';
 export { encodeBase32, hotp, otpauthUri, totp, verifyTotp } from './factors/otp.ts';
 export type { OtpAlgorithm, OtpParams } from './factors/otp.ts';
 export { maskPhone, normalizePhone } from './factors/phone.ts';

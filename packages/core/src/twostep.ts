@@ -5,6 +5,7 @@ import { type CoreContext, notify, notifyStaffAndAdmins } from './context.ts';
 import { type HashKeys, hashKeyList } from './crypto/hashing.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import { createEnrollment } from './enrollment.ts';
+import { createPasskeys } from './factors/passkey.ts';
 import { createRecoveryCodes } from './factors/recovery.ts';
 import { createSmsCodes } from './factors/sms.ts';
 import { createTotp } from './factors/totp.ts';
@@ -94,6 +95,8 @@ export function createTwostep(options: TwostepOptions) {
     return devices.revokeAll(actor, staff, cause);
   }
 
+  const enrollment = createEnrollment(ctx, parts);
+
   return {
     config,
     stores: options.stores,
@@ -101,7 +104,9 @@ export function createTwostep(options: TwostepOptions) {
     /** What sign-in needs after the password, and checking codes. */
     secondFactor: createSecondFactor(ctx, parts),
     /** Adding, confirming, removing factors; the recovery code. */
-    enrollment: createEnrollment(ctx, parts),
+    enrollment,
+    /** Passkey (WebAuthn) registration and authentication ceremonies. */
+    passkeys: createPasskeys(ctx, { enrollment }),
     /** "Remember this device". */
     devices,
     /** Full Access Users' actions and the clinic policy. */

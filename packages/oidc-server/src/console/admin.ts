@@ -42,6 +42,7 @@ export const AUDIT_TYPES: readonly AuditEventType[] = [
   'second_factor.throttled',
   'factor.enrolled',
   'factor.removed',
+  'passkey.cloned',
   'recovery_code.issued',
   'recovery_code.used',
   'device.trusted',

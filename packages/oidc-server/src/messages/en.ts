@@ -251,6 +251,7 @@ export const en = {
   'event.system': 'System',
   'event.factor.enrolled': 'Method added',
   'event.factor.removed': 'Method removed',
+  'event.passkey.cloned': 'Passkey refused: it looks copied',
   'event.second_factor.succeeded': 'Code accepted',
   'event.second_factor.failed': 'Wrong code',
   'event.second_factor.throttled': 'Code refused (too many tries)',

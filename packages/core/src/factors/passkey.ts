@@ -1,0 +1,219 @@
+/**
+ * Passkeys (WebAuthn) with @simplewebauthn/server: registration and authentication ceremonies.
+ * The caller keeps the challenge of a ceremony (in the sign-in interaction or the account
+ * session) and hands it back with the browser's answer; every challenge is used at most once —
+ * the first verification takes it in one conditional counter update, so of concurrent
+ * verifications of one answer exactly one proceeds.
+ */
+import {
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransportFuture,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import type { CoreContext } from '../context.ts';
+import type { Enrollment } from '../enrollment.ts';
+import type { StoredPasskey } from '../ports.ts';
+import type { ActorContext, StaffMember } from '../types.ts';
+
+/** How long the browser may take (and a challenge stays good). */
+export const PASSKEY_TIMEOUT_SECONDS = 300;
+
+/** The WebAuthn relying party: its RP ID (a host name) and the origins allowed to answer. */
+export interface RelyingParty {
+  id: string;
+  name: string;
+  origins: string[];
+}
+
+/** The RP ID is the issuer's host name and the one origin is the issuer's origin. */
+export function relyingPartyFromIssuer(issuer: string, name: string): RelyingParty {
+  const url = new URL(issuer);
+  return { id: url.hostname, name, origins: [url.origin] };
+}
+
+/** A ceremony's challenge as the caller keeps it between the two requests. */
+export interface PasskeyChallenge {
+  challenge: string;
+  issuedAt: number;
+}
+
+export type PasskeyFailure =
+  /** The answer is not a WebAuthn response, or it does not verify (wrong RP, origin, signature, no user verification). */
+  | 'invalid'
+  /** The challenge was already used, or is too old. */
+  | 'replayed'
+  /** The credential is not one of this staff member's passkeys. */
+  | 'not_enrolled'
+  /** The signature counter went backwards: a cloned authenticator. Audited. */
+  | 'cloned';
+
+const ENCODE = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
+
+export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment }) {
+  const now = () => ctx.clock.now();
+
+  /** Takes the challenge for this one use: one conditional counter update; false when used or expired. */
+  async function takeChallenge(kept: PasskeyChallenge | null | undefined): Promise<boolean> {
+    if (!kept || typeof kept.challenge !== 'string' || typeof kept.issuedAt !== 'number') return false;
+    const at = now();
+    const expiresAt = kept.issuedAt + PASSKEY_TIMEOUT_SECONDS * 1000;
+    if (at.getTime() > expiresAt || kept.issuedAt > at.getTime()) return false;
+    const key = `passkey-challenge:${kept.challenge}`;
+    return (await ctx.stores.counters.increment(key, new Date(expiresAt), at)) === 1;
+  }
+
+  const issued = (challenge: string): PasskeyChallenge => ({ challenge, issuedAt: now().getTime() });
+
+  const passkeysOf = async (staff: StaffMember): Promise<StoredPasskey[]> =>
+    (await ctx.stores.factors.list(staff.id)).filter((f): f is StoredPasskey => f.kind === 'passkey');
+
+  const descriptor = (p: StoredPasskey) => ({
+    id: p.credentialId,
+    transports: p.transports as AuthenticatorTransportFuture[],
+  });
+
+  return {
+    /** Options for `navigator.credentials.create` (resident key preferred, user verification required). */
+    async registrationOptions(
+      staff: StaffMember,
+      rp: RelyingParty,
+    ): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challenge: PasskeyChallenge }> {
+      const options = await generateRegistrationOptions({
+        rpName: rp.name,
+        rpID: rp.id,
+        userName: staff.email,
+        userDisplayName: staff.name,
+        userID: new TextEncoder().encode(staff.id),
+        timeout: PASSKEY_TIMEOUT_SECONDS * 1000,
+        attestationType: 'none',
+        excludeCredentials: (await passkeysOf(staff)).map(descriptor),
+        authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+      });
+      return { options, challenge: issued(options.challenge) };
+    },
+
+    /** Verifies a registration answer and stores the passkey under `name` (audited, notified). */
+    async register(
+      actor: ActorContext,
+      staff: StaffMember,
+      input: {
+        response: unknown;
+        challenge: PasskeyChallenge | null | undefined;
+        rp: RelyingParty;
+        name: unknown;
+      },
+    ): Promise<
+      | { ok: true; passkey: StoredPasskey; recoveryCode: string | null }
+      | { ok: false; reason: PasskeyFailure | 'invalid_name' | 'duplicate' }
+    > {
+      if (!(await takeChallenge(input.challenge))) return { ok: false, reason: 'replayed' };
+      let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
+      try {
+        const result = await verifyRegistrationResponse({
+          response: input.response as RegistrationResponseJSON,
+          expectedChallenge: input.challenge!.challenge,
+          expectedOrigin: input.rp.origins,
+          expectedRPID: input.rp.id,
+          requireUserVerification: true,
+        });
+        info = result.verified ? result.registrationInfo : undefined;
+      } catch {
+        info = undefined;
+      }
+      if (!info) return { ok: false, reason: 'invalid' };
+      return parts.enrollment.addPasskey(
+        actor,
+        staff,
+        {
+          credentialId: info.credential.id,
+          publicKey: ENCODE(info.credential.publicKey),
+          counter: info.credential.counter,
+          transports: info.credential.transports ?? [],
+          backupEligible: info.credentialDeviceType === 'multiDevice',
+          backupState: info.credentialBackedUp,
+        },
+        input.name,
+      );
+    },
+
+    /** Options for `navigator.credentials.get`, listing the staff member's passkeys. */
+    async authenticationOptions(
+      staff: StaffMember,
+      rp: RelyingParty,
+    ): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challenge: PasskeyChallenge }> {
+      const options = await generateAuthenticationOptions({
+        rpID: rp.id,
+        allowCredentials: (await passkeysOf(staff)).map(descriptor),
+        userVerification: 'required',
+        timeout: PASSKEY_TIMEOUT_SECONDS * 1000,
+      });
+      return { options, challenge: issued(options.challenge) };
+    },
+
+    /**
+     * Verifies an authentication answer from one of the staff member's passkeys. The challenge is
+     * taken first (exactly one of concurrent uses proceeds); a counter that does not move forward
+     * (when the authenticator counts) is a clone: refused and audited. The use is recorded by one
+     * update conditional on the counter read.
+     */
+    async authenticate(
+      actor: ActorContext,
+      staff: StaffMember,
+      input: { response: unknown; challenge: PasskeyChallenge | null | undefined; rp: RelyingParty },
+    ): Promise<{ ok: true; passkey: StoredPasskey } | { ok: false; reason: PasskeyFailure }> {
+      if (!(await takeChallenge(input.challenge))) return { ok: false, reason: 'replayed' };
+      const response = input.response as AuthenticationResponseJSON | null;
+      const credentialId = typeof response?.id === 'string' ? response.id : null;
+      const stored = credentialId ? await ctx.stores.factors.findPasskey(credentialId) : null;
+      if (!stored || stored.staffId !== staff.id) return { ok: false, reason: 'not_enrolled' };
+      let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null;
+      try {
+        verified = await verifyAuthenticationResponse({
+          response: response!,
+          expectedChallenge: input.challenge!.challenge,
+          expectedOrigin: input.rp.origins,
+          expectedRPID: input.rp.id,
+          // Counter 0 here: the clone check is ours (below), so it can be told apart and audited.
+          credential: {
+            ...descriptor(stored),
+            publicKey: Buffer.from(stored.publicKey, 'base64url'),
+            counter: 0,
+          },
+          requireUserVerification: true,
+        });
+      } catch {
+        verified = null;
+      }
+      if (!verified?.verified) return { ok: false, reason: 'invalid' };
+      const { newCounter, credentialBackedUp } = verified.authenticationInfo;
+      if ((newCounter > 0 || stored.counter > 0) && newCounter <= stored.counter) {
+        await ctx.audit.record(actor, {
+          clinicId: staff.clinicId,
+          type: 'passkey.cloned',
+          targetId: staff.id,
+          details: { name: stored.name, storedCounter: stored.counter, receivedCounter: newCounter },
+        });
+        return { ok: false, reason: 'cloned' };
+      }
+      const recorded = await ctx.stores.factors.recordPasskeyUse(staff.id, stored.id, {
+        expectedCounter: stored.counter,
+        counter: newCounter,
+        backupState: credentialBackedUp,
+        usedAt: now(),
+      });
+      if (!recorded) return { ok: false, reason: 'replayed' };
+      return {
+        ok: true,
+        passkey: { ...stored, counter: newCounter, backupState: credentialBackedUp, lastUsedAt: now() },
+      };
+    },
+  };
+}
+
+export type Passkeys = ReturnType<typeof createPasskeys>;
