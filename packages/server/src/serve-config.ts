@@ -39,6 +39,8 @@ export interface ServeConfig {
   clients: unknown[];
   resourceServers: Record<string, unknown>;
   storeTimeoutMs: number | undefined;
+  /** createIdp's `passwordHashing` (unset: its defaults). */
+  passwords: { hashConcurrency: number | undefined; queueTimeoutMs: number | undefined };
   /** JSON lines by default; pretty with --dev. */
   log: { level: LogLevel; format: 'json' | 'pretty' };
   /** `/healthz`, `/readyz`, `/metrics` on their own port; without it no `/metrics` (except --dev). */
@@ -156,6 +158,10 @@ export function serveConfig(
       clients: settings.get<unknown[]>('clients') ?? [],
       resourceServers: settings.get<Record<string, unknown>>('resourceServers') ?? {},
       storeTimeoutMs: get<number>('storeTimeoutMs'),
+      passwords: {
+        hashConcurrency: get<number>('passwords.hashConcurrency'),
+        queueTimeoutMs: get<number>('passwords.queueTimeoutMs'),
+      },
       log: {
         level: (get<string>('log.level') ?? 'info') as LogLevel,
         format: (get<string>('log.format') ?? (dev ? 'pretty' : 'json')) as 'json' | 'pretty',

@@ -132,6 +132,10 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         ...(config.trustProxy === false ? {} : { trustProxy: config.trustProxy }),
         ...(config.siteName ? { siteName: config.siteName } : {}),
         ...(config.storeTimeoutMs ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
+        passwordHashing: {
+          ...(config.passwords.hashConcurrency ? { concurrency: config.passwords.hashConcurrency } : {}),
+          ...(config.passwords.queueTimeoutMs ? { queueTimeoutMs: config.passwords.queueTimeoutMs } : {}),
+        },
       });
     let idp: ReloadingIdp;
     try {

@@ -64,6 +64,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'email.smtp.user', kind: str },
   { key: 'email.smtp.password', kind: str, secret: true },
   { key: 'storeTimeoutMs', kind: { type: 'int', min: 100, max: 60_000 } },
+  { key: 'passwords.hashConcurrency', kind: { type: 'int', min: 1, max: 256 } },
+  { key: 'passwords.queueTimeoutMs', kind: { type: 'int', min: 100, max: 120_000 } },
   {
     key: 'log.level',
     kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },

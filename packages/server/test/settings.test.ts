@@ -101,6 +101,11 @@ const refusals: { why: string; env: Record<string, string>; args?: string[]; say
       says: 'listen.port (TWOSTEP_LISTEN_PORT): "eighty": expected a whole number from 0 to 65535',
     },
     {
+      why: 'no password check at all',
+      env: { ...production, TWOSTEP_PASSWORDS_HASH_CONCURRENCY: '0' },
+      says: 'passwords.hashConcurrency (TWOSTEP_PASSWORDS_HASH_CONCURRENCY): "0": expected a whole number from 1 to 256',
+    },
+    {
       why: 'bad value: trustProxy true',
       env: { ...production, TWOSTEP_TRUST_PROXY: 'true' },
       says: 'trustProxy (TWOSTEP_TRUST_PROXY): "true": expected false, a number of proxy hops',
