@@ -271,6 +271,19 @@ const revokeDevices = staffAction(
   'devices_revoked',
 );
 
+/**
+ * The clinic's staff a filter names: an exact email or id, else everyone whose name or email
+ * contains it ("Dana" finds Dana Brooks). At most a few, to list when it is ambiguous.
+ */
+async function findStaff(c: ConsoleRequest, text: string): Promise<StaffMember[]> {
+  const exact = text.includes('@')
+    ? await c.deps.stores.staff.findByEmail(text)
+    : await c.deps.stores.staff.get(text);
+  if (exact && exact.clinicId === c.clinic.id) return [exact];
+  const { items } = await c.deps.stores.staff.list(c.clinic.id, { search: text, limit: 6 });
+  return items;
+}
+
 /** Filters from the query string, and the audit query they mean (or an error message). */
 async function auditQuery(
   c: ConsoleRequest,
@@ -284,11 +297,10 @@ async function auditQuery(
   const q: AuditQuery = {};
   let error: string | null = null;
   if (filters.staff) {
-    const member = filters.staff.includes('@')
-      ? await c.deps.stores.staff.findByEmail(filters.staff)
-      : await c.deps.stores.staff.get(filters.staff);
-    if (member && member.clinicId === c.clinic.id) q.actorOrTargetId = member.id;
-    else error = t('admin.audit.noStaff');
+    const found = await findStaff(c, filters.staff);
+    if (found.length === 1) q.actorOrTargetId = found[0]!.id;
+    else if (found.length === 0) error = t('admin.audit.noStaff');
+    else error = t('admin.audit.severalStaff', { names: found.map((m) => m.name).join(', ') });
   }
   if (filters.type) {
     const type = AUDIT_TYPES.find((x) => x === filters.type);

@@ -10,6 +10,7 @@ import { en } from '../../messages/en.ts';
 import { type MessageKey, t } from '../../messages/index.ts';
 import { type Html, html, raw } from '../../pages/html.ts';
 import { recoveryCodeTools } from '../../pages/recovery-tools.ts';
+import { auditSentence } from './audit-sentence.ts';
 import {
   alert,
   button,
@@ -73,11 +74,7 @@ export function eventRows(events: AuditEvent[], names: Map<string, string>, self
         : e.actorId === selfId
           ? t('event.you')
           : (names.get(e.actorId) ?? e.actorId);
-    const details = Object.entries(e.details)
-      .filter(([k]) => k !== 'warningShown')
-      .map(([k, v]) => `${k}: ${String(v)}`)
-      .join(' · ');
-    return html`<tr>${cell(t('audit.when'), when(e.at))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), actor)}${cell(t('audit.details'), details, 'muted')}</tr>`;
+    return html`<tr>${cell(t('audit.when'), when(e.at))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), actor)}${cell(t('audit.details'), auditSentence(e, names), 'muted')}</tr>`;
   })}`;
 }
 

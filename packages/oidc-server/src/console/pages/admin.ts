@@ -11,6 +11,7 @@ import type {
 import { t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import type { Readiness } from '../readiness.ts';
+import { auditSentence } from './audit-sentence.ts';
 import { eventLabel, eventRows, methodNames, statusBadge } from './account.ts';
 import {
   alert,
@@ -273,9 +274,7 @@ export function auditView(
     : '';
   const rows = options.events.map((e) => {
     const target = e.targetId ? (options.names.get(e.targetId) ?? e.targetId) : '';
-    const details = Object.entries(e.details)
-      .map(([k, v]) => `${k}: ${String(v)}`)
-      .join(' · ');
+    const details = auditSentence(e, options.names);
     return html`<tr>${cell('#', String(e.seq))}${cell(t('audit.when'), when(e.at))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), e.actorId ? (options.names.get(e.actorId) ?? e.actorId) : t('event.system'))}${cell(t('audit.target'), target)}${cell(t('audit.details'), details, 'muted')}</tr>`;
   });
   const body = html`${subnav(page, 'audit')}

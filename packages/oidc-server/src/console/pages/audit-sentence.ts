@@ -1,0 +1,37 @@
+/**
+ * An audit event as one sentence for the console ("Olivia Bennett paused 2-Step Verification for
+ * Dana Brooks until Nov 29, 2026, 2:30 PM: “lost phone”"): names instead of ids, method names
+ * instead of codes, times as people read them. The stored event is unchanged (exports keep it).
+ */
+import type { AuditEvent } from '@twostep/core';
+import { en } from '../../messages/en.ts';
+import { type MessageKey, t } from '../../messages/index.ts';
+import { when } from './layout.ts';
+
+const known = (key: string): key is MessageKey => Object.hasOwn(en, key);
+const method = (value: unknown): string => {
+  const key = `method.${String(value)}`;
+  return known(key) ? t(key) : String(value ?? '');
+};
+
+export function auditSentence(e: AuditEvent, names: Map<string, string>): string {
+  const person = (id: string | null) => (id ? (names.get(id) ?? id) : t('event.system'));
+  const d = e.details;
+  const until =
+    typeof d.until === 'string' && !Number.isNaN(Date.parse(d.until)) ? when(new Date(d.until)) : '';
+  const params: Record<string, string> = {
+    actor: person(e.actorId),
+    target: e.targetId ? person(e.targetId) : '',
+    until,
+    reason: typeof d.reason === 'string' && d.reason !== '' ? d.reason : t('sentence.noReason'),
+    method: method(d.method ?? d.factor),
+    device: String(d.label ?? d.device ?? ''),
+    count: String(d.count ?? ''),
+  };
+  const own = e.actorId !== null && e.actorId === e.targetId;
+  const specific = `sentence.${e.type}${own ? '.own' : ''}`;
+  const key = known(specific) ? specific : `sentence.${e.type}`;
+  if (known(key)) return t(key, params);
+  const label = `event.${e.type}`;
+  return `${params.actor}: ${known(label) ? t(label) : e.type}`;
+}
