@@ -140,10 +140,18 @@ describe('account page', () => {
     expect(notified('factor_removed', idp.staff.owner.id)).toHaveLength(1);
   });
 
-  it('in a clinic that does not enforce 2-Step, the last method can be removed', async () => {
+  it('in a clinic that does not enforce 2-Step, the last method can be removed (confirmed, with a reason)', async () => {
     const birchOwner = await addEnrolledAdmin(idp.relaxedClinic.id, 'birch-admin', 'admin@birch.test');
     const { browser, page } = await signIn(idp, birchOwner);
-    const removed = await browser.post(`${idp.url}/account/remove`, { csrf: csrfOf(page), kind: 'totp' });
+    const asked = await browser.post(`${idp.url}/account/remove`, { csrf: csrfOf(page), kind: 'totp' });
+    expect(asked.body).toContain('Turn off your 2-Step Verification?');
+    expect(await active(birchOwner.id, 'totp')).toBeDefined();
+    const removed = await browser.post(`${idp.url}/account/remove`, {
+      csrf: csrfOf(page),
+      kind: 'totp',
+      confirm: 'yes',
+      reason: 'testing',
+    });
     expect(removed.body).toContain('The method was removed.');
     expect(removed.body).toContain('does not require it yet');
     expect(await active(birchOwner.id, 'totp')).toBeUndefined();

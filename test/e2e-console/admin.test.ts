@@ -251,7 +251,12 @@ describe('clinic settings', () => {
   it('enforcement cannot be turned on by a Full Access User without a method (actor_not_enrolled)', async () => {
     const birch = await addAdmin(idp, idp.relaxedClinic.id, 'birch-admin', 'admin@birch.test', true);
     const { browser, page } = await signIn(idp, birch, '/account');
-    await browser.post(`${idp.url}/account/remove`, { csrf: csrfOf(page), kind: 'totp' });
+    await browser.post(`${idp.url}/account/remove`, {
+      csrf: csrfOf(page),
+      kind: 'totp',
+      confirm: 'yes',
+      reason: 'testing',
+    });
     const refused = await postRaw(browser, idp, '/admin/enforcement/on', { csrf: csrfOf(page) });
     expect(refused.status).toBe(409);
     expect(alertText(refused)).toContain('Set up 2-Step Verification for your own account first');

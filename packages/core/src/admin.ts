@@ -246,6 +246,13 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
         type: 'policy.enforcement_off',
         details: { reason, warningShown: true },
       });
+      // Every Full Access User hears of it, the one who did it included.
+      await notifyStaffAndAdmins(
+        ctx,
+        admin,
+        { staff: 'enforcement_off', admins: 'enforcement_off' },
+        { actor: admin.name, reason },
+      );
       return { ok: true, warning: COMPLIANCE_WARNING };
     },
 

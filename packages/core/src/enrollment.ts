@@ -91,29 +91,46 @@ export function createEnrollment(
     staff: StaffMember,
     change: 'added' | 'removed',
     factor: FactorRef,
+    /** The last method removed: 2-Step turned off, for this reason (Full Access Users are told). */
+    turnedOff?: { reason: string },
   ) {
     await ctx.audit.record(actor, {
       clinicId: staff.clinicId,
       type: change === 'added' ? 'factor.enrolled' : 'factor.removed',
       targetId: staff.id,
-      details: auditDetails(factor),
+      details: turnedOff
+        ? { ...auditDetails(factor), twoStepOff: true, reason: turnedOff.reason }
+        : auditDetails(factor),
     });
     const notice = change === 'added' ? 'factor_added' : 'factor_removed';
-    await notifyStaffAndAdmins(ctx, staff, { staff: notice }, { factor: describe(factor) });
+    if (turnedOff) {
+      await notifyStaffAndAdmins(
+        ctx,
+        staff,
+        { staff: notice, admins: 'colleague_two_step_off' },
+        { factor: describe(factor), reason: turnedOff.reason },
+      );
+    } else {
+      await notifyStaffAndAdmins(ctx, staff, { staff: notice }, { factor: describe(factor) });
+    }
   }
 
-  type Removal = { ok: true } | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' | 'busy' };
+  type Removal =
+    | { ok: true }
+    | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' | 'reason_required' | 'busy' };
 
   /**
    * Removes `doomed` (every factor of a kind, or one passkey). Refused when nothing else stays
-   * active and the clinic enforces 2-Step. Removing the last method also drops the recovery code
-   * and trusted devices (they stand in for a factor that no longer exists).
+   * active and the clinic enforces 2-Step. Removing the last method (turning one's 2-Step off)
+   * needs a `reason` and emails every Full Access User; it also drops the recovery code and
+   * trusted devices (they stand in for a factor that no longer exists).
    */
   async function removeFactors(
     actor: ActorContext,
     staff: StaffMember,
     doomed: (factor: StoredFactor) => boolean,
     removeFromStore: () => Promise<boolean>,
+    reasonInput: unknown,
   ): Promise<Removal> {
     // "Not the last factor" reads the list, then removes: two removals at once could both pass
     // and leave none. So one removal per person at a time, taken in one conditional counter
@@ -123,7 +140,7 @@ export function createEnrollment(
     const until = new Date(now.getTime() + REMOVAL_SLOT_SECONDS * 1000);
     if ((await ctx.stores.counters.increment(slot, until, now)) > 1) return { ok: false, reason: 'busy' };
     try {
-      return await removeHoldingSlot(actor, staff, doomed, removeFromStore);
+      return await removeHoldingSlot(actor, staff, doomed, removeFromStore, reasonInput);
     } finally {
       // Best effort: a slot not handed back ends with its window.
       await ctx.stores.counters.release(slot, until).catch(() => undefined);
@@ -136,6 +153,7 @@ export function createEnrollment(
     staff: StaffMember,
     doomed: (factor: StoredFactor) => boolean,
     removeFromStore: () => Promise<boolean>,
+    reasonInput: unknown,
   ): Promise<Removal> {
     const active = (await ctx.stores.factors.list(staff.id)).filter((f) => f.status === 'active');
     const removed = active.filter(doomed);
@@ -143,13 +161,17 @@ export function createEnrollment(
     const clinic = await ctx.stores.clinics.get(staff.clinicId);
     const last = removed.length === active.length;
     if (last && (clinic?.enforceTwoStep ?? true)) return { ok: false, reason: 'last_factor_enforced' };
+    // Turning one's own 2-Step off is a policy-sized change: a reason, kept in the audit log and emailed.
+    const reason = typeof reasonInput === 'string' ? reasonInput.trim().slice(0, 500) : '';
+    if (last && !reason) return { ok: false, reason: 'reason_required' };
     if (!(await removeFromStore())) return { ok: false, reason: 'not_enrolled' };
     if (last) {
       await ctx.stores.recoveryCodes.remove(staff.id);
       await parts.devices.revokeAll(actor, staff, 'user' satisfies RevokeCause);
     }
     const first = removed[0]!;
-    await announce(actor, staff, 'removed', removed.length === 1 ? first : { kind: first.kind });
+    const ref = removed.length === 1 ? first : { kind: first.kind };
+    await announce(actor, staff, 'removed', ref, last ? { reason } : undefined);
     return { ok: true };
   }
 
@@ -274,23 +296,30 @@ export function createEnrollment(
     },
 
     /** Removes every factor of `kind` (every passkey for `passkey`): see `removeFactors`. */
-    remove(actor: ActorContext, staff: StaffMember, kind: FactorKind) {
+    remove(actor: ActorContext, staff: StaffMember, kind: FactorKind, input: { reason?: unknown } = {}) {
       return removeFactors(
         actor,
         staff,
         (f) => f.kind === kind,
         () => ctx.stores.factors.remove(staff.id, kind),
+        input.reason,
       );
     },
 
     /** Removes one passkey; the same rules as `remove`. */
-    removePasskey(actor: ActorContext, staff: StaffMember, factorId: unknown) {
+    removePasskey(
+      actor: ActorContext,
+      staff: StaffMember,
+      factorId: unknown,
+      input: { reason?: unknown } = {},
+    ) {
       const id = typeof factorId === 'string' ? factorId : '';
       return removeFactors(
         actor,
         staff,
         (f) => f.kind === 'passkey' && f.id === id,
         () => ctx.stores.factors.removeOne(staff.id, id),
+        input.reason,
       );
     },
     /** A new recovery code (the old one stops working), to show once. */

@@ -329,6 +329,10 @@ export type NotificationKind =
   | 'two_step_reset'
   | 'colleague_paused'
   | 'colleague_reset'
+  /** A staff member removed their last method (params `colleague`, `reason`): to every Full Access User. */
+  | 'colleague_two_step_off'
+  /** The clinic no longer requires 2-Step (params `actor`, `reason`): to every Full Access User. */
+  | 'enforcement_off'
   /** The first Full Access User of a new clinic (`twostep clinic create`): params `url`, `until`. */
   | 'welcome'
   /** "Forgot password?": params `url`, `until` (the link works once, until then). */

@@ -1,5 +1,5 @@
 /** `/account`: every staff member's own 2-Step settings. Every change: CSRF + the 10-minute rule. */
-import type { AuditEvent, Stores } from '@twostep/core';
+import { type AuditEvent, COMPLIANCE_WARNING, type Stores } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
 import { codeError, type MessageKey, smsSentMessage, t } from '../messages/index.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
@@ -17,7 +17,13 @@ import {
   withConsole,
 } from './context.ts';
 import { backToApp, rememberApp } from './back-to-app.ts';
-import { type AccountData, accountView, recoveryShownView, totpSetupView } from './pages/account.ts';
+import {
+  type AccountData,
+  accountView,
+  recoveryShownView,
+  totpSetupView,
+  turnOffView,
+} from './pages/account.ts';
 import { CONSOLE_DEFAULTS, endSession, hasVerifiedFactor, isFresh } from './session.ts';
 import { recoverySignInOwingSetup } from '../new-phone.ts';
 
@@ -137,8 +143,27 @@ const remove: ConsoleHandler = async (c) => {
   const kind = field(c.req, 'kind');
   if (kind !== 'totp' && kind !== 'sms') return fail(c, 400, 'error.400');
   if (!(await requireFresh(c, '/account'))) return;
-  const result = await c.deps.twostep.enrollment.remove(actorOf(c), c.staff, kind);
+  const status = await c.deps.twostep.admin.status(c.staff);
+  const last = !status.enforced && status.methods.filter((m) => m !== 'recovery').length === 1;
+  const reason = (field(c.req, 'reason') ?? '').slice(0, 500);
+  const confirmPage = (code: number, error: string | null) =>
+    sendPage(
+      c.res,
+      code,
+      turnOffView(c.page, {
+        kind,
+        method: t(kind === 'totp' ? 'method.totp' : 'method.sms'),
+        clinic: c.clinic.name,
+        warning: COMPLIANCE_WARNING,
+        reason,
+        error,
+      }),
+    );
+  // The last method: ask first (the same heads-up as the clinic-wide switch), with a reason.
+  if (last && field(c.req, 'confirm') !== 'yes') return confirmPage(200, null);
+  const result = await c.deps.twostep.enrollment.remove(actorOf(c), c.staff, kind, { reason });
   if (!result.ok) {
+    if (result.reason === 'reason_required') return confirmPage(400, t('account.error.reason_required'));
     return render(c, result.reason === 'not_enrolled' ? 400 : 409, {
       error: t(`account.error.${result.reason}`, { clinic: c.clinic.name }),
     });

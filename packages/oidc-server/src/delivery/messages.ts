@@ -164,6 +164,25 @@ export const messagesEn: MessageCatalog = {
       ],
       advice: ADVICE_COLLEAGUE,
     },
+    colleague_two_step_off: {
+      subject: '{colleague} turned off 2-Step Verification',
+      paragraphs: [
+        '{colleague} removed their last 2-Step Verification method on {when}: their account at {clinic} is now protected by a password only.',
+        'Reason given: {reason}',
+        'You are told because you are a Full Access User of {clinic}.',
+      ],
+      advice:
+        "If you didn't expect this, talk to {colleague}, or require 2-Step Verification for everyone in the admin console.",
+    },
+    enforcement_off: {
+      subject: '2-Step Verification is no longer required',
+      paragraphs: [
+        '{actor} turned off the requirement for 2-Step Verification at {clinic} on {when}. Staff may now sign in with a password only.',
+        'Reason given: {reason}',
+        'You are told because you are a Full Access User of {clinic}.',
+      ],
+      advice: "If you didn't expect this, check with {actor} or another Full Access User at {clinic}.",
+    },
   },
 };
 

@@ -240,6 +240,12 @@ export const en = {
   'account.error.last_factor_enforced':
     '{clinic} requires 2-Step Verification, so you cannot remove your last method. Add another method first.',
   'account.error.busy': 'Another change to your methods is under way. Try again in a moment.',
+  'account.error.reason_required': 'Give a reason: it is recorded and sent to your Full Access Users.',
+  'account.off.title': 'Turn off your 2-Step Verification?',
+  'account.off.body':
+    '{method} is your only 2-Step Verification method. Without it, your password alone opens your account, and your recovery code and remembered devices stop working. The Full Access Users of {clinic} are emailed.',
+  'account.off.submit': 'Turn off 2-Step Verification',
+  'account.off.keep': 'Keep it on',
   'account.error.recovery_needs_factor': 'Set up a method first: the recovery code comes with it.',
 
   'audit.when': 'When',

@@ -22,6 +22,8 @@ describe('renderNotification', () => {
         'colleague_paused',
         'colleague_reset',
         'colleague_password_reset',
+        'colleague_two_step_off',
+        'enforcement_off',
         'factor_added',
         'new_device_sign_in',
         'password_reset',

@@ -243,3 +243,31 @@ ${recoveryCodeTools(page.nonce, page.siteName, code)}
 </section>`;
   return consoleLayout(page, t('recovery.title'), body);
 }
+
+/** Removing one's last method: the compliance heads-up, a reason, and an explicit confirmation. */
+export function turnOffView(
+  page: ConsolePage,
+  options: {
+    kind: 'totp' | 'sms';
+    method: string;
+    clinic: string;
+    warning: string;
+    reason?: string;
+    error?: string | null;
+  },
+): string {
+  const body = html`${alert(options.error)}<section class="card">
+<p>${t('account.off.body', { method: options.method, clinic: options.clinic })}</p>
+<p class="warning" data-testid="compliance-warning"><strong>${t('admin.enforce.headsUp')}</strong> ${options.warning}</p>
+${postForm(
+  page,
+  '/account/remove',
+  html`<input type="hidden" name="kind" value="${options.kind}"><input type="hidden" name="confirm" value="yes">
+<label for="reason">${t('admin.reason')}</label>
+<textarea id="reason" name="reason" required maxlength="500" autofocus>${options.reason ?? ''}</textarea>
+<div class="row"><button type="submit" class="danger">${t('account.off.submit')}</button>
+<a class="button secondary" href="${page.base}/account">${t('account.off.keep')}</a></div>`,
+)}
+</section>`;
+  return consoleLayout(page, t('account.off.title'), body);
+}
