@@ -110,14 +110,20 @@ describe('passkeys in core', () => {
     });
   });
 
-  it('not enforced: removing the last passkey drops the recovery code and trusted devices', async () => {
+  it('not enforced: removing the last passkey needs a reason, then drops the recovery code and trusted devices', async () => {
     const f = await setup();
     const desk = await addPasskey(f, 'Desk');
     const trusted = await f.twostep.devices.trust(f.actor(f.alice), f.alice, 'Firefox');
     expect(trusted.ok).toBe(true);
-    expect(await f.twostep.enrollment.removePasskey(f.actor(f.alice), f.alice, desk.passkey.id)).toEqual({
-      ok: true,
-    });
+    expect(
+      await f.twostep.enrollment.removePasskey(f.actor(f.alice), f.alice, desk.passkey.id, { reason: '  ' }),
+    ).toEqual({ ok: false, reason: 'reason_required' });
+    expect(await f.stores.recoveryCodes.get(f.alice.id)).not.toBeNull();
+    expect(
+      await f.twostep.enrollment.removePasskey(f.actor(f.alice), f.alice, desk.passkey.id, {
+        reason: 'new laptop',
+      }),
+    ).toEqual({ ok: true });
     expect(await f.stores.recoveryCodes.get(f.alice.id)).toBeNull();
     expect(await f.stores.trustedDevices.list(f.alice.id, f.clock.now())).toEqual([]);
     expect(await f.twostep.secondFactor.requirement(f.alice)).toMatchObject({ kind: 'none' });
