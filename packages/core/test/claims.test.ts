@@ -8,6 +8,8 @@ describe('claims (docs/architecture.md, "Claims")', () => {
     ['sms', 'urn:twostep:loa:2fa', ['pwd', 'sms', 'mfa']],
     ['recovery', 'urn:twostep:loa:2fa', ['pwd', 'recovery', 'mfa']],
     ['trusted_device', 'urn:twostep:loa:2fa', ['pwd', 'trusted_device', 'mfa']],
+    ['passkey', 'urn:twostep:loa:phr', ['pwd', 'hwk', 'user', 'mfa']],
+    ['synced_passkey', 'urn:twostep:loa:phr', ['pwd', 'swk', 'user', 'mfa']],
   ] as [SignInMethod, string, string[]][])('%s → acr %s, amr %j', (method, acr, amr) => {
     expect(claimsFor(method)).toEqual({ acr, amr });
   });
@@ -18,7 +20,21 @@ describe('claims (docs/architecture.md, "Claims")', () => {
   });
 
   it('ACR constants', () => {
-    expect(ACR).toEqual({ oneFactor: 'urn:twostep:loa:1fa', twoFactor: 'urn:twostep:loa:2fa' });
+    expect(ACR).toEqual({
+      oneFactor: 'urn:twostep:loa:1fa',
+      twoFactor: 'urn:twostep:loa:2fa',
+      phishingResistant: 'urn:twostep:loa:phr',
+    });
+  });
+
+  it('acrSatisfies: phr meets 2fa meets 1fa; neither 2fa nor a trusted device meets phr', () => {
+    expect(acrSatisfies(ACR.phishingResistant, ACR.phishingResistant)).toBe(true);
+    expect(acrSatisfies(ACR.phishingResistant, ACR.twoFactor)).toBe(true);
+    expect(acrSatisfies(ACR.phishingResistant, ACR.oneFactor)).toBe(true);
+    expect(acrSatisfies(ACR.twoFactor, ACR.phishingResistant)).toBe(false);
+    expect(acrSatisfies(ACR.oneFactor, ACR.phishingResistant)).toBe(false);
+    expect(acrSatisfies(claimsFor('trusted_device').acr, ACR.phishingResistant)).toBe(false);
+    expect(acrSatisfies('urn:twostep:loa:PHR', ACR.oneFactor)).toBe(false);
   });
 
   it('acrSatisfies: 2fa meets 1fa and 2fa; 1fa meets only 1fa; unknown meets nothing', () => {

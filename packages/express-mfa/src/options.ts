@@ -5,7 +5,11 @@ import { MemoryRevocationList, type RevocationList } from './revocation.ts';
 import type { SessionStore } from './session.ts';
 
 /** The twostep IdP's assurance levels, weakest first (docs/architecture.md, "Claims"). */
-export const TWOSTEP_ACR_VALUES: readonly string[] = ['urn:twostep:loa:1fa', 'urn:twostep:loa:2fa'];
+export const TWOSTEP_ACR_VALUES: readonly string[] = [
+  'urn:twostep:loa:1fa',
+  'urn:twostep:loa:2fa',
+  'urn:twostep:loa:phr',
+];
 
 /**
  * Options for {@link twostep}. Validated once, when `twostep()` is called.
