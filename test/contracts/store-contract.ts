@@ -280,6 +280,22 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await stores().clinics.update(uid('clinic'), { name: 'Ghost' })).toBe(false);
       });
 
+      it('keeps the time zone and phone country: absent until set, given back at create and after update', async () => {
+        const plain = await newClinic();
+        expect(await stores().clinics.get(plain.id)).not.toHaveProperty('timeZone');
+        expect(await stores().clinics.get(plain.id)).not.toHaveProperty('country');
+        const toronto = await newClinic({ timeZone: 'America/Toronto', country: 'CA' });
+        expect(await stores().clinics.get(toronto.id)).toEqual(toronto);
+        expect(
+          await stores().clinics.update(plain.id, { timeZone: 'America/Vancouver', country: 'CA' }),
+        ).toBe(true);
+        expect(await stores().clinics.get(plain.id)).toEqual({
+          ...plain,
+          timeZone: 'America/Vancouver',
+          country: 'CA',
+        });
+      });
+
       it('returns copies: mutating an input or a result does not change the stored clinic', async () => {
         const clinic = makeClinic();
         const original = structuredClone(clinic);

@@ -7,6 +7,7 @@ import {
   secondFactorThrottleKey,
   verifyAuditChain,
 } from '@twostep/core';
+import { formatLocalTime, renderNotification } from '@twostep/oidc-server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertText, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp, type TestStaff } from '../helpers/idp.ts';
@@ -271,6 +272,51 @@ describe('clinic settings', () => {
     expect((await events('policy.trusted_devices_changed'))[0]?.details).toEqual({ allowed: false });
     const bad = await postRaw(browser, idp, '/admin/trusted-devices', { csrf: csrfOf(page), allow: 'maybe' });
     expect(bad.status).toBe(400);
+  });
+
+  it('sets the time zone and phone country; times on pages and in emails follow; bad values change nothing', async () => {
+    const { browser, page } = await signIn(idp, idp.staff.owner, '/admin');
+    const bad = await postRaw(browser, idp, '/admin/region', {
+      csrf: csrfOf(page),
+      timeZone: 'Mars/Olympus_Mons',
+      country: 'CA',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('Choose a time zone and a country from the lists.');
+    const before = await idp.stores.clinics.get(idp.clinic.id);
+    expect(before?.timeZone).toBeUndefined();
+    expect(before?.country).toBeUndefined();
+
+    const saved = await browser.post(`${idp.url}/admin/region`, {
+      csrf: csrfOf(page),
+      timeZone: 'America/Toronto',
+      country: 'CA',
+    });
+    expect(saved.body).toContain('The time zone and phone country were saved.');
+    expect(testId(saved, 'region')).toContain('America/Toronto');
+    expect(testId(saved, 'region')).toContain('numbers from Canada');
+    const clinic = await idp.stores.clinics.get(idp.clinic.id);
+    expect(clinic).toMatchObject({ timeZone: 'America/Toronto', country: 'CA' });
+    expect((await events('clinic.updated'))[0]?.details).toEqual({
+      timeZone: 'America/Toronto',
+      country: 'CA',
+    });
+
+    await browser.post(`${idp.url}/admin/staff/${idp.staff.frontDesk.id}/pause`, {
+      csrf: csrfOf(page),
+      hours: '2',
+      reason: 'lost phone',
+    });
+    const member = await idp.stores.staff.get(idp.staff.frontDesk.id);
+    const until = (await idp.idp.twostep.admin.status(member!)).pausedUntil!;
+    const local = formatLocalTime(until, 'America/Toronto');
+    expect(local).toMatch(/ [AP]M E[SD]T$/);
+    const staffPage = await browser.get(`${idp.url}/admin/staff/${idp.staff.frontDesk.id}`);
+    expect(staffPage.body).toContain(local);
+    expect(staffPage.body).not.toContain(formatLocalTime(until, 'UTC'));
+    const [mail] = notified('two_step_paused', idp.staff.frontDesk.id);
+    expect(mail?.timeZone).toBe('America/Toronto');
+    expect(renderNotification(mail!).text).toContain(`Until ${local}`);
   });
 });
 

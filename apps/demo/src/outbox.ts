@@ -6,6 +6,7 @@ import type { MailOutbox, SmsOutbox } from '@twostep/oidc-server';
 import express from 'express';
 import { type Html, html, htmlDocument, securityHeaders } from './html.ts';
 import { CSS } from './pages.ts';
+import { CLINIC } from './seed.ts';
 
 export interface OutboxPagesOptions {
   sms: SmsOutbox;
@@ -36,7 +37,8 @@ ${body}
   );
 }
 
-const time = (at: Date) => at.toLocaleTimeString('en-CA', { hour12: false });
+// In the demo clinic's zone, like every time the IdP shows.
+const time = (at: Date) => at.toLocaleTimeString('en-CA', { hour12: false, timeZone: CLINIC.timeZone });
 
 export function outboxRouter(options: OutboxPagesOptions): express.Router {
   const router = express.Router();

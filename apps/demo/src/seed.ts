@@ -28,7 +28,13 @@ import {
   totp,
 } from '@twostep/core';
 
-export const CLINIC: Pick<Clinic, 'id' | 'name'> = { id: 'clinic-maple', name: 'Maple Street Physio' };
+/** A clinic in Ottawa: times in Eastern time, phone numbers typed the Canadian way. */
+export const CLINIC: Pick<Clinic, 'id' | 'name' | 'timeZone' | 'country'> = {
+  id: 'clinic-maple',
+  name: 'Maple Street Physio',
+  timeZone: 'America/Toronto',
+  country: 'CA',
+};
 
 export type AccountKey = 'owner' | 'practitioner' | 'frontDesk';
 

@@ -2,6 +2,7 @@ import type { CoreContext } from './context.ts';
 import { activeStaff, notifyStaffAndAdmins } from './context.ts';
 import { COMPLIANCE_WARNING } from './defaults.ts';
 import { activeKinds, type SecondFactorMethod } from './policy.ts';
+import { isPhoneCountry, isTimeZone } from './region.ts';
 import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
 import type { Sessions } from './sessions.ts';
 import type { TrustedDevices } from './trusted-devices.ts';
@@ -14,6 +15,7 @@ export type AdminRefusal =
   | 'self'
   | 'reason_required'
   | 'invalid_duration'
+  | 'invalid_region'
   | 'actor_not_enrolled'
   | 'not_paused';
 
@@ -264,6 +266,24 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
         clinicId: auth.admin.clinicId,
         type: 'policy.trusted_devices_changed',
         details: { allowed },
+      });
+      return { ok: true };
+    },
+
+    /** The clinic's time zone (IANA) and phone country (ISO 3166 alpha-2); both checked before either is saved. */
+    async setRegion(
+      actor: ActorContext,
+      input: { timeZone?: unknown; country?: unknown },
+    ): Promise<AdminResult> {
+      const auth = await authorize(actor);
+      if (!auth.ok) return auth;
+      const { timeZone, country } = input;
+      if (!isTimeZone(timeZone) || !isPhoneCountry(country)) return { ok: false, reason: 'invalid_region' };
+      await ctx.stores.clinics.update(auth.admin.clinicId, { timeZone, country });
+      await ctx.audit.record(actor, {
+        clinicId: auth.admin.clinicId,
+        type: 'clinic.updated',
+        details: { timeZone, country },
       });
       return { ok: true };
     },

@@ -1,12 +1,20 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.ts';
 import { TwostepError } from './errors.ts';
+import { isPhoneCountry, isTimeZone } from './region.ts';
 
 const positiveInt = z.number().int().positive();
 
 /** The schema of {@link CoreConfig}; every field has a default from `defaults.ts`. */
 export const coreConfigSchema = z.strictObject({
   productName: z.string().min(1).max(64).default(DEFAULTS.productName),
+  /** Time zone of every time staff read, for clinics without their own (IANA name). */
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'an IANA time zone such as America/Toronto')
+    .default(DEFAULTS.timeZone),
+  /** Country of phone numbers typed without `+`, for clinics without their own (ISO 3166 alpha-2). */
+  phoneCountry: z.string().refine(isPhoneCountry, 'a two-letter country code such as CA').optional(),
   totp: z
     .strictObject({
       window: z.number().int().min(0).max(2).default(DEFAULTS.totp.window),

@@ -2,6 +2,7 @@ import type { AuditLog } from './audit.ts';
 import type { CoreConfig } from './config.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import type { Clock, Logger, Notification, Notifier, Random, SmsSender, Stores } from './ports.ts';
+import { clinicRegion } from './region.ts';
 import type { StaffMember } from './types.ts';
 
 /** What every rule module is given: the ports, the parsed config, the audit log. */
@@ -56,8 +57,9 @@ export async function notifyStaffAndAdmins(
   // into a reported failure (the caller would retry it, or lose a recovery code just shown).
   const clinic = await ctx.stores.clinics.get(staff.clinicId).catch(() => null);
   const clinicName = clinic?.name ?? ctx.config.productName;
+  const { timeZone } = clinicRegion(clinic, ctx.config);
   const to = (s: StaffMember) => ({ staffId: s.id, email: s.email, name: s.name });
-  await notify(ctx, { kind: kinds.staff, to: to(staff), clinicName, params });
+  await notify(ctx, { kind: kinds.staff, to: to(staff), clinicName, timeZone, params });
   if (!kinds.admins) return;
   let admins: { items: StaffMember[] };
   try {
@@ -74,6 +76,7 @@ export async function notifyStaffAndAdmins(
       kind: kinds.admins,
       to: to(admin),
       clinicName,
+      timeZone,
       params: { ...params, colleague: staff.name },
     });
   }

@@ -10,6 +10,8 @@ export const TOTP = { algorithm: 'sha1', digits: 6, period: 30 } as const;
 export const DEFAULTS = {
   /** Shown in authenticator apps when a clinic has no name (otpauth issuer). */
   productName: 'twostep',
+  /** Times shown to staff when neither the clinic nor the operator chose a zone. */
+  timeZone: 'UTC',
   totp: {
     /** Steps accepted either side of now (RFC 6238 §5.2 recommends at most one). */
     window: 1,

@@ -1,6 +1,7 @@
 import type { CoreContext } from './context.ts';
 import { newId, notifyStaffAndAdmins } from './context.ts';
 import { normalizePhone } from './factors/phone.ts';
+import { clinicRegion } from './region.ts';
 import type { RecoveryCodes } from './factors/recovery.ts';
 import type { SmsCodes, SmsSendResult } from './factors/sms.ts';
 import type { Totp, TotpEnrollment } from './factors/totp.ts';
@@ -194,14 +195,20 @@ export function createEnrollment(
       return { ok: true, recoveryCode: await completed(actor, staff, { kind: 'totp' }) };
     },
 
-    /** Saves the phone as pending and texts it a code. */
+    /**
+     * Saves the phone as pending and texts it a code. A number without `+` is read in `defaultCountry`,
+     * else the clinic's country, else the server's `phoneCountry`. `e164` is the number as understood,
+     * to show back for confirmation.
+     */
     async startSms(
       actor: ActorContext,
       staff: StaffMember,
       phoneInput: unknown,
       defaultCountry?: string,
-    ): Promise<SmsSendResult | { ok: false; reason: 'invalid_phone' }> {
-      const phone = normalizePhone(phoneInput, defaultCountry);
+    ): Promise<(SmsSendResult & { e164: string }) | { ok: false; reason: 'invalid_phone' }> {
+      const country =
+        defaultCountry ?? clinicRegion(await ctx.stores.clinics.get(staff.clinicId), ctx.config).country;
+      const phone = normalizePhone(phoneInput, country);
       if (!phone.ok) return phone;
       await ctx.stores.factors.savePending({
         id: newId(ctx),
@@ -213,7 +220,7 @@ export function createEnrollment(
         status: 'pending',
         confirmedAt: null,
       });
-      return parts.sms.send(actor, staff, 'enroll');
+      return { ...(await parts.sms.send(actor, staff, 'enroll')), e164: phone.e164 };
     },
 
     resendSms(actor: ActorContext, staff: StaffMember): Promise<SmsSendResult> {

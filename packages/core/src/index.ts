@@ -54,6 +54,7 @@ export {
 export { encodeBase32, hotp, otpauthUri, totp, verifyTotp } from './factors/otp.ts';
 export type { OtpAlgorithm, OtpParams } from './factors/otp.ts';
 export { maskPhone, normalizePhone } from './factors/phone.ts';
+export { clinicRegion, isPhoneCountry, isTimeZone, phoneCountries } from './region.ts';
 export type { PhoneResult } from './factors/phone.ts';
 export type { SmsCheck, SmsSendResult } from './factors/sms.ts';
 export type { TotpEnrollment } from './factors/totp.ts';

@@ -32,7 +32,7 @@ export interface ClinicStore {
   /** Applies the patch; false when the clinic does not exist. */
   update(
     clinicId: string,
-    patch: Partial<Pick<Clinic, 'name' | 'enforceTwoStep' | 'allowTrustedDevices'>>,
+    patch: Partial<Pick<Clinic, 'name' | 'enforceTwoStep' | 'allowTrustedDevices' | 'timeZone' | 'country'>>,
   ): Promise<boolean>;
 }
 
@@ -347,6 +347,8 @@ export interface Notification {
   kind: NotificationKind;
   to: { staffId: string; email: string; name: string };
   clinicName: string;
+  /** IANA time zone the message shows its times in (the clinic's, else the server's). */
+  timeZone?: string;
   /** Values the message template fills in (factor, until, actor name, colleague name, reason). */
   params: Record<string, string>;
 }

@@ -10,6 +10,7 @@ import {
   type SignInRequirement,
   signInRequirement,
 } from './policy.ts';
+import { clinicRegion } from './region.ts';
 import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
 import type { TrustedDevices } from './trusted-devices.ts';
 import type { ActorContext, StaffMember } from './types.ts';
@@ -187,6 +188,7 @@ export function createSecondFactor(
           kind: 'recovery_code_used',
           to: { staffId: staff.id, email: staff.email, name: staff.name },
           clinicName: clinic?.name ?? ctx.config.productName,
+          timeZone: clinicRegion(clinic, ctx.config).timeZone,
           params: {},
         });
       }

@@ -10,6 +10,10 @@ export interface Clinic {
   enforceTwoStep: boolean;
   /** "Remember this device for 30 days" offered at sign-in. */
   allowTrustedDevices: boolean;
+  /** IANA time zone for every time staff read (e.g. `America/Toronto`); unset: the server's `timeZone`. */
+  timeZone?: string;
+  /** ISO 3166 alpha-2 country for phone numbers typed without `+` (e.g. `CA`); unset: the server's `phoneCountry`. */
+  country?: string;
   createdAt: Date;
 }
 

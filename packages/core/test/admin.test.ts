@@ -116,6 +116,8 @@ describe('admin.pause', () => {
     const colleague = f.notifier.sent.find((n) => n.kind === 'colleague_paused');
     expect(colleague?.params).toMatchObject({ reason: REASON, actor: f.owner.name, colleague: f.alice.name });
     expect(colleague?.clinicName).toBe(f.clinicA.name);
+    // No zone chosen by the clinic or the server: UTC, for the email's times.
+    expect(f.notifier.sent.map((n) => n.timeZone)).toEqual(['UTC', 'UTC']);
 
     expect((await auditOf(f)).at(-1)).toMatchObject({
       type: 'two_step.paused',
@@ -273,5 +275,41 @@ describe('admin.unlock and revokeDevices', () => {
       type: 'device.revoked',
       details: { count: 2, cause: 'admin' },
     });
+  });
+});
+
+describe('clinic region (time zone, phone country)', () => {
+  it('setRegion saves both and audits; a bad zone or country changes nothing; non-admins refused', async () => {
+    const f = await setup();
+    expect(await f.twostep.admin.setRegion(f.actor(f.owner), { timeZone: 'Eastern', country: 'CA' })).toEqual(
+      {
+        ok: false,
+        reason: 'invalid_region',
+      },
+    );
+    expect(
+      await f.twostep.admin.setRegion(f.actor(f.owner), { timeZone: 'America/Toronto', country: 'Canada' }),
+    ).toEqual({ ok: false, reason: 'invalid_region' });
+    expect(
+      await f.twostep.admin.setRegion(f.actor(f.alice), { timeZone: 'America/Toronto', country: 'CA' }),
+    ).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(await f.stores.clinics.get(f.clinicA.id)).toEqual(f.clinicA);
+
+    expect(
+      await f.twostep.admin.setRegion(f.actor(f.owner), { timeZone: 'America/Toronto', country: 'CA' }),
+    ).toEqual({ ok: true });
+    expect(await f.stores.clinics.get(f.clinicA.id)).toMatchObject({
+      timeZone: 'America/Toronto',
+      country: 'CA',
+    });
+    expect((await auditOf(f)).at(-1)).toMatchObject({
+      type: 'clinic.updated',
+      details: { timeZone: 'America/Toronto', country: 'CA' },
+    });
+
+    // Notifications carry the clinic's zone (the email renders its times in it).
+    f.notifier.sent.length = 0;
+    await f.twostep.admin.pause(f.actor(f.owner), f.alice.id, { reason: 'lost phone' });
+    expect(f.notifier.sent.map((n) => n.timeZone)).toEqual(['America/Toronto', 'America/Toronto']);
   });
 });

@@ -24,6 +24,8 @@ describe('core config', () => {
   it('defaults equal the security parameters (README.md, docs/architecture.md)', () => {
     expect(parseCoreConfig()).toEqual({
       productName: 'twostep',
+      // times staff read, for clinics without their own zone
+      timeZone: 'UTC',
       // ±1 step; secret ≥ 160 bits
       totp: { window: 1, secretBytes: 20 },
       // 10 min, 5 tries, 60 s cooldown, daily quotas
@@ -44,6 +46,16 @@ describe('core config', () => {
     expect(parseCoreConfig({})).toEqual(parseCoreConfig());
     // SHA-1, 6 digits, 30 s: constants, not settings.
     expect(TOTP).toEqual({ algorithm: 'sha1', digits: 6, period: 30 });
+  });
+
+  it('timeZone must be an IANA zone and phoneCountry a two-letter code with a numbering plan', () => {
+    expect(parseCoreConfig({ timeZone: 'America/Toronto', phoneCountry: 'CA' })).toMatchObject({
+      timeZone: 'America/Toronto',
+      phoneCountry: 'CA',
+    });
+    expect(() => parseCoreConfig({ timeZone: 'Eastern' })).toThrow(/timeZone/);
+    expect(() => parseCoreConfig({ phoneCountry: 'ca' })).toThrow(/phoneCountry/);
+    expect(() => parseCoreConfig({ phoneCountry: 'XX' })).toThrow(/phoneCountry/);
   });
 
   it('overrides merge with the defaults', () => {

@@ -53,6 +53,23 @@ describe('SMS factor', () => {
     expect(await f.stores.factors.list(f.alice.id)).toEqual([]);
   });
 
+  it('startSms reads a national number in the clinic country, else the server phoneCountry; refuses it with neither', async () => {
+    const f = await setup();
+    expect(await f.twostep.enrollment.startSms(f.actor(f.alice), f.alice, '613-555-0199')).toEqual({
+      ok: false,
+      reason: 'invalid_phone',
+    });
+    await f.stores.clinics.update(f.alice.clinicId, { country: 'CA' });
+    const sent = await f.twostep.enrollment.startSms(f.actor(f.alice), f.alice, '613-555-0199');
+    expect(sent).toMatchObject({ ok: true, e164: '+16135550199' });
+    expect(f.sms.messages.at(-1)?.to).toBe('+16135550199');
+
+    const server = await setup({ config: { phoneCountry: 'GB' } });
+    expect(
+      await server.twostep.enrollment.startSms(server.actor(server.alice), server.alice, '07400 123456'),
+    ).toMatchObject({ ok: true, e164: '+447400123456' });
+  });
+
   it('startSms texts a code to the E.164 number; the code is stored only hashed; confirm enrolls', async () => {
     const f = await setup();
     const sent = await f.twostep.enrollment.startSms(f.actor(f.alice), f.alice, '(416) 967-1111', 'CA');
@@ -61,6 +78,7 @@ describe('SMS factor', () => {
       phone: '•••• 1111',
       expiresAt: new Date(f.clock.now().getTime() + 600_000),
       resendAt: new Date(f.clock.now().getTime() + 60_000),
+      e164: '+14169671111',
     });
     expect(f.sms.messages).toHaveLength(1);
     expect(f.sms.messages[0]?.to).toBe('+14169671111');

@@ -65,6 +65,7 @@ export {
   createSmtpNotifier,
   createTwilioSmsSender,
   createWebhookSmsSender,
+  formatLocalTime,
   formatUtc,
   ID_HEADER,
   KEY_ID_HEADER,

@@ -3,6 +3,7 @@
  * piece is one line naming the setting and what to do. `--dev` relaxes them to the demo's conveniences
  * (http on localhost, memory store, generated keys, codes in the log).
  */
+import { isPhoneCountry, isTimeZone } from '@twostep/core';
 import type { Settings } from './config.ts';
 import { label } from './settings.ts';
 
@@ -31,6 +32,8 @@ export interface ServeConfig {
   port: number;
   trustProxy: false | number | string;
   siteName: string | undefined;
+  /** Clinics without their own: the zone of times people read, the country of phone numbers typed without +. */
+  region: { timeZone?: string; phoneCountry?: string };
   store: { kind: 'memory' } | { kind: 'mongodb'; uri: string; database?: string; ttlIndexes: boolean };
   /** A key set (docs/keys.md): `keys.dir` and/or the `keys.signing|cookie|secretBox|hash` settings. */
   keys: { kind: 'set'; source: KeySetSettings } | { kind: 'devFile'; file: string };
@@ -99,6 +102,13 @@ export function serveConfig(
     problem('issuer', 'must not have a query or fragment');
   }
 
+  const timeZone = get<string>('timeZone');
+  if (timeZone !== undefined && !isTimeZone(timeZone))
+    problem('timeZone', `"${timeZone}" is not a time zone; use an IANA name such as America/Toronto`);
+  const phoneCountry = get<string>('phoneCountry');
+  if (phoneCountry !== undefined && !isPhoneCountry(phoneCountry))
+    problem('phoneCountry', `"${phoneCountry}" is not a country code; use two capital letters such as CA`);
+
   const uri = get<string>('mongodb.uri');
   const storeKind = get<string>('store') ?? (dev && !uri ? 'memory' : 'mongodb');
   let store: ServeConfig['store'] = { kind: 'memory' };
@@ -151,6 +161,10 @@ export function serveConfig(
       trustProxy: (settings.get<number | string | boolean>('trustProxy') ??
         false) as ServeConfig['trustProxy'],
       siteName: get<string>('siteName'),
+      region: {
+        ...(timeZone ? { timeZone } : {}),
+        ...(phoneCountry ? { phoneCountry } : {}),
+      },
       store,
       keys,
       sms,

@@ -131,6 +131,7 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         ...(storedClients ? { storedClients } : {}),
         ...(config.trustProxy === false ? {} : { trustProxy: config.trustProxy }),
         ...(config.siteName ? { siteName: config.siteName } : {}),
+        core: config.region,
         ...(config.storeTimeoutMs ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
         passwordHashing: {
           ...(config.passwords.hashConcurrency ? { concurrency: config.passwords.hashConcurrency } : {}),

@@ -35,6 +35,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'listen.port', kind: { type: 'int', min: 0, max: 65_535 } },
   { key: 'trustProxy', kind: { type: 'trustProxy' } },
   { key: 'siteName', kind: str },
+  { key: 'timeZone', kind: str },
+  { key: 'phoneCountry', kind: str },
   { key: 'store', kind: { type: 'enum', values: ['mongodb', 'memory'] } },
   { key: 'mongodb.uri', kind: str, secret: true, aliases: ['MONGODB_URI'] },
   { key: 'mongodb.database', kind: str, aliases: ['TWOSTEP_DB'] },

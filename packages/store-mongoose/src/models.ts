@@ -32,6 +32,8 @@ export interface ClinicDoc {
   name: string;
   enforceTwoStep: boolean;
   allowTrustedDevices: boolean;
+  timeZone?: string;
+  country?: string;
   createdAt: Date;
 }
 
@@ -207,6 +209,8 @@ const clinicSchema = new Schema<ClinicDoc>(
     name: requiredString,
     enforceTwoStep: { type: Boolean, required: true },
     allowTrustedDevices: { type: Boolean, required: true },
+    timeZone: { type: String },
+    country: { type: String },
     createdAt: requiredDate,
   },
   baseOptions,

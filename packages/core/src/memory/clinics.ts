@@ -17,10 +17,12 @@ export function createMemoryClinicStore(): ClinicStore {
     async update(clinicId, patch) {
       const clinic = clinics.get(clinicId);
       if (clinic === undefined) return false;
-      const { name, enforceTwoStep, allowTrustedDevices } = patch;
+      const { name, enforceTwoStep, allowTrustedDevices, timeZone, country } = patch;
       if (name !== undefined) clinic.name = name;
       if (enforceTwoStep !== undefined) clinic.enforceTwoStep = enforceTwoStep;
       if (allowTrustedDevices !== undefined) clinic.allowTrustedDevices = allowTrustedDevices;
+      if (timeZone !== undefined) clinic.timeZone = timeZone;
+      if (country !== undefined) clinic.country = country;
       return true;
     },
   };

@@ -108,7 +108,8 @@ const confirmTotp: ConsoleHandler = async (c) => {
   if (!(await withinLimits(c)))
     return sendPage(c.res, 429, totpSetupView(c.page, { error: t('limit.body') }));
   const result = await c.deps.twostep.enrollment.confirmTotp(actorOf(c), c.staff, field(c.req, 'code'));
-  if (!result.ok) return sendPage(c.res, 400, totpSetupView(c.page, { error: codeError(result) }));
+  if (!result.ok)
+    return sendPage(c.res, 400, totpSetupView(c.page, { error: codeError(result, c.page.timeZone) }));
   if (result.recoveryCode) return sendPage(c.res, 200, recoveryShownView(c.page, result.recoveryCode, true));
   redirectDone(c, 'totp_added');
 };
@@ -120,21 +121,21 @@ const startSms: ConsoleHandler = async (c) => {
   const result = await c.deps.twostep.enrollment.startSms(actorOf(c), c.staff, phone);
   if (!result.ok && result.reason === 'invalid_phone')
     return render(c, 400, { error: t('code.error.invalid_phone') });
-  await render(c, result.ok ? 200 : 429, smsSentMessage(result));
+  await render(c, result.ok ? 200 : 429, smsSentMessage(result, c.page.timeZone));
 };
 
 const resendSms: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
   if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
   const result = await c.deps.twostep.enrollment.resendSms(actorOf(c), c.staff);
-  await render(c, result.ok ? 200 : 429, smsSentMessage(result));
+  await render(c, result.ok ? 200 : 429, smsSentMessage(result, c.page.timeZone));
 };
 
 const confirmSms: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
   if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
   const result = await c.deps.twostep.enrollment.confirmSms(actorOf(c), c.staff, field(c.req, 'code'));
-  if (!result.ok) return render(c, 400, { error: codeError(result) });
+  if (!result.ok) return render(c, 400, { error: codeError(result, c.page.timeZone) });
   if (result.recoveryCode) return sendPage(c.res, 200, recoveryShownView(c.page, result.recoveryCode, true));
   redirectDone(c, 'sms_added');
 };

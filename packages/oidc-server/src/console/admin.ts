@@ -9,6 +9,7 @@ import {
   type AuditQuery,
   type ChainCheck,
   COMPLIANCE_WARNING,
+  clinicRegion,
   type StaffMember,
 } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
@@ -64,6 +65,7 @@ const DONE: Record<string, MessageKey> = {
   enforcement_on: 'admin.done.enforcementOn',
   enforcement_off: 'admin.done.enforcementOff',
   devices_setting: 'admin.done.devicesSetting',
+  region: 'admin.done.region',
   paused: 'admin.done.paused',
   resumed: 'admin.done.resumed',
   reset: 'admin.done.reset',
@@ -77,6 +79,7 @@ const REFUSAL_STATUS: Record<AdminRefusal, number> = {
   self: 403,
   reason_required: 400,
   invalid_duration: 400,
+  invalid_region: 400,
   actor_not_enrolled: 409,
   not_paused: 409,
 };
@@ -128,6 +131,7 @@ async function renderOverview(c: ConsoleRequest, status: number, extra: { error?
     status,
     adminView(c.page, {
       clinic: clinic ?? c.clinic,
+      region: clinicRegion(clinic ?? c.clinic, c.deps.twostep.config),
       readiness: ready,
       rows,
       total: list.total,
@@ -191,6 +195,17 @@ const trustedDevices: ConsoleHandler = async (c) => {
   const result = await c.deps.twostep.admin.setTrustedDevicesAllowed(actorOf(c), allow === 'yes');
   if (!result.ok) return fail(c, REFUSAL_STATUS[result.reason], 'admin.denied');
   redirectTo(c, '/admin', 'devices_setting');
+};
+
+const region: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const result = await c.deps.twostep.admin.setRegion(actorOf(c), {
+    timeZone: field(c.req, 'timeZone'),
+    country: field(c.req, 'country'),
+  });
+  if (!result.ok)
+    return renderOverview(c, REFUSAL_STATUS[result.reason], { error: refusalMessage(result.reason) });
+  redirectTo(c, '/admin', 'region');
 };
 
 async function renderStaff(
@@ -383,6 +398,7 @@ export function adminRoutes(router: Router, deps: ConsoleDeps, body: RequestHand
   post('/enforcement/on', enforcementOn);
   post('/enforcement/off', enforcementOff);
   post('/trusted-devices', trustedDevices);
+  post('/region', region);
   get('/staff/:id', staffPage);
   post('/staff/:id/pause', pause);
   post('/staff/:id/resume', resume);

@@ -1,5 +1,5 @@
 /** What every console route needs: the signed-in staff member, their clinic, the CSRF token, page helpers. */
-import type { ActorContext, Clinic, StaffMember } from '@twostep/core';
+import { type ActorContext, type Clinic, clinicRegion, type StaffMember } from '@twostep/core';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import type { Deps } from '../interactions/context.ts';
@@ -128,6 +128,7 @@ export function withConsole(deps: ConsoleDeps, handler: ConsoleHandler, options:
       const page: ConsolePage = {
         nonce: String(res.locals.cspNonce),
         siteName: clinic.name,
+        timeZone: clinicRegion(clinic, deps.twostep.config).timeZone,
         base: deps.config.basePath,
         csrf,
         staff,

@@ -3,7 +3,7 @@
  * SMS through a signed webhook or Twilio, and in-memory development outboxes.
  */
 export { SmsDeliveryError } from './http.ts';
-export { formatUtc, messagesEn, renderNotification } from './messages.ts';
+export { formatLocalTime, formatUtc, messagesEn, renderNotification } from './messages.ts';
 export type { MessageCatalog, NotificationTemplate, RenderedMessage } from './messages.ts';
 export { createMailOutbox, createSmsOutbox } from './outbox.ts';
 export type { MailOutbox, OutboxMail, OutboxOptions, OutboxSms, SmsOutbox } from './outbox.ts';

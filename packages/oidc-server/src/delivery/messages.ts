@@ -186,14 +186,25 @@ export const messagesEn: MessageCatalog = {
   },
 };
 
-/** Day and time in UTC in the catalog's language, e.g. "Jan 5, 2026, 2:05 PM UTC". */
-export function formatUtc(date: Date, locale = 'en'): string {
-  const text = new Intl.DateTimeFormat(locale, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: 'UTC',
+/**
+ * Day and time in `timeZone`, with the zone as people say it, in the catalog's language:
+ * "Nov 28, 2026, 7:30 PM EST" for America/Toronto.
+ */
+export function formatLocalTime(date: Date, timeZone: string, locale = 'en'): string {
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+    timeZone,
   }).format(date);
-  return `${text} UTC`;
+}
+
+/** Day and time in UTC, e.g. "Jan 5, 2026, 2:05 PM UTC". */
+export function formatUtc(date: Date, locale = 'en'): string {
+  return formatLocalTime(date, 'UTC', locale);
 }
 
 function fill(template: string, values: Record<string, string>, encode: (s: string) => string): string {
@@ -225,9 +236,11 @@ export function renderNotification(
   }
   if (notification.to.name.trim() !== '') values.name = notification.to.name;
   values.clinic = notification.clinicName;
-  values.when = formatUtc(options.at ?? new Date(), catalog.locale);
+  // Times in the clinic's zone (core sets it); UTC for a notification from elsewhere.
+  const zone = notification.timeZone ?? 'UTC';
+  values.when = formatLocalTime(options.at ?? new Date(), zone, catalog.locale);
   const until = Date.parse(notification.params.until ?? '');
-  if (!Number.isNaN(until)) values.until = formatUtc(new Date(until), catalog.locale);
+  if (!Number.isNaN(until)) values.until = formatLocalTime(new Date(until), zone, catalog.locale);
 
   const plain = (s: string) => s;
   const paragraphs = [catalog.greeting, ...template.paragraphs, template.advice, catalog.footer];

@@ -1,13 +1,15 @@
 /** What every interaction step needs, and small request/response helpers. */
-import type {
-  ActorContext,
-  Clock,
-  Logger,
-  SealedSecret,
-  SignInMethod,
-  StaffMember,
-  Stores,
-  Twostep,
+import {
+  type ActorContext,
+  type Clinic,
+  type Clock,
+  clinicRegion,
+  type Logger,
+  type SealedSecret,
+  type SignInMethod,
+  type StaffMember,
+  type Stores,
+  type Twostep,
 } from '@twostep/core';
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
@@ -106,16 +108,31 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export async function clinicName(deps: Deps, staff: StaffMember | null): Promise<string> {
-  if (!staff) return deps.config.siteName;
-  return (await deps.stores.clinics.get(staff.clinicId))?.name ?? deps.config.siteName;
+/** The name pages show, and the time zone their times are in: the clinic's, else the server's. */
+export async function clinicSite(
+  deps: Deps,
+  staff: StaffMember | null,
+): Promise<{ siteName: string; timeZone: string }> {
+  return siteOf(deps, staff ? await deps.stores.clinics.get(staff.clinicId) : null);
 }
 
-export function stepContext(deps: Deps, req: Request, res: Response, siteName: string): StepContext {
+export function siteOf(deps: Deps, clinic: Clinic | null): { siteName: string; timeZone: string } {
+  return {
+    siteName: clinic?.name ?? deps.config.siteName,
+    timeZone: clinicRegion(clinic, deps.twostep.config).timeZone,
+  };
+}
+
+export function stepContext(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  site: { siteName: string; timeZone: string },
+): StepContext {
   const uid = String(req.params.uid);
   return {
     nonce: String(res.locals.cspNonce),
-    siteName,
+    ...site,
     base: `${deps.config.basePath}/interaction/${uid}`,
     csrf: (purpose) => deps.csrf.token(uid, purpose),
   };

@@ -8,7 +8,7 @@ import { formatTime } from '../messages/index.ts';
 import { lockedPage, passwordPage, pausedPage } from '../pages/sign-in.ts';
 import { requires2fa } from '../provider.ts';
 import {
-  clinicName,
+  clinicSite,
   type Deps,
   type Interaction,
   readCookie,
@@ -59,7 +59,7 @@ export async function proceed(
   options: { acceptPaused?: boolean } = {},
 ): Promise<void> {
   const requirement = await requirementFor(deps, req, interaction, state, staff);
-  const ctx = async () => stepContext(deps, req, res, await clinicName(deps, staff));
+  const ctx = async () => stepContext(deps, req, res, await clinicSite(deps, staff));
 
   if (mayEnroll(requirement, interaction)) return redirect(deps, req, res, '/enroll');
   switch (requirement.kind) {
@@ -85,8 +85,9 @@ export async function proceed(
         }
         if (!options.acceptPaused) {
           await saveState(interaction, { ...state, pending: { method: 'password' } });
-          const until = requirement.pausedUntil ? formatTime(requirement.pausedUntil) : '';
-          return sendPage(res, 200, pausedPage(await ctx(), until));
+          const page = await ctx();
+          const until = requirement.pausedUntil ? formatTime(requirement.pausedUntil, page.timeZone) : '';
+          return sendPage(res, 200, pausedPage(page, until));
         }
       }
       return finishSignIn(deps, req, res, interaction, staff, 'password');
@@ -94,8 +95,9 @@ export async function proceed(
     case 'second_factor':
       return redirect(deps, req, res, '/verify');
     case 'locked': {
-      const retryAt = requirement.retryAt ? formatTime(requirement.retryAt) : null;
-      return sendPage(res, requirement.retryAt ? 429 : 403, lockedPage(await ctx(), retryAt));
+      const page = await ctx();
+      const retryAt = requirement.retryAt ? formatTime(requirement.retryAt, page.timeZone) : null;
+      return sendPage(res, requirement.retryAt ? 429 : 403, lockedPage(page, retryAt));
     }
     case 'enroll':
       return redirect(deps, req, res, '/enroll');

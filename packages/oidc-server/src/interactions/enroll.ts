@@ -7,7 +7,7 @@ import { enrollChoicePage, enrollSmsPage, enrollTotpPage } from '../pages/sign-i
 import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actor,
-  clinicName,
+  clinicSite,
   type Deps,
   field,
   type Interaction,
@@ -40,7 +40,7 @@ async function load(deps: Deps, req: Request, res: Response, purpose: string | n
   const requirement = await requirementFor(deps, req, interaction, state, staff);
   // Also after a sign-in with the recovery code: "Set up your new phone" (the code was verified here).
   const allowed = mayEnroll(requirement, interaction) || state.newPhone === true;
-  const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+  const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
   return { interaction, state, staff, allowed, ctx };
 }
 
@@ -88,7 +88,8 @@ export async function confirmTotp(deps: Deps, req: Request, res: Response): Prom
     return sendPage(res, 429, enrollTotpPage(ctx, { ...shown, error: t('limit.body') }));
   }
   const result = await deps.twostep.enrollment.confirmTotp(actor(req, staff), staff, field(req, 'code'));
-  if (!result.ok) return sendPage(res, 400, enrollTotpPage(ctx, { ...shown, error: codeError(result) }));
+  if (!result.ok)
+    return sendPage(res, 400, enrollTotpPage(ctx, { ...shown, error: codeError(result, ctx.timeZone) }));
   return confirmed(deps, req, res, interaction, state, staff, 'totp', result.recoveryCode);
 }
 
@@ -114,7 +115,8 @@ export async function sendEnrollSms(deps: Deps, req: Request, res: Response): Pr
     );
   }
   const sent = result.ok || result.reason === 'cooldown';
-  sendPage(res, result.ok ? 200 : 429, enrollSmsPage(ctx, { phone, sent, ...smsSentMessage(result) }));
+  const shown = { phone: result.e164, sent, ...smsSentMessage(result, ctx.timeZone) };
+  sendPage(res, result.ok ? 200 : 429, enrollSmsPage(ctx, { ...shown, understood: sent }));
 }
 
 export async function confirmSms(deps: Deps, req: Request, res: Response): Promise<void> {
@@ -124,6 +126,7 @@ export async function confirmSms(deps: Deps, req: Request, res: Response): Promi
     return sendPage(res, 429, enrollSmsPage(ctx, { sent: true, error: t('limit.body') }));
   }
   const result = await deps.twostep.enrollment.confirmSms(actor(req, staff), staff, field(req, 'code'));
-  if (!result.ok) return sendPage(res, 400, enrollSmsPage(ctx, { sent: true, error: codeError(result) }));
+  if (!result.ok)
+    return sendPage(res, 400, enrollSmsPage(ctx, { sent: true, error: codeError(result, ctx.timeZone) }));
   return confirmed(deps, req, res, interaction, state, staff, 'sms', result.recoveryCode);
 }

@@ -8,7 +8,7 @@ import { recoverySignInOwingSetup } from '../new-phone.ts';
 import { essentialAcrs, highestMetAcr, requires2fa } from '../provider.ts';
 import {
   actor,
-  clinicName,
+  clinicSite,
   type Deps,
   field,
   type Interaction,
@@ -100,7 +100,7 @@ export async function acknowledge(deps: Deps, req: Request, res: Response): Prom
   const staff = await staffOf(deps, state);
   if (field(req, 'ack') !== 'yes') {
     const code = deps.config.secretBox.open(state.pending.recoveryCode, `recovery:${interaction.uid}`);
-    const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+    const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
     sendPage(
       res,
       400,

@@ -9,6 +9,7 @@ import { passwordPage } from '../pages/sign-in.ts';
 import {
   actor,
   type Deps,
+  clinicSite,
   field,
   loadInteraction,
   nowSeconds,
@@ -89,7 +90,7 @@ export async function submitPassword(deps: Deps, req: Request, res: Response): P
   const interaction = await loadInteraction(deps, req, res);
   requireCsrf(deps, req, 'password');
   const email = (field(req, 'email') ?? '').trim().toLowerCase().slice(0, 254);
-  const ctx = stepContext(deps, req, res, deps.config.siteName);
+  const ctx = stepContext(deps, req, res, await clinicSite(deps, null));
   const limits = deps.config.rateLimits;
   const ipOk = await deps.limiter.hit('pwd-ip', req.ip ?? 'unknown', limits.passwordPerIp);
   const accountOk = await deps.limiter.hit('pwd-account', email, limits.passwordPerAccount);

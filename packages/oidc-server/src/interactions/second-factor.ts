@@ -7,7 +7,8 @@ import { type CodePageOptions, codePage, lockedPage, recoveryCodePage } from '..
 import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actor,
-  clinicName,
+  clinicSite,
+  siteOf,
   type Deps,
   field,
   type Interaction,
@@ -41,14 +42,17 @@ async function render(
   staff: StaffMember,
   status: number,
   options: Omit<CodePageOptions, 'offerRemember' | 'rememberDays'>,
+  /** An error or notice whose times are in the clinic's zone. */
+  message?: (timeZone: string) => { error?: string; info?: string },
 ): Promise<void> {
   const clinic = await deps.stores.clinics.get(staff.clinicId);
-  const ctx = stepContext(deps, req, res, clinic?.name ?? deps.config.siteName);
+  const ctx = stepContext(deps, req, res, siteOf(deps, clinic));
   sendPage(
     res,
     status,
     codePage(ctx, {
       ...options,
+      ...message?.(ctx.timeZone),
       offerRemember: clinic?.allowTrustedDevices ?? false,
       rememberDays: deps.twostep.config.trustedDevices.days,
     }),
@@ -85,11 +89,13 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
   const result = await deps.twostep.secondFactor.verify(actor(req, staff), staff, method, field(req, 'code'));
   if (!result.ok) {
     if (result.reason === 'throttled' || result.reason === 'locked') {
-      const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
-      const retryAt = result.retryAt ? formatTime(result.retryAt) : null;
+      const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
+      const retryAt = result.retryAt ? formatTime(result.retryAt, ctx.timeZone) : null;
       return sendPage(res, result.reason === 'locked' ? 403 : 429, lockedPage(ctx, retryAt));
     }
-    return render(deps, req, res, staff, 400, { ...page, error: codeError(result), smsSent: true });
+    return render(deps, req, res, staff, 400, { ...page, smsSent: true }, (zone) => ({
+      error: codeError(result, zone),
+    }));
   }
 
   if (field(req, 'remember') === 'yes') await rememberDevice(deps, req, res, staff);
@@ -130,7 +136,7 @@ export async function showRecoveryCode(
     totp: undefined,
     pending: { method, recoveryCode: sealed, first },
   });
-  const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+  const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
   sendPage(res, 200, recoveryCodePage(ctx, { code, first }));
 }
 
@@ -144,5 +150,5 @@ export async function sendSms(deps: Deps, req: Request, res: Response): Promise<
     return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
   }
   const result = await deps.twostep.secondFactor.sendSmsCode(actor(req, staff), staff);
-  return render(deps, req, res, staff, result.ok ? 200 : 429, { ...page, ...smsSentMessage(result) });
+  return render(deps, req, res, staff, result.ok ? 200 : 429, page, (zone) => smsSentMessage(result, zone));
 }

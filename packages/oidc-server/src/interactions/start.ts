@@ -4,7 +4,7 @@ import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
 import { consentPage, passwordPage, recoveryCodePage } from '../pages/sign-in.ts';
 import {
-  clinicName,
+  clinicSite,
   type Deps,
   loadInteraction,
   readState,
@@ -32,7 +32,7 @@ export async function start(deps: Deps, req: Request, res: Response): Promise<vo
   if (prompt.name === 'consent') {
     const client = await deps.provider.Client.find(String(params.client_id));
     const scopes = String(params.scope ?? '');
-    const ctx = stepContext(deps, req, res, deps.config.siteName);
+    const ctx = stepContext(deps, req, res, await clinicSite(deps, null));
     return sendPage(res, 200, consentPage(ctx, client?.clientName ?? String(params.client_id), scopes));
   }
   if (prompt.name !== 'login') throw new HttpError(400);
@@ -40,7 +40,7 @@ export async function start(deps: Deps, req: Request, res: Response): Promise<vo
   const state = readState(interaction);
   if (state) {
     const staff = await staffOf(deps, state);
-    const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+    const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
     if (state.pending?.recoveryCode) {
       const code = deps.config.secretBox.open(state.pending.recoveryCode, `recovery:${interaction.uid}`);
       return sendPage(res, 200, recoveryCodePage(ctx, { code, first: state.pending.first ?? false }));
@@ -63,10 +63,14 @@ export async function start(deps: Deps, req: Request, res: Response): Promise<vo
         await saveState(interaction, stepUp);
         return proceed(deps, req, res, interaction, stepUp, staff);
       }
-      const ctx = stepContext(deps, req, res, await clinicName(deps, staff));
+      const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
       return sendPage(res, 200, passwordPage(ctx, { email: staff.email, info: t('password.reauth') }));
     }
   }
   const hint = typeof params.login_hint === 'string' ? params.login_hint.slice(0, 254) : undefined;
-  return sendPage(res, 200, passwordPage(stepContext(deps, req, res, deps.config.siteName), { email: hint }));
+  return sendPage(
+    res,
+    200,
+    passwordPage(stepContext(deps, req, res, await clinicSite(deps, null)), { email: hint }),
+  );
 }

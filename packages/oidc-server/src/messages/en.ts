@@ -64,7 +64,8 @@ export const en = {
   'code.error.cooldown': 'Please wait: you can ask for a new code after {at}.',
   'code.error.quota': 'Too many codes were sent today. Use another method or try again tomorrow.',
   'code.error.delivery_failed': 'We could not send the text message. Try again or use another method.',
-  'code.error.invalid_phone': 'Enter a valid mobile number, for example +1 555 123 4567.',
+  'code.error.invalid_phone':
+    'That is not a mobile number we can text. Check the digits; from another country, start with + and the country code.',
 
   'recovery.title': 'Save your new recovery code',
   'recovery.body':
@@ -99,6 +100,8 @@ export const en = {
   'enroll.totpSecret': 'Key',
   'enroll.smsTitle': 'Set up text messages',
   'enroll.phone': 'Mobile number',
+  'enroll.phoneHint': 'As you would dial it at home, or with + and the country code from another country.',
+  'enroll.phoneUnderstood': 'We read this number as {phone}. If that is wrong, correct it and send again.',
   'enroll.sendCode': 'Send code',
 
   'locked.title': 'Sign-in is temporarily blocked',
@@ -201,7 +204,6 @@ export const en = {
   'account.sms.title': 'Text message (SMS)',
   'account.sms.body': 'We text a 6-digit code to your mobile phone when you sign in.',
   'account.sms.newPhone': 'New mobile number',
-  'account.sms.hint': 'With the country code, for example +1 555 123 4567.',
   'account.sms.confirmTitle': 'Enter the code we sent to {phone}',
   'account.sms.confirm': 'Confirm phone',
   'account.recovery.title': 'Recovery code',
@@ -323,6 +325,13 @@ export const en = {
   'admin.enforce.typeWord': 'Type {word} to confirm',
   'admin.enforce.typeHint': 'This change and your reason are recorded in the audit log.',
   'admin.enforce.wrongWord': 'Type {word} exactly to confirm.',
+  'admin.region.title': 'Time zone and phone numbers',
+  'admin.region.body': 'Times on pages and in emails are shown in {zone} (now {now}).',
+  'admin.region.country': 'Phone numbers typed without + are read as numbers from {country}.',
+  'admin.region.noCountry': 'Phone numbers must be typed with + and the country code.',
+  'admin.region.timeZone': 'Time zone',
+  'admin.region.phoneCountry': 'Country for phone numbers',
+  'admin.region.save': 'Save',
   'admin.devices.title': 'Remember this device',
   'admin.devices.allowed': 'Allowed',
   'admin.devices.notAllowed': 'Not allowed',
@@ -371,6 +380,7 @@ export const en = {
   'admin.done.enforcementOff':
     '2-Step Verification is no longer required. This was recorded in the audit log.',
   'admin.done.devicesSetting': 'The "Remember this device" setting was saved.',
+  'admin.done.region': 'The time zone and phone country were saved.',
   'admin.done.paused': '2-Step Verification is paused. They and the other Full Access Users were notified.',
   'admin.done.resumed': '2-Step Verification is back on.',
   'admin.done.reset': '2-Step Verification was reset. They and the other Full Access Users were notified.',
@@ -381,6 +391,7 @@ export const en = {
   'admin.error.self': 'You cannot do this to your own account: another Full Access User must do this.',
   'admin.error.reason_required': 'Enter a reason (at most 500 characters).',
   'admin.error.invalid_duration': 'Enter a number of hours between 1 and 168.',
+  'admin.error.invalid_region': 'Choose a time zone and a country from the lists.',
   'admin.error.actor_not_enrolled':
     'Set up 2-Step Verification for your own account first, then require it for everyone.',
   'admin.error.not_paused': '2-Step Verification is not paused for this staff member.',

@@ -1,4 +1,5 @@
 import type { SmsSendResult } from '@twostep/core';
+import { formatLocalTime } from '../delivery/messages.ts';
 import { en, type MessageKey } from './en.ts';
 
 export type { MessageKey };
@@ -10,26 +11,26 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
   );
 }
 
-/** Dates on pages: day and time in UTC, e.g. "Jan 5, 2026, 2:05 PM UTC". */
-export function formatTime(date: Date): string {
-  return `${new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(date)} UTC`;
+/** Dates on pages, in the clinic's zone: "Nov 28, 2026, 7:30 PM EST". */
+export function formatTime(date: Date, timeZone: string): string {
+  return formatLocalTime(date, timeZone, 'en');
 }
 
 /** Why a code was refused (`code.error.<reason>`), with the time to try again when there is one. */
-export function codeError(result: { reason: string; retryAt?: Date | null }): string {
+export function codeError(result: { reason: string; retryAt?: Date | null }, timeZone: string): string {
   return t(`code.error.${result.reason}` as MessageKey, {
-    at: result.retryAt ? formatTime(result.retryAt) : '',
+    at: result.retryAt ? formatTime(result.retryAt, timeZone) : '',
   });
 }
 
 /** What a page says after asking for an SMS code: sent (expiry and when to ask again), or why not. */
-export function smsSentMessage(result: SmsSendResult): { error?: string; info?: string } {
+export function smsSentMessage(result: SmsSendResult, timeZone: string): { error?: string; info?: string } {
   if (result.ok) {
     return {
-      info: `${t('code.smsSent', { phone: result.phone, expiresAt: formatTime(result.expiresAt) })} ${t('code.resendAt', { at: formatTime(result.resendAt) })}`,
+      info: `${t('code.smsSent', { phone: result.phone, expiresAt: formatTime(result.expiresAt, timeZone) })} ${t('code.resendAt', { at: formatTime(result.resendAt, timeZone) })}`,
     };
   }
   if (result.reason === 'cooldown')
-    return { error: t('code.error.cooldown', { at: formatTime(result.retryAt) }) };
+    return { error: t('code.error.cooldown', { at: formatTime(result.retryAt, timeZone) }) };
   return { error: t(`code.error.${result.reason}`) };
 }

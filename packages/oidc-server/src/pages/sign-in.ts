@@ -10,6 +10,8 @@ export interface StepContext extends PageContext {
   base: string;
   /** The CSRF token for a form purpose. */
   csrf(purpose: string): string;
+  /** IANA zone of the times on the page (the clinic's). */
+  timeZone: string;
 }
 
 export function passwordPage(
@@ -148,13 +150,25 @@ ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
 
 export function enrollSmsPage(
   ctx: StepContext,
-  options: { phone?: string; sent: boolean; error?: string | null; info?: string | null },
+  options: {
+    phone?: string;
+    /** The number was read as `phone` (E.164): say so, for the person to check. */
+    understood?: boolean;
+    sent: boolean;
+    error?: string | null;
+    info?: string | null;
+  },
 ): string {
   const phoneForm = form(
     `${ctx.base}/enroll/sms/send`,
     ctx.csrf('enroll'),
     html`<label for="phone">${t('enroll.phone')}</label>
-<input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" value="${options.phone ?? ''}" autofocus>
+<input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" value="${options.phone ?? ''}" aria-describedby="phone-hint" autofocus>
+<p id="phone-hint" class="muted" data-testid="phone-hint">${
+      options.understood && options.phone
+        ? t('enroll.phoneUnderstood', { phone: options.phone })
+        : t('enroll.phoneHint')
+    }</p>
 <button type="submit" class="${options.sent ? 'secondary' : ''}">${t(options.sent ? 'code.resendSms' : 'enroll.sendCode')}</button>`,
   );
   const codeForm = options.sent

@@ -8,6 +8,8 @@ const toClinic = (doc: ClinicDoc): Clinic => ({
   name: doc.name,
   enforceTwoStep: doc.enforceTwoStep,
   allowTrustedDevices: doc.allowTrustedDevices,
+  ...(doc.timeZone ? { timeZone: doc.timeZone } : {}),
+  ...(doc.country ? { country: doc.country } : {}),
   createdAt: date(doc.createdAt),
 });
 
@@ -20,6 +22,8 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
           name: clinic.name,
           enforceTwoStep: clinic.enforceTwoStep,
           allowTrustedDevices: clinic.allowTrustedDevices,
+          timeZone: clinic.timeZone,
+          country: clinic.country,
           createdAt: clinic.createdAt,
         });
       } catch (error) {
@@ -36,8 +40,8 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
     },
     async update(clinicId, patch) {
       if (!isString(clinicId)) return false;
-      const { name, enforceTwoStep, allowTrustedDevices } = patch;
-      const set = definedOnly({ name, enforceTwoStep, allowTrustedDevices });
+      const { name, enforceTwoStep, allowTrustedDevices, timeZone, country } = patch;
+      const set = definedOnly({ name, enforceTwoStep, allowTrustedDevices, timeZone, country });
       if (Object.keys(set).length === 0) {
         return (await clinics.countDocuments({ _id: clinicId }, Q)) > 0;
       }

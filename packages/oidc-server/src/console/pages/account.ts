@@ -47,10 +47,10 @@ export interface AccountData {
 const codeInput = (id: string) =>
   html`<input id="${id}" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16" autofocus>`;
 
-export function statusBadge(status: TwoStepStatus): Html {
+export function statusBadge(status: TwoStepStatus, timeZone: string): Html {
   if (status.throttle === 'locked') return html`<span class="badge locked">${t('status.locked')}</span>`;
   if (status.pausedUntil)
-    return html`<span class="badge paused">${t('status.pausedUntil', { until: when(status.pausedUntil) })}</span>`;
+    return html`<span class="badge paused">${t('status.pausedUntil', { until: when(status.pausedUntil, timeZone) })}</span>`;
   if (status.throttle === 'backoff') return html`<span class="badge locked">${t('status.throttled')}</span>`;
   if (!status.enrolled) return html`<span class="badge off">${t('status.notEnrolled')}</span>`;
   return html`<span class="badge on">${t('status.on')}</span>`;
@@ -66,7 +66,8 @@ export function eventLabel(type: string): string {
   return key in en ? t(key as MessageKey) : type;
 }
 
-export function eventRows(events: AuditEvent[], names: Map<string, string>, selfId?: string): Html {
+export function eventRows(events: AuditEvent[], names: Map<string, string>, page: ConsolePage): Html {
+  const selfId = page.staff.id;
   return html`${events.map((e) => {
     const actor =
       e.actorId === null
@@ -74,18 +75,18 @@ export function eventRows(events: AuditEvent[], names: Map<string, string>, self
         : e.actorId === selfId
           ? t('event.you')
           : (names.get(e.actorId) ?? e.actorId);
-    return html`<tr>${cell(t('audit.when'), when(e.at))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), actor)}${cell(t('audit.details'), auditSentence(e, names), 'muted')}</tr>`;
+    return html`<tr>${cell(t('audit.when'), when(e.at, page.timeZone))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), actor)}${cell(t('audit.details'), auditSentence(e, names, page.timeZone), 'muted')}</tr>`;
   })}`;
 }
 
-function statusCard(data: AccountData): Html {
+function statusCard(page: ConsolePage, data: AccountData): Html {
   const { status } = data;
   return html`<section class="card wide" aria-labelledby="status-h">
-<div class="spread"><h2 id="status-h">${t('account.status.title')}</h2>${statusBadge(status)}</div>
+<div class="spread"><h2 id="status-h">${t('account.status.title')}</h2>${statusBadge(status, page.timeZone)}</div>
 <dl class="facts">
 <dt>${t('account.status.methods')}</dt><dd>${status.enrolled ? methodNames(status) : t('account.status.none')}</dd>
 <dt>${t('account.status.clinic')}</dt><dd>${t(status.enforced ? 'account.status.enforced' : 'account.status.optional', { clinic: data.clinicName })}</dd>
-${status.pausedUntil ? html`<dt>${t('account.status.paused')}</dt><dd>${when(status.pausedUntil)}</dd>` : ''}
+${status.pausedUntil ? html`<dt>${t('account.status.paused')}</dt><dd>${when(status.pausedUntil, page.timeZone)}</dd>` : ''}
 </dl>
 ${status.pausedUntil ? note(t('account.pausedNote')) : ''}
 ${!status.enrolled && !status.pausedUntil ? note(t(status.enforced ? 'account.setupRequired' : 'account.setupRecommended')) : ''}
@@ -99,7 +100,7 @@ function totpCard(page: ConsolePage, data: AccountData): Html {
 <div class="spread"><h2 id="totp-h">${t('account.totp.title')}</h2>
 <span class="badge ${active ? 'on' : 'off'}">${t(active ? 'account.setUp' : 'account.notSetUp')}</span></div>
 <p>${t('account.totp.body')}</p>
-${active ? html`<p class="muted">${t('account.addedOn', { date: when(active.confirmedAt ?? active.createdAt) })}</p>` : ''}
+${active ? html`<p class="muted">${t('account.addedOn', { date: when(active.confirmedAt ?? active.createdAt, page.timeZone) })}</p>` : ''}
 ${button(page, '/account/totp', t(active ? 'account.totp.replace' : 'account.totp.add'), active ? { style: 'secondary' } : {})}
 ${active ? button(page, '/account/remove', t('account.remove'), { style: 'danger', fields: { kind: 'totp' } }) : ''}
 </section>`;
@@ -109,7 +110,8 @@ function smsCard(page: ConsolePage, data: AccountData): Html {
   const active = data.factors.find((f) => f.kind === 'sms' && f.status === 'active');
   const pending = data.factors.find((f) => f.kind === 'sms' && f.status === 'pending');
   const activePhone = active?.kind === 'sms' ? maskPhone(active.phone) : null;
-  const pendingPhone = pending?.kind === 'sms' ? maskPhone(pending.phone) : null;
+  // In full: the person checks the number they just typed, as it was understood.
+  const pendingPhone = pending?.kind === 'sms' ? pending.phone : null;
   const confirm = pendingPhone
     ? html`<h3>${t('account.sms.confirmTitle', { phone: pendingPhone })}</h3>
 ${postForm(
@@ -130,7 +132,7 @@ ${postForm(
   '/account/sms',
   html`<label for="phone">${t(active ? 'account.sms.newPhone' : 'enroll.phone')}</label>
 <input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" aria-describedby="phone-hint">
-<p id="phone-hint" class="muted">${t('account.sms.hint')}</p>
+<p id="phone-hint" class="muted">${t('enroll.phoneHint')}</p>
 <button type="submit" class="${active ? 'secondary' : ''}">${t('enroll.sendCode')}</button>`,
 )}
 ${active ? button(page, '/account/remove', t('account.remove'), { style: 'danger', fields: { kind: 'sms' } }) : ''}
@@ -151,7 +153,7 @@ function devicesCard(page: ConsolePage, data: AccountData): Html {
   const rows = data.devices.map(
     (
       d,
-    ) => html`<tr>${cell(t('account.devices.device'), d.label)}${cell(t('account.devices.created'), when(d.createdAt))}${cell(t('account.devices.lastUsed'), when(d.lastUsedAt))}${cell(t('account.devices.expires'), when(d.expiresAt))}
+    ) => html`<tr>${cell(t('account.devices.device'), d.label)}${cell(t('account.devices.created'), when(d.createdAt, page.timeZone))}${cell(t('account.devices.lastUsed'), when(d.lastUsedAt, page.timeZone))}${cell(t('account.devices.expires'), when(d.expiresAt, page.timeZone))}
 <td>${button(page, '/account/devices/revoke', t('account.devices.revoke'), { style: 'danger', fields: { device: d.id } })}</td></tr>`,
   );
   return html`<section class="card wide" aria-labelledby="dev-h">
@@ -183,7 +185,7 @@ ${
   data.events.length
     ? html`<table>
 <thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
-<tbody>${eventRows(data.events, data.names, page.staff.id)}</tbody></table>`
+<tbody>${eventRows(data.events, data.names, page)}</tbody></table>`
     : html`<p class="muted">${t('account.events.none')}</p>`
 }
 </section>`;
@@ -198,7 +200,7 @@ export function accountView(page: ConsolePage, data: AccountData): string {
     : '';
   const body = html`${back}${alert(data.error)}${success(data.done)}${note(data.info)}${newPhone}
 <div class="grid">
-${statusCard(data)}
+${statusCard(page, data)}
 ${totpCard(page, data)}
 ${smsCard(page, data)}
 ${recoveryCard(page, data)}

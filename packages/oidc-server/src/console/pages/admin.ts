@@ -1,12 +1,13 @@
 /** The clinic admin console: settings, readiness, staff, one colleague, the audit log. */
-import type {
-  AuditEvent,
-  AuditEventType,
-  ChainCheck,
-  Clinic,
-  StaffMember,
-  TrustedDevice,
-  TwoStepStatus,
+import {
+  type AuditEvent,
+  type AuditEventType,
+  type ChainCheck,
+  type Clinic,
+  phoneCountries,
+  type StaffMember,
+  type TrustedDevice,
+  type TwoStepStatus,
 } from '@twostep/core';
 import { t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
@@ -32,6 +33,8 @@ export interface StaffRow {
 
 export interface AdminData {
   clinic: Clinic;
+  /** The clinic's effective zone and phone country (its own, else the server's). */
+  region: { timeZone: string; country: string | undefined };
   readiness: Readiness;
   rows: StaffRow[];
   total: number;
@@ -51,10 +54,10 @@ ${link('/admin/audit', t('admin.audit.title'), current === 'audit')}
 </nav>`;
 }
 
-export function staffState(row: StaffRow): Html {
+export function staffState(page: ConsolePage, row: StaffRow): Html {
   if (!row.member.active) return html`<span class="badge off">${t('status.inactive')}</span>`;
   const methods = row.status.enrolled ? html` <span class="muted">${methodNames(row.status)}</span>` : '';
-  return html`${statusBadge(row.status)}${row.status.enrolled && !row.status.pausedUntil ? methods : ''}`;
+  return html`${statusBadge(row.status, page.timeZone)}${row.status.enrolled && !row.status.pausedUntil ? methods : ''}`;
 }
 
 function settingsCard(page: ConsolePage, data: AdminData): Html {
@@ -81,7 +84,42 @@ function settingsCard(page: ConsolePage, data: AdminData): Html {
       fields: { allow: clinic.allowTrustedDevices ? 'no' : 'yes' },
     },
   )}</div></div>
+${regionSetting(page, data)}
 </section>`;
+}
+
+/** Every zone and phone country the runtime knows, in lists built once. */
+const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
+const regionNames = new Intl.DisplayNames('en', { type: 'region' });
+const PHONE_COUNTRIES = phoneCountries()
+  .map((code) => ({ code, name: regionNames.of(code) ?? code }))
+  .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+
+function regionSetting(page: ConsolePage, data: AdminData): Html {
+  const { timeZone, country } = data.region;
+  const zones = TIME_ZONES.map(
+    (zone) => html`<option value="${zone}"${zone === timeZone ? ' selected' : ''}>${zone}</option>`,
+  );
+  const countries = PHONE_COUNTRIES.map(
+    (c) =>
+      html`<option value="${c.code}"${c.code === country ? ' selected' : ''}>${c.name} (${c.code})</option>`,
+  );
+  return html`<div class="setting"><div>
+<h3>${t('admin.region.title')}</h3>
+<p class="muted" data-testid="region">${t('admin.region.body', { zone: timeZone, now: when(new Date(), timeZone) })} ${
+    country
+      ? t('admin.region.country', { country: regionNames.of(country) ?? country })
+      : t('admin.region.noCountry')
+  }</p>
+${postForm(
+  page,
+  '/admin/region',
+  html`<label for="timeZone">${t('admin.region.timeZone')}</label><select id="timeZone" name="timeZone">${zones}</select>
+<label for="country">${t('admin.region.phoneCountry')}</label><select id="country" name="country">${
+    country ? '' : html`<option value="" selected>—</option>`
+  }${countries}</select>
+<button type="submit" class="secondary">${t('admin.region.save')}</button>`,
+)}</div></div>`;
 }
 
 function readinessCard(data: AdminData): Html {
@@ -115,7 +153,7 @@ function staffCard(page: ConsolePage, data: AdminData): Html {
     (
       r,
     ) => html`<tr>${cell(t('admin.staff.name'), html`<a href="${page.base}/admin/staff/${encodeURIComponent(r.member.id)}">${r.member.name}</a>`)}
-${cell(t('admin.staff.email'), r.member.email)}${cell(t('admin.staff.role'), t(r.member.role === 'full_access' ? 'role.full_access' : 'role.staff'))}<td data-label="${t('admin.staff.state')}" data-testid="staff-state">${staffState(r)}</td></tr>`,
+${cell(t('admin.staff.email'), r.member.email)}${cell(t('admin.staff.role'), t(r.member.role === 'full_access' ? 'role.full_access' : 'role.staff'))}<td data-label="${t('admin.staff.state')}" data-testid="staff-state">${staffState(page, r)}</td></tr>`,
   );
   return html`<section class="card wide" aria-labelledby="staff-h">
 <div class="spread"><h2 id="staff-h">${t('admin.staff.title')}</h2>
@@ -216,13 +254,13 @@ ${postForm(
 <div class="mt">${alert(d.error)}${success(d.done)}${selfNote}</div>
 <div class="grid">
 <section class="card" aria-labelledby="state-h">
-<div class="spread"><h2 id="state-h">${t('account.status.title')}</h2>${statusBadge(status)}</div>
+<div class="spread"><h2 id="state-h">${t('account.status.title')}</h2>${statusBadge(status, page.timeZone)}</div>
 <dl class="facts">
 <dt>${t('admin.staff.email')}</dt><dd>${d.member.email}</dd>
 <dt>${t('admin.staff.role')}</dt><dd>${t(d.member.role === 'full_access' ? 'role.full_access' : 'role.staff')}</dd>
 <dt>${t('account.status.methods')}</dt><dd>${status.enrolled ? methodNames(status) : t('account.status.none')}</dd>
-${status.pausedUntil ? html`<dt>${t('account.status.paused')}</dt><dd>${when(status.pausedUntil)}</dd>` : ''}
-${status.retryAt ? html`<dt>${t('admin.staff.retryAt')}</dt><dd>${when(status.retryAt)}</dd>` : ''}
+${status.pausedUntil ? html`<dt>${t('account.status.paused')}</dt><dd>${when(status.pausedUntil, page.timeZone)}</dd>` : ''}
+${status.retryAt ? html`<dt>${t('admin.staff.retryAt')}</dt><dd>${when(status.retryAt, page.timeZone)}</dd>` : ''}
 <dt>${t('account.devices.title')}</dt><dd>${String(d.devices.length)}</dd>
 </dl>
 ${status.throttle !== 'open' ? button(page, `${base}/unlock`, t('admin.unlock.submit')) : ''}
@@ -235,7 +273,7 @@ ${reset}
 ${
   d.events.length
     ? html`<table><thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.event')}</th><th scope="col">${t('audit.by')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
-<tbody>${eventRows(d.events, d.names, page.staff.id)}</tbody></table>`
+<tbody>${eventRows(d.events, d.names, page)}</tbody></table>`
     : html`<p class="muted">${t('account.events.none')}</p>`
 }
 </section>
@@ -274,8 +312,8 @@ export function auditView(
     : '';
   const rows = options.events.map((e) => {
     const target = e.targetId ? (options.names.get(e.targetId) ?? e.targetId) : '';
-    const details = auditSentence(e, options.names);
-    return html`<tr>${cell('#', String(e.seq))}${cell(t('audit.when'), when(e.at))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), e.actorId ? (options.names.get(e.actorId) ?? e.actorId) : t('event.system'))}${cell(t('audit.target'), target)}${cell(t('audit.details'), details, 'muted')}</tr>`;
+    const details = auditSentence(e, options.names, page.timeZone);
+    return html`<tr>${cell('#', String(e.seq))}${cell(t('audit.when'), when(e.at, page.timeZone))}${cell(t('audit.event'), eventLabel(e.type))}${cell(t('audit.by'), e.actorId ? (options.names.get(e.actorId) ?? e.actorId) : t('event.system'))}${cell(t('audit.target'), target)}${cell(t('audit.details'), details, 'muted')}</tr>`;
   });
   const body = html`${subnav(page, 'audit')}
 <div class="mt">${alert(options.error)}${check}</div>

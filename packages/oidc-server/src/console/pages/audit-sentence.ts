@@ -1,6 +1,6 @@
 /**
  * An audit event as one sentence for the console ("Olivia Bennett paused 2-Step Verification for
- * Dana Brooks until Nov 29, 2026, 2:30 PM: “lost phone”"): names instead of ids, method names
+ * Dana Brooks until Nov 29, 2026, 2:30 PM EST: “lost phone”"): names instead of ids, method names
  * instead of codes, times as people read them. The stored event is unchanged (exports keep it).
  */
 import type { AuditEvent } from '@twostep/core';
@@ -14,11 +14,14 @@ const method = (value: unknown): string => {
   return known(key) ? t(key) : String(value ?? '');
 };
 
-export function auditSentence(e: AuditEvent, names: Map<string, string>): string {
+/** `timeZone`: the clinic's, for the times in the sentence. */
+export function auditSentence(e: AuditEvent, names: Map<string, string>, timeZone: string): string {
   const person = (id: string | null) => (id ? (names.get(id) ?? id) : t('event.system'));
   const d = e.details;
   const until =
-    typeof d.until === 'string' && !Number.isNaN(Date.parse(d.until)) ? when(new Date(d.until)) : '';
+    typeof d.until === 'string' && !Number.isNaN(Date.parse(d.until))
+      ? when(new Date(d.until), timeZone)
+      : '';
   const params: Record<string, string> = {
     actor: person(e.actorId),
     target: e.targetId ? person(e.targetId) : '',

@@ -11,6 +11,8 @@ export interface ConsolePage {
   nonce: string;
   /** The clinic's name. */
   siteName: string;
+  /** IANA zone of every time on the page (the clinic's, else the server's). */
+  timeZone: string;
   /** The issuer's path ('' at the root); every link starts with it. */
   base: string;
   /** This session's CSRF token, for every form. */
@@ -187,6 +189,6 @@ export function cell(label: string, content: Html | string, className = ''): Htm
   return html`<td data-label="${label}"${className ? html` class="${className}"` : ''}>${content}</td>`;
 }
 
-export function when(date: Date | null | undefined): string {
-  return date ? formatTime(date) : '—';
+export function when(date: Date | null | undefined, timeZone: string): string {
+  return date ? formatTime(date, timeZone) : '—';
 }
