@@ -76,13 +76,20 @@ describe('account page', () => {
     const before = notified('factor_added', idp.staff.owner.id).length;
     const bad = await browser.post(`${idp.url}/account/sms`, { csrf: csrfOf(page), phone: '12' });
     expect(bad.status).toBe(400);
-    expect(alertText(bad)).toContain('valid mobile number');
+    expect(alertText(bad)).toContain('That is not a mobile number we can text');
 
+    // Typed the national way: read with the clinic's country, shown back in full E.164 to check.
+    const national = await browser.post(`${idp.url}/account/sms`, {
+      csrf: csrfOf(page),
+      phone: '613-555-0199',
+    });
+    expect(national.status).toBe(400);
+    await idp.stores.clinics.update(idp.clinic.id, { country: 'CA' });
     const phone = '+16135550199';
-    const sent = await browser.post(`${idp.url}/account/sms`, { csrf: csrfOf(page), phone });
+    const sent = await browser.post(`${idp.url}/account/sms`, { csrf: csrfOf(page), phone: '613-555-0199' });
     expect(sent.status).toBe(200);
     expect(sent.body).toContain('We sent a code to');
-    expect(sent.body).toContain('Enter the code we sent to •••• 0199');
+    expect(sent.body).toContain('Enter the code we sent to +16135550199');
     const firstCode = idp.lastSmsCode(phone)!;
 
     const tooSoon = await browser.post(`${idp.url}/account/sms/resend`, { csrf: csrfOf(sent) });
