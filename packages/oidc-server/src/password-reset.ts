@@ -17,7 +17,7 @@
  * emails them and their clinic's Full Access Users.
  */
 import { randomBytes } from 'node:crypto';
-import type { PasswordHasher, StaffMember } from '@twostep/core';
+import { clinicRegion, type PasswordHasher, type StaffMember } from '@twostep/core';
 import express, { type Request, type Response, Router } from 'express';
 import { actor, type Deps, readCookie, sendPage } from './interactions/context.ts';
 import { t } from './messages/index.ts';
@@ -107,6 +107,7 @@ ${backLink}`,
         kind: 'password_reset_link',
         to: { staffId: staff.id, email: staff.email, name: staff.name },
         clinicName: clinic?.name ?? deps.config.siteName,
+        timeZone: clinicRegion(clinic, deps.twostep.config).timeZone,
         params: {
           url: `${deps.config.issuer.replace(/\/+$/, '')}/reset-password/${token}`,
           until: expiresAt.toISOString(),
