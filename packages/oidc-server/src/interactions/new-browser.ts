@@ -9,7 +9,7 @@
  */
 import { deviceLabel, type SignInMethod, type StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
-import { clinicName, type Deps, readCookie } from './context.ts';
+import { clinicSite, type Deps, readCookie } from './context.ts';
 
 const COOKIE = 'twostep_seen';
 const MAX_PEOPLE = 8;
@@ -55,10 +55,12 @@ async function rememberedHere(deps: Deps, req: Request, staff: StaffMember): Pro
 
 async function alert(deps: Deps, req: Request, staff: StaffMember): Promise<void> {
   try {
+    const { siteName, timeZone } = await clinicSite(deps, staff);
     await deps.twostep.notify({
       kind: 'new_device_sign_in',
       to: { staffId: staff.id, email: staff.email, name: staff.name },
-      clinicName: await clinicName(deps, staff),
+      clinicName: siteName,
+      timeZone,
       params: { device: deviceLabel(req.get('user-agent')), ip: req.ip ?? '' },
     });
   } catch (error) {
