@@ -126,7 +126,7 @@ export async function showNewPhone(deps: Deps, req: Request, res: Response): Pro
   const state = readState(interaction);
   if (!state?.newPhone) throw new HttpError(400);
   const staff = await staffOf(deps, state);
-  sendPage(res, 200, newPhonePage(stepContext(deps, req, res, await clinicName(deps, staff))));
+  sendPage(res, 200, newPhonePage(stepContext(deps, req, res, await clinicSite(deps, staff))));
 }
 
 /** "Not now": finish the sign-in the recovery code verified. */

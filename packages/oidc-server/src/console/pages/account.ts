@@ -193,7 +193,7 @@ ${
 
 export function accountView(page: ConsolePage, data: AccountData): string {
   const newPhone = data.newPhoneSince
-    ? html`<p class="warning" data-testid="new-phone-warning">${t('newPhone.warning', { when: when(data.newPhoneSince) })}</p>`
+    ? html`<p class="warning" data-testid="new-phone-warning">${t('newPhone.warning', { when: when(data.newPhoneSince, page.timeZone) })}</p>`
     : '';
   const back = data.backTo
     ? html`<p><a class="button secondary" href="${data.backTo.url}" data-testid="back-to-app">${t('account.backToApp', { app: data.backTo.name })}</a></p>`
