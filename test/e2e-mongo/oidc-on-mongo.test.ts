@@ -13,7 +13,7 @@ import { alertText, Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
-import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
+import { acknowledgeRecoveryCode, submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import { connectMongo, syncIndexes } from '@twostep/store-mongoose';
 
 describe.skipIf(!mongoAvailable())('OIDC flows with the IdP on MongoDB', () => {
@@ -115,7 +115,7 @@ describe.skipIf(!mongoAvailable())('OIDC flows with the IdP on MongoDB', () => {
       const newCode = testId(shown, 'recovery-code');
       expect(newCode).toBeTruthy();
       expect(newCode).not.toBe(idp.staff.owner.recoveryCode);
-      const done = await browser.submit(shown, '/acknowledge', { ack: 'yes' });
+      const done = await acknowledgeRecoveryCode(browser, shown);
       expect((await redeem(rp, request, done)).claims()).toMatchObject({
         acr: ACR.twoFactor,
         amr: ['pwd', 'recovery', 'mfa'],

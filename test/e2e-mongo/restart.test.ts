@@ -10,7 +10,7 @@ import { Browser, testId } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { mongoAvailable } from '../helpers/mongo.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
-import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
+import { acknowledgeRecoveryCode, submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import {
   type Balancer,
   type IdpProcess,
@@ -119,7 +119,7 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
     });
     practitioner.recoveryCode = testId(shownAgain, 'recovery-code')!;
     expect(practitioner.recoveryCode).toBeTruthy();
-    const ok = await third.submit(shownAgain, '/acknowledge', { ack: 'yes' });
+    const ok = await acknowledgeRecoveryCode(third, shownAgain);
     expect((await redeem(rp, r.request, ok)).claims()!.amr).toEqual(['pwd', 'recovery', 'mfa']);
   });
 
@@ -169,7 +169,7 @@ describe.skipIf(!mongoAvailable())('an IdP restart loses nothing', () => {
       method: 'recovery',
       code: owner.recoveryCode!,
     });
-    const acked = await fresh.submit(shown, '/acknowledge', { ack: 'yes' });
+    const acked = await acknowledgeRecoveryCode(fresh, shown);
     expect((await redeem(rp, f.request, acked)).claims()!.amr).toEqual(['pwd', 'recovery', 'mfa']);
 
     // The practitioner enrolled in the first test is asked for the code, not sent to enrollment.

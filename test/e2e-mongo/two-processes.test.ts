@@ -11,7 +11,7 @@ import { alertText, Browser, type Page, testId } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { mongoAvailable } from '../helpers/mongo.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
-import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
+import { acknowledgeRecoveryCode, submitPassword, submitTotp } from '../helpers/sign-in.ts';
 import {
   type Balancer,
   type IdpProcess,
@@ -112,7 +112,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database', () => {
     const shown = await first.submit(x.page, '/verify', { method: 'recovery', code: owner.recoveryCode! });
     const newCode = testId(shown, 'recovery-code')!;
     expect(newCode).toBeTruthy();
-    const done = await first.submit(shown, '/acknowledge', { ack: 'yes' });
+    const done = await acknowledgeRecoveryCode(first, shown);
     expect((await redeem(rp, x.request, done)).claims()!.amr).toEqual(['pwd', 'recovery', 'mfa']);
 
     on(1);
@@ -121,7 +121,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database', () => {
     refused(await second.submit(y.page, '/verify', { method: 'recovery', code: owner.recoveryCode! }));
     const again = await second.submit(y.page, '/verify', { method: 'recovery', code: newCode });
     expect(testId(again, 'recovery-code')).toBeTruthy();
-    const ok = await second.submit(again, '/acknowledge', { ack: 'yes' });
+    const ok = await acknowledgeRecoveryCode(second, again);
     expect((await redeem(rp, y.request, ok)).claims()!.amr).toEqual(['pwd', 'recovery', 'mfa']);
     expect(served()).toEqual(new Set([0, 1]));
   });

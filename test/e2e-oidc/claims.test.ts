@@ -84,7 +84,9 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
     const notAcked = await browser.submit(shown, '/acknowledge');
     expect(notAcked.status).toBe(400);
     expect(alertText(notAcked)).toContain('saved your recovery code');
-    const done = await browser.submit(notAcked, '/acknowledge', { ack: 'yes' });
+    const newPhone = await browser.submit(notAcked, '/acknowledge', { ack: 'yes' });
+    expect(newPhone.body).toContain('Set up your new phone');
+    const done = await browser.submit(newPhone, '/new-phone/skip');
     const claims = (await redeem(rp, request, done)).claims()!;
     expect(claims.acr).toBe(ACR.twoFactor);
     expect(claims.amr).toEqual(['pwd', 'recovery', 'mfa']);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { alertText, Browser, findForm, type Page } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
-import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
+import { acknowledgeRecoveryCode, submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
 let idp: TestIdp;
 let rp: Rp;
@@ -57,7 +57,7 @@ describe('codes that must not work', () => {
       code: idp.staff.owner.recoveryCode!,
     });
     expect(shown.status).toBe(200);
-    await redeem(rp, a.request, await browser.submit(shown, '/acknowledge', { ack: 'yes' }));
+    await redeem(rp, a.request, await acknowledgeRecoveryCode(browser, shown));
 
     const other = new Browser();
     const b = await toCodePage(other);

@@ -43,3 +43,15 @@ export async function signInWithTotp<P>(
   const codePage = await submitPassword(browser, page, who);
   return submitTotp(browser, codePage, idp.nextTotpCode(who.totpSecret!));
 }
+
+/**
+ * After a sign-in with the recovery code: the new code acknowledged, then the "Set up your new
+ * phone" page that the first such sign-in shows skipped (a later one goes straight through).
+ */
+export async function acknowledgeRecoveryCode<P extends { body: string }>(
+  browser: FormSubmitter<P>,
+  shown: P,
+): Promise<P> {
+  const next = await browser.submit(shown, '/acknowledge', { ack: 'yes' });
+  return next.body.includes('Set up your new phone') ? browser.submit(next, '/new-phone/skip') : next;
+}

@@ -21,7 +21,7 @@ import { adminToken, registerProvisioningClient } from '../e2e-provisioning/supp
 import { Browser, findForm, type Page, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
-import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
+import { acknowledgeRecoveryCode, submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
 const lines: string[] = [];
 const capture = new Writable({
@@ -120,7 +120,7 @@ describe('logs', { timeout: 120_000 }, () => {
     const recoveryPage = await b5.get(`${s5.page.url}/verify?method=recovery`);
     const shown = await b5.submit(recoveryPage, '/verify', { method: 'recovery', code: owner.recoveryCode! });
     owner.recoveryCode = recoveryShown(shown);
-    expect((await b5.submit(shown, '/acknowledge', { ack: 'yes' })).leftTo).toBeDefined();
+    expect((await acknowledgeRecoveryCode(b5, shown)).leftTo).toBeDefined();
     // Wrong password, unknown email.
     const b6 = browser();
     const s6 = await begin(b6, rp);

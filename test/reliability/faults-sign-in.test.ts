@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { acknowledgeRecoveryCode } from '../helpers/sign-in.ts';
 import { auditOf, auditType, type FaultRule, failing, faultyStores, NO_RATE_LIMITS } from './fixtures.ts';
 
 let idp: TestIdp;
@@ -216,7 +217,7 @@ describe('code step, store throws', () => {
       expect(shown.status).toBe(200);
       const newCode = /data-testid="recovery-code"[^>]*>([^<]+)</.exec(shown.body)?.[1];
       expect(newCode).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-      await redeem(rp2, request, await browser.submit(shown, '/acknowledge', { ack: 'yes' }));
+      await redeem(rp2, request, await acknowledgeRecoveryCode(browser, shown));
     } finally {
       await fresh.close();
     }
