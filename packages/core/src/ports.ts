@@ -340,6 +340,10 @@ export type NotificationKind =
   /** The password was changed through a reset link (to the person; to Full Access Users as colleague_). */
   | 'password_reset'
   | 'colleague_password_reset'
+  /** Added in the admin console (or reminded while no password): params `url`, `until`, `actor`. */
+  | 'staff_invitation'
+  /** Has a password but no 2-Step Verification yet: params `url` (the account page), `actor`. */
+  | 'setup_reminder'
   /** A sign-in completed from a browser not seen before: params `device`, `ip`. */
   | 'new_device_sign_in';
 

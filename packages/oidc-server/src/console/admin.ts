@@ -27,6 +27,14 @@ import {
   sendPage,
   withConsole,
 } from './context.ts';
+import { randomBytes } from 'node:crypto';
+import * as validate from '../provisioning/validate.ts';
+import {
+  createWelcomeToken,
+  hasPassword,
+  unusablePasswordHash,
+  welcomeUrl,
+} from '../provisioning/welcome-link.ts';
 import { toCsv } from './export.ts';
 import { type AuditFilters, adminView, auditView, enforcementOffView, staffView } from './pages/admin.ts';
 import { readiness } from './readiness.ts';
@@ -71,6 +79,8 @@ const DONE: Record<string, MessageKey> = {
   reset: 'admin.done.reset',
   unlocked: 'admin.done.unlocked',
   devices_revoked: 'admin.done.devicesRevoked',
+  staff_added: 'admin.done.staffAdded',
+  reminders_sent: 'admin.done.remindersSent',
 };
 
 const REFUSAL_STATUS: Record<AdminRefusal, number> = {
@@ -151,6 +161,100 @@ const overview: ConsoleHandler = async (c) => {
 
 const redirectTo = (c: ConsoleRequest, path: string, done: keyof typeof DONE) =>
   c.res.redirect(303, `${c.deps.config.basePath}${path}?done=${done}`);
+
+/** Emails `member` a one-time link to set their first password (a new link each time). */
+async function invite(c: ConsoleRequest, member: StaffMember): Promise<void> {
+  const { token, expiresAt } = createWelcomeToken(c.deps.config.hashKey, member, c.deps.clock.now());
+  await c.deps.twostep.notify({
+    kind: 'staff_invitation',
+    to: { staffId: member.id, email: member.email, name: member.name },
+    clinicName: c.clinic.name,
+    params: {
+      url: welcomeUrl(c.deps.config.issuer, token),
+      until: expiresAt.toISOString(),
+      actor: c.staff.name,
+    },
+  });
+}
+
+/** Add a staff member (name, email, role): created without a password, then invited by email. */
+const addStaff: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  if (!(await requireFresh(c, '/admin'))) return;
+  let input: { name: string; email: string; role: StaffMember['role'] };
+  try {
+    input = {
+      name: validate.name(field(c.req, 'name')),
+      email: validate.email(field(c.req, 'email')),
+      role: validate.role(field(c.req, 'role')),
+    };
+  } catch (error) {
+    const message = String((error as Error).message);
+    const key = message.startsWith('email')
+      ? 'admin.add.invalidEmail'
+      : message.startsWith('name')
+        ? 'admin.add.invalidName'
+        : 'error.400';
+    return renderOverview(c, 400, { error: t(key) });
+  }
+  const member: StaffMember = {
+    id: randomBytes(16).toString('base64url'),
+    clinicId: c.clinic.id,
+    ...input,
+    passwordHash: unusablePasswordHash(c.deps.config.passwordCost),
+    active: true,
+    createdAt: c.deps.clock.now(),
+  };
+  try {
+    await c.deps.stores.staff.create(member);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'conflict')
+      return renderOverview(c, 409, { error: t('admin.add.taken') });
+    throw error;
+  }
+  await c.deps.twostep.audit.record(actorOf(c), {
+    clinicId: c.clinic.id,
+    type: 'staff.created',
+    targetId: member.id,
+    details: { via: 'console', role: member.role },
+  });
+  await invite(c, member);
+  redirectTo(c, '/admin', 'staff_added');
+};
+
+/**
+ * "Email a reminder to everyone not set up": those without a password get a new invitation, those
+ * without 2-Step Verification a reminder with the account page's address. Once per rate-limit
+ * window per clinic (a counter in the store: two clicks, or two admins, send one round).
+ */
+const remindAll: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  if (!(await requireFresh(c, '/admin'))) return;
+  const pending: StaffMember[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const { items } = await c.deps.stores.staff.list(c.clinic.id, { offset, limit: 500 });
+    for (const member of items) {
+      if (member.active && !(await c.deps.twostep.admin.status(member)).enrolled) pending.push(member);
+    }
+    if (items.length < 500) break;
+  }
+  if (pending.length === 0) return renderOverview(c, 200, { error: t('admin.remind.none') });
+  if (!(await c.deps.limiter.hit('reminders', c.clinic.id, 1))) {
+    return renderOverview(c, 429, { error: t('admin.remind.tooSoon') });
+  }
+  const accountUrl = `${c.deps.config.issuer.replace(/\/+$/, '')}/account`;
+  for (const member of pending) {
+    if (!hasPassword(member)) await invite(c, member);
+    else
+      await c.deps.twostep.notify({
+        kind: 'setup_reminder',
+        to: { staffId: member.id, email: member.email, name: member.name },
+        clinicName: c.clinic.name,
+        params: { url: accountUrl, actor: c.staff.name },
+      });
+  }
+  redirectTo(c, '/admin', 'reminders_sent');
+};
 
 const refusalMessage = (reason: AdminRefusal): string => t(`admin.error.${reason}`);
 
@@ -399,6 +503,8 @@ export function adminRoutes(router: Router, deps: ConsoleDeps, body: RequestHand
   post('/enforcement/off', enforcementOff);
   post('/trusted-devices', trustedDevices);
   post('/region', region);
+  post('/staff', addStaff);
+  post('/remind', remindAll);
   get('/staff/:id', staffPage);
   post('/staff/:id/pause', pause);
   post('/staff/:id/resume', resume);

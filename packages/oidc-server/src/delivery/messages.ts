@@ -148,6 +148,25 @@ export const messagesEn: MessageCatalog = {
       ],
       advice: "If you didn't expect this, check with {colleague}.",
     },
+    staff_invitation: {
+      subject: 'You are invited: set your password',
+      paragraphs: [
+        '{actor} invited you to sign in to {clinic} on {when}.',
+        'Set your password with this link before {until}. It works once:',
+        '{url}',
+        'After that, signing in asks you to set up 2-Step Verification (an authenticator app or text messages).',
+      ],
+      advice: "If you didn't expect this, check with {actor} or another Full Access User at {clinic}.",
+    },
+    setup_reminder: {
+      subject: 'Reminder: set up 2-Step Verification',
+      paragraphs: [
+        'On {when}, {actor} asked you to set up 2-Step Verification for your {clinic} account.',
+        'It takes two minutes: sign in here and follow the steps (an authenticator app or text messages):',
+        '{url}',
+      ],
+      advice: 'If you need help, ask {actor} or another Full Access User at {clinic}.',
+    },
     new_device_sign_in: {
       subject: 'New sign-in to your account',
       paragraphs: [

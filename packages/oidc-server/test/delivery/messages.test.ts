@@ -28,6 +28,8 @@ describe('renderNotification', () => {
         'new_device_sign_in',
         'password_reset',
         'password_reset_link',
+        'setup_reminder',
+        'staff_invitation',
         'factor_removed',
         'recovery_code_used',
         'two_step_paused',

@@ -122,7 +122,7 @@ ${postForm(
 )}</div></div>`;
 }
 
-function readinessCard(data: AdminData): Html {
+function readinessCard(page: ConsolePage, data: AdminData): Html {
   const { active, notEnrolled } = data.readiness;
   const ready = active - notEnrolled;
   return html`<section class="card" aria-labelledby="ready-h">
@@ -132,6 +132,7 @@ function readinessCard(data: AdminData): Html {
 <div><div class="stat">${notEnrolled.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.notEnrolled')}</div></div>
 <div><div class="stat">${active.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.active')}</div></div>
 </div>
+${data.readiness.notEnrolled > 0 ? button(page, '/admin/remind', t('admin.remind.button'), { style: 'secondary' }) : ''}
 <p data-testid="readiness">${
     data.clinic.enforceTwoStep
       ? t('admin.readiness.enforced', { count: notEnrolled.toLocaleString('en') })
@@ -174,13 +175,28 @@ ${cell(t('admin.staff.email'), r.member.email)}${cell(t('admin.staff.role'), t(r
 </section>`;
 }
 
+function addStaffCard(page: ConsolePage): Html {
+  return html`<section class="card" aria-labelledby="add-h">
+<h2 id="add-h">${t('admin.add.title')}</h2>
+${postForm(
+  page,
+  '/admin/staff',
+  html`<label for="add-name">${t('admin.add.name')}</label><input id="add-name" name="name" type="text" autocomplete="off" required maxlength="200">
+<label for="add-email">${t('admin.add.email')}</label><input id="add-email" name="email" type="email" autocomplete="off" required maxlength="254">
+<label for="add-role">${t('admin.add.role')}</label><select id="add-role" name="role"><option value="staff">${t('role.staff')}</option><option value="full_access">${t('role.full_access')}</option></select>
+<div class="row"><button type="submit">${t('admin.add.submit')}</button></div>`,
+)}
+</section>`;
+}
+
 export function adminView(page: ConsolePage, data: AdminData): string {
   const body = html`${subnav(page, 'overview')}
 ${alert(data.error)}${success(data.done)}
 <div class="grid two mt">
 ${settingsCard(page, data)}
-${readinessCard(data)}
+${readinessCard(page, data)}
 ${staffCard(page, data)}
+${addStaffCard(page)}
 </div>`;
   return consoleLayout(page, t('admin.title'), body, t('admin.lede', { clinic: data.clinic.name }));
 }
