@@ -25,7 +25,7 @@ import { createPasswordCheck } from './interactions/password.ts';
 import { generateCookieKey, generateSigningKey } from './keys.ts';
 import { createMemoryAdapter } from './memory-adapter.ts';
 import { t } from './messages/index.ts';
-import { errorPage } from './pages/misc.ts';
+import { errorPage, wayForward } from './pages/misc.ts';
 import { pinIssuerHost, requireSecureTransport } from './origin.ts';
 import { createProvider } from './provider.ts';
 import { provisioningRouter } from './provisioning/index.ts';
@@ -187,7 +187,7 @@ export function createIdp(options: IdpOptions): Idp {
   app.use(config.basePath || '/', passwordResetRouter(deps, passwordHasher, IDP_DEFAULTS.bodyLimitBytes));
   app.use(config.basePath || '/', consoleRouter(deps, cookieKeys, IDP_DEFAULTS.bodyLimitBytes));
   app.use(config.basePath || '/', provider.callback() as RequestHandler);
-  app.use(errorHandler(config.siteName, logger));
+  app.use(errorHandler(config.siteName, config.basePath, logger));
 
   return {
     app,
@@ -218,6 +218,7 @@ const cspNonce: RequestHandler = (_req, res, next) => {
 
 function errorHandler(
   siteName: string,
+  basePath: string,
   logger: { error(message: string, details?: Record<string, unknown>): void },
 ) {
   const handler: ErrorRequestHandler = (error, _req, res, _next) => {
@@ -230,7 +231,13 @@ function errorHandler(
       .status(status)
       .type('html')
       .set('Cache-Control', 'no-store')
-      .send(errorPage({ nonce: String(res.locals.cspNonce), siteName }, message));
+      .send(
+        errorPage(
+          { nonce: String(res.locals.cspNonce), siteName },
+          message,
+          wayForward(basePath, expired ? 'expired' : 'other'),
+        ),
+      );
   };
   return handler;
 }

@@ -12,7 +12,7 @@ import Provider, {
 import type { IdpConfig } from './config.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { t } from './messages/index.ts';
-import { errorPage, logoutPage, messagePage } from './pages/misc.ts';
+import { errorPage, logoutPage, messagePage, wayForward } from './pages/misc.ts';
 import { clinicIdOf } from './provisioning/auth.ts';
 import { type BackchannelTargets, backchannelTargets, signedInBeforeEnd } from './sessions.ts';
 import { ADMIN_SCOPE, adminAudience, PROVISIONING_DEFAULTS } from './provisioning/constants.ts';
@@ -356,12 +356,31 @@ export function createProvider(
         : error instanceof errors.SessionNotFound
           ? t('error.expired')
           : (out.error_description ?? t('error.400'));
-      ctx.body = errorPage({ nonce: nonceOf(ctx), siteName: config.siteName }, String(message));
+      const expired = !storeDown && error instanceof errors.SessionNotFound;
+      const appSignIn = ctx.oidc?.client?.initiateLoginUri;
+      ctx.body = errorPage(
+        { nonce: nonceOf(ctx), siteName: config.siteName },
+        String(message),
+        wayForward(config.basePath, expired ? 'expired' : 'other', appSignIn),
+      );
     },
   };
 
   const provider = new Provider(config.issuer.replace(/\/+$/, ''), configuration);
   answerEssentialAcr(provider);
+  // An address nobody serves: the product's page with a way on, not Koa's bare "Not Found".
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body !== undefined || !['GET', 'HEAD'].includes(ctx.method)) return;
+    ctx.status = 404;
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = errorPage(
+      { nonce: nonceOf(ctx), siteName: config.siteName },
+      t('error.404'),
+      wayForward(config.basePath, 'other'),
+    );
+  });
   // The JSON endpoints (token, userinfo, introspection, …) answer a store that is down with 503
   // too, not oidc-provider's generic 500 (renderError covers the HTML ones).
   provider.on('server_error', (ctx, error) => {

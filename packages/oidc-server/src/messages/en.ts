@@ -131,7 +131,9 @@ export const en = {
   'error.429': 'Too many attempts. Wait a few minutes and try again.',
   'error.500': 'Something went wrong on our side. Try again in a moment.',
   'error.503': 'Sign-in is temporarily unavailable. Try again in a moment.',
-  'error.expired': 'This sign-in has expired. Go back to the application and sign in again.',
+  'error.expired': 'This sign-in has expired.',
+  'error.startAgain': 'Start again',
+  'error.toAccount': 'Go to your account page',
   'error.insecureTransport':
     "This sign-in service only answers over a secure (https) connection, and this request did not arrive that way. Open it through its https address. For the administrator: if a TLS proxy forwards to twostep, set the trustProxy setting (TWOSTEP_TRUST_PROXY) to the proxy's address or hop count, and have the proxy send X-Forwarded-Proto.",
 

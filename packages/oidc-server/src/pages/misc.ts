@@ -2,8 +2,24 @@ import { t } from '../messages/index.ts';
 import { html, raw } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
 
-export function errorPage(ctx: PageContext, message: string): string {
-  return layout(ctx, t('error.title'), html`<p role="alert">${message}</p>`);
+/** An error with a way forward: `next` is a link (e.g. "Start again") shown under the message. */
+export function errorPage(ctx: PageContext, message: string, next?: { href: string; label: string }): string {
+  const forward = next ? html`<p><a class="button" href="${next.href}">${next.label}</a></p>` : '';
+  return layout(ctx, t('error.title'), html`<p role="alert">${message}</p>${forward}`);
+}
+
+/**
+ * Where an error page sends people on: after an expired sign-in, the app's own sign-in address
+ * (`initiate_login_uri` of its registration) when the app is known, else the account page, which
+ * starts a new sign-in; after anything else, the account page.
+ */
+export function wayForward(
+  basePath: string,
+  kind: 'expired' | 'other',
+  appSignIn?: string,
+): { href: string; label: string } {
+  if (kind === 'expired') return { href: appSignIn ?? `${basePath}/account`, label: t('error.startAgain') };
+  return { href: `${basePath}/account`, label: t('error.toAccount') };
 }
 
 export function messagePage(ctx: PageContext, title: string, message: string): string {
