@@ -119,4 +119,32 @@ describe.skipIf(skipBrowser)('demo in a browser: recovery code', { timeout: BROW
     await shot(page, 'account-warning', 'new-phone-warning');
     await context.close();
   });
+
+  it('"Having trouble?" on the code page: the other ways in, the Full Access Users, the operator\'s contact', async () => {
+    const { demo } = env.rig;
+    const sam = demo.accounts.practitioner;
+    const { shot, context, page } = await startScenario(env.browser, '4-help');
+    await signIn(page, demo, sam);
+    // Sam sets up (the clinic requires it): the setup page says what an authenticator app is.
+    await page.getByRole('heading', { name: 'Set up 2-Step Verification' }).waitFor();
+    expect(await page.getByRole('main').textContent()).toContain(
+      'Google Authenticator or Microsoft Authenticator',
+    );
+    await shot(page, 'setup-explained');
+    await context.close();
+
+    const dana = demo.accounts.frontDesk;
+    const desk = await startScenario(env.browser, '4-help-desk');
+    await signIn(desk.page, demo, dana);
+    await desk.page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
+    await desk.page.getByRole('link', { name: 'Having trouble?' }).click();
+    await desk.page.getByRole('heading', { name: 'Having trouble signing in?' }).waitFor();
+    const main = (await desk.page.getByRole('main').textContent())!;
+    expect(main).toContain(demo.accounts.owner.name);
+    expect(main).toContain('Maple Street Physio front office, 613-555-0100');
+    await desk.shot(desk.page, 'help', 'help');
+    await desk.page.getByRole('link', { name: 'Use your recovery code' }).click();
+    await desk.page.getByLabel('Recovery code').waitFor();
+    await desk.context.close();
+  });
 });

@@ -245,6 +245,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Demo> {
       jwks: keys.jwks,
       cookieKeys: keys.cookieKeys,
       siteName: CLINIC.name,
+      supportContact: 'Maple Street Physio front office, 613-555-0100',
       ...(options.passwordCost ? { passwordCost: options.passwordCost } : {}),
       ...(adapter ? { adapter } : {}),
       clients: [

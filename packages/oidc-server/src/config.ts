@@ -107,6 +107,11 @@ export interface IdpOptions {
   secureCookies?: boolean;
   /** Page header before the clinic is known. */
   siteName?: string;
+  /**
+   * Who helps with signing in, shown on the "Having trouble?" page (an email address, phone number
+   * or URL, as plain text), e.g. `"IT help desk: help@example.org"`. Default none.
+   */
+  supportContact?: string;
   /** Behind a TLS-terminating proxy: Express's `trust proxy` value (client IPs, https). Default off. */
   trustProxy?: boolean | number | string;
   rateLimits?: Partial<RateLimits>;

@@ -12,7 +12,7 @@ import {
 } from './enroll.ts';
 import { abort, acknowledge, continuePaused, showNewPhone, skipNewPhone } from './finish.ts';
 import { submitPassword } from './password.ts';
-import { sendSms, showCodePage, submitCode } from './second-factor.ts';
+import { sendSms, showCodePage, showHelp, submitCode } from './second-factor.ts';
 import { start } from './start.ts';
 
 type Step = (deps: Deps, req: Request, res: Response) => Promise<void>;
@@ -29,6 +29,7 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
   get('', start);
   post('/password', submitPassword);
   get('/verify', showCodePage);
+  get('/help', showHelp);
   post('/verify', submitCode);
   post('/sms', sendSms);
   post('/acknowledge', acknowledge);

@@ -3,7 +3,7 @@ import { type CodeMethod, isCodeMethod, type StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { codeError, formatTime, smsSentMessage, t } from '../messages/index.ts';
-import { type CodePageOptions, codePage, lockedPage, recoveryCodePage } from '../pages/sign-in.ts';
+import { type CodePageOptions, codePage, helpPage, lockedPage, recoveryCodePage } from '../pages/sign-in.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actor,
@@ -69,6 +69,23 @@ export async function showCodePage(deps: Deps, req: Request, res: Response): Pro
   const wanted = METHODS.find((m) => m === req.query.method);
   const method = wanted && methods.includes(wanted) ? wanted : (methods[0] ?? 'recovery');
   return render(deps, req, res, staff, 200, { method, methods });
+}
+
+/** "Having trouble?": the other ways in, the clinic's Full Access Users, the operator's contact. */
+export async function showHelp(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { staff, requirement } = await load(deps, req, res);
+  const methods = requirement.kind === 'second_factor' ? requirement.methods.filter(isCodeMethod) : [];
+  const admins = await deps.stores.staff.list(staff.clinicId, { role: 'full_access', limit: 20 });
+  const names = admins.items
+    .filter((a) => a.active && a.role === 'full_access' && a.id !== staff.id)
+    .map((a) => a.name);
+  const clinic = await clinicName(deps, staff);
+  const ctx = stepContext(deps, req, res, clinic);
+  sendPage(
+    res,
+    200,
+    helpPage(ctx, { clinic, methods, admins: names, support: deps.config.supportContact ?? null }),
+  );
 }
 
 export async function submitCode(deps: Deps, req: Request, res: Response): Promise<void> {

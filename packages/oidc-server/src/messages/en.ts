@@ -97,6 +97,23 @@ export const en = {
   'enroll.sms': 'Text message (SMS)',
   'enroll.totpTitle': 'Set up your authenticator app',
   'enroll.totpScan': 'Scan this QR code with your authenticator app, or enter the key by hand.',
+  'enroll.whatIsApp':
+    'An authenticator app is a free phone app that shows a new 6-digit code every 30 seconds. Any of these works: 1Password, Authy, Google Authenticator or Microsoft Authenticator.',
+  'help.link': 'Having trouble?',
+  'help.title': 'Having trouble signing in?',
+  'help.intro': 'No code, or a code that does not work? Try one of these.',
+  'help.recovery': 'Use your recovery code',
+  'help.recoveryBody':
+    'The code you saved when you set up 2-Step Verification. It works once, and you get a new one.',
+  'help.sms': 'Text a code to my phone',
+  'help.smsBody': 'If your phone can still get text messages.',
+  'help.clock':
+    'Codes from an authenticator app stop working when the phone clock is wrong: set it to update automatically.',
+  'help.admins': 'Ask a Full Access User at {clinic}',
+  'help.adminsBody':
+    'They can pause 2-Step Verification for a few hours, or reset it so you can set it up again on a new phone:',
+  'help.support': 'Help with signing in: {contact}',
+  'help.back': 'Back to the code',
   'enroll.totpSecret': 'Key',
   'enroll.smsTitle': 'Set up text messages',
   'enroll.phone': 'Mobile number',

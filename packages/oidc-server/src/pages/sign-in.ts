@@ -1,6 +1,6 @@
 import type { CodeMethod } from '@twostep/core';
-import { t } from '../messages/index.ts';
-import { html, raw } from './html.ts';
+import { type MessageKey, t } from '../messages/index.ts';
+import { type Html, html, raw } from './html.ts';
 import { alert, cancelForm, form, layout, note, type PageContext } from './layout.ts';
 import { recoveryCodeTools } from './recovery-tools.ts';
 
@@ -90,6 +90,7 @@ ${
       )}</ul>`
     : ''
 }
+${helpLink(ctx)}
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('code.title'), body);
 }
@@ -114,7 +115,7 @@ ${form(
 
 /** After a sign-in with the recovery code: set up the new phone now (authenticator app or SMS), or skip once. */
 export function newPhonePage(ctx: StepContext): string {
-  const body = html`<p>${t('newPhone.body')}</p>
+  const body = html`<p>${t('newPhone.body')}</p><p>${t('enroll.whatIsApp')}</p>
 ${form(`${ctx.base}/enroll/totp`, ctx.csrf('enroll'), html`<button type="submit">${t('newPhone.totp')}</button>`)}
 ${form(`${ctx.base}/enroll/sms`, ctx.csrf('enroll'), html`<button type="submit" class="secondary">${t('newPhone.sms')}</button>`)}
 <p class="muted">${t('newPhone.skipNote')}</p>
@@ -124,6 +125,7 @@ ${form(`${ctx.base}/new-phone/skip`, ctx.csrf('new-phone-skip'), html`<button ty
 
 export function enrollChoicePage(ctx: StepContext, clinic: string, error?: string | null): string {
   const body = html`${alert(error)}<p>${t('enroll.intro', { clinic })}</p>
+<p>${t('enroll.whatIsApp')}</p>
 ${form(`${ctx.base}/enroll/totp`, ctx.csrf('enroll'), html`<button type="submit">${t('enroll.totp')}</button>`)}
 ${form(`${ctx.base}/enroll/sms`, ctx.csrf('enroll'), html`<button type="submit" class="secondary">${t('enroll.sms')}</button>`)}
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
@@ -134,7 +136,7 @@ export function enrollTotpPage(
   ctx: StepContext,
   options: { qrSvg: string; groupedSecret: string; error?: string | null },
 ): string {
-  const body = html`${alert(options.error)}<p>${t('enroll.totpScan')}</p>
+  const body = html`${alert(options.error)}<p>${t('enroll.whatIsApp')}</p><p>${t('enroll.totpScan')}</p>
 <div class="qr">${raw(options.qrSvg)}</div>
 <p>${t('enroll.totpSecret')}: <code data-testid="totp-secret">${options.groupedSecret}</code></p>
 ${form(
@@ -144,6 +146,7 @@ ${form(
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16" autofocus>
 <button type="submit">${t('code.submit')}</button>`,
 )}
+${helpLink(ctx)}
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('enroll.totpTitle'), body);
 }
@@ -181,6 +184,7 @@ export function enrollSmsPage(
       )
     : html``;
   const body = html`${alert(options.error)}${note(options.info)}${codeForm}${phoneForm}
+${helpLink(ctx)}
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('enroll.smsTitle'), body);
 }
@@ -196,4 +200,31 @@ export function consentPage(ctx: StepContext, client: string, scopes: string): s
 ${form(`${ctx.base}/consent`, ctx.csrf('consent'), html`<button type="submit">${t('consent.allow')}</button>`)}
 ${form(`${ctx.base}/abort`, ctx.csrf('abort'), html`<button type="submit" class="secondary">${t('consent.deny')}</button>`)}`;
   return layout(ctx, t('consent.title'), body);
+}
+
+/** "Having trouble?": on every page that asks for a code. */
+export function helpLink(ctx: StepContext): Html {
+  return html`<p><a href="${ctx.base}/help">${t('help.link')}</a></p>`;
+}
+
+/** Where "Having trouble?" leads: the other ways in, the people who can help, the operator's contact. */
+export function helpPage(
+  ctx: StepContext,
+  options: { clinic: string; methods: readonly CodeMethod[]; admins: string[]; support: string | null },
+): string {
+  const way = (method: CodeMethod, title: MessageKey, body: MessageKey) =>
+    options.methods.includes(method)
+      ? html`<li><a href="${ctx.base}/verify?method=${method}">${t(title)}</a><br><span class="muted">${t(body)}</span></li>`
+      : '';
+  const body = html`<p>${t('help.intro')}</p>
+<ul class="methods">
+${way('recovery', 'help.recovery', 'help.recoveryBody')}
+${way('sms', 'help.sms', 'help.smsBody')}
+<li>${t('help.clock')}</li>
+<li>${t('help.admins', { clinic: options.clinic })}<br><span class="muted">${t('help.adminsBody')}</span> ${options.admins.join(', ')}</li>
+${options.support ? html`<li>${t('help.support', { contact: options.support })}</li>` : ''}
+</ul>
+<p><a href="${ctx.base}/verify">${t('help.back')}</a></p>
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('help.title'), body);
 }

@@ -218,7 +218,7 @@ export function totpSetupView(
   const scan =
     options.qrSvg && options.groupedSecret
       ? html`<div class="setup"><div class="qr">${raw(options.qrSvg)}</div>
-<div><p>${t('enroll.totpScan')}</p>
+<div><p>${t('enroll.whatIsApp')}</p><p>${t('enroll.totpScan')}</p>
 <p>${t('enroll.totpSecret')}: <code data-testid="totp-secret">${options.groupedSecret}</code></p>
 <p class="muted">${t('account.totp.keepOld')}</p></div></div>`
       : html`<p>${t('account.totp.retry')}</p>`;
