@@ -79,13 +79,10 @@ export async function showHelp(deps: Deps, req: Request, res: Response): Promise
   const names = admins.items
     .filter((a) => a.active && a.role === 'full_access' && a.id !== staff.id)
     .map((a) => a.name);
-  const clinic = await clinicName(deps, staff);
-  const ctx = stepContext(deps, req, res, clinic);
-  sendPage(
-    res,
-    200,
-    helpPage(ctx, { clinic, methods, admins: names, support: deps.config.supportContact ?? null }),
-  );
+  const site = await clinicSite(deps, staff);
+  const ctx = stepContext(deps, req, res, site);
+  const support = deps.config.supportContact ?? null;
+  sendPage(res, 200, helpPage(ctx, { clinic: site.siteName, methods, admins: names, support }));
 }
 
 export async function submitCode(deps: Deps, req: Request, res: Response): Promise<void> {
