@@ -1,12 +1,11 @@
 // Scenarios 6 and 7, in the IdP's admin console: the owner pauses and resumes the front desk's 2-Step
 // Verification, then turns clinic-wide enforcement off after the compliance warning.
-import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT,
   enterPassword,
-  enterTotp,
   newContext,
+  ownerConsole,
   shooter,
   screenshotsOnFailure,
   signIn,
@@ -18,28 +17,13 @@ import {
 describe.skipIf(skipBrowser)('demo in a browser: admin console', { timeout: BROWSER_TEST_TIMEOUT }, () => {
   const env = useDemoBrowser();
 
-  /** The owner signs in to `<idp>/admin` (password + authenticator code). */
-  async function ownerConsole(): Promise<{ context: BrowserContext; page: Page }> {
-    const { rig, browser } = env;
-    const { demo } = rig;
-    const olivia = demo.accounts.owner;
-    const context = await newContext(browser);
-    const page = await context.newPage();
-    await page.goto(`${demo.idpUrl}/admin`);
-    await page.waitForURL(`${demo.idpUrl}/interaction/**`);
-    await enterPassword(page, olivia.email, olivia.password);
-    await enterTotp(page, rig, olivia.totpSecret!);
-    await page.waitForURL(`${demo.idpUrl}/admin`);
-    return { context, page };
-  }
-
   it('owner pauses the front desk: password only, charts refused with a clear message; resumed: code again', async () => {
     const { rig, browser } = env;
     const { demo } = rig;
     const dana = demo.accounts.frontDesk;
     const shot = shooter('6-pause');
     screenshotsOnFailure(browser, '6-pause');
-    const owner = await ownerConsole();
+    const owner = await ownerConsole(env);
     await shot(owner.page, 'admin-console');
 
     await owner.page.getByRole('link', { name: dana.name }).click();
@@ -96,7 +80,7 @@ describe.skipIf(skipBrowser)('demo in a browser: admin console', { timeout: BROW
     const { demo } = rig;
     const shot = shooter('7-enforcement');
     screenshotsOnFailure(browser, '7-enforcement');
-    const owner = await ownerConsole();
+    const owner = await ownerConsole(env);
     const page = owner.page;
 
     await page.getByRole('link', { name: 'Turn off the requirement' }).click();

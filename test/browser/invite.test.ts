@@ -3,9 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   BROWSER_TEST_TIMEOUT,
-  enterPassword,
-  enterTotp,
   newContext,
+  ownerConsole,
   shooter,
   skipBrowser,
   useDemoBrowser,
@@ -19,13 +18,7 @@ describe.skipIf(skipBrowser)('demo in a browser: invitations', { timeout: BROWSE
     const { demo } = rig;
     const olivia = demo.accounts.owner;
     const shot = shooter('invite');
-    const context = await newContext(browser);
-    const page = await context.newPage();
-    await page.goto(`${demo.idpUrl}/admin`);
-    await page.waitForURL(`${demo.idpUrl}/interaction/**`);
-    await enterPassword(page, olivia.email, olivia.password);
-    await enterTotp(page, rig, olivia.totpSecret!);
-    await page.waitForURL(`${demo.idpUrl}/admin`);
+    const { context, page } = await ownerConsole(env);
 
     await page.getByLabel('Full name').fill('Nora Newcomer');
     await page.getByLabel('Email', { exact: true }).fill('nora@maplestreet.example');

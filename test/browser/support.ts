@@ -163,6 +163,21 @@ export async function signIn(
   await enterPassword(page, account.email, account.password);
 }
 
+/** The demo's owner signs in to `<idp>/admin` (password + authenticator code) in a fresh context. */
+export async function ownerConsole(env: DemoBrowser): Promise<{ context: BrowserContext; page: Page }> {
+  const { rig, browser } = env;
+  const { demo } = rig;
+  const olivia = demo.accounts.owner;
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${demo.idpUrl}/admin`);
+  await page.waitForURL(`${demo.idpUrl}/interaction/**`);
+  await enterPassword(page, olivia.email, olivia.password);
+  await enterTotp(page, rig, olivia.totpSecret!);
+  await page.waitForURL(`${demo.idpUrl}/admin`);
+  return { context, page };
+}
+
 /** On the IdP's 2-Step page: the authenticator code for `secret` (the next step's), optionally remembering the device, verified. */
 export async function enterTotp(
   page: Page,
