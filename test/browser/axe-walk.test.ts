@@ -15,7 +15,7 @@ import {
   startDemoRig,
 } from './support.ts';
 
-/** Pages new or changed by the phone layout and help, copied to docs/ with DEMO_DOCS=1. */
+/** Pages new or changed by the phone layout and help, copied to docs/ (phone size) with DEMO_DOCS=1. */
 const DOCS_PAGES = ['admin-overview', 'admin-staff', 'recovery-code', 'help'];
 
 const SIZES = [
@@ -50,7 +50,7 @@ describe.skipIf(skipBrowser)('every page, axe-core and layout', { timeout: BROWS
       const check = async (page: Page, label: string) => {
         await page.waitForLoadState('load');
         checked += 1;
-        await shot(page, label, DOCS_PAGES.includes(label) ? `${size.name}-${label}` : undefined);
+        await shot(page, label, size.phone && DOCS_PAGES.includes(label) ? `phone-${label}` : undefined);
         for (const v of await axeViolations(page)) {
           findings.push(`${label}: axe ${v.id} (${v.impact}) ${v.help} — ${v.targets.join(', ')}`);
         }
