@@ -20,7 +20,7 @@ import { Browser, type Page, postAtOnce, statusCounts } from '../helpers/browser
 import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { begin, relyingParty } from '../helpers/oidc-client.ts';
-import { NO_RATE_LIMITS, parallel } from '../reliability/fixtures.ts';
+import { NO_RATE_LIMITS, postNewPasswordsAtOnce } from '../reliability/fixtures.ts';
 
 const BURST = 30;
 const NEW_PASSWORD = 'a brand new passphrase here';
@@ -147,19 +147,10 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
     it(`a link submitted ${BURST} times at once resets the password exactly once`, async () => {
       const idp = await idpWith();
       const url = await resetLink(idp, idp.staff.owner.email);
-      const browser = new Browser();
-      const password = (i: number) => `correct horse battery ${i}`;
-      const pages = await parallel(BURST, (i) =>
-        browser.request(
-          'POST',
-          url,
-          new URLSearchParams({ password: password(i), confirm: password(i) }).toString(),
-        ),
-      );
+      const { pages, winnerPassword } = await postNewPasswordsAtOnce(url, BURST);
       expect(statusCounts(pages)).toEqual({ 303: 1, 404: BURST - 1 });
-      const winner = pages.findIndex((p) => p.status === 303);
       const stored = (await idp.stores.staff.get(idp.staff.owner.id))!;
-      expect(await verifyPassword(password(winner), stored.passwordHash)).toBe(true);
+      expect(await verifyPassword(winnerPassword!, stored.passwordHash)).toBe(true);
       const set = (await idp.stores.audit.list(idp.clinic.id)).filter((e) => e.type === 'staff.password_set');
       expect(set).toHaveLength(1);
       expect(idp.notifier.sent.filter((n) => n.kind === 'password_reset')).toHaveLength(1);

@@ -85,6 +85,27 @@ export function onMemoryAndMongo(
 export const parallel = <T>(n: number, fn: (i: number) => Promise<T>): Promise<T[]> =>
   Promise.all(Array.from({ length: n }, (_, i) => fn(i)));
 
+/**
+ * `n` posts of one set-password link (welcome or reset) at once from one browser, each with its own
+ * password: the answers, and the password of the post that was taken (303), if any.
+ */
+export async function postNewPasswordsAtOnce(
+  url: string | URL,
+  n: number,
+): Promise<{ pages: Page[]; winnerPassword: string | null }> {
+  const browser = new Browser();
+  const password = (i: number) => `correct horse battery ${i}`;
+  const pages = await parallel(n, (i) =>
+    browser.request(
+      'POST',
+      url,
+      new URLSearchParams({ password: password(i), confirm: password(i) }).toString(),
+    ),
+  );
+  const winner = pages.findIndex((p) => p.status === 303);
+  return { pages, winnerPassword: winner < 0 ? null : password(winner) };
+}
+
 /** Starts a sign-in in a fresh browser and submits the password: returns the page after it. */
 export async function passwordStep(
   idp: TestIdp,
