@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULTS, normalizePhone, TOTP, totp } from '@twostep/core';
 import { createWelcomeToken, developmentKeys, unusablePasswordHash, welcomeUrl } from '@twostep/oidc-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, findForm, type Page, postAtOnce, statusCounts } from '../helpers/browser.ts';
+import { Browser, findForm, outcomeCounts, type Page, postAtOnce, statusCounts } from '../helpers/browser.ts';
 import type { TestIdp } from '../helpers/idp.ts';
 import { mongoAvailable } from '../helpers/mongo.ts';
 import { begin, relyingParty, type Rp } from '../helpers/oidc-client.ts';
@@ -115,7 +115,10 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
       const { browser, page } = await atCodePage('owner');
       const codes = wrongCodes(env.idp.staff.owner.totpSecret!);
       const pages = await burst(browser, page, '/verify', (i) => ({ method: 'totp', code: codes[i]! }));
-      expect(statusCounts(pages)).toEqual({ 400: THROTTLE.freeFailures, 429: BURST - THROTTLE.freeFailures });
+      expect(outcomeCounts(pages)).toEqual({
+        refused: THROTTLE.freeFailures,
+        429: BURST - THROTTLE.freeFailures,
+      });
       expect((await env.db.seed.stores.throttles.get(key(env.idp.staff.owner.id))).failures).toBe(
         THROTTLE.freeFailures,
       );
@@ -133,8 +136,8 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
       }
       const codes = wrongCodes(env.idp.staff.owner.totpSecret!);
       const pages = await burst(browser, page, '/verify', (i) => ({ method: 'totp', code: codes[i]! }));
-      const counts = statusCounts(pages);
-      expect(counts[400]).toBe(1);
+      const counts = outcomeCounts(pages);
+      expect(counts.refused).toBe(1);
       expect((counts[429] ?? 0) + (counts[403] ?? 0)).toBe(BURST - 1);
       expect((await env.db.seed.stores.throttles.get(key(env.idp.staff.owner.id))).failures).toBe(
         THROTTLE.hardLockAfter,
@@ -161,7 +164,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
       const right = env.texts()[0]!.body.slice(0, 6);
       const codes = wrongCodes(null, right);
       const pages = await burst(browser, form, '/verify', (i) => ({ method: 'sms', code: codes[i]! }));
-      expect(statusCounts(pages)).toEqual({ 400: SMS.maxFailures, 429: BURST - SMS.maxFailures });
+      expect(outcomeCounts(pages)).toEqual({ refused: SMS.maxFailures, 429: BURST - SMS.maxFailures });
       const challenge = await env.db.seed.stores.smsChallenges.current(env.idp.staff.frontDesk.id, 'sign_in');
       expect(challenge?.failures).toBe(SMS.maxFailures);
       expect((await env.db.seed.stores.throttles.get(key(env.idp.staff.frontDesk.id))).failures).toBe(
@@ -245,7 +248,7 @@ describe.skipIf(!mongoAvailable())('two IdP processes on one database: every lim
         method: 'sms',
         code: codes[i % codes.length]!,
       }));
-      expect(statusCounts(pages)).toEqual({ 400: BURST });
+      expect(outcomeCounts(pages)).toEqual({ refused: BURST });
       const desk = env.idp.staff.frontDesk.id;
       expect((await env.db.seed.stores.smsChallenges.current(desk, 'sign_in'))?.failures).toBe(
         SMS.maxFailures,

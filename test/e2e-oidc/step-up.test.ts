@@ -203,10 +203,17 @@ describe('locked account', () => {
     const browser = new Browser();
     const { page } = await begin(browser, rp);
     let codePage = await submitPassword(browser, page, idp.staff.owner);
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 4; i++) {
       codePage = await submitTotp(browser, codePage, '000000');
-      expect(codePage.status).toBe(400);
+      // Post/Redirect/Get: back on the code page, which says the code was wrong.
+      expect(codePage.status).toBe(200);
+      expect(new URL(codePage.url).pathname).toMatch(/\/verify$/);
+      expect(codePage.body).toContain('role="alert"');
     }
+    // The 5th wrong code starts the back-off: the page it redirects to says when to try again.
+    const fifth = await submitTotp(browser, codePage, '000000');
+    expect(fifth.status).toBe(429);
+    expect(fifth.body).toContain('Try again after');
     const locked = await submitTotp(browser, codePage, '000000');
     expect(locked.status).toBe(429);
     expect(locked.body).toContain('Try again after');

@@ -184,10 +184,36 @@ export function alertText(page: Page): string | undefined {
   return /role="alert"[^>]*>([^<]*)</.exec(page.body)?.[1];
 }
 
+/** After a refused code (followed): the code page's alert, or undefined if `page` is not the code page showing one. */
+export function shownRefusal(page: Page): string | undefined {
+  return page.status === 200 && /\/verify\?method=/.test(page.url) ? alertText(page) : undefined;
+}
+
 /** How many pages had each status, e.g. `{ 400: 5, 429: 25 }`. */
 export function statusCounts(pages: Page[]): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const p of pages) counts[p.status] = (counts[p.status] ?? 0) + 1;
+  return counts;
+}
+
+/** Where a refused code redirects (Post/Redirect/Get): the code page of the same interaction. */
+export const codePageLocation = /\/interaction\/[^/]+\/verify\?method=/;
+
+/** A refused code: a 303 back to the code page, never to the app. */
+export function isCodeRefusal(page: Page): boolean {
+  return page.status === 303 && codePageLocation.test(page.headers.get('location') ?? '');
+}
+
+/**
+ * Like `statusCounts`, but a refused code (a 303 back to the code page) counts as `refused`, apart
+ * from any other 303 (e.g. a sign-in leaving for the app), e.g. `{ refused: 5, 429: 25 }`.
+ */
+export function outcomeCounts(pages: Page[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const p of pages) {
+    const key = isCodeRefusal(p) ? 'refused' : String(p.status);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
   return counts;
 }
 

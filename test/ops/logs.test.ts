@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfOf, enterCode, signIn } from '../e2e-console/helpers.ts';
 import { adminToken, registerProvisioningClient } from '../e2e-provisioning/support.ts';
-import { Browser, findForm, type Page, testId } from '../helpers/browser.ts';
+import { Browser, findForm, type Page, shownRefusal, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { acknowledgeRecoveryCode, submitPassword, submitTotp } from '../helpers/sign-in.ts';
@@ -109,9 +109,10 @@ describe('logs', { timeout: 120_000 }, () => {
     const smsCode = idp.lastSmsCode(frontDesk.phone!)!;
     keep(smsCode);
     expect(
-      (await b4.submit(sent, '/verify', { method: 'sms', code: smsCode === '123456' ? '654321' : '123456' }))
-        .status,
-    ).toBe(400);
+      shownRefusal(
+        await b4.submit(sent, '/verify', { method: 'sms', code: smsCode === '123456' ? '654321' : '123456' }),
+      ),
+    ).toContain('not right');
     expect((await b4.submit(sent, '/verify', { method: 'sms', code: smsCode })).leftTo).toBeDefined();
     // Recovery code: the new one is shown once.
     const b5 = browser();

@@ -24,7 +24,7 @@ import {
   createOidcAdapter,
   syncIndexes,
 } from '../../packages/store-mongoose/src/index.ts';
-import { Browser, type Page, postAtOnce, statusCounts } from '../helpers/browser.ts';
+import { Browser, outcomeCounts, type Page, postAtOnce, statusCounts } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { begin, relyingParty } from '../helpers/oidc-client.ts';
@@ -89,14 +89,14 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
       const idp = await idpWith({ ...NO_RATE_LIMITS, codePerIp: 8 });
       const { browser, page } = await codePage(idp);
       const pages = await burst(browser, page, '/verify', () => ({ method: 'totp', code: 'abc' }));
-      expect(statusCounts(pages)).toEqual({ 400: 8, 429: BURST - 8 });
+      expect(outcomeCounts(pages)).toEqual({ refused: 8, 429: BURST - 8 });
     });
 
     it('code requests per account: exactly the limit reaches core, the rest get 429', async () => {
       const idp = await idpWith({ ...NO_RATE_LIMITS, codePerAccount: 6 });
       const { browser, page } = await codePage(idp);
       const pages = await burst(browser, page, '/verify', () => ({ method: 'totp', code: 'abc' }));
-      expect(statusCounts(pages)).toEqual({ 400: 6, 429: BURST - 6 });
+      expect(outcomeCounts(pages)).toEqual({ refused: 6, 429: BURST - 6 });
       expect((await idp.stores.throttles.get(`second-factor:${idp.staff.owner.id}`)).failures).toBe(0);
     });
 

@@ -12,7 +12,8 @@
  *   over 8 KB or has more than 20 parameters, 415 for a charset other than UTF-8: the body
  *   parser answers before the token check), and nothing changes (audit log, throttle, SMS
  *   outbox, factors);
- * - with the token: a 4xx (400 wrong or malformed input, 401 wrong password, 429 back-off);
+ * - with the token: a 4xx (400 wrong or malformed input, 401 wrong password, 429 back-off), or for a
+ *   refused code a 303 back to the code page, which then shows why (Post/Redirect/Get);
  *   the only change allowed is a counted guess (`second_factor.failed`) for a well-formed
  *   six-digit code, or, on the two forms that send an SMS (sign-in "send code"; enrollment with a
  *   valid phone number), one code sent (200; then 429 for the cooldown).
@@ -21,7 +22,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, findForm, type Page, testId } from '../helpers/browser.ts';
+import { Browser, findForm, isCodeRefusal, type Page, shownRefusal, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { auditOf, NO_RATE_LIMITS } from './fixtures.ts';
@@ -135,10 +136,14 @@ async function fuzz(form: Form) {
         type === 'application/json' && json !== undefined
           ? withJsonToken(json, withToken ? csrf : undefined)
           : [...(withToken ? [`csrf=${csrf}`] : []), ...pairs].join('&');
-      const page = await form.browser.request('POST', url, text, type);
+      const posted = await form.browser.request('POST', url, text, type);
       const label = `${form.name}: ${type} ${text.slice(0, 200)}`;
+      // A refused code goes back to the code page (Post/Redirect/Get), which says why.
+      const refusedCode = isCodeRefusal(posted);
+      const page = refusedCode ? await form.browser.follow(posted) : posted;
+      if (refusedCode) expect(shownRefusal(page), label).toBeDefined();
       // The SMS button does its job with its token (200, once), whatever else the body holds.
-      if (!(form.sends && page.status === 200)) expect(page.status, label).toBeGreaterThanOrEqual(400);
+      else if (!(form.sends && page.status === 200)) expect(page.status, label).toBeGreaterThanOrEqual(400);
       expect(page.status, label).toBeLessThan(500);
       expect(page.headers.get('location'), label).toBeNull();
       expect(page.headers.get('content-type'), label).toMatch(/^text\/html/);

@@ -48,6 +48,8 @@ export interface SignInState {
   newPhone?: boolean;
   /** Authenticator enrollment in progress: QR and key, sealed, to re-show after a wrong code. */
   totp?: SealedSecret;
+  /** Why the last code was refused, shown once by the page the refusal redirected to (Post/Redirect/Get). */
+  flash?: { error: string };
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);

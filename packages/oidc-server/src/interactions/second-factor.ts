@@ -16,6 +16,7 @@ import {
   readState,
   requireCsrf,
   type SignInState,
+  redirect,
   saveState,
   sendPage,
   staffOf,
@@ -68,6 +69,11 @@ export async function showCodePage(deps: Deps, req: Request, res: Response): Pro
   const methods = requirement.methods.filter(isCodeMethod);
   const wanted = METHODS.find((m) => m === req.query.method);
   const method = wanted && methods.includes(wanted) ? wanted : (methods[0] ?? 'recovery');
+  if (state.flash) {
+    // Shown once: a reload or Back shows the plain page again.
+    await saveState(interaction, { ...state, flash: undefined });
+    return render(deps, req, res, staff, 200, { method, methods, smsSent: true, error: state.flash.error });
+  }
   return render(deps, req, res, staff, 200, { method, methods });
 }
 
@@ -107,9 +113,10 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
       const retryAt = result.retryAt ? formatTime(result.retryAt, ctx.timeZone) : null;
       return sendPage(res, result.reason === 'locked' ? 403 : 429, lockedPage(ctx, retryAt));
     }
-    return render(deps, req, res, staff, 400, { ...page, smsSent: true }, (zone) => ({
-      error: codeError(result, zone),
-    }));
+    // Post/Redirect/Get: Back from the next page never asks to resubmit the form.
+    const { timeZone } = await clinicSite(deps, staff);
+    await saveState(interaction, { ...state, flash: { error: codeError(result, timeZone) } });
+    return redirect(deps, req, res, `/verify?method=${method}`);
   }
 
   if (field(req, 'remember') === 'yes') await rememberDevice(deps, req, res, staff);
