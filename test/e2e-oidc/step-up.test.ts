@@ -2,7 +2,7 @@ import { ACR } from '@twostep/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
-import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
+import { authorizationRequest, begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { signInWithTotp, submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
 let idp: TestIdp;
@@ -42,11 +42,66 @@ describe('step-up', () => {
     const second = await begin(browser, rp, { acr_values: ACR.twoFactor });
     expect(second.page.body).not.toContain('name="password"');
     expect(second.page.body).toContain('Verification code');
-    const done = await submitTotp(browser, second.page, idp.nextTotpCode(idp.staff.owner.totpSecret!));
+    expect(testId(second.page, 'step-up-reason')).toBe(
+      'For your security, this needs your 2-Step Verification code.',
+    );
+    expect(second.page.body).not.toContain('name="remember"');
+    // Not offered, and not honoured if posted anyway.
+    const done = await submitTotp(browser, second.page, idp.nextTotpCode(idp.staff.owner.totpSecret!), {
+      remember: 'yes',
+    });
+    expect(browser.cookie('twostep_device')).toBeUndefined();
     const two = (await redeem(rp, second.request, done)).claims()!;
     expect(two.acr).toBe(ACR.twoFactor);
     expect(two.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(two.sub).toBe(one.sub);
+  });
+
+  /** A 1fa session for the SMS-only front desk (signed in while paused): the next loa:2fa is a step-up. */
+  async function deskWithOneFactorSession() {
+    const browser = new Browser();
+    const desk = idp.staff.frontDesk;
+    await pause(desk.id);
+    const first = await begin(browser, rp);
+    const notice = await submitPassword(browser, first.page, desk);
+    await redeem(rp, first.request, await browser.submit(notice, '/continue'));
+    await idp.stores.pauses.clear(desk.id);
+    const texts = () => idp.sms.messages.filter((m) => m.to === desk.phone).length;
+    return { browser, desk, texts };
+  }
+
+  it('SMS as the only method: the step-up texts the code on arrival, once (a reload sends nothing more)', async () => {
+    const { browser, desk, texts } = await deskWithOneFactorSession();
+    const before = texts();
+    const second = await begin(browser, rp, { acr_values: ACR.twoFactor });
+    expect(second.page.status).toBe(200);
+    expect(second.page.body).toContain('We sent a code to');
+    expect(texts()).toBe(before + 1);
+    const reloaded = await browser.get(second.page.url);
+    expect(reloaded.status).toBe(200);
+    expect(reloaded.body).toContain('Verification code');
+    expect(reloaded.body).not.toContain('We sent a code to');
+    expect(texts()).toBe(before + 1);
+
+    const done = await browser.submit(reloaded, '/verify', {
+      method: 'sms',
+      code: idp.lastSmsCode(desk.phone!)!,
+    });
+    expect((await redeem(rp, second.request, done)).claims()!.amr).toEqual(['pwd', 'sms', 'mfa']);
+  });
+
+  it('SMS as the only method: 20 loads of the step-up page at once send exactly one text (atomic cooldown)', async () => {
+    const { browser, texts } = await deskWithOneFactorSession();
+    const before = texts();
+    const request = await authorizationRequest(rp, { acr_values: ACR.twoFactor });
+    let page = await browser.request('GET', request.url);
+    while (!new URL(page.headers.get('location') ?? page.url, page.url).pathname.endsWith('/verify')) {
+      page = await browser.request('GET', new URL(page.headers.get('location')!, page.url));
+    }
+    const verifyUrl = new URL(page.headers.get('location')!, page.url);
+    const pages = await Promise.all(Array.from({ length: 20 }, () => browser.get(verifyUrl)));
+    expect(pages.map((p) => p.status)).toEqual(Array(20).fill(200));
+    expect(texts()).toBe(before + 1);
   });
 
   it('a 2fa session meets acr_values=loa:2fa without any page (SSO)', async () => {
@@ -80,6 +135,9 @@ describe('step-up', () => {
     const second = await begin(browser, rp, { max_age: '1' });
     expect(second.page.status).toBe(200);
     expect(second.page.body).not.toContain('name="password"');
+    expect(testId(second.page, 'step-up-reason')).toBe(
+      'For your security, this needs a code entered just now.',
+    );
     const done = await submitTotp(browser, second.page, idp.nextTotpCode(idp.staff.owner.totpSecret!));
     const claims = (await redeem(rp, second.request, done)).claims()!;
     expect(claims.auth_time).toBeGreaterThan(firstClaims.auth_time!);
@@ -91,6 +149,8 @@ describe('step-up', () => {
     // Remember the device.
     const first = await begin(browser, rp);
     const codePage = await submitPassword(browser, first.page, idp.staff.owner);
+    expect(codePage.body).toContain('name="remember"');
+    expect(testId(codePage, 'step-up-reason')).toBeUndefined();
     await redeem(
       rp,
       first.request,
@@ -109,6 +169,10 @@ describe('step-up', () => {
     const fresh = await begin(other, rp, { max_age: '600' });
     expect(fresh.page.status).toBe(200);
     expect(fresh.page.body).toContain('Verification code');
+    expect(testId(fresh.page, 'step-up-reason')).toBe(
+      'For your security, this needs a code entered in the last 10 minutes.',
+    );
+    expect(fresh.page.body).not.toContain('name="remember"');
     const done = await submitTotp(other, fresh.page, idp.nextTotpCode(idp.staff.owner.totpSecret!));
     const claims = (await redeem(rp, fresh.request, done)).claims()!;
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);

@@ -46,6 +46,8 @@ export interface SignInState {
   pending?: { method: SignInMethod; recoveryCode?: SealedSecret; first?: boolean };
   /** Signed in with the recovery code: "Set up your new phone" may enroll a new method, or be skipped. */
   newPhone?: boolean;
+  /** Step-up with SMS as the only method: the text was sent on arrival (not again on reload). */
+  smsAutoSent?: boolean;
   /** Authenticator enrollment in progress: QR and key, sealed, to re-show after a wrong code. */
   totp?: SealedSecret;
   /** Why the last code was refused, shown once by the page the refusal redirected to (Post/Redirect/Get). */

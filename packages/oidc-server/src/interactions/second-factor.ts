@@ -33,7 +33,19 @@ async function load(deps: Deps, req: Request, res: Response) {
   if (!state) throw new HttpError(400);
   const staff = await staffOf(deps, state);
   const requirement = await requirementFor(deps, req, interaction, state, staff);
-  return { interaction, state, staff, requirement };
+  return { interaction, state, staff, requirement, reason: stepUpReason(interaction, state) };
+}
+
+type Loaded = Awaited<ReturnType<typeof load>>;
+
+/** A step-up on a live session (no password in this interaction): why the code is asked again. */
+function stepUpReason(interaction: Interaction, state: SignInState): string | null {
+  if (state.passwordAt !== null) return null;
+  const maxAge = Number(interaction.params.max_age);
+  if (!Number.isFinite(maxAge) || maxAge < 0) return t('code.stepUp.twoFactor');
+  const minutes = Math.floor(maxAge / 60);
+  if (minutes === 0) return t('code.stepUp.now');
+  return t(minutes === 1 ? 'code.stepUp.minute' : 'code.stepUp.minutes', { minutes });
 }
 
 async function render(
@@ -54,7 +66,8 @@ async function render(
     codePage(ctx, {
       ...options,
       ...message?.(ctx.timeZone),
-      offerRemember: clinic?.allowTrustedDevices ?? false,
+      // A remembered device cannot spare the next step-up: not offered then.
+      offerRemember: (clinic?.allowTrustedDevices ?? false) && !options.reason,
       rememberDays: deps.twostep.config.trustedDevices.days,
     }),
   );
@@ -64,7 +77,8 @@ const withinLimits = (deps: Deps, req: Request, staff: StaffMember) =>
   withinCodeLimits(deps.limiter, deps.config.rateLimits, req.ip, staff.id);
 
 export async function showCodePage(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, requirement } = await load(deps, req, res);
+  const loaded = await load(deps, req, res);
+  const { interaction, state, staff, requirement, reason } = loaded;
   if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
   const methods = requirement.methods.filter(isCodeMethod);
   const wanted = METHODS.find((m) => m === req.query.method);
@@ -72,9 +86,38 @@ export async function showCodePage(deps: Deps, req: Request, res: Response): Pro
   if (state.flash) {
     // Shown once: a reload or Back shows the plain page again.
     await saveState(interaction, { ...state, flash: undefined });
-    return render(deps, req, res, staff, 200, { method, methods, smsSent: true, error: state.flash.error });
+    return render(deps, req, res, staff, 200, {
+      method,
+      methods,
+      reason,
+      smsSent: true,
+      error: state.flash.error,
+    });
   }
-  return render(deps, req, res, staff, 200, { method, methods });
+  const smsOnly = methods.filter((m) => m !== 'recovery').join() === 'sms';
+  if (reason && smsOnly && method === 'sms') return autoSendSms(deps, req, res, loaded, methods, reason);
+  return render(deps, req, res, staff, 200, { method, methods, reason });
+}
+
+/**
+ * Step-up for someone whose only method is SMS: the text goes out on arrival, once per step-up
+ * (marked in the interaction); the atomic SMS cooldown stops a second text from a reload race.
+ */
+async function autoSendSms(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  { interaction, state, staff }: Loaded,
+  methods: CodeMethod[],
+  reason: string,
+): Promise<void> {
+  const page = { method: 'sms' as const, methods, reason, smsSent: true };
+  if (state.smsAutoSent || !(await withinLimits(deps, req, staff))) {
+    return render(deps, req, res, staff, 200, page);
+  }
+  await saveState(interaction, { ...state, smsAutoSent: true });
+  const result = await deps.twostep.secondFactor.sendSmsCode(actor(req, staff), staff);
+  return render(deps, req, res, staff, 200, page, (zone) => smsSentMessage(result, zone));
 }
 
 /** "Having trouble?": the other ways in, the clinic's Full Access Users, the operator's contact. */
@@ -92,7 +135,7 @@ export async function showHelp(deps: Deps, req: Request, res: Response): Promise
 }
 
 export async function submitCode(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, requirement } = await load(deps, req, res);
+  const { interaction, state, staff, requirement, reason } = await load(deps, req, res);
   requireCsrf(deps, req, 'verify');
   // Locked: still hand the attempt to core, which refuses it and audits it.
   if (requirement.kind !== 'second_factor' && requirement.kind !== 'locked') {
@@ -101,7 +144,7 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
   const methods = requirement.kind === 'second_factor' ? requirement.methods.filter(isCodeMethod) : METHODS;
   const method = METHODS.find((m) => m === field(req, 'method'));
   if (!method || !methods.includes(method)) throw new HttpError(400);
-  const page = { method, methods };
+  const page = { method, methods, reason };
   if (!(await withinLimits(deps, req, staff))) {
     return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
   }
@@ -119,7 +162,7 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
     return redirect(deps, req, res, `/verify?method=${method}`);
   }
 
-  if (field(req, 'remember') === 'yes') await rememberDevice(deps, req, res, staff);
+  if (field(req, 'remember') === 'yes' && !reason) await rememberDevice(deps, req, res, staff);
   if (result.newRecoveryCode) {
     return showRecoveryCode(deps, req, res, interaction, state, staff, method, result.newRecoveryCode, false);
   }
@@ -162,11 +205,16 @@ export async function showRecoveryCode(
 }
 
 export async function sendSms(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, requirement } = await load(deps, req, res);
+  const { interaction, state, staff, requirement, reason } = await load(deps, req, res);
   requireCsrf(deps, req, 'sms');
   if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
   if (!requirement.methods.includes('sms')) throw new HttpError(400);
-  const page = { method: 'sms' as const, methods: requirement.methods.filter(isCodeMethod), smsSent: true };
+  const page = {
+    method: 'sms' as const,
+    methods: requirement.methods.filter(isCodeMethod),
+    reason,
+    smsSent: true,
+  };
   if (!(await withinLimits(deps, req, staff))) {
     return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
   }

@@ -49,6 +49,8 @@ export interface CodePageOptions {
   info?: string | null;
   /** SMS: a code was sent (show the code field) and when a resend is allowed. */
   smsSent?: boolean;
+  /** A step-up: why the code is asked again (no "Remember this device" then). */
+  reason?: string | null;
 }
 
 export function codePage(ctx: StepContext, options: CodePageOptions): string {
@@ -80,6 +82,7 @@ ${
       : html``;
   const others = options.methods.filter((m) => m !== method);
   const body = html`${alert(options.error)}${note(options.info)}
+${options.reason ? html`<p data-testid="step-up-reason">${options.reason}</p>` : ''}
 <p>${t(`code.intro.${method}`)}</p>
 ${showCodeForm ? form(`${ctx.base}/verify`, ctx.csrf('verify'), codeField) : ''}
 ${smsForm}
