@@ -1,6 +1,6 @@
 import { ACR } from '@twostep/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, testId } from '../helpers/browser.ts';
+import { alertText, Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { authorizationRequest, begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { signInWithTotp, submitPassword, submitTotp } from '../helpers/sign-in.ts';
@@ -82,8 +82,15 @@ describe('step-up', () => {
     expect(reloaded.body).toContain('Verification code');
     expect(reloaded.body).not.toContain('We sent a code to');
     expect(texts()).toBe(before + 1);
+    // A wrong code: the page again with the refusal and the reason, and still no second text.
+    const wrong = await browser.submit(reloaded, '/verify', { method: 'sms', code: '000000' });
+    expect(alertText(wrong)).toContain('That code is not right');
+    expect(testId(wrong, 'step-up-reason')).toBe(
+      'For your security, this needs your 2-Step Verification code.',
+    );
+    expect(texts()).toBe(before + 1);
 
-    const done = await browser.submit(reloaded, '/verify', {
+    const done = await browser.submit(wrong, '/verify', {
       method: 'sms',
       code: idp.lastSmsCode(desk.phone!)!,
     });
