@@ -176,7 +176,13 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         : `http://${config.management!.host.includes(':') ? `[${config.management!.host}]` : config.management!.host}:${server.managementPort}`;
     if (!managementUrl && !config.dev)
       log.info('no management.port: /healthz and /readyz on the main port, /metrics off');
-    return { url, managementUrl, idp: idp.current, reloadKeys: idp.reload, log, close };
+    const reloadKeys = () => {
+      const result = idp.reload();
+      metrics.keyReloads.inc({ outcome: result.ok ? 'ok' : 'failed' });
+      metrics.keyReloadFailing.set(result.ok ? 0 : 1);
+      return result;
+    };
+    return { url, managementUrl, idp: idp.current, reloadKeys, log, close };
   } catch (error) {
     await close();
     throw error;

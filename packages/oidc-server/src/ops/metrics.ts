@@ -120,6 +120,17 @@ export function createMetrics(options: MetricsOptions = {}) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    keyReloads: new Counter({
+      name: 'twostep_key_reloads_total',
+      help: 'Key set reloads (SIGHUP), by outcome (ok, failed: the running keys stay)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    keyReloadFailing: new Gauge({
+      name: 'twostep_key_reload_failing',
+      help: '1 while the last key reload failed (the process still serves with its previous keys)',
+      registers,
+    }),
     oidcErrors: new Counter({
       name: 'twostep_oidc_errors_total',
       help: 'oidc-provider error events by event and OAuth error code',
