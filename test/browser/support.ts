@@ -46,12 +46,20 @@ export interface DemoRig {
   close(): Promise<void>;
 }
 
-export async function startDemoRig(): Promise<DemoRig> {
+/**
+ * `host`: the host name in the demo's URLs (the servers listen on 127.0.0.1 either way). `localhost`
+ * for passkeys (an IP address cannot be a WebAuthn RP ID); default `127.0.0.1`.
+ */
+export interface DemoRigOptions {
+  host?: '127.0.0.1' | 'localhost';
+}
+
+export async function startDemoRig(options: DemoRigOptions = {}): Promise<DemoRig> {
   const clock = manualClock(new Date(realNow()));
   const demo = await startDemo({
     idpPort: 0,
     appPort: 0,
-    host: '127.0.0.1',
+    host: options.host ?? '127.0.0.1',
     clock,
     passwordCost: { N: 2 ** 10, r: 8, p: 1 },
     devOutbox: true,
@@ -90,10 +98,10 @@ export interface DemoBrowser {
 }
 
 /** Call inside a `describe`: starts the demo and Chromium in `beforeAll`, closes both in `afterAll`. */
-export function useDemoBrowser(): DemoBrowser {
+export function useDemoBrowser(options: DemoRigOptions = {}): DemoBrowser {
   const env = {} as { rig: DemoRig; browser: Browser };
   beforeAll(async () => {
-    env.rig = await startDemoRig();
+    env.rig = await startDemoRig(options);
     env.browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -68,22 +68,33 @@ export { TEST_PASSWORD_COST };
  * names the port, so the server listens before the IdP is created. It is `startServer`'s
  * (`/healthz`, `/readyz`, `/metrics` when given `metrics`); `close()` cuts open connections.
  */
-export async function listenFirst(options: { metrics?: IdpMetrics; log?: Log } = {}): Promise<{
+export async function listenFirst(
+  options: { metrics?: IdpMetrics; log?: Log; issuerHost?: IssuerHost } = {},
+): Promise<{
   issuer: string;
   server: RunningServer;
   serve(app: Idp['app'], ready?: Idp['readiness']): void;
   close(): Promise<void>;
 }> {
-  const server = await startServer({ port: 0, graceMs: 0, ...options });
+  const { issuerHost = '127.0.0.1', ...serverOptions } = options;
+  const server = await startServer({ port: 0, graceMs: 0, ...serverOptions });
   return {
-    issuer: `http://127.0.0.1:${server.port}`,
+    issuer: `http://${issuerHost}:${server.port}`,
     server,
     serve: (app, ready) => server.serve(app, ready),
     close: () => server.shutdown(),
   };
 }
 
+/**
+ * The host name in the issuer (the server always listens on 127.0.0.1). `localhost` for WebAuthn in
+ * a browser: an IP address cannot be an RP ID, and `http://localhost` is a secure context.
+ */
+export type IssuerHost = '127.0.0.1' | 'localhost';
+
 export interface TestIdpOptions {
+  /** The issuer's host name; default `127.0.0.1` (see `IssuerHost`). */
+  issuerHost?: IssuerHost;
   redirectUris?: string[];
   /** `createIdp`'s `storedClients` (clients kept in the database). */
   storedClients?: IdpOptions['storedClients'];
@@ -242,6 +253,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
 
   // Listen first: the issuer needs the port.
   const server = await listenFirst({
+    ...(options.issuerHost ? { issuerHost: options.issuerHost } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
