@@ -70,6 +70,7 @@ export {
   ID_HEADER,
   KEY_ID_HEADER,
   messagesEn,
+  messagesFrCa,
   parseSmtpOptions,
   renderNotification,
   SIGNATURE_HEADER,

@@ -4,6 +4,7 @@
  */
 export { SmsDeliveryError } from './http.ts';
 export { formatLocalTime, formatUtc, messagesEn, renderNotification } from './messages.ts';
+export { messagesFrCa } from './messages-fr-CA.ts';
 export type { MessageCatalog, NotificationTemplate, RenderedMessage } from './messages.ts';
 export { createMailOutbox, createSmsOutbox } from './outbox.ts';
 export type { MailOutbox, OutboxMail, OutboxOptions, OutboxSms, SmsOutbox } from './outbox.ts';

@@ -3,7 +3,6 @@
  * language) goes in a sibling file with the same keys.
  */
 export const en = {
-  'site.title': 'Sign in',
   'common.continue': 'Continue',
   'common.cancel': 'Cancel sign-in',
   'common.error': 'Something went wrong',
@@ -130,7 +129,6 @@ export const en = {
   'locked.admin':
     'There were too many wrong codes. Ask a Full Access User at your clinic to unlock your account.',
 
-  'limit.title': 'Too many attempts',
   'limit.body': 'Too many attempts. Wait a few minutes and try again.',
 
   'consent.title': 'Allow access',

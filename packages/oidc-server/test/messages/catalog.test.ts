@@ -1,0 +1,214 @@
+/**
+ * The message catalogs: English and Canadian French have exactly the same keys, every message is
+ * valid ICU MessageFormat with the same arguments (plural and select included) in both languages,
+ * every key is used by the source, and the French follows French typography.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
+import { describe, expect, it } from 'vitest';
+import { messagesEn, renderNotification } from '../../src/delivery/messages.ts';
+import { messagesFrCa } from '../../src/delivery/messages-fr-CA.ts';
+import { en } from '../../src/messages/en.ts';
+import { frCA } from '../../src/messages/fr-CA.ts';
+
+const root = join(import.meta.dirname, '../..');
+
+/** Argument names of an ICU message, with the kind of each (`plural`, `select`, `argument`…). */
+function icuArguments(message: string): string[] {
+  const found = new Set<string>();
+  const walk = (elements: MessageFormatElement[]) => {
+    for (const el of elements) {
+      if (el.type === TYPE.literal || el.type === TYPE.pound) continue;
+      if (el.type === TYPE.tag) {
+        walk(el.children);
+        continue;
+      }
+      found.add(`${el.value}:${TYPE[el.type]}`);
+      if (el.type === TYPE.plural || el.type === TYPE.select) {
+        for (const option of Object.values(el.options)) walk(option.value);
+      }
+    }
+  };
+  walk(parse(message, { requiresOtherClause: true }));
+  return [...found].sort();
+}
+
+/** Where the source names a message key: exact string literals, and `prefix.${…}` template heads. */
+function sourceReferences(files: string[]) {
+  const literals = new Set<string>();
+  const prefixes = new Set<string>();
+  for (const text of files) {
+    for (const m of text.matchAll(/(['"`])([A-Za-z][\w.-]*)\1/g)) literals.add(m[2] as string);
+    for (const m of text.matchAll(/`([A-Za-z][\w.]*\.)\$\{/g)) prefixes.add(m[1] as string);
+  }
+  return { literals, prefixes };
+}
+
+/** The audit event types core can record (the suffixes of `event.${type}` and `sentence.${type}`). */
+function auditEventTypes(): Set<string> {
+  const types = readFileSync(join(root, '../core/src/types.ts'), 'utf8');
+  const union = /export type AuditEventType =([^;]+);/.exec(types)?.[1] ?? '';
+  return new Set([...union.matchAll(/'([\w.]+)'/g)].map((m) => m[1] as string));
+}
+
+/**
+ * The keys of `catalog` nothing in `files` refers to. A dynamic prefix covers the keys under it,
+ * except where the suffix is known to come from a closed set: `error.${status}` (HTTP status codes),
+ * `event.${type}` and `sentence.${type}[.own]` (audit event types).
+ */
+function unusedKeys(catalog: Record<string, string>, files: string[], eventTypes: Set<string>): string[] {
+  const { literals, prefixes } = sourceReferences(files);
+  const suffixAllowed: Record<string, (suffix: string) => boolean> = {
+    'error.': (s) => /^\d{3}$/.test(s),
+    'event.': (s) => eventTypes.has(s),
+    'sentence.': (s) => eventTypes.has(s.replace(/\.own$/, '')),
+  };
+  return Object.keys(catalog).filter((key) => {
+    if (literals.has(key)) return false;
+    for (const prefix of prefixes) {
+      if (!key.startsWith(prefix)) continue;
+      const allowed = suffixAllowed[prefix];
+      if (!allowed || allowed(key.slice(prefix.length))) return false;
+    }
+    return true;
+  });
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join(dir, name));
+}
+
+/** Plain spaces where French wants no-break ones, ASCII apostrophes and quotes. */
+function typographyProblems(text: string): string[] {
+  const problems: string[] = [];
+  if (/ [:;!?»]/.test(text)) problems.push('plain space before : ; ! ? »');
+  if (/« /.test(text)) problems.push('plain space after «');
+  if (/[^\s\u00a0\u202f][;!?»]/.test(text)) problems.push('no space before ; ! ? »');
+  if (/«[^\u00a0]/.test(text)) problems.push('no space after «');
+  if (/[A-Za-zÀ-ÿ}][:](?!\/\/)/.test(text)) problems.push('no space before :');
+  if (/'/.test(text)) problems.push('ASCII apostrophe (use ’)');
+  if (/"/.test(text)) problems.push('ASCII quotes (use « »)');
+  return problems;
+}
+
+describe('page catalog (messages/en.ts, messages/fr-CA.ts)', () => {
+  const keys = Object.keys(en) as (keyof typeof en)[];
+
+  it('French has exactly the keys of English', () => {
+    expect(Object.keys(frCA).sort()).toEqual([...keys].sort());
+  });
+
+  it.each(keys)('%s: parses as ICU in both languages, with the same arguments', (key) => {
+    expect(icuArguments(frCA[key])).toEqual(icuArguments(en[key]));
+  });
+
+  it('every key is used by the source', () => {
+    const files = sourceFiles(join(root, 'src'))
+      .filter((file) => !/messages[\\/](en|fr-CA)\.ts$/.test(file))
+      .map((file) => readFileSync(file, 'utf8'));
+    expect(unusedKeys(en, files, auditEventTypes())).toEqual([]);
+  });
+
+  it('the unused-key scan finds what it should', () => {
+    const catalog = {
+      'a.literal': '',
+      'code.error.any': '',
+      'error.404': '',
+      'error.title': '',
+      'event.sign_in.failed': '',
+      'event.made_up': '',
+      'sentence.sign_in.failed.own': '',
+      'never.named': '',
+    };
+    const source = [
+      "t('a.literal')",
+      't(`code.error.$' + '{r}`)',
+      't(`error.$' + '{s}`)',
+      't(`event.$' + '{e}`)',
+      't(`sentence.$' + '{e}`)',
+    ].join('; ');
+    expect(unusedKeys(catalog, [source], new Set(['sign_in.failed']))).toEqual([
+      'error.title',
+      'event.made_up',
+      'never.named',
+    ]);
+  });
+
+  it('French is typeset: no-break spaces, typographic apostrophes and quotes', () => {
+    const problems = keys.flatMap((key) => typographyProblems(frCA[key]).map((p) => `${key}: ${p}`));
+    expect(problems).toEqual([]);
+  });
+
+  it('the typography check itself catches the usual slips', () => {
+    expect(typographyProblems('Attention : oui')).toContain('plain space before : ; ! ? »');
+    expect(typographyProblems('Attention: oui')).toContain('no space before :');
+    expect(typographyProblems('Oublié?')).toContain('no space before ; ! ? »');
+    expect(typographyProblems("l'appareil")).toContain('ASCII apostrophe (use ’)');
+    expect(typographyProblems('Attention\u00a0: «\u00a0oui\u00a0» l’appareil\u202f?')).toEqual([]);
+  });
+});
+
+describe('email catalog (delivery/messages.ts, delivery/messages-fr-CA.ts)', () => {
+  const kinds = Object.keys(messagesEn.templates) as (keyof typeof messagesEn.templates)[];
+  /** `{name}` placeholders, which `renderNotification` fills. */
+  const placeholders = (...texts: string[]) => icuArguments(texts.join('\n'));
+
+  it('French has a template for every kind, and the same fallbacks', () => {
+    expect(Object.keys(messagesFrCa.templates).sort()).toEqual([...kinds].sort());
+    expect(Object.keys(messagesFrCa.fallbacks).sort()).toEqual(Object.keys(messagesEn.fallbacks).sort());
+    expect(messagesFrCa.locale).toBe('fr-CA');
+  });
+
+  it('the frame (subject prefix, greeting, footer) has the same placeholders', () => {
+    for (const part of ['subjectPrefix', 'greeting', 'footer'] as const) {
+      expect(placeholders(messagesFrCa[part])).toEqual(placeholders(messagesEn[part]));
+    }
+  });
+
+  it.each(kinds)('%s: the same placeholders in the subject and in the body', (kind) => {
+    const [enT, frT] = [messagesEn.templates[kind], messagesFrCa.templates[kind]];
+    expect(placeholders(frT.subject)).toEqual(placeholders(enT.subject));
+    expect(placeholders(...frT.paragraphs, frT.advice)).toEqual(placeholders(...enT.paragraphs, enT.advice));
+    // The link stays a paragraph of its own.
+    expect(frT.paragraphs.indexOf('{url}')).toBe(enT.paragraphs.indexOf('{url}'));
+  });
+
+  it('French is typeset', () => {
+    const texts = [
+      messagesFrCa.greeting,
+      messagesFrCa.footer,
+      ...Object.values(messagesFrCa.fallbacks),
+      ...Object.values(messagesFrCa.templates).flatMap((t) => [t.subject, ...t.paragraphs, t.advice]),
+    ];
+    expect(texts.flatMap((text) => typographyProblems(text).map((p) => `${text}: ${p}`))).toEqual([]);
+  });
+
+  it.each(kinds)('%s: renders in French, every placeholder filled, dates in French', (kind) => {
+    const { subject, text, html } = renderNotification(
+      {
+        kind,
+        to: { staffId: 's1', email: 'chloe@clinique.exemple', name: 'Chloé Tremblay' },
+        clinicName: 'Physio Maple',
+        timeZone: 'America/Toronto',
+        params: {
+          factor: 'Texto (SMS)',
+          until: '2026-03-02T19:30:00.000Z',
+          reason: 'Téléphone perdu',
+          actor: 'Olivia Owner',
+          colleague: 'Dana Brooks',
+          url: 'https://id.example/x',
+          device: 'Chrome sur Windows',
+        },
+      },
+      { at: new Date('2026-03-01T14:30:00Z'), catalog: messagesFrCa },
+    );
+    expect(subject.startsWith('[Physio Maple] ')).toBe(true);
+    expect(text).toContain('Bonjour Chloé Tremblay,');
+    expect(text).toMatch(/1 mars 2026, 0?9 h 30/);
+    expect(`${subject}${text}${html}`).not.toMatch(/\{\w+\}/);
+    expect(html).toContain('<html lang="fr-CA">');
+  });
+});
