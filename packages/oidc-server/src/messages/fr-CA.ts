@@ -28,7 +28,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'reset.submit': 'M’envoyer un lien par courriel',
   'reset.sentTitle': 'Consultez vos courriels',
   'reset.sent':
-    'Si un compte utilise cette adresse, un lien pour choisir un nouveau mot de passe est en route. Il ne fonctionne qu’une fois, pendant {minutes} minutes.',
+    'Si un compte utilise cette adresse, un lien pour choisir un nouveau mot de passe est en route. Il ne fonctionne qu’une fois, pendant {minutes, plural, one {# minute} other {# minutes}}.',
   'reset.sentNext':
     'Votre vérification en deux étapes reste activée : vous entrerez toujours un code à la connexion.',
   'reset.back': 'Retour à la connexion',
@@ -57,7 +57,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'code.stepUp.minute': 'Pour votre sécurité, cette page demande un code entré dans la dernière minute.',
   'code.stepUp.minutes':
     'Pour votre sécurité, cette page demande un code entré dans les {minutes} dernières minutes.',
-  'code.remember': 'Se souvenir de cet appareil pendant {days} jours',
+  'code.remember': 'Se souvenir de cet appareil pendant {days, plural, one {# jour} other {# jours}}',
   'code.otherMethods': 'Autres façons de vous vérifier',
   'code.method.totp': 'Utiliser mon application d’authentification',
   'code.method.sms': 'Recevoir un code par texto',
@@ -403,9 +403,9 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.readiness.notEnrolled': 'non configuré',
   'admin.readiness.active': 'personnel actif',
   'admin.readiness.enforced':
-    'Membres du personnel à qui l’on demandera de configurer la vérification en deux étapes à leur prochaine connexion : {count}.',
+    '{count, plural, one {# membre du personnel devra configurer la vérification en deux étapes à sa prochaine connexion.} other {# membres du personnel devront configurer la vérification en deux étapes à leur prochaine connexion.}}',
   'admin.readiness.wouldAsk':
-    'Si vous exigez la vérification en deux étapes, membres du personnel à qui l’on demandera de la configurer à leur prochaine connexion : {count}.',
+    'Si vous exigez la vérification en deux étapes, {count, plural, one {# membre du personnel devra la configurer à sa prochaine connexion.} other {# membres du personnel devront la configurer à leur prochaine connexion.}}',
   'admin.staff.title': 'Personnel',
   'admin.staff.search': 'Rechercher par nom ou courriel',
   'admin.staff.searchButton': 'Rechercher',
@@ -495,6 +495,6 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.audit.severalStaff':
     'Plusieurs personnes correspondent : {names}. Tapez une plus grande partie du nom, ou l’adresse courriel.',
   'admin.audit.intact':
-    'Le journal d’audit est intact : chaque événement est enchaîné au précédent (événements vérifiés : {count}).',
+    'Le journal d’audit est intact : {count, plural, one {# événement vérifié} other {# événements vérifiés}}, chacun enchaîné au précédent.',
   'admin.audit.broken': 'Le journal d’audit a été modifié à l’événement no {seq} : {reason}.',
 });

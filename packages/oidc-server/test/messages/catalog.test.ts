@@ -14,7 +14,10 @@ import { frCA } from '../../src/messages/fr-CA.ts';
 
 const root = join(import.meta.dirname, '../..');
 
-/** Argument names of an ICU message, with the kind of each (`plural`, `select`, `argument`…). */
+/**
+ * Argument names of an ICU message, those inside plural and select branches included. Only the
+ * names must match: one language may need a plural where the other does not.
+ */
 function icuArguments(message: string): string[] {
   const found = new Set<string>();
   const walk = (elements: MessageFormatElement[]) => {
@@ -24,7 +27,7 @@ function icuArguments(message: string): string[] {
         walk(el.children);
         continue;
       }
-      found.add(`${el.value}:${TYPE[el.type]}`);
+      found.add(el.value);
       if (el.type === TYPE.plural || el.type === TYPE.select) {
         for (const option of Object.values(el.options)) walk(option.value);
       }
