@@ -20,11 +20,18 @@ export interface SoftAuthenticatorOptions {
   userVerified?: boolean;
 }
 
+type Override = { rpId?: string; origin?: string };
+
 export class SoftAuthenticator {
   readonly credentialId: Uint8Array;
   private readonly privateKey: KeyObject;
   private readonly cosePublicKey: Uint8Array;
   counter = 0;
+  /**
+   * The user handle a discoverable credential hands back with each assertion: the `user.id` of the
+   * registration options (base64url), kept by `register`.
+   */
+  userHandle: string | null = null;
 
   private readonly options: SoftAuthenticatorOptions;
 
@@ -35,6 +42,7 @@ export class SoftAuthenticator {
       this.privateKey = from.privateKey;
       this.cosePublicKey = from.cosePublicKey;
       this.counter = from.counter;
+      this.userHandle = from.userHandle;
       return;
     }
     this.credentialId = randomBytes(32);
@@ -72,8 +80,9 @@ export class SoftAuthenticator {
     return Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin: false }));
   }
 
-  /** The answer to `navigator.credentials.create` for `challenge`. */
-  register(challenge: string, override: { rpId?: string; origin?: string } = {}) {
+  /** The answer to `navigator.credentials.create` for `challenge`; keeps `userId` as the user handle. */
+  register(challenge: string, override: Override & { userId?: string } = {}) {
+    if (override.userId !== undefined) this.userHandle = override.userId;
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const attested = Buffer.concat([Buffer.alloc(16), idLength, this.credentialId, this.cosePublicKey]);
@@ -98,8 +107,12 @@ export class SoftAuthenticator {
     };
   }
 
-  /** The answer to `navigator.credentials.get` for `challenge` (the counter moves on first). */
-  assert(challenge: string, override: { rpId?: string; origin?: string } = {}) {
+  /**
+   * The answer to `navigator.credentials.get` for `challenge` (the counter moves on first), with
+   * the user handle when there is one (`override.userHandle` replaces it, null leaves it out).
+   */
+  assert(challenge: string, override: Override & { userHandle?: string | null } = {}) {
+    const userHandle = override.userHandle === undefined ? this.userHandle : override.userHandle;
     this.counter += 1;
     const authData = this.authData(FLAG.up | FLAG.be | FLAG.bs, null, override.rpId);
     const clientData = this.clientData('webauthn.get', challenge, override.origin);
@@ -112,6 +125,7 @@ export class SoftAuthenticator {
         clientDataJSON: b64(clientData),
         authenticatorData: b64(authData),
         signature: b64(signature),
+        ...(userHandle === null ? {} : { userHandle }),
       },
       clientExtensionResults: {},
     };

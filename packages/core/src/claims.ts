@@ -10,8 +10,8 @@ export const ACR = {
   /** Password plus a second factor (or a trusted device remembered after one). */
   twoFactor: 'urn:twostep:loa:2fa',
   /**
-   * Phishing-resistant: password plus a passkey (WebAuthn, bound to the IdP's origin). Ranks above
-   * `loa:2fa`; a trusted device never gives it.
+   * Phishing-resistant: a passkey (WebAuthn, bound to the IdP's origin), after the password or
+   * alone. Ranks above `loa:2fa`; a trusted device never gives it.
    */
   phishingResistant: 'urn:twostep:loa:phr',
 } as const;
@@ -28,13 +28,19 @@ export type SignInMethod =
   /** A device-bound passkey (WebAuthn backup-eligible flag not set). */
   | 'passkey'
   /** A synced passkey (backup-eligible: the key can be copied to the person's other devices). */
-  | 'synced_passkey';
+  | 'synced_passkey'
+  /** A passkey alone, without a password (discoverable credential): device-bound… */
+  | 'passwordless_passkey'
+  /** …or synced. */
+  | 'passwordless_synced_passkey';
 
 /**
  * RFC 8176 values for passkeys: `hwk` for a device-bound key (it never leaves the authenticator),
  * `swk` for a synced one (its key material is copied between devices by the passkey provider), and
  * `user` because user verification is required (a PIN or biometric on the device; which one is
- * not known to the server, so neither `pin` nor `fpt` is claimed).
+ * not known to the server, so neither `pin` nor `fpt` is claimed). A passkey alone has no `pwd`
+ * and still `mfa`: the device (something you have) unlocked by user verification (something you
+ * know or are).
  */
 
 const AMR: Record<SignInMethod, readonly string[]> = {
@@ -45,9 +51,11 @@ const AMR: Record<SignInMethod, readonly string[]> = {
   trusted_device: ['pwd', 'trusted_device', 'mfa'],
   passkey: ['pwd', 'hwk', 'user', 'mfa'],
   synced_passkey: ['pwd', 'swk', 'user', 'mfa'],
+  passwordless_passkey: ['hwk', 'user', 'mfa'],
+  passwordless_synced_passkey: ['swk', 'user', 'mfa'],
 };
 
-const isPasskey = (method: SignInMethod) => method === 'passkey' || method === 'synced_passkey';
+const isPasskey = (method: SignInMethod) => method.endsWith('passkey');
 
 /**
  * `acr` and `amr` for a completed sign-in.

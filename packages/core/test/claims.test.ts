@@ -10,6 +10,8 @@ describe('claims (docs/architecture.md, "Claims")', () => {
     ['trusted_device', 'urn:twostep:loa:2fa', ['pwd', 'trusted_device', 'mfa']],
     ['passkey', 'urn:twostep:loa:phr', ['pwd', 'hwk', 'user', 'mfa']],
     ['synced_passkey', 'urn:twostep:loa:phr', ['pwd', 'swk', 'user', 'mfa']],
+    ['passwordless_passkey', 'urn:twostep:loa:phr', ['hwk', 'user', 'mfa']],
+    ['passwordless_synced_passkey', 'urn:twostep:loa:phr', ['swk', 'user', 'mfa']],
   ] as [SignInMethod, string, string[]][])('%s → acr %s, amr %j', (method, acr, amr) => {
     expect(claimsFor(method)).toEqual({ acr, amr });
   });

@@ -17,8 +17,10 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { CoreContext } from '../context.ts';
+import { constantTimeEqual } from '../crypto/hashing.ts';
 import type { Enrollment } from '../enrollment.ts';
 import type { StoredPasskey } from '../ports.ts';
+import { secondFactorThrottleKey, throttleStatus } from '../throttle.ts';
 import type { ActorContext, StaffMember } from '../types.ts';
 
 /** How long the browser may take (and a challenge stays good). */
@@ -55,6 +57,26 @@ export type PasskeyFailure =
 
 const ENCODE = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 
+interface PasskeyUse {
+  counter: number;
+  backupState: boolean;
+}
+
+/** The browser's answer when it has the shape of one (the library checks the rest). */
+function asResponse(value: unknown): AuthenticationResponseJSON | null {
+  const response = value as AuthenticationResponseJSON | null;
+  return typeof response === 'object' && response !== null && typeof response.id === 'string'
+    ? response
+    : null;
+}
+
+/** The answer's user handle is the staff id the passkey was registered with (`userID`). */
+function userHandleIs(response: AuthenticationResponseJSON, staffId: string): boolean {
+  const handle = response.response?.userHandle;
+  if (typeof handle !== 'string') return false;
+  return constantTimeEqual(Buffer.from(handle, 'base64url').toString('utf8'), staffId);
+}
+
 export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment }) {
   const now = () => ctx.clock.now();
 
@@ -77,6 +99,62 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
     id: p.credentialId,
     transports: p.transports as AuthenticatorTransportFuture[],
   });
+
+  /** The signature (for this RP, origin and challenge, user verified) and the clone check. */
+  async function check(
+    actor: ActorContext,
+    staff: StaffMember,
+    stored: StoredPasskey,
+    response: AuthenticationResponseJSON,
+    input: { challenge: PasskeyChallenge | null | undefined; rp: RelyingParty },
+  ): Promise<{ ok: true; use: PasskeyUse } | { ok: false; reason: 'invalid' | 'cloned' }> {
+    let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null;
+    try {
+      verified = await verifyAuthenticationResponse({
+        response,
+        expectedChallenge: input.challenge!.challenge,
+        expectedOrigin: input.rp.origins,
+        expectedRPID: input.rp.id,
+        // Counter 0 here: the clone check is ours (below), so it can be told apart and audited.
+        credential: {
+          ...descriptor(stored),
+          publicKey: Buffer.from(stored.publicKey, 'base64url'),
+          counter: 0,
+        },
+        requireUserVerification: true,
+      });
+    } catch {
+      verified = null;
+    }
+    if (!verified?.verified) return { ok: false, reason: 'invalid' };
+    const { newCounter, credentialBackedUp } = verified.authenticationInfo;
+    if ((newCounter > 0 || stored.counter > 0) && newCounter <= stored.counter) {
+      await ctx.audit.record(actor, {
+        clinicId: staff.clinicId,
+        type: 'passkey.cloned',
+        targetId: staff.id,
+        details: { name: stored.name, storedCounter: stored.counter, receivedCounter: newCounter },
+      });
+      return { ok: false, reason: 'cloned' };
+    }
+    return { ok: true, use: { counter: newCounter, backupState: credentialBackedUp } };
+  }
+
+  /** One update conditional on the counter that was read; a lost race is a replay. */
+  async function recordUse(
+    staff: StaffMember,
+    stored: StoredPasskey,
+    use: PasskeyUse,
+  ): Promise<{ ok: true; passkey: StoredPasskey } | { ok: false; reason: 'replayed' }> {
+    const usedAt = now();
+    const recorded = await ctx.stores.factors.recordPasskeyUse(staff.id, stored.id, {
+      expectedCounter: stored.counter,
+      ...use,
+      usedAt,
+    });
+    if (!recorded) return { ok: false, reason: 'replayed' };
+    return { ok: true, passkey: { ...stored, ...use, lastUsedAt: usedAt } };
+  }
 
   return {
     /** Options for `navigator.credentials.create` (resident key preferred, user verification required). */
@@ -168,50 +246,71 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
       input: { response: unknown; challenge: PasskeyChallenge | null | undefined; rp: RelyingParty },
     ): Promise<{ ok: true; passkey: StoredPasskey } | { ok: false; reason: PasskeyFailure }> {
       if (!(await takeChallenge(input.challenge))) return { ok: false, reason: 'replayed' };
-      const response = input.response as AuthenticationResponseJSON | null;
-      const credentialId = typeof response?.id === 'string' ? response.id : null;
-      const stored = credentialId ? await ctx.stores.factors.findPasskey(credentialId) : null;
-      if (!stored || stored.staffId !== staff.id) return { ok: false, reason: 'not_enrolled' };
-      let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null;
-      try {
-        verified = await verifyAuthenticationResponse({
-          response: response!,
-          expectedChallenge: input.challenge!.challenge,
-          expectedOrigin: input.rp.origins,
-          expectedRPID: input.rp.id,
-          // Counter 0 here: the clone check is ours (below), so it can be told apart and audited.
-          credential: {
-            ...descriptor(stored),
-            publicKey: Buffer.from(stored.publicKey, 'base64url'),
-            counter: 0,
-          },
-          requireUserVerification: true,
-        });
-      } catch {
-        verified = null;
-      }
-      if (!verified?.verified) return { ok: false, reason: 'invalid' };
-      const { newCounter, credentialBackedUp } = verified.authenticationInfo;
-      if ((newCounter > 0 || stored.counter > 0) && newCounter <= stored.counter) {
+      const response = asResponse(input.response);
+      const stored = response ? await ctx.stores.factors.findPasskey(response.id) : null;
+      if (!response || !stored || stored.staffId !== staff.id) return { ok: false, reason: 'not_enrolled' };
+      const checked = await check(actor, staff, stored, response, input);
+      return checked.ok ? recordUse(staff, stored, checked.use) : checked;
+    },
+
+    /**
+     * Options for a sign-in with a passkey alone: no user and no `allowCredentials`, so the browser
+     * offers the discoverable passkeys it holds for this RP (also as autofill, "conditional UI").
+     * The same for everyone: nothing here depends on who is signing in.
+     */
+    async signInOptions(
+      rp: RelyingParty,
+    ): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challenge: PasskeyChallenge }> {
+      const options = await generateAuthenticationOptions({
+        rpID: rp.id,
+        userVerification: 'required',
+        timeout: PASSKEY_TIMEOUT_SECONDS * 1000,
+      });
+      return { options, challenge: issued(options.challenge) };
+    },
+
+    /**
+     * A sign-in with a passkey alone (no password): the passkey is found by its credential id and
+     * the answer's user handle must be the staff id it was registered for. Then, in this order:
+     * the challenge's single use, the signature (user verification required), the clone check,
+     * an active staff member in a clinic that still exists, no hard lock (back-off after wrong
+     * codes does not apply: a passkey cannot be guessed), and the use recorded conditionally.
+     * Refusals of a known passkey are audited (`sign_in.failed`, method passkey).
+     */
+    async signIn(
+      actor: ActorContext,
+      input: { response: unknown; challenge: PasskeyChallenge | null | undefined; rp: RelyingParty },
+    ): Promise<
+      | { ok: true; staff: StaffMember; passkey: StoredPasskey }
+      | { ok: false; reason: PasskeyFailure | 'inactive' | 'locked' }
+    > {
+      if (!(await takeChallenge(input.challenge))) return { ok: false, reason: 'replayed' };
+      const response = asResponse(input.response);
+      const stored = response ? await ctx.stores.factors.findPasskey(response.id) : null;
+      // An unknown credential gets the same answer as a bad signature.
+      if (!response || !stored) return { ok: false, reason: 'invalid' };
+      const staff = await ctx.stores.staff.get(stored.staffId);
+      if (!staff) return { ok: false, reason: 'invalid' };
+      const refuse = async (reason: 'invalid' | 'inactive' | 'locked', detail: string = reason) => {
         await ctx.audit.record(actor, {
           clinicId: staff.clinicId,
-          type: 'passkey.cloned',
+          type: 'sign_in.failed',
           targetId: staff.id,
-          details: { name: stored.name, storedCounter: stored.counter, receivedCounter: newCounter },
+          details: { method: 'passkey', reason: detail },
         });
-        return { ok: false, reason: 'cloned' };
-      }
-      const recorded = await ctx.stores.factors.recordPasskeyUse(staff.id, stored.id, {
-        expectedCounter: stored.counter,
-        counter: newCounter,
-        backupState: credentialBackedUp,
-        usedAt: now(),
-      });
-      if (!recorded) return { ok: false, reason: 'replayed' };
-      return {
-        ok: true,
-        passkey: { ...stored, counter: newCounter, backupState: credentialBackedUp, lastUsedAt: now() },
+        return { ok: false as const, reason };
       };
+      if (!userHandleIs(response, staff.id)) return refuse('invalid', 'user_handle');
+      const checked = await check(actor, staff, stored, response, input);
+      if (!checked.ok) return checked.reason === 'invalid' ? refuse('invalid') : checked;
+      const [clinic, throttle] = await Promise.all([
+        ctx.stores.clinics.get(staff.clinicId),
+        ctx.stores.throttles.get(secondFactorThrottleKey(staff.id)),
+      ]);
+      if (!staff.active || !clinic) return refuse('inactive');
+      if (throttleStatus(throttle, now(), ctx.config.throttle).kind === 'locked') return refuse('locked');
+      const used = await recordUse(staff, stored, checked.use);
+      return used.ok ? { ok: true, staff, passkey: used.passkey } : used;
     },
   };
 }
