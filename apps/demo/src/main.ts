@@ -42,7 +42,7 @@ function logLevel(): LogLevel {
 const dataDir = fileURLToPath(new URL('../../../.data/', import.meta.url));
 
 function banner(demo: Demo): string {
-  const { owner, practitioner, frontDesk } = demo.accounts;
+  const { owner, practitioner, frontDesk, frenchSpeaking } = demo.accounts;
   const rows: string[] = [];
   const line = (text = '') => rows.push(text);
   line();
@@ -76,6 +76,9 @@ function banner(demo: Demo): string {
   line(`      email ${frontDesk.email}   password ${frontDesk.password}`);
   line(`      2-Step: text messages to ${frontDesk.phone} (read the code on the Text messages page)`);
   if (frontDesk.recoveryCode) line(`      recovery code: ${frontDesk.recoveryCode}`);
+  line(`  • ${frenchSpeaking.name} — ${frenchSpeaking.title}`);
+  line(`      email ${frenchSpeaking.email}   password ${frenchSpeaking.password}`);
+  line('      2-Step: not set up yet; her pages, texts and emails are in French (locale fr-CA)');
   line();
   line('  Try: sign in as Sam, set up 2-Step, open a patient chart from the schedule.');
   line('  Press Ctrl-C to stop.');

@@ -5,7 +5,8 @@
  * "Maple Street Physio" enforces 2-Step Verification and allows remembered devices:
  * - owner (Full Access User), authenticator app enrolled;
  * - practitioner, no 2-Step yet (asked to set it up at the first sign-in);
- * - front desk, text messages (SMS) enrolled.
+ * - front desk, text messages (SMS) enrolled;
+ * - an occupational therapist who works in French (`locale: 'fr-CA'`), no 2-Step yet.
  *
  * The seeding draws its random bytes from an HMAC stream keyed by the demo's hash key, so with
  * the same `.data/dev-keys.json` the owner's authenticator key and recovery code are the same
@@ -36,7 +37,7 @@ export const CLINIC: Pick<Clinic, 'id' | 'name' | 'timeZone' | 'country'> = {
   country: 'CA',
 };
 
-export type AccountKey = 'owner' | 'practitioner' | 'frontDesk';
+export type AccountKey = 'owner' | 'practitioner' | 'frontDesk' | 'frenchSpeaking';
 
 export interface DemoAccount {
   key: AccountKey;
@@ -56,6 +57,8 @@ export interface DemoAccount {
   recoveryCode?: string | null;
   /** The enrolled phone (front desk). */
   phone?: string;
+  /** The language of the person's pages, texts and emails (BCP 47), when not the browser's. */
+  locale?: string;
 }
 
 export interface DemoSeed {
@@ -90,6 +93,15 @@ const ACCOUNTS: Record<AccountKey, Omit<DemoAccount, 'key'>> = {
     role: 'staff',
     title: 'Front desk',
     phone: '+16135550147',
+  },
+  frenchSpeaking: {
+    id: 'staff-chloe',
+    name: 'Chloé Gagnon',
+    email: 'chloe@maplestreet.example',
+    password: 'maple-ergo-demo',
+    role: 'staff',
+    title: 'Occupational therapist, works in French',
+    locale: 'fr-CA',
   },
 };
 
@@ -156,6 +168,7 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSeed> {
           email: a.email,
           name: a.name,
           role: a.role,
+          ...(a.locale ? { locale: a.locale } : {}),
           passwordHash: await hashPassword(a.password, options.passwordCost),
           active: true,
           createdAt: clock.now(),
