@@ -296,6 +296,17 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         });
       });
 
+      it('keeps the passkey rule: absent until set, then each scope as set', async () => {
+        const clinic = await newClinic();
+        expect(await stores().clinics.get(clinic.id)).not.toHaveProperty('phishingResistant');
+        for (const scope of ['everyone', 'full_access', 'off'] as const) {
+          expect(await stores().clinics.update(clinic.id, { phishingResistant: scope })).toBe(true);
+          expect(await stores().clinics.get(clinic.id)).toEqual({ ...clinic, phishingResistant: scope });
+        }
+        const strict = await newClinic({ phishingResistant: 'full_access' });
+        expect(await stores().clinics.get(strict.id)).toEqual(strict);
+      });
+
       it('returns copies: mutating an input or a result does not change the stored clinic', async () => {
         const clinic = makeClinic();
         const original = structuredClone(clinic);

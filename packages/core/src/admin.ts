@@ -1,12 +1,21 @@
 import type { CoreContext } from './context.ts';
 import { activeStaff, notifyStaffAndAdmins } from './context.ts';
 import { COMPLIANCE_WARNING } from './defaults.ts';
-import { activeKinds, type SecondFactorMethod } from './policy.ts';
+import { activeKinds, passkeyRequired, type SecondFactorMethod } from './policy.ts';
 import { isPhoneCountry, isTimeZone } from './region.ts';
 import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
 import type { Sessions } from './sessions.ts';
 import type { TrustedDevices } from './trusted-devices.ts';
-import type { ActorContext, Pause, StaffMember } from './types.ts';
+import type { NotificationKind } from './ports.ts';
+import {
+  type ActorContext,
+  type AuditDetails,
+  type AuditEventType,
+  PHISHING_RESISTANT_SCOPES,
+  type Pause,
+  type PhishingResistantScope,
+  type StaffMember,
+} from './types.ts';
 
 /** Refusals of admin actions. `not_found` also covers staff of another clinic: nothing leaks across clinics. */
 export type AdminRefusal =
@@ -17,7 +26,8 @@ export type AdminRefusal =
   | 'invalid_duration'
   | 'invalid_region'
   | 'actor_not_enrolled'
-  | 'not_paused';
+  | 'not_paused'
+  | 'invalid_scope';
 
 export type AdminResult<T = object> = ({ ok: true } & T) | { ok: false; reason: AdminRefusal };
 
@@ -30,9 +40,24 @@ export interface TwoStepStatus {
   throttle: 'open' | 'backoff' | 'locked';
   retryAt: Date | null;
   enforced: boolean;
+  /** The person's passkeys, oldest first (names are their owner's labels). */
+  passkeys: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null }[];
+  /** The clinic's passkey rule covers this person. */
+  passkeyRequired: boolean;
 }
 
 const MAX_REASON = 500;
+
+/** Who a passkey rule covers, in emails. */
+const SCOPE_NAMES: Record<PhishingResistantScope, string> = {
+  off: 'nobody',
+  full_access: 'Full Access Users',
+  everyone: 'every staff member',
+};
+
+/** True when `to` covers fewer people than `from` (off < full_access < everyone). */
+export const phishingResistantNarrows = (from: PhishingResistantScope, to: PhishingResistantScope): boolean =>
+  PHISHING_RESISTANT_SCOPES.indexOf(to) < PHISHING_RESISTANT_SCOPES.indexOf(from);
 
 function cleanReason(reason: unknown): string | null {
   if (typeof reason !== 'string') return null;
@@ -100,7 +125,36 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
       throttle: t.kind,
       retryAt: t.kind === 'backoff' ? t.retryAt : null,
       enforced: clinic?.enforceTwoStep ?? true,
+      passkeys: factors
+        .filter((f) => f.kind === 'passkey')
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+        .map((f) => ({ id: f.id, name: f.name, createdAt: f.createdAt, lastUsedAt: f.lastUsedAt })),
+      passkeyRequired: passkeyRequired(clinic, staff.role),
     };
+  }
+
+  /**
+   * A clinic rule made weaker (the compliance warning pattern): audited with the reason and the
+   * warning shown, and every Full Access User is emailed, the one who did it included.
+   */
+  async function weakened(
+    actor: ActorContext,
+    admin: StaffMember,
+    change: {
+      type: AuditEventType;
+      details: AuditDetails;
+      notice: NotificationKind;
+      reason: string;
+      params?: Record<string, string>;
+    },
+  ): Promise<void> {
+    await ctx.audit.record(actor, {
+      clinicId: admin.clinicId,
+      type: change.type,
+      details: { ...change.details, reason: change.reason, warningShown: true },
+    });
+    const params = { ...change.params, actor: admin.name, reason: change.reason };
+    await notifyStaffAndAdmins(ctx, admin, { staff: change.notice, admins: change.notice }, params);
   }
 
   return {
@@ -243,19 +297,49 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
       const reason = cleanReason(input.reason);
       if (!reason) return { ok: false, reason: 'reason_required' };
       await ctx.stores.clinics.update(admin.clinicId, { enforceTwoStep: false });
-      await ctx.audit.record(actor, {
-        clinicId: admin.clinicId,
+      await weakened(actor, admin, {
         type: 'policy.enforcement_off',
-        details: { reason, warningShown: true },
+        details: {},
+        notice: 'enforcement_off',
+        reason,
       });
-      // Every Full Access User hears of it, the one who did it included.
-      await notifyStaffAndAdmins(
-        ctx,
-        admin,
-        { staff: 'enforcement_off', admins: 'enforcement_off' },
-        { actor: admin.name, reason },
-      );
       return { ok: true, warning: COMPLIANCE_WARNING };
+    },
+
+    /**
+     * Who must sign in with a passkey (`off`, `full_access`, `everyone`). Covering more people is
+     * audited; covering fewer needs a reason and follows the compliance warning pattern of
+     * turning enforcement off (the page shows the warning and asks for a typed confirmation).
+     */
+    async setPhishingResistant(
+      actor: ActorContext,
+      scopeInput: unknown,
+      input: { reason?: unknown } = {},
+    ): Promise<AdminResult<{ narrowed: boolean }>> {
+      const auth = await authorize(actor);
+      if (!auth.ok) return auth;
+      const { admin } = auth;
+      const to = PHISHING_RESISTANT_SCOPES.find((scope) => scope === scopeInput);
+      if (!to) return { ok: false, reason: 'invalid_scope' };
+      const from = (await ctx.stores.clinics.get(admin.clinicId))?.phishingResistant ?? 'off';
+      if (from === to) return { ok: true, narrowed: false };
+      const narrowed = phishingResistantNarrows(from, to);
+      const reason = cleanReason(input.reason);
+      if (narrowed && !reason) return { ok: false, reason: 'reason_required' };
+      await ctx.stores.clinics.update(admin.clinicId, { phishingResistant: to });
+      const type = 'policy.phishing_resistant_changed';
+      if (narrowed && reason) {
+        await weakened(actor, admin, {
+          type,
+          details: { from, to },
+          notice: 'phishing_resistant_narrowed',
+          reason,
+          params: { from: SCOPE_NAMES[from], to: SCOPE_NAMES[to] },
+        });
+      } else {
+        await ctx.audit.record(actor, { clinicId: admin.clinicId, type, details: { from, to } });
+      }
+      return { ok: true, narrowed };
     },
 
     async setTrustedDevicesAllowed(actor: ActorContext, allowed: boolean): Promise<AdminResult> {

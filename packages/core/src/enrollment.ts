@@ -5,6 +5,7 @@ import { clinicRegion } from './region.ts';
 import type { RecoveryCodes } from './factors/recovery.ts';
 import type { SmsCodes, SmsSendResult } from './factors/sms.ts';
 import type { Totp, TotpEnrollment } from './factors/totp.ts';
+import { passkeyRequired } from './policy.ts';
 import { type SecondFactorFailure, throttled, wellFormedCode } from './second-factor.ts';
 import type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
 import type { StoredPasskey } from './ports.ts';
@@ -118,7 +119,15 @@ export function createEnrollment(
 
   type Removal =
     | { ok: true }
-    | { ok: false; reason: 'not_enrolled' | 'last_factor_enforced' | 'reason_required' | 'busy' };
+    | {
+        ok: false;
+        reason:
+          | 'not_enrolled'
+          | 'last_factor_enforced'
+          | 'last_passkey_required'
+          | 'reason_required'
+          | 'busy';
+      };
 
   /**
    * Removes `doomed` (every factor of a kind, or one passkey). Refused when nothing else stays
@@ -162,6 +171,11 @@ export function createEnrollment(
     const clinic = await ctx.stores.clinics.get(staff.clinicId);
     const last = removed.length === active.length;
     if (last && (clinic?.enforceTwoStep ?? true)) return { ok: false, reason: 'last_factor_enforced' };
+    // The clinic's passkey rule: whoever it covers keeps at least one passkey.
+    const keepsPasskey = active.some((f) => f.kind === 'passkey' && !doomed(f));
+    if (removed.some((f) => f.kind === 'passkey') && !keepsPasskey && passkeyRequired(clinic, staff.role)) {
+      return { ok: false, reason: 'last_passkey_required' };
+    }
     // Turning one's own 2-Step off is a policy-sized change: a reason, kept in the audit log and emailed.
     const reason = typeof reasonInput === 'string' ? reasonInput.trim().slice(0, 500) : '';
     if (last && !reason) return { ok: false, reason: 'reason_required' };
@@ -289,8 +303,9 @@ export function createEnrollment(
       return { ok: true, passkey, recoveryCode: await completed(actor, staff, passkey) };
     },
 
-    /** Renames one of the staff member's passkeys. */
+    /** Renames one of the staff member's passkeys; audited, and the owner is emailed (old and new name). */
     async renamePasskey(
+      actor: ActorContext,
       staff: StaffMember,
       factorId: unknown,
       nameInput: unknown,
@@ -298,8 +313,22 @@ export function createEnrollment(
       const name = passkeyName(nameInput);
       if (name === null) return { ok: false, reason: 'invalid_name' };
       if (typeof factorId !== 'string') return { ok: false, reason: 'not_enrolled' };
-      const renamed = await ctx.stores.factors.renamePasskey(staff.id, factorId, name);
-      return renamed ? { ok: true } : { ok: false, reason: 'not_enrolled' };
+      const before = (await ctx.stores.factors.list(staff.id)).find(
+        (f) => f.kind === 'passkey' && f.id === factorId,
+      );
+      if (before?.kind !== 'passkey') return { ok: false, reason: 'not_enrolled' };
+      if (!(await ctx.stores.factors.renamePasskey(staff.id, factorId, name))) {
+        return { ok: false, reason: 'not_enrolled' };
+      }
+      if (before.name === name) return { ok: true };
+      await ctx.audit.record(actor, {
+        clinicId: staff.clinicId,
+        type: 'passkey.renamed',
+        targetId: staff.id,
+        details: { from: before.name, to: name },
+      });
+      await notifyStaffAndAdmins(ctx, staff, { staff: 'passkey_renamed' }, { from: before.name, to: name });
+      return { ok: true };
     },
 
     /** Removes every factor of `kind` (every passkey for `passkey`): see `removeFactors`. */

@@ -5,6 +5,7 @@ import {
   FACTOR_KINDS,
   type FactorKind,
   type Pause,
+  type Role,
   type StoredFactor,
   type ThrottleState,
 } from './types.ts';
@@ -22,20 +23,36 @@ export function activeKinds(factors: readonly StoredFactor[]): FactorKind[] {
   );
 }
 
+/** Whether the clinic's passkey rule covers a person of this role. */
+export function passkeyRequired(clinic: Pick<Clinic, 'phishingResistant'> | null, role: Role): boolean {
+  const scope = clinic?.phishingResistant ?? 'off';
+  return scope === 'everyone' || (scope === 'full_access' && role === 'full_access');
+}
+
 /** What a staff member needs at sign-in, after the password. */
 export type SignInRequirement =
   /** Password is enough: 2-Step is not set up and not enforced, or it is paused. */
   | { kind: 'none'; reason: 'not_enrolled' | 'paused'; pausedUntil: Date | null }
   /** A valid trusted-device cookie stands in for the code. */
   | { kind: 'trusted_device' }
-  | { kind: 'second_factor'; methods: SecondFactorMethod[] }
-  /** Enforced and no factor yet: enroll now. */
-  | { kind: 'enroll' }
+  | {
+      kind: 'second_factor';
+      methods: SecondFactorMethod[];
+      /**
+       * The clinic's passkey rule covers this person: only a passkey (or the recovery code, as the
+       * last resort) is offered, and a sign-in by any other method adds a passkey before it ends.
+       */
+      passkeyRequired?: true;
+    }
+  /** Enforced (or the passkey rule covers them) and no factor yet: enroll now — a passkey when `passkeyRequired`. */
+  | { kind: 'enroll'; passkeyRequired?: true }
   /** Too many wrong codes: wait until `retryAt`, or (null) ask a Full Access User. */
   | { kind: 'locked'; retryAt: Date | null };
 
 export interface RequirementInput {
-  clinic: Pick<Clinic, 'enforceTwoStep' | 'allowTrustedDevices'>;
+  clinic: Pick<Clinic, 'enforceTwoStep' | 'allowTrustedDevices' | 'phishingResistant'>;
+  /** The person's role, for the clinic's passkey rule (unset: covered only when it covers everyone). */
+  role?: Role;
   factors: readonly StoredFactor[];
   hasRecoveryCode: boolean;
   pause: Pause | null;
@@ -63,8 +80,10 @@ export function signInRequirement(input: RequirementInput): SignInRequirement {
   if (input.pause && input.pause.until > input.now) {
     return { kind: 'none', reason: 'paused', pausedUntil: input.pause.until };
   }
-  const methods: SecondFactorMethod[] = activeKinds(input.factors);
-  if (methods.length === 0) {
+  const covered = passkeyRequired(input.clinic, input.role ?? 'staff');
+  const kinds: SecondFactorMethod[] = activeKinds(input.factors);
+  if (kinds.length === 0) {
+    if (covered) return { kind: 'enroll', passkeyRequired: true };
     return input.clinic.enforceTwoStep
       ? { kind: 'enroll' }
       : { kind: 'none', reason: 'not_enrolled', pausedUntil: null };
@@ -72,9 +91,15 @@ export function signInRequirement(input: RequirementInput): SignInRequirement {
   const throttle = throttleStatus(input.throttle, input.now, input.throttleConfig);
   if (throttle.kind === 'locked') return { kind: 'locked', retryAt: null };
   if (throttle.kind === 'backoff') return { kind: 'locked', retryAt: throttle.retryAt };
-  if (input.trustedDevice && input.clinic.allowTrustedDevices && !input.freshRequired) {
+  // A remembered device gives loa:2fa at most: it never stands in for a required passkey.
+  if (input.trustedDevice && input.clinic.allowTrustedDevices && !input.freshRequired && !covered) {
     return { kind: 'trusted_device' };
   }
+  // Under the passkey rule, codes are no way in once a passkey exists (they can be phished);
+  // before that, the person's codes prove who they are, then they add a passkey.
+  const methods: SecondFactorMethod[] = covered && kinds.includes('passkey') ? ['passkey'] : kinds;
   if (input.hasRecoveryCode) methods.push('recovery');
-  return { kind: 'second_factor', methods };
+  return covered
+    ? { kind: 'second_factor', methods, passkeyRequired: true }
+    : { kind: 'second_factor', methods };
 }

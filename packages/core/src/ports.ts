@@ -32,7 +32,12 @@ export interface ClinicStore {
   /** Applies the patch; false when the clinic does not exist. */
   update(
     clinicId: string,
-    patch: Partial<Pick<Clinic, 'name' | 'enforceTwoStep' | 'allowTrustedDevices' | 'timeZone' | 'country'>>,
+    patch: Partial<
+      Pick<
+        Clinic,
+        'name' | 'enforceTwoStep' | 'allowTrustedDevices' | 'timeZone' | 'country' | 'phishingResistant'
+      >
+    >,
   ): Promise<boolean>;
 }
 
@@ -333,6 +338,10 @@ export type NotificationKind =
   | 'colleague_two_step_off'
   /** The clinic no longer requires 2-Step (params `actor`, `reason`): to every Full Access User. */
   | 'enforcement_off'
+  /** The clinic's passkey rule now covers fewer people (params `actor`, `reason`, `from`, `to`): to every Full Access User. */
+  | 'phishing_resistant_narrowed'
+  /** One of the person's passkeys got a new name (params `from`, `to`). */
+  | 'passkey_renamed'
   /** The first Full Access User of a new clinic (`twostep clinic create`): params `url`, `until`. */
   | 'welcome'
   /** "Forgot password?": params `url`, `until` (the link works once, until then). */

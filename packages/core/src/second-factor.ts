@@ -147,6 +147,7 @@ export function createSecondFactor(
           : null;
       return signInRequirement({
         clinic: clinic ?? { enforceTwoStep: true, allowTrustedDevices: false },
+        role: staff.role,
         factors,
         hasRecoveryCode: recovery !== null,
         pause,

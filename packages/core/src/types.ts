@@ -10,12 +10,26 @@ export interface Clinic {
   enforceTwoStep: boolean;
   /** "Remember this device for 30 days" offered at sign-in. */
   allowTrustedDevices: boolean;
+  /** Who must sign in with a passkey (phishing-resistant, `loa:phr`); unset: `off`. */
+  phishingResistant?: PhishingResistantScope;
   /** IANA time zone for every time staff read (e.g. `America/Toronto`); unset: the server's `timeZone`. */
   timeZone?: string;
   /** ISO 3166 alpha-2 country for phone numbers typed without `+` (e.g. `CA`); unset: the server's `phoneCountry`. */
   country?: string;
   createdAt: Date;
 }
+
+/**
+ * The clinic's passkey rule: nobody (`off`), Full Access Users (`full_access`), or every staff
+ * member (`everyone`). Covered people sign in with a passkey; without one they add one at sign-in.
+ */
+export type PhishingResistantScope = 'off' | 'full_access' | 'everyone';
+
+export const PHISHING_RESISTANT_SCOPES: readonly PhishingResistantScope[] = [
+  'off',
+  'full_access',
+  'everyone',
+];
 
 export interface StaffMember {
   id: string;
@@ -187,6 +201,9 @@ export type AuditEventType =
   | 'policy.enforcement_on'
   | 'policy.enforcement_off'
   | 'policy.trusted_devices_changed'
+  | 'policy.phishing_resistant_changed'
+  | 'passkey.renamed'
+  | 'passkey.required'
   | 'access.denied'
   | 'sign_in.succeeded'
   | 'sign_in.failed'

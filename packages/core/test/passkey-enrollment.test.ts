@@ -101,7 +101,9 @@ describe('passkeys in core', () => {
       ok: false,
       reason: 'not_enrolled',
     });
-    expect(await f.twostep.enrollment.renamePasskey(f.alice, bobs.passkey.id, 'Mine')).toEqual({
+    expect(
+      await f.twostep.enrollment.renamePasskey(f.actor(f.alice), f.alice, bobs.passkey.id, 'Mine'),
+    ).toEqual({
       ok: false,
       reason: 'not_enrolled',
     });
@@ -155,13 +157,17 @@ describe('passkeys in core', () => {
   it('rename keeps the credential; a pause wins over passkeys; a reset removes them', async () => {
     const f = await setup();
     const desk = await addPasskey(f, 'Desk');
-    expect(await f.twostep.enrollment.renamePasskey(f.alice, desk.passkey.id, 'Reception')).toEqual({
+    expect(
+      await f.twostep.enrollment.renamePasskey(f.actor(f.alice), f.alice, desk.passkey.id, 'Reception'),
+    ).toEqual({
       ok: true,
     });
-    expect(await f.twostep.enrollment.renamePasskey(f.alice, desk.passkey.id, ' ')).toEqual({
-      ok: false,
-      reason: 'invalid_name',
-    });
+    expect(await f.twostep.enrollment.renamePasskey(f.actor(f.alice), f.alice, desk.passkey.id, ' ')).toEqual(
+      {
+        ok: false,
+        reason: 'invalid_name',
+      },
+    );
     expect(await f.stores.factors.findPasskey(desk.passkey.credentialId)).toMatchObject({
       name: 'Reception',
       publicKey: desk.passkey.publicKey,

@@ -10,6 +10,7 @@
  * factors (`<kind>:<staffId>`, holding the pending and the active factor of that
  * kind; passkeys, held several times, have their own collection keyed by credential id) and SMS challenges (`<purpose>:<staffId>`, holding the current challenge).
  */
+import { PHISHING_RESISTANT_SCOPES, type PhishingResistantScope } from '@twostep/core';
 import { type Connection, type Model, Schema } from 'mongoose';
 
 const baseOptions = {
@@ -34,6 +35,7 @@ export interface ClinicDoc {
   allowTrustedDevices: boolean;
   timeZone?: string;
   country?: string;
+  phishingResistant?: PhishingResistantScope;
   createdAt: Date;
 }
 
@@ -211,6 +213,7 @@ const clinicSchema = new Schema<ClinicDoc>(
     allowTrustedDevices: { type: Boolean, required: true },
     timeZone: { type: String },
     country: { type: String },
+    phishingResistant: { type: String, enum: PHISHING_RESISTANT_SCOPES },
     createdAt: requiredDate,
   },
   baseOptions,

@@ -10,6 +10,9 @@ import {
   type ChainCheck,
   COMPLIANCE_WARNING,
   clinicRegion,
+  PHISHING_RESISTANT_SCOPES,
+  type PhishingResistantScope,
+  phishingResistantNarrows,
   type StaffMember,
 } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
@@ -36,7 +39,14 @@ import {
   welcomeUrl,
 } from '../provisioning/welcome-link.ts';
 import { toCsv } from './export.ts';
-import { type AuditFilters, adminView, auditView, enforcementOffView, staffView } from './pages/admin.ts';
+import {
+  type AuditFilters,
+  adminView,
+  auditView,
+  complianceConfirmView,
+  enforcementOffView,
+  staffView,
+} from './pages/admin.ts';
 import { readiness } from './readiness.ts';
 import { CONSOLE_DEFAULTS } from './session.ts';
 
@@ -66,6 +76,9 @@ export const AUDIT_TYPES: readonly AuditEventType[] = [
   'policy.enforcement_on',
   'policy.enforcement_off',
   'policy.trusted_devices_changed',
+  'policy.phishing_resistant_changed',
+  'passkey.renamed',
+  'passkey.required',
   'access.denied',
 ];
 
@@ -73,6 +86,7 @@ const DONE: Record<string, MessageKey> = {
   enforcement_on: 'admin.done.enforcementOn',
   enforcement_off: 'admin.done.enforcementOff',
   devices_setting: 'admin.done.devicesSetting',
+  passkey_rule: 'admin.done.passkeyRule',
   region: 'admin.done.region',
   paused: 'admin.done.paused',
   resumed: 'admin.done.resumed',
@@ -92,6 +106,7 @@ const REFUSAL_STATUS: Record<AdminRefusal, number> = {
   invalid_region: 400,
   actor_not_enrolled: 409,
   not_paused: 409,
+  invalid_scope: 400,
 };
 
 const flash = (c: ConsoleRequest) => {
@@ -289,6 +304,63 @@ const enforcementOff: ConsoleHandler = async (c) => {
   const result = await c.deps.twostep.admin.setEnforcement(actorOf(c), false, { reason });
   if (!result.ok) return refuse(refusalMessage(result.reason));
   redirectTo(c, '/admin', 'enforcement_off');
+};
+
+/** The confirmation page for a passkey rule that covers fewer people (the compliance warning pattern). */
+function passkeyRuleNarrowView(
+  c: ConsoleRequest,
+  from: PhishingResistantScope,
+  to: PhishingResistantScope,
+  extra: { error?: string; reason?: string } = {},
+): string {
+  return complianceConfirmView(c.page, {
+    title: t('admin.passkeys.narrowTitle'),
+    action: '/admin/passkey-rule/narrow',
+    change: t('admin.passkeys.change', {
+      from: t(`admin.passkeys.scope.${from}`),
+      to: t(`admin.passkeys.scope.${to}`),
+    }),
+    warning: t('admin.passkeys.warning'),
+    word: CONFIRM_WORD,
+    submit: t('admin.passkeys.narrow'),
+    keep: t('admin.passkeys.keep'),
+    fields: { scope: to },
+    ...extra,
+  });
+}
+
+const scopeField = (c: ConsoleRequest) => PHISHING_RESISTANT_SCOPES.find((s) => s === field(c.req, 'scope'));
+
+/** "Who must sign in with a passkey": more people → saved; fewer → the confirmation page first. */
+const passkeyRule: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const to = scopeField(c);
+  if (!to) return renderOverview(c, 400, { error: refusalMessage('invalid_scope') });
+  if (!(await requireFresh(c, '/admin'))) return;
+  const from = (await c.deps.stores.clinics.get(c.clinic.id))?.phishingResistant ?? 'off';
+  if (phishingResistantNarrows(from, to)) return sendPage(c.res, 200, passkeyRuleNarrowView(c, from, to));
+  const result = await c.deps.twostep.admin.setPhishingResistant(actorOf(c), to);
+  if (!result.ok)
+    return renderOverview(c, REFUSAL_STATUS[result.reason], { error: refusalMessage(result.reason) });
+  redirectTo(c, '/admin', 'passkey_rule');
+};
+
+const passkeyRuleNarrow: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const to = scopeField(c);
+  if (!to) return renderOverview(c, 400, { error: refusalMessage('invalid_scope') });
+  const from = (await c.deps.stores.clinics.get(c.clinic.id))?.phishingResistant ?? 'off';
+  const reason = (field(c.req, 'reason') ?? '').slice(0, 500);
+  const refuse = (error: string) =>
+    sendPage(c.res, 400, passkeyRuleNarrowView(c, from, to, { error, reason }));
+  if ((field(c.req, 'confirm') ?? '').trim().toUpperCase() !== CONFIRM_WORD) {
+    return refuse(t('admin.enforce.wrongWord', { word: CONFIRM_WORD }));
+  }
+  if (!reason.trim()) return refuse(t('admin.error.reason_required'));
+  if (!(await requireFresh(c, '/admin'))) return;
+  const result = await c.deps.twostep.admin.setPhishingResistant(actorOf(c), to, { reason });
+  if (!result.ok) return refuse(refusalMessage(result.reason));
+  redirectTo(c, '/admin', 'passkey_rule');
 };
 
 const trustedDevices: ConsoleHandler = async (c) => {
@@ -502,6 +574,8 @@ export function adminRoutes(router: Router, deps: ConsoleDeps, body: RequestHand
   post('/enforcement/on', enforcementOn);
   post('/enforcement/off', enforcementOff);
   post('/trusted-devices', trustedDevices);
+  post('/passkey-rule', passkeyRule);
+  post('/passkey-rule/narrow', passkeyRuleNarrow);
   post('/region', region);
   post('/staff', addStaff);
   post('/remind', remindAll);

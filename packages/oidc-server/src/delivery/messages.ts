@@ -53,6 +53,8 @@ export const messagesEn: MessageCatalog = {
     until: '(unknown)',
     url: '(ask for a new link)',
     device: 'an unknown browser',
+    from: '(unknown)',
+    to: '(unknown)',
   },
   templates: {
     factor_added: {
@@ -201,6 +203,22 @@ export const messagesEn: MessageCatalog = {
         'You are told because you are a Full Access User of {clinic}.',
       ],
       advice: "If you didn't expect this, check with {actor} or another Full Access User at {clinic}.",
+    },
+    phishing_resistant_narrowed: {
+      subject: 'Fewer staff must sign in with a passkey',
+      paragraphs: [
+        '{actor} changed who must sign in with a passkey at {clinic} on {when}: from {from} to {to}. Staff no longer covered may sign in with a typed code again, which a look-alike site can phish.',
+        'Reason given: {reason}',
+        'You are told because you are a Full Access User of {clinic}.',
+      ],
+      advice: ADVICE_COLLEAGUE,
+    },
+    passkey_renamed: {
+      subject: 'Passkey renamed',
+      paragraphs: [
+        'Your passkey "{from}" for your {clinic} account was renamed "{to}" on {when}. It works as before.',
+      ],
+      advice: ADVICE_SELF,
     },
   },
 };

@@ -264,6 +264,8 @@ export const en = {
     '{clinic} requires 2-Step Verification, so you cannot remove your last method. Add another method first.',
   'account.error.busy': 'Another change to your methods is under way. Try again in a moment.',
   'account.error.reason_required': 'Give a reason: it is recorded and sent to your Full Access Users.',
+  'account.error.last_passkey_required':
+    '{clinic} requires you to sign in with a passkey, so you cannot remove your last passkey. Add another passkey first.',
   'account.off.title': 'Turn off your 2-Step Verification?',
   'account.off.body':
     '{method} is your only 2-Step Verification method. Without it, your password alone opens your account, and your recovery code and remembered devices stop working. The Full Access Users of {clinic} are emailed.',
@@ -296,6 +298,12 @@ export const en = {
   'sentence.account.locked': 'The account of {target} was locked after too many wrong codes',
   'sentence.policy.enforcement_on': '{actor} turned on clinic-wide 2-Step Verification',
   'sentence.policy.enforcement_off': '{actor} turned off clinic-wide 2-Step Verification: “{reason}”',
+  'sentence.policy.phishing_resistant_changed':
+    '{actor} changed who must sign in with a passkey: {from} → {to}',
+  'sentence.passkey.renamed': '{actor} renamed a passkey of {target} from “{from}” to “{to}”',
+  'sentence.passkey.renamed.own': '{actor} renamed their passkey “{from}” to “{to}”',
+  'sentence.passkey.required':
+    '{target} signed in with {method} and was asked to add a passkey (the clinic requires one)',
   'sentence.access.denied': '{actor} was refused a Full Access page',
   'sentence.staff.created': '{actor} added {target} to the staff',
   'sentence.staff.password_set': '{target} set a new password',
@@ -321,6 +329,9 @@ export const en = {
   'event.policy.enforcement_on': 'Clinic-wide 2-Step turned on',
   'event.policy.enforcement_off': 'Clinic-wide 2-Step turned off',
   'event.policy.trusted_devices_changed': '"Remember this device" setting changed',
+  'event.policy.phishing_resistant_changed': 'Passkey rule changed',
+  'event.passkey.renamed': 'Passkey renamed',
+  'event.passkey.required': 'Asked to add a passkey',
   'event.access.denied': 'Access denied',
   'event.sign_in.succeeded': 'Signed in',
   'event.sign_in.failed': 'Sign-in failed',
@@ -346,6 +357,20 @@ export const en = {
   'admin.enforce.typeWord': 'Type {word} to confirm',
   'admin.enforce.typeHint': 'This change and your reason are recorded in the audit log.',
   'admin.enforce.wrongWord': 'Type {word} exactly to confirm.',
+  'admin.passkeys.title': 'Require a passkey to sign in',
+  'admin.passkeys.body':
+    'A passkey cannot be phished: a look-alike site cannot use it. Staff it covers sign in with their passkey, not a code; whoever has none adds one at their next sign-in. The recovery code stays the last resort.',
+  'admin.passkeys.label': 'Who must sign in with a passkey',
+  'admin.passkeys.scope.off': 'Nobody',
+  'admin.passkeys.scope.full_access': 'Full Access Users',
+  'admin.passkeys.scope.everyone': 'Everyone',
+  'admin.passkeys.save': 'Save',
+  'admin.passkeys.narrowTitle': 'Require passkeys of fewer people?',
+  'admin.passkeys.change': 'Who must sign in with a passkey: {from} → {to}.',
+  'admin.passkeys.warning':
+    'Staff no longer covered may sign in with a typed code again, which a look-alike site can pass on in real time. This can have compliance or regulatory implications for your clinic and can affect a cybersecurity-insurance claim. Keep the rule unless you have a documented reason.',
+  'admin.passkeys.narrow': 'Require passkeys of fewer people',
+  'admin.passkeys.keep': 'Keep the rule',
   'admin.region.title': 'Time zone and phone numbers',
   'admin.region.body': 'Times on pages and in emails are shown in {zone} (now {now}).',
   'admin.region.country': 'Phone numbers typed without + are read as numbers from {country}.',
@@ -414,6 +439,7 @@ export const en = {
   'admin.done.enforcementOff':
     '2-Step Verification is no longer required. This was recorded in the audit log.',
   'admin.done.devicesSetting': 'The "Remember this device" setting was saved.',
+  'admin.done.passkeyRule': 'The passkey rule was saved.',
   'admin.done.region': 'The time zone and phone country were saved.',
   'admin.done.paused': '2-Step Verification is paused. They and the other Full Access Users were notified.',
   'admin.done.resumed': '2-Step Verification is back on.',
@@ -429,6 +455,7 @@ export const en = {
   'admin.error.actor_not_enrolled':
     'Set up 2-Step Verification for your own account first, then require it for everyone.',
   'admin.error.not_paused': '2-Step Verification is not paused for this staff member.',
+  'admin.error.invalid_scope': 'Choose who must sign in with a passkey from the list.',
   'admin.audit.title': 'Audit log',
   'admin.audit.filters': 'Find events',
   'admin.audit.staff': 'Staff member',

@@ -26,6 +26,8 @@ describe('renderNotification', () => {
         'enforcement_off',
         'factor_added',
         'new_device_sign_in',
+        'passkey_renamed',
+        'phishing_resistant_narrowed',
         'password_reset',
         'password_reset_link',
         'setup_reminder',
@@ -64,6 +66,14 @@ describe('renderNotification', () => {
       '[Maple Physio] 2-Step Verification paused for Dan Dentist',
     );
     expect(render('colleague_reset').text).toContain('Bob Boss reset 2-Step Verification for Dan Dentist');
+    expect(render('passkey_renamed', { from: 'Desk', to: 'Front desk PC' }).text).toContain(
+      'Your passkey "Desk" for your Maple Physio account was renamed "Front desk PC"',
+    );
+    expect(
+      render('phishing_resistant_narrowed', { ...params, from: 'every staff member', to: 'nobody' }).text,
+    ).toMatch(
+      /Bob Boss changed who must sign in with a passkey .* from every staff member to nobody\..*Reason given: Lost phone/s,
+    );
     expect(render('recovery_code_used').text).toContain(
       "If this wasn't you, contact your clinic's Full Access User",
     );

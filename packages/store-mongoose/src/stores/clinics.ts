@@ -10,6 +10,7 @@ const toClinic = (doc: ClinicDoc): Clinic => ({
   allowTrustedDevices: doc.allowTrustedDevices,
   ...(doc.timeZone ? { timeZone: doc.timeZone } : {}),
   ...(doc.country ? { country: doc.country } : {}),
+  ...(doc.phishingResistant ? { phishingResistant: doc.phishingResistant } : {}),
   createdAt: date(doc.createdAt),
 });
 
@@ -24,6 +25,7 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
           allowTrustedDevices: clinic.allowTrustedDevices,
           timeZone: clinic.timeZone,
           country: clinic.country,
+          phishingResistant: clinic.phishingResistant,
           createdAt: clinic.createdAt,
         });
       } catch (error) {
@@ -40,8 +42,15 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
     },
     async update(clinicId, patch) {
       if (!isString(clinicId)) return false;
-      const { name, enforceTwoStep, allowTrustedDevices, timeZone, country } = patch;
-      const set = definedOnly({ name, enforceTwoStep, allowTrustedDevices, timeZone, country });
+      const { name, enforceTwoStep, allowTrustedDevices, timeZone, country, phishingResistant } = patch;
+      const set = definedOnly({
+        name,
+        enforceTwoStep,
+        allowTrustedDevices,
+        timeZone,
+        country,
+        phishingResistant,
+      });
       if (Object.keys(set).length === 0) {
         return (await clinics.countDocuments({ _id: clinicId }, Q)) > 0;
       }

@@ -4,6 +4,7 @@ import {
   type AuditEventType,
   type ChainCheck,
   type Clinic,
+  PHISHING_RESISTANT_SCOPES,
   phoneCountries,
   type StaffMember,
   type TrustedDevice,
@@ -84,8 +85,27 @@ function settingsCard(page: ConsolePage, data: AdminData): Html {
       fields: { allow: clinic.allowTrustedDevices ? 'no' : 'yes' },
     },
   )}</div></div>
+${passkeyRuleSetting(page, data.clinic)}
 ${regionSetting(page, data)}
 </section>`;
+}
+
+/** Who must sign in with a passkey: one choice, saved at once when it covers more people, confirmed when fewer. */
+function passkeyRuleSetting(page: ConsolePage, clinic: Clinic): Html {
+  const current = clinic.phishingResistant ?? 'off';
+  const options = PHISHING_RESISTANT_SCOPES.map(
+    (scope) =>
+      html`<option value="${scope}"${scope === current ? ' selected' : ''}>${t(`admin.passkeys.scope.${scope}`)}</option>`,
+  );
+  return html`<div class="setting"><div>
+<h3>${t('admin.passkeys.title')} <span class="badge ${current === 'off' ? 'off' : 'on'}" data-testid="passkey-rule">${t(`admin.passkeys.scope.${current}`)}</span></h3>
+<p class="muted">${t('admin.passkeys.body')}</p>
+${postForm(
+  page,
+  '/admin/passkey-rule',
+  html`<label for="passkey-scope">${t('admin.passkeys.label')}</label><select id="passkey-scope" name="scope">${options}</select>
+<button type="submit" class="secondary">${t('admin.passkeys.save')}</button>`,
+)}</div></div>`;
 }
 
 /** Every zone and phone country the runtime knows, in lists built once. */
@@ -201,25 +221,56 @@ ${addStaffCard(page)}
   return consoleLayout(page, t('admin.title'), body, t('admin.lede', { clinic: data.clinic.name }));
 }
 
+/** What a compliance confirmation asks: the warning, a reason and the typed word (turning a rule down). */
+export interface ComplianceConfirm {
+  title: string;
+  /** Where the form posts (under the console's base). */
+  action: string;
+  warning: string;
+  word: string;
+  submit: string;
+  keep: string;
+  /** A sentence above the warning saying what changes. */
+  change?: string;
+  fields?: Record<string, string>;
+  error?: string | null;
+  reason?: string;
+}
+
+/** The compliance warning pattern: warning, reason, typed confirmation; shared by every rule turned down. */
+export function complianceConfirmView(page: ConsolePage, o: ComplianceConfirm): string {
+  const hidden = Object.entries(o.fields ?? {}).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  );
+  const body = html`${alert(o.error)}<section class="card">
+${o.change ? html`<p data-testid="compliance-change">${o.change}</p>` : ''}
+<p class="warning" data-testid="compliance-warning"><strong>${t('admin.enforce.headsUp')}</strong> ${o.warning}</p>
+${postForm(
+  page,
+  o.action,
+  html`${hidden}<label for="reason">${t('admin.reason')}</label>
+<textarea id="reason" name="reason" required maxlength="500" autofocus>${o.reason ?? ''}</textarea>
+<label for="confirm">${t('admin.enforce.typeWord', { word: o.word })}</label>
+<input id="confirm" name="confirm" type="text" autocomplete="off" required maxlength="32" aria-describedby="confirm-hint">
+<p id="confirm-hint" class="muted">${t('admin.enforce.typeHint')}</p>
+<div class="row"><button type="submit" class="danger">${o.submit}</button>
+<a class="button secondary" href="${page.base}/admin">${o.keep}</a></div>`,
+)}
+</section>`;
+  return consoleLayout(page, o.title, body);
+}
+
 export function enforcementOffView(
   page: ConsolePage,
   options: { warning: string; word: string; error?: string | null; reason?: string },
 ): string {
-  const body = html`${alert(options.error)}<section class="card">
-<p class="warning" data-testid="compliance-warning"><strong>${t('admin.enforce.headsUp')}</strong> ${options.warning}</p>
-${postForm(
-  page,
-  '/admin/enforcement/off',
-  html`<label for="reason">${t('admin.reason')}</label>
-<textarea id="reason" name="reason" required maxlength="500" autofocus>${options.reason ?? ''}</textarea>
-<label for="confirm">${t('admin.enforce.typeWord', { word: options.word })}</label>
-<input id="confirm" name="confirm" type="text" autocomplete="off" required maxlength="32" aria-describedby="confirm-hint">
-<p id="confirm-hint" class="muted">${t('admin.enforce.typeHint')}</p>
-<div class="row"><button type="submit" class="danger">${t('admin.enforce.turnOff')}</button>
-<a class="button secondary" href="${page.base}/admin">${t('admin.enforce.keepOn')}</a></div>`,
-)}
-</section>`;
-  return consoleLayout(page, t('admin.enforce.offTitle'), body);
+  return complianceConfirmView(page, {
+    ...options,
+    title: t('admin.enforce.offTitle'),
+    action: '/admin/enforcement/off',
+    submit: t('admin.enforce.turnOff'),
+    keep: t('admin.enforce.keepOn'),
+  });
 }
 
 export interface StaffDetail {

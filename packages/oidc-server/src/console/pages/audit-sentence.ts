@@ -14,6 +14,11 @@ const method = (value: unknown): string => {
   return known(key) ? t(key) : String(value ?? '');
 };
 
+const scope = (e: AuditEvent, value: unknown): string => {
+  const key = `admin.passkeys.scope.${String(value)}`;
+  return e.type === 'policy.phishing_resistant_changed' && known(key) ? t(key) : String(value ?? '');
+};
+
 /** `timeZone`: the clinic's, for the times in the sentence. */
 export function auditSentence(e: AuditEvent, names: Map<string, string>, timeZone: string): string {
   const person = (id: string | null) => (id ? (names.get(id) ?? id) : t('event.system'));
@@ -30,6 +35,9 @@ export function auditSentence(e: AuditEvent, names: Map<string, string>, timeZon
     method: method(d.method ?? d.factor),
     device: String(d.label ?? d.device ?? ''),
     count: String(d.count ?? ''),
+    // A passkey's names, or (for the passkey rule) who it covers.
+    from: scope(e, d.from),
+    to: scope(e, d.to),
   };
   const own = e.actorId !== null && e.actorId === e.targetId;
   const specific = `sentence.${e.type}${own ? '.own' : ''}`;
