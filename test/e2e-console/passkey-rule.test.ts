@@ -64,21 +64,19 @@ describe('passkey rule in the admin console', () => {
     expect(await rule()).toBe('everyone');
 
     const csrf = csrfOf(confirm);
-    const wrongWord = await postRaw(browser, idp, '/admin/passkey-rule/narrow', {
-      csrf,
-      scope: 'full_access',
-      confirm: 'yes',
-      reason: 'Reception PCs',
-    });
-    expect(wrongWord.status).toBe(400);
-    expect(alertText(wrongWord)).toContain('Type TURN OFF exactly');
-    const noReason = await postRaw(browser, idp, '/admin/passkey-rule/narrow', {
-      csrf,
-      scope: 'full_access',
-      confirm: 'TURN OFF',
-      reason: ' ',
-    });
-    expect(noReason.status).toBe(400);
+    const refusals: [Record<string, string>, string][] = [
+      [{ confirm: 'yes', reason: 'Reception PCs' }, 'Type TURN OFF exactly'],
+      [{ confirm: 'TURN OFF', reason: ' ' }, 'Enter a reason'],
+    ];
+    for (const [fields, message] of refusals) {
+      const refused = await postRaw(browser, idp, '/admin/passkey-rule/narrow', {
+        csrf,
+        scope: 'full_access',
+        ...fields,
+      });
+      expect(refused.status).toBe(400);
+      expect(alertText(refused)).toContain(message);
+    }
     expect(await rule()).toBe('everyone');
     expect(await changes()).toHaveLength(0);
 

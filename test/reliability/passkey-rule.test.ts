@@ -6,9 +6,8 @@
  * console's view of who has passkeys.
  */
 import type { StaffMember, Stores } from '@twostep/core';
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { NewPasskey } from '../../packages/core/src/enrollment.ts';
+import { credential } from '../../packages/core/test/fixtures.ts';
 import {
   auditOf,
   type CoreFixture,
@@ -20,15 +19,6 @@ import {
 
 const BURST = 40;
 const REASON = 'Front desk computers have no passkey support yet';
-
-const credential = (): NewPasskey => ({
-  credentialId: randomBytes(32).toString('base64url'),
-  publicKey: randomBytes(77).toString('base64url'),
-  counter: 0,
-  transports: ['internal'],
-  backupEligible: false,
-  backupState: false,
-});
 
 async function addPasskey(f: CoreFixture, staff: StaffMember, name: string) {
   const result = await f.twostep.enrollment.addPasskey(f.actor(staff), staff, credential(), name);

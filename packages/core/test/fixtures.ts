@@ -26,6 +26,7 @@ import {
   type Twostep,
   totp,
 } from '@twostep/core';
+import type { NewPasskey } from '../src/enrollment.ts';
 
 /** 09:00:05 UTC: five seconds into a 30 s step, so "this step" is unambiguous. */
 export const T0 = new Date('2026-03-02T09:00:05.000Z');
@@ -250,3 +251,14 @@ export async function snapshot(f: Fixture, staff: StaffMember) {
 export function auditOf(f: Fixture, clinicId = 'clinic-a') {
   return f.stores.audit.list(clinicId, { order: 'asc' });
 }
+
+/** A passkey credential as a verified WebAuthn registration would give it (the values are opaque to core). */
+export const credential = (overrides: Partial<NewPasskey> = {}): NewPasskey => ({
+  credentialId: randomBytes(32).toString('base64url'),
+  publicKey: randomBytes(77).toString('base64url'),
+  counter: 0,
+  transports: ['internal'],
+  backupEligible: true,
+  backupState: true,
+  ...overrides,
+});

@@ -1,21 +1,8 @@
 /** Passkeys as a factor kind: several per person, under every existing rule. */
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { NewPasskey } from '../src/enrollment.ts';
-import { auditOf, type Fixture, setup } from './fixtures.ts';
+import { auditOf, credential, type Fixture, setup } from './fixtures.ts';
 
 const REASON = 'Lost phone';
-
-/** A credential as a verified WebAuthn registration would give it (the values are opaque to core). */
-const credential = (overrides: Partial<NewPasskey> = {}): NewPasskey => ({
-  credentialId: randomBytes(32).toString('base64url'),
-  publicKey: randomBytes(77).toString('base64url'),
-  counter: 0,
-  transports: ['internal'],
-  backupEligible: true,
-  backupState: true,
-  ...overrides,
-});
 
 async function addPasskey(f: Fixture, name: string, staff = f.alice, cred = credential()) {
   const result = await f.twostep.enrollment.addPasskey(f.actor(staff), staff, cred, name);

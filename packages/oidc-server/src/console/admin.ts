@@ -287,22 +287,36 @@ const enforcementOffPage: ConsoleHandler = async (c) => {
   sendPage(c.res, 200, enforcementOffView(c.page, { warning: COMPLIANCE_WARNING, word: CONFIRM_WORD }));
 };
 
-const enforcementOff: ConsoleHandler = async (c) => {
-  if (!(await authorize(c))) return;
+/**
+ * The compliance confirmation's answers: the reason, once the typed word and a reason are there
+ * (and the 10-minute rule is met); otherwise null, with the page re-shown (`show`) or a redirect sent.
+ */
+async function confirmedReason(
+  c: ConsoleRequest,
+  show: (extra: { error: string; reason: string }) => string,
+  returnTo: string,
+): Promise<string | null> {
   const reason = (field(c.req, 'reason') ?? '').slice(0, 500);
-  const refuse = (error: string) =>
-    sendPage(
-      c.res,
-      400,
-      enforcementOffView(c.page, { warning: COMPLIANCE_WARNING, word: CONFIRM_WORD, error, reason }),
-    );
+  const refuse = (error: string) => {
+    sendPage(c.res, 400, show({ error, reason }));
+    return null;
+  };
   if ((field(c.req, 'confirm') ?? '').trim().toUpperCase() !== CONFIRM_WORD) {
     return refuse(t('admin.enforce.wrongWord', { word: CONFIRM_WORD }));
   }
   if (!reason.trim()) return refuse(t('admin.error.reason_required'));
-  if (!(await requireFresh(c, '/admin/enforcement/off'))) return;
+  if (!(await requireFresh(c, returnTo))) return null;
+  return reason;
+}
+
+const enforcementOff: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const show = (extra: { error: string; reason: string }) =>
+    enforcementOffView(c.page, { warning: COMPLIANCE_WARNING, word: CONFIRM_WORD, ...extra });
+  const reason = await confirmedReason(c, show, '/admin/enforcement/off');
+  if (reason === null) return;
   const result = await c.deps.twostep.admin.setEnforcement(actorOf(c), false, { reason });
-  if (!result.ok) return refuse(refusalMessage(result.reason));
+  if (!result.ok) return sendPage(c.res, 400, show({ error: refusalMessage(result.reason), reason }));
   redirectTo(c, '/admin', 'enforcement_off');
 };
 
@@ -350,16 +364,11 @@ const passkeyRuleNarrow: ConsoleHandler = async (c) => {
   const to = scopeField(c);
   if (!to) return renderOverview(c, 400, { error: refusalMessage('invalid_scope') });
   const from = (await c.deps.stores.clinics.get(c.clinic.id))?.phishingResistant ?? 'off';
-  const reason = (field(c.req, 'reason') ?? '').slice(0, 500);
-  const refuse = (error: string) =>
-    sendPage(c.res, 400, passkeyRuleNarrowView(c, from, to, { error, reason }));
-  if ((field(c.req, 'confirm') ?? '').trim().toUpperCase() !== CONFIRM_WORD) {
-    return refuse(t('admin.enforce.wrongWord', { word: CONFIRM_WORD }));
-  }
-  if (!reason.trim()) return refuse(t('admin.error.reason_required'));
-  if (!(await requireFresh(c, '/admin'))) return;
+  const show = (extra: { error: string; reason: string }) => passkeyRuleNarrowView(c, from, to, extra);
+  const reason = await confirmedReason(c, show, '/admin');
+  if (reason === null) return;
   const result = await c.deps.twostep.admin.setPhishingResistant(actorOf(c), to, { reason });
-  if (!result.ok) return refuse(refusalMessage(result.reason));
+  if (!result.ok) return sendPage(c.res, 400, show({ error: refusalMessage(result.reason), reason }));
   redirectTo(c, '/admin', 'passkey_rule');
 };
 
