@@ -101,7 +101,7 @@ describe('passkey rule in the admin console', () => {
     expect(sent.map((n) => n.to.staffId)).toEqual([idp.staff.owner.id]);
     const mail = renderNotification(sent[0]!);
     expect(mail.subject).toContain('Fewer staff must sign in with a passkey');
-    expect(mail.text).toContain('from every staff member to Full Access Users');
+    expect(mail.text).toContain('fewer staff are covered now');
     expect(mail.text).toContain('Reason given: Reception PCs have no passkey support');
   });
 

@@ -48,13 +48,6 @@ export interface TwoStepStatus {
 
 const MAX_REASON = 500;
 
-/** Who a passkey rule covers, in emails. */
-const SCOPE_NAMES: Record<PhishingResistantScope, string> = {
-  off: 'nobody',
-  full_access: 'Full Access Users',
-  everyone: 'every staff member',
-};
-
 /** True when `to` covers fewer people than `from` (off < full_access < everyone). */
 export const phishingResistantNarrows = (from: PhishingResistantScope, to: PhishingResistantScope): boolean =>
   PHISHING_RESISTANT_SCOPES.indexOf(to) < PHISHING_RESISTANT_SCOPES.indexOf(from);
@@ -145,7 +138,6 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
       details: AuditDetails;
       notice: NotificationKind;
       reason: string;
-      params?: Record<string, string>;
     },
   ): Promise<void> {
     await ctx.audit.record(actor, {
@@ -153,8 +145,12 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
       type: change.type,
       details: { ...change.details, reason: change.reason, warningShown: true },
     });
-    const params = { ...change.params, actor: admin.name, reason: change.reason };
-    await notifyStaffAndAdmins(ctx, admin, { staff: change.notice, admins: change.notice }, params);
+    await notifyStaffAndAdmins(
+      ctx,
+      admin,
+      { staff: change.notice, admins: change.notice },
+      { actor: admin.name, reason: change.reason },
+    );
   }
 
   return {
@@ -334,7 +330,6 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
           details: { from, to },
           notice: 'phishing_resistant_narrowed',
           reason,
-          params: { from: SCOPE_NAMES[from], to: SCOPE_NAMES[to] },
         });
       } else {
         await ctx.audit.record(actor, { clinicId: admin.clinicId, type, details: { from, to } });

@@ -164,6 +164,22 @@ const templates: Record<NotificationKind, NotificationTemplate> = {
     ],
     advice: ADVICE_COLLEAGUE,
   },
+  phishing_resistant_narrowed: {
+    subject: 'Moins de membres du personnel doivent se connecter avec une clé d’accès',
+    paragraphs: [
+      '{actor} a changé qui doit se connecter avec une clé d’accès à {clinic} le {when} : moins de membres du personnel sont visés. Ceux qui ne le sont plus peuvent de nouveau se connecter avec un code saisi, qu’un site imitateur peut hameçonner. La console d’administration indique qui est visé.',
+      'Raison donnée : {reason}',
+      'Vous recevez ce message parce que vous êtes utilisateur à accès complet de {clinic}.',
+    ],
+    advice: ADVICE_COLLEAGUE,
+  },
+  passkey_renamed: {
+    subject: 'Clé d’accès renommée',
+    paragraphs: [
+      'Votre clé d’accès « {from} » de votre compte {clinic} a été renommée « {to} » le {when}. Elle fonctionne comme avant.',
+    ],
+    advice: ADVICE_SELF,
+  },
 };
 
 const typesetTemplate = (t: NotificationTemplate): NotificationTemplate => ({
@@ -188,6 +204,8 @@ export const messagesFrCa: MessageCatalog = {
     until: '(inconnu)',
     url: '(demandez un nouveau lien)',
     device: 'navigateur inconnu',
+    from: '(inconnu)',
+    to: '(inconnu)',
   },
   templates: Object.fromEntries(
     Object.entries(templates).map(([kind, template]) => [kind, typesetTemplate(template)]),

@@ -207,7 +207,7 @@ export const messagesEn: MessageCatalog = {
     phishing_resistant_narrowed: {
       subject: 'Fewer staff must sign in with a passkey',
       paragraphs: [
-        '{actor} changed who must sign in with a passkey at {clinic} on {when}: from {from} to {to}. Staff no longer covered may sign in with a typed code again, which a look-alike site can phish.',
+        '{actor} changed who must sign in with a passkey at {clinic} on {when}: fewer staff are covered now. Those no longer covered may sign in with a typed code again, which a look-alike site can phish. The admin console shows who is covered.',
         'Reason given: {reason}',
         'You are told because you are a Full Access User of {clinic}.',
       ],

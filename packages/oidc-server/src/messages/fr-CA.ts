@@ -291,6 +291,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'account.error.busy': 'Une autre modification de vos méthodes est en cours. Réessayez dans un instant.',
   'account.error.reason_required':
     'Indiquez une raison : elle est consignée et envoyée à vos utilisateurs à accès complet.',
+  'account.error.last_passkey_required':
+    '{clinic} exige la connexion avec une clé d’accès : vous ne pouvez donc pas retirer votre dernière clé d’accès. Ajoutez d’abord une autre clé d’accès.',
   'account.off.title': 'Désactiver votre vérification en deux étapes ?',
   'account.off.body':
     '{method} est votre seule méthode de vérification en deux étapes. Sans elle, votre mot de passe seul ouvre votre compte, et votre code de récupération et vos appareils mémorisés cessent de fonctionner. Les utilisateurs à accès complet de {clinic} en sont avisés par courriel.',
@@ -330,6 +332,12 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     '{actor} a rendu la vérification en deux étapes obligatoire pour toute la clinique',
   'sentence.policy.enforcement_off':
     '{actor} a retiré l’obligation de la vérification en deux étapes pour toute la clinique : « {reason} »',
+  'sentence.policy.phishing_resistant_changed':
+    '{actor} a changé qui doit se connecter avec une clé d’accès : {from} → {to}',
+  'sentence.passkey.renamed': '{actor} a renommé une clé d’accès de {target} de « {from} » à « {to} »',
+  'sentence.passkey.renamed.own': '{actor} a renommé sa clé d’accès « {from} » en « {to} »',
+  'sentence.passkey.required':
+    '{target} s’est connecté avec {method} et a dû ajouter une clé d’accès (la clinique en exige une)',
   'sentence.access.denied': '{actor} s’est vu refuser une page réservée à l’accès complet',
   'sentence.staff.created': '{actor} a ajouté {target} au personnel',
   'sentence.staff.password_set': '{target} a choisi un nouveau mot de passe',
@@ -355,6 +363,9 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'event.policy.enforcement_on': 'Vérification en deux étapes exigée pour toute la clinique',
   'event.policy.enforcement_off': 'Vérification en deux étapes plus exigée pour toute la clinique',
   'event.policy.trusted_devices_changed': 'Réglage « Se souvenir de cet appareil » modifié',
+  'event.policy.phishing_resistant_changed': 'Règle des clés d’accès modifiée',
+  'event.passkey.renamed': 'Clé d’accès renommée',
+  'event.passkey.required': 'Ajout d’une clé d’accès demandé',
   'event.access.denied': 'Accès refusé',
   'event.sign_in.succeeded': 'Connexion',
   'event.sign_in.failed': 'Échec de connexion',
@@ -382,6 +393,20 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.enforce.typeWord': 'Saisissez {word} pour confirmer',
   'admin.enforce.typeHint': 'Cette modification et votre raison sont consignées dans le journal d’audit.',
   'admin.enforce.wrongWord': 'Saisissez exactement {word} pour confirmer.',
+  'admin.passkeys.title': 'Exiger une clé d’accès pour se connecter',
+  'admin.passkeys.body':
+    'Une clé d’accès ne peut pas être hameçonnée : un site imitateur ne peut pas s’en servir. Les membres du personnel visés se connectent avec leur clé d’accès plutôt qu’avec un code ; ceux qui n’en ont pas en ajoutent une à leur prochaine connexion. Le code de récupération reste le dernier recours.',
+  'admin.passkeys.label': 'Qui doit se connecter avec une clé d’accès',
+  'admin.passkeys.scope.off': 'Personne',
+  'admin.passkeys.scope.full_access': 'Utilisateurs à accès complet',
+  'admin.passkeys.scope.everyone': 'Tout le monde',
+  'admin.passkeys.save': 'Enregistrer',
+  'admin.passkeys.narrowTitle': 'Exiger une clé d’accès de moins de personnes ?',
+  'admin.passkeys.change': 'Qui doit se connecter avec une clé d’accès : {from} → {to}.',
+  'admin.passkeys.warning':
+    'Les membres du personnel qui ne sont plus visés pourront de nouveau se connecter avec un code saisi, qu’un site imitateur peut relayer en temps réel. Cela peut avoir des conséquences sur la conformité ou la réglementation pour votre clinique et nuire à une réclamation d’assurance en cybersécurité. Gardez la règle à moins d’avoir une raison documentée.',
+  'admin.passkeys.narrow': 'Exiger une clé d’accès de moins de personnes',
+  'admin.passkeys.keep': 'Garder la règle',
   'admin.region.title': 'Fuseau horaire et numéros de téléphone',
   'admin.region.body':
     'Les heures affichées dans les pages et les courriels sont celles du fuseau {zone} (maintenant : {now}).',
@@ -454,6 +479,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.done.enforcementOff':
     'La vérification en deux étapes n’est plus exigée. Cette modification a été consignée dans le journal d’audit.',
   'admin.done.devicesSetting': 'Le réglage « Se souvenir de cet appareil » a été enregistré.',
+  'admin.done.passkeyRule': 'La règle des clés d’accès a été enregistrée.',
   'admin.done.region': 'Le fuseau horaire et le pays des numéros de téléphone ont été enregistrés.',
   'admin.done.paused':
     'La vérification en deux étapes est suspendue. La personne et les autres utilisateurs à accès complet ont été avisés.',
@@ -472,6 +498,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.error.actor_not_enrolled':
     'Configurez d’abord la vérification en deux étapes pour votre propre compte, puis exigez-la pour tout le monde.',
   'admin.error.not_paused': 'La vérification en deux étapes n’est pas suspendue pour ce membre du personnel.',
+  'admin.error.invalid_scope': 'Choisissez dans la liste qui doit se connecter avec une clé d’accès.',
   'admin.audit.title': 'Journal d’audit',
   'admin.audit.filters': 'Trouver des événements',
   'admin.audit.staff': 'Membre du personnel',
