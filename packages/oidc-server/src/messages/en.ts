@@ -279,6 +279,8 @@ export const en = {
   'audit.target': 'Staff member',
   'audit.details': 'What happened',
   'sentence.noReason': 'no reason given',
+  /** An event with no sentence of its own: who, and the event's name. */
+  'sentence.other': '{actor}: {event}',
   'sentence.two_step.paused': '{actor} paused 2-Step Verification for {target} until {until}: “{reason}”',
   'sentence.two_step.resumed': '{actor} ended the pause of 2-Step Verification for {target}',
   'sentence.two_step.reset': '{actor} reset 2-Step Verification for {target}: “{reason}”',

@@ -231,8 +231,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     'Vous avez utilisé votre mot de passe seulement pour vous connecter. Vous pouvez configurer une méthode maintenant ; les autres modifications demandent un code de vérification.',
   'account.freshNote':
     'Pour votre sécurité, nous vous demanderons un code de vérification avant toute modification.',
-  'account.setUp': 'Configurer',
-  'account.notSetUp': 'Non configurée',
+  'account.setUp': 'En place',
+  'account.notSetUp': 'À configurer',
   'account.addedOn': 'Ajout : {date}',
   'account.remove': 'Retirer',
   'account.totp.title': 'Application d’authentification',
@@ -307,6 +307,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'audit.target': 'Membre du personnel',
   'audit.details': 'Ce qui s’est passé',
   'sentence.noReason': 'aucune raison donnée',
+  'sentence.other': '{actor} : {event}',
   'sentence.two_step.paused':
     '{actor} a suspendu la vérification en deux étapes de {target} jusqu’au {until} : « {reason} »',
   'sentence.two_step.resumed':
@@ -386,9 +387,9 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.enforce.offBody':
     'Nous recommandons fortement d’exiger la vérification en deux étapes pour toute la clinique, même pour une pratique solo, afin que chaque connexion soit protégée dès le premier jour.',
   'admin.enforce.turnOn': 'Exiger pour tout le monde',
-  'admin.enforce.turnOff': 'Retirer l’obligation',
+  'admin.enforce.turnOff': 'Désactiver l’obligation',
   'admin.enforce.keepOn': 'La garder exigée',
-  'admin.enforce.offTitle': 'Retirer l’obligation de la vérification en deux étapes ?',
+  'admin.enforce.offTitle': 'Désactiver l’obligation de la vérification en deux étapes ?',
   'admin.enforce.headsUp': 'Attention :',
   'admin.enforce.typeWord': 'Saisissez {word} pour confirmer',
   'admin.enforce.typeHint': 'Cette modification et votre raison sont consignées dans le journal d’audit.',

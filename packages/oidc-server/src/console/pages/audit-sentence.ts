@@ -44,5 +44,5 @@ export function auditSentence(e: AuditEvent, names: Map<string, string>, timeZon
   const key = known(specific) ? specific : `sentence.${e.type}`;
   if (known(key)) return t(key, params);
   const label = `event.${e.type}`;
-  return `${params.actor}: ${known(label) ? t(label) : e.type}`;
+  return t('sentence.other', { actor: person(e.actorId), event: known(label) ? t(label) : e.type });
 }
