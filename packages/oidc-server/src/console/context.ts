@@ -23,7 +23,7 @@ export interface ConsoleDeps extends Deps {
   /** `<issuer>/console/callback`. */
   redirectUri: string;
   /** Not-enrolled counts per clinic, briefly cached (see readiness.ts). */
-  readiness: Map<string, { at: number; notEnrolled: number; active: number }>;
+  readiness: Map<string, { at: number; notEnrolled: number; active: number; passkeyMissing: number }>;
 }
 
 export interface ConsoleRequest {

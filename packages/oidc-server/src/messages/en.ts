@@ -394,6 +394,8 @@ export const en = {
     '{count} staff members will be asked to set up 2-Step Verification at their next sign-in.',
   'admin.readiness.wouldAsk':
     'If you require 2-Step Verification, {count} staff members will be asked to set it up at their next sign-in.',
+  'admin.readiness.passkeyMissing':
+    'Covered by the passkey rule without a passkey yet: {count}. Each adds one at their next sign-in.',
   'admin.staff.title': 'Staff',
   'admin.staff.search': 'Search by name or email',
   'admin.staff.searchButton': 'Search',
@@ -409,6 +411,12 @@ export const en = {
   'admin.staff.pageOf': 'Page {page} of {pages}',
   'admin.staff.retryAt': 'Can try again after',
   'admin.staff.events': 'All security events for this staff member',
+  'admin.staff.passkeys': 'Passkeys',
+  'admin.staff.passkeyCount': 'Passkeys: {count}',
+  'admin.staff.passkeyMissing': 'Passkey needed',
+  'admin.staff.noPasskey': 'None',
+  'admin.staff.passkeyDates': 'added {added}, last used {used}',
+  'admin.staff.passkeyNeverUsed': 'never',
   'admin.staff.selfNote':
     'You cannot pause or reset your own 2-Step Verification: another Full Access User must do this.',
   'admin.reason': 'Reason (recorded in the audit log)',

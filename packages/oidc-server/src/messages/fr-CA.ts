@@ -432,6 +432,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     '{count, plural, one {# membre du personnel devra configurer la vérification en deux étapes à sa prochaine connexion.} other {# membres du personnel devront configurer la vérification en deux étapes à leur prochaine connexion.}}',
   'admin.readiness.wouldAsk':
     'Si vous exigez la vérification en deux étapes, {count, plural, one {# membre du personnel devra la configurer à sa prochaine connexion.} other {# membres du personnel devront la configurer à leur prochaine connexion.}}',
+  'admin.readiness.passkeyMissing':
+    'Visés par la règle des clés d’accès, sans clé d’accès pour l’instant : {count}. Chacun en ajoutera une à sa prochaine connexion.',
   'admin.staff.title': 'Personnel',
   'admin.staff.search': 'Rechercher par nom ou courriel',
   'admin.staff.searchButton': 'Rechercher',
@@ -447,6 +449,12 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.staff.pageOf': 'Page {page} sur {pages}',
   'admin.staff.retryAt': 'Peut réessayer après',
   'admin.staff.events': 'Tous les événements de sécurité de ce membre du personnel',
+  'admin.staff.passkeys': 'Clés d’accès',
+  'admin.staff.passkeyCount': 'Clés d’accès : {count}',
+  'admin.staff.passkeyMissing': 'Clé d’accès requise',
+  'admin.staff.noPasskey': 'Aucune',
+  'admin.staff.passkeyDates': 'ajoutée le {added}, dernière utilisation : {used}',
+  'admin.staff.passkeyNeverUsed': 'jamais',
   'admin.staff.selfNote':
     'Vous ne pouvez pas suspendre ni réinitialiser votre propre vérification en deux étapes : un autre utilisateur à accès complet doit le faire.',
   'admin.reason': 'Raison (consignée dans le journal d’audit)',

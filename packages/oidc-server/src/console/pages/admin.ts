@@ -58,7 +58,32 @@ ${link('/admin/audit', t('admin.audit.title'), current === 'audit')}
 export function staffState(page: ConsolePage, row: StaffRow): Html {
   if (!row.member.active) return html`<span class="badge off">${t('status.inactive')}</span>`;
   const methods = row.status.enrolled ? html` <span class="muted">${methodNames(row.status)}</span>` : '';
-  return html`${statusBadge(row.status, page.timeZone)}${row.status.enrolled && !row.status.pausedUntil ? methods : ''}`;
+  return html`${statusBadge(row.status, page.timeZone)}${row.status.enrolled && !row.status.pausedUntil ? methods : ''}${passkeyState(row.status)}`;
+}
+
+/** How many passkeys; or, when the clinic's passkey rule covers them and they have none, that they owe one. */
+function passkeyState(status: TwoStepStatus): Html {
+  const count = status.passkeys.length;
+  if (count > 0)
+    return html` <span class="muted" data-testid="passkey-count">${t('admin.staff.passkeyCount', { count: String(count) })}</span>`;
+  return status.passkeyRequired
+    ? html` <span class="badge off" data-testid="passkey-missing">${t('admin.staff.passkeyMissing')}</span>`
+    : html``;
+}
+
+/** A colleague's passkeys: name, added, last used. */
+function passkeyFacts(page: ConsolePage, status: TwoStepStatus): Html {
+  const items = status.passkeys.map(
+    (p) =>
+      html`<li>${p.name} <span class="muted">${t('admin.staff.passkeyDates', {
+        added: when(p.createdAt, page.timeZone),
+        used: p.lastUsedAt ? when(p.lastUsedAt, page.timeZone) : t('admin.staff.passkeyNeverUsed'),
+      })}</span></li>`,
+  );
+  const list = items.length
+    ? html`<ul class="plain" data-testid="passkeys">${items}</ul>`
+    : html`<span data-testid="passkeys">${t(status.passkeyRequired ? 'admin.staff.passkeyMissing' : 'admin.staff.noPasskey')}</span>`;
+  return html`<dt>${t('admin.staff.passkeys')}</dt><dd>${list}</dd>`;
 }
 
 function settingsCard(page: ConsolePage, data: AdminData): Html {
@@ -158,6 +183,11 @@ ${data.readiness.notEnrolled > 0 ? button(page, '/admin/remind', t('admin.remind
       ? t('admin.readiness.enforced', { count: notEnrolled.toLocaleString('en') })
       : t('admin.readiness.wouldAsk', { count: notEnrolled.toLocaleString('en') })
   }</p>
+${
+  (data.clinic.phishingResistant ?? 'off') === 'off'
+    ? ''
+    : html`<p data-testid="passkey-readiness">${t('admin.readiness.passkeyMissing', { count: data.readiness.passkeyMissing.toLocaleString('en') })}</p>`
+}
 </section>`;
 }
 
@@ -328,6 +358,7 @@ ${postForm(
 <dt>${t('account.status.methods')}</dt><dd>${status.enrolled ? methodNames(status) : t('account.status.none')}</dd>
 ${status.pausedUntil ? html`<dt>${t('account.status.paused')}</dt><dd>${when(status.pausedUntil, page.timeZone)}</dd>` : ''}
 ${status.retryAt ? html`<dt>${t('admin.staff.retryAt')}</dt><dd>${when(status.retryAt, page.timeZone)}</dd>` : ''}
+${passkeyFacts(page, status)}
 <dt>${t('account.devices.title')}</dt><dd>${String(d.devices.length)}</dd>
 </dl>
 ${status.throttle !== 'open' ? button(page, `${base}/unlock`, t('admin.unlock.submit')) : ''}
