@@ -356,6 +356,11 @@ export const en = {
   'admin.enforce.keepOn': 'Keep it on',
   'admin.enforce.offTitle': 'Turn off required 2-Step Verification?',
   'admin.enforce.headsUp': 'Heads up:',
+  /** Core's COMPLIANCE_WARNING, the page's language. */
+  'admin.enforce.warning':
+    'Turning off 2-Step Verification makes every staff account easier to break into. It can have compliance or regulatory implications for your clinic and can affect a cybersecurity-insurance claim. Keep it on unless you have a documented reason.',
+  /** Typed to confirm; case and accents do not matter. */
+  'admin.enforce.word': 'TURN OFF',
   'admin.enforce.typeWord': 'Type {word} to confirm',
   'admin.enforce.typeHint': 'This change and your reason are recorded in the audit log.',
   'admin.enforce.wrongWord': 'Type {word} exactly to confirm.',

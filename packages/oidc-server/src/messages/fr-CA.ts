@@ -391,6 +391,9 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.enforce.keepOn': 'La garder exigée',
   'admin.enforce.offTitle': 'Désactiver l’obligation de la vérification en deux étapes ?',
   'admin.enforce.headsUp': 'Attention :',
+  'admin.enforce.warning':
+    'Désactiver la vérification en deux étapes rend chaque compte du personnel plus facile à pirater. Cela peut avoir des conséquences sur la conformité ou la réglementation pour votre clinique et nuire à une réclamation d’assurance en cybersécurité. Gardez-la activée à moins d’avoir une raison documentée.',
+  'admin.enforce.word': 'DÉSACTIVER',
   'admin.enforce.typeWord': 'Saisissez {word} pour confirmer',
   'admin.enforce.typeHint': 'Cette modification et votre raison sont consignées dans le journal d’audit.',
   'admin.enforce.wrongWord': 'Saisissez exactement {word} pour confirmer.',
