@@ -140,7 +140,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'enroll.phoneHint':
     'Tel que vous le composeriez ici, ou avec + et l’indicatif du pays depuis un autre pays.',
   'enroll.phoneUnderstood':
-    'Nous lisons ce numéro comme {phone}. S’il est erroné, corrigez-le et envoyez de nouveau.',
+    'Nous avons compris ce numéro ainsi : {phone}. S’il est erroné, corrigez-le et envoyez de nouveau.',
   'enroll.sendCode': 'Envoyer le code',
 
   'locked.title': 'La connexion est temporairement bloquée',
@@ -174,7 +174,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'error.startAgain': 'Recommencer',
   'error.toAccount': 'Aller à votre page de compte',
   'error.insecureTransport':
-    'Ce service de connexion ne répond que par une connexion sécurisée (https), et cette demande n’est pas arrivée ainsi. Ouvrez-le par son adresse https. Pour l’administrateur : si un mandataire TLS transmet les demandes à twostep, réglez le paramètre trustProxy (TWOSTEP_TRUST_PROXY) à l’adresse du mandataire ou au nombre de relais, et faites envoyer X-Forwarded-Proto par le mandataire.',
+    'Ce service de connexion ne répond que par une connexion sécurisée (https), et cette demande n’est pas arrivée ainsi. Ouvrez-le par son adresse https. Pour l’administrateur : si un serveur mandataire TLS transmet les demandes à twostep, réglez le paramètre trustProxy (TWOSTEP_TRUST_PROXY) à l’adresse du serveur mandataire ou au nombre de relais, et faites-lui envoyer l’en-tête X-Forwarded-Proto.',
 
   // Account security page and clinic admin console (src/console).
   'common.back': 'Retour',
@@ -335,7 +335,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     '{actor} a retiré l’obligation de la vérification en deux étapes pour toute la clinique : « {reason} »',
   'sentence.policy.phishing_resistant_changed':
     '{actor} a changé qui doit se connecter avec une clé d’accès : {from} → {to}',
-  'sentence.passkey.renamed': '{actor} a renommé une clé d’accès de {target} de « {from} » à « {to} »',
+  'sentence.passkey.renamed': '{actor} a renommé « {from} » en « {to} », une clé d’accès de {target}',
   'sentence.passkey.renamed.own': '{actor} a renommé sa clé d’accès « {from} » en « {to} »',
   'sentence.passkey.required':
     '{target} s’est connecté avec {method} et a dû ajouter une clé d’accès (la clinique en exige une)',
