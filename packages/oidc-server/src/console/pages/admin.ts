@@ -133,19 +133,30 @@ ${postForm(
 )}</div></div>`;
 }
 
-/** Every zone and phone country the runtime knows, in lists built once. */
-const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
-const regionNames = new Intl.DisplayNames('en', { type: 'region' });
-const PHONE_COUNTRIES = phoneCountries()
-  .map((code) => ({ code, name: regionNames.of(code) ?? code }))
-  .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+/** Every zone and phone country the runtime knows, in lists built at the first admin page (not at start). */
+let regionLists:
+  | { names: Intl.DisplayNames; zones: string[]; countries: { code: string; name: string }[] }
+  | undefined;
+function regionChoices(): NonNullable<typeof regionLists> {
+  if (regionLists) return regionLists;
+  const regionNames = new Intl.DisplayNames('en', { type: 'region' });
+  regionLists = {
+    names: regionNames,
+    zones: ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')],
+    countries: phoneCountries()
+      .map((code) => ({ code, name: regionNames.of(code) ?? code }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'en')),
+  };
+  return regionLists;
+}
 
 function regionSetting(page: ConsolePage, data: AdminData): Html {
   const { timeZone, country } = data.region;
-  const zones = TIME_ZONES.map(
+  const choices = regionChoices();
+  const zones = choices.zones.map(
     (zone) => html`<option value="${zone}"${zone === timeZone ? ' selected' : ''}>${zone}</option>`,
   );
-  const countries = PHONE_COUNTRIES.map(
+  const countries = choices.countries.map(
     (c) =>
       html`<option value="${c.code}"${c.code === country ? ' selected' : ''}>${c.name} (${c.code})</option>`,
   );
@@ -153,7 +164,7 @@ function regionSetting(page: ConsolePage, data: AdminData): Html {
 <h3>${t('admin.region.title')}</h3>
 <p class="muted" data-testid="region">${t('admin.region.body', { zone: timeZone, now: when(new Date(), timeZone) })} ${
     country
-      ? t('admin.region.country', { country: regionNames.of(country) ?? country })
+      ? t('admin.region.country', { country: choices.names.of(country) ?? country })
       : t('admin.region.noCountry')
   }</p>
 ${postForm(
