@@ -11,6 +11,7 @@ import {
   startTotp,
 } from './enroll.ts';
 import { abort, acknowledge, continuePaused, showNewPhone, skipNewPhone } from './finish.ts';
+import { submitPasskey } from './passkey-first.ts';
 import { submitPassword } from './password.ts';
 import { sendSms, showCodePage, showHelp, submitCode } from './second-factor.ts';
 import { start } from './start.ts';
@@ -28,6 +29,7 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
 
   get('', start);
   post('/password', submitPassword);
+  post('/passkey', submitPasskey);
   get('/verify', showCodePage);
   get('/help', showHelp);
   post('/verify', submitCode);

@@ -14,6 +14,10 @@ export const en = {
   'password.invalid': 'The email or password is incorrect.',
   'password.reauth': 'Please enter your password again to continue.',
   'password.forgot': 'Forgot password?',
+  'passkeySignIn.button': 'Sign in with a passkey',
+  'passkeySignIn.failed':
+    'That passkey did not sign you in. Try again, or sign in with your email and password.',
+  'passkeySignIn.cancelled': 'No passkey was used. Try again, or sign in with your email and password.',
 
   'reset.title': 'Reset your password',
   'reset.intro':

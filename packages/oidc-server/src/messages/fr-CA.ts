@@ -21,6 +21,11 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'password.invalid': 'Le courriel ou le mot de passe est incorrect.',
   'password.reauth': 'Entrez de nouveau votre mot de passe pour continuer.',
   'password.forgot': 'Mot de passe oublié ?',
+  'passkeySignIn.button': 'Se connecter avec une clé d’accès',
+  'passkeySignIn.failed':
+    'La connexion avec cette clé d’accès n’a pas fonctionné. Réessayez ou connectez-vous avec votre courriel et votre mot de passe.',
+  'passkeySignIn.cancelled':
+    'Aucune clé d’accès n’a été utilisée. Réessayez ou connectez-vous avec votre courriel et votre mot de passe.',
 
   'reset.title': 'Réinitialiser votre mot de passe',
   'reset.intro':
