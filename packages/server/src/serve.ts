@@ -133,6 +133,7 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         ...(storedClients ? { storedClients } : {}),
         ...(config.trustProxy === false ? {} : { trustProxy: config.trustProxy }),
         ...(config.siteName ? { siteName: config.siteName } : {}),
+        ...(config.defaultLocale ? { defaultLocale: config.defaultLocale } : {}),
         core: config.region,
         ...(config.storeTimeoutMs ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
         passwordHashing: {

@@ -3,6 +3,7 @@
  * language) goes in a sibling file with the same keys.
  */
 export const en = {
+  'lang.label': 'Language',
   'common.continue': 'Continue',
   'common.cancel': 'Cancel sign-in',
   'common.error': 'Something went wrong',
@@ -25,7 +26,7 @@ export const en = {
   'reset.submit': 'Email me a link',
   'reset.sentTitle': 'Check your email',
   'reset.sent':
-    'If an account uses that address, a link to choose a new password is on its way. It works once, for {minutes} minutes.',
+    'If an account uses that address, a link to choose a new password is on its way. It works once, for {minutes, plural, one {# minute} other {# minutes}}.',
   'reset.sentNext': 'Your 2-Step Verification stays on: you will still enter a code when you sign in.',
   'reset.back': 'Back to sign-in',
   'reset.chooseIntro':
@@ -50,7 +51,7 @@ export const en = {
   'code.stepUp.now': 'For your security, this needs a code entered just now.',
   'code.stepUp.minute': 'For your security, this needs a code entered in the last minute.',
   'code.stepUp.minutes': 'For your security, this needs a code entered in the last {minutes} minutes.',
-  'code.remember': 'Remember this device for {days} days',
+  'code.remember': 'Remember this device for {days, plural, one {# day} other {# days}}',
   'code.otherMethods': 'Other ways to verify',
   'code.method.totp': 'Use your authenticator app',
   'code.method.sms': 'Text a code to my phone',
@@ -400,9 +401,9 @@ export const en = {
   'admin.readiness.notEnrolled': 'not set up',
   'admin.readiness.active': 'active staff',
   'admin.readiness.enforced':
-    '{count} staff members will be asked to set up 2-Step Verification at their next sign-in.',
+    '{count, plural, one {# staff member} other {# staff members}} will be asked to set up 2-Step Verification at their next sign-in.',
   'admin.readiness.wouldAsk':
-    'If you require 2-Step Verification, {count} staff members will be asked to set it up at their next sign-in.',
+    'If you require 2-Step Verification, {count, plural, one {# staff member} other {# staff members}} will be asked to set it up at their next sign-in.',
   'admin.readiness.passkeyMissing':
     'Covered by the passkey rule without a passkey yet: {count}. Each adds one at their next sign-in.',
   'admin.staff.title': 'Staff',
@@ -494,7 +495,8 @@ export const en = {
   'admin.audit.none': 'No events match.',
   'admin.audit.noStaff': 'No staff member of this clinic matches that name, email or id.',
   'admin.audit.severalStaff': 'Several people match: {names}. Type more of the name, or the email address.',
-  'admin.audit.intact': 'The audit log is intact: {count} events checked, each chained to the one before.',
+  'admin.audit.intact':
+    'The audit log is intact: {count, plural, one {# event checked} other {# events checked}}, each chained to the one before.',
   'admin.audit.broken': 'The audit log has been altered at event #{seq}: {reason}.',
 } as const;
 

@@ -10,6 +10,7 @@ import type { MessageKey } from './en.ts';
 import { typeset } from './typeset.ts';
 
 export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
+  'lang.label': 'Langue',
   'common.continue': 'Continuer',
   'common.cancel': 'Annuler la connexion',
   'common.error': 'Une erreur s’est produite',

@@ -10,7 +10,7 @@ import {
   type TrustedDevice,
   type TwoStepStatus,
 } from '@twostep/core';
-import { t } from '../../messages/index.ts';
+import { formatNumber, t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import type { Readiness } from '../readiness.ts';
 import { auditSentence } from './audit-sentence.ts';
@@ -184,15 +184,15 @@ function readinessCard(page: ConsolePage, data: AdminData): Html {
   return html`<section class="card" aria-labelledby="ready-h">
 <h2 id="ready-h">${t('admin.readiness.title')}</h2>
 <div class="stats">
-<div><div class="stat">${ready.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.enrolled')}</div></div>
-<div><div class="stat">${notEnrolled.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.notEnrolled')}</div></div>
-<div><div class="stat">${active.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.active')}</div></div>
+<div><div class="stat">${formatNumber(ready)}</div><div class="muted">${t('admin.readiness.enrolled')}</div></div>
+<div><div class="stat">${formatNumber(notEnrolled)}</div><div class="muted">${t('admin.readiness.notEnrolled')}</div></div>
+<div><div class="stat">${formatNumber(active)}</div><div class="muted">${t('admin.readiness.active')}</div></div>
 </div>
 ${data.readiness.notEnrolled > 0 ? button(page, '/admin/remind', t('admin.remind.button'), { style: 'secondary' }) : ''}
 <p data-testid="readiness">${
     data.clinic.enforceTwoStep
-      ? t('admin.readiness.enforced', { count: notEnrolled.toLocaleString('en') })
-      : t('admin.readiness.wouldAsk', { count: notEnrolled.toLocaleString('en') })
+      ? t('admin.readiness.enforced', { count: notEnrolled })
+      : t('admin.readiness.wouldAsk', { count: notEnrolled })
   }</p>
 ${
   (data.clinic.phishingResistant ?? 'off') === 'off'
@@ -224,7 +224,7 @@ ${cell(t('admin.staff.email'), r.member.email)}${cell(t('admin.staff.role'), t(r
 <button type="submit" class="secondary">${t('admin.staff.searchButton')}</button>
 </form></div>
 <table>
-<caption data-testid="staff-range">${t('admin.staff.range', { first: first.toLocaleString('en'), last: last.toLocaleString('en'), total: data.total.toLocaleString('en') })}</caption>
+<caption data-testid="staff-range">${t('admin.staff.range', { first: formatNumber(first), last: formatNumber(last), total: formatNumber(data.total) })}</caption>
 <thead><tr><th scope="col">${t('admin.staff.name')}</th><th scope="col">${t('admin.staff.email')}</th><th scope="col">${t('admin.staff.role')}</th><th scope="col">${t('admin.staff.state')}</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="4" class="muted">${t('admin.staff.none')}</td></tr>`}</tbody>
 </table>
@@ -416,7 +416,7 @@ export function auditView(
   const suffix = exportQuery ? `?${exportQuery}` : '';
   const check = options.check
     ? options.check.ok
-      ? html`<p class="success" role="status" data-testid="chain-result">${t('admin.audit.intact', { count: options.check.count.toLocaleString('en') })}</p>`
+      ? html`<p class="success" role="status" data-testid="chain-result">${t('admin.audit.intact', { count: options.check.count })}</p>`
       : html`<div role="alert" data-testid="chain-result">${t('admin.audit.broken', { seq: String(options.check.brokenAtSeq), reason: options.check.reason })}</div>`
     : '';
   const rows = options.events.map((e) => {
