@@ -22,6 +22,7 @@ import { API_AUDIENCE, startTestIdp, type TestIdp, type TestIdpOptions } from '.
 
 export const ACR_1FA = 'urn:twostep:loa:1fa';
 export const ACR_2FA = 'urn:twostep:loa:2fa';
+export const ACR_PHR = 'urn:twostep:loa:phr';
 export const SESSION_SECRET = 'e2e-mfa-session-secret-0123456789-abcdefghij';
 /** Where `startTestIdp` sends plain openid-client flows (nothing listens there). */
 export const TOKEN_CLIENT_REDIRECT = 'http://127.0.0.1:9/callback';
@@ -80,7 +81,7 @@ async function close(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** The routes of the task: schedule (signed in), chart and billing (fresh 2-Step), API (JWT bearer). */
+/** The routes of the task: schedule (signed in), chart and billing (fresh 2-Step), prescriptions (a passkey), API (JWT bearer). */
 export function clinicApp(mw: TwostepMiddleware): App {
   const app = express();
   app.disable('x-powered-by');
@@ -104,6 +105,10 @@ export function clinicApp(mw: TwostepMiddleware): App {
   });
   app.get('/billing', requireStepUp({ maxAge: 600 }), (req, res) => {
     res.json({ page: 'billing', ...who(req) });
+  });
+  // Prescribing needs a passkey (phishing-resistant).
+  app.get('/prescriptions', requireStepUp({ acr: ACR_PHR }), (req, res) => {
+    res.json({ page: 'prescriptions', ...who(req) });
   });
   app.get(
     '/api/chart',

@@ -43,7 +43,7 @@ function jwtPayload(token: string): Record<string, unknown> {
 describe('tokens', () => {
   it('discovery advertises the acr values and the claims', async () => {
     const metadata = rp.config.serverMetadata();
-    expect(metadata.acr_values_supported).toEqual([ACR.oneFactor, ACR.twoFactor]);
+    expect(metadata.acr_values_supported).toEqual([ACR.oneFactor, ACR.twoFactor, ACR.phishingResistant]);
     expect(metadata.claims_supported).toEqual(
       expect.arrayContaining([
         ...['sub', 'acr', 'amr', 'auth_time'],

@@ -26,6 +26,10 @@ export interface VirtualCredential {
   backupState?: boolean;
 }
 
+/** A credential's id as the server stores it (base64url; CDP gives base64). */
+export const credentialIdOf = (credential: VirtualCredential): string =>
+  Buffer.from(credential.credentialId, 'base64').toString('base64url');
+
 export interface VirtualAuthenticatorOptions {
   /** Backup-eligible credentials (a synced passkey); default false (device-bound). */
   backupEligible?: boolean;

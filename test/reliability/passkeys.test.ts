@@ -5,7 +5,7 @@
  * under a burst of 50 verifications of one assertion; the same for a sign-in with a passkey alone
  * (discoverable credential, found by its id, its user handle checked).
  */
-import { type StaffMember, type Stores, relyingPartyFromIssuer } from '@twostep/core';
+import { type PasskeyAssertion, type StaffMember, type Stores, relyingPartyFromIssuer } from '@twostep/core';
 import { describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import { auditOf, type CoreFixture, coreFixture, onMemoryAndMongo, parallel } from './fixtures.ts';
@@ -43,6 +43,16 @@ async function signInWith(f: CoreFixture, answer: (challenge: string) => unknown
 
 function suite(name: string, makeStores: () => Promise<Stores>) {
   const fixture = async () => coreFixture(await makeStores());
+
+  /** Alice's passkey answers one challenge; `use` verifies that one answer BURST times at once. */
+  async function burstOfOneAssertion<R>(use: (f: CoreFixture, input: PasskeyAssertion) => Promise<R>) {
+    const f = await fixture();
+    const key = authenticator();
+    await register(f, key);
+    const { options, challenge } = await f.twostep.passkeys.authenticationOptions(f.alice, rp);
+    const input = { response: key.assert(options.challenge), challenge, rp };
+    return { f, key, results: await parallel(BURST, () => use(f, input)) };
+  }
 
   describe(`${name}: passkeys`, () => {
     it('derives the RP ID and origin from the issuer', () => {
@@ -174,17 +184,75 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
     });
 
     it(`${BURST} concurrent authentications with one assertion → exactly one success`, async () => {
-      const f = await fixture();
-      const key = authenticator();
-      await register(f, key);
-      const { options, challenge } = await f.twostep.passkeys.authenticationOptions(f.alice, rp);
-      const response = key.assert(options.challenge);
-      const results = await parallel(BURST, () =>
-        f.twostep.passkeys.authenticate(f.actor(f.alice), f.alice, { response, challenge, rp }),
+      const { f, key, results } = await burstOfOneAssertion((f, input) =>
+        f.twostep.passkeys.authenticate(f.actor(f.alice), f.alice, input),
       );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect(results.filter((r) => !r.ok && r.reason === 'replayed')).toHaveLength(BURST - 1);
       expect((await f.stores.factors.findPasskey(key.id))?.counter).toBe(1);
+    });
+
+    it('the sign-in step: loa:phr with hwk or swk, audited as second_factor.succeeded with method passkey', async () => {
+      const f = await fixture();
+      const key = authenticator();
+      await register(f, key);
+      const { options, challenge } = await f.twostep.passkeys.authenticationOptions(f.alice, rp);
+      const result = await f.twostep.passkeys.verifySignIn(f.actor(f.alice), f.alice, {
+        response: key.assert(options.challenge),
+        challenge,
+        rp,
+      });
+      // The software authenticator sets the backup-eligible flag: a synced passkey, `swk`.
+      expect(result).toMatchObject({
+        ok: true,
+        method: 'synced_passkey',
+        acr: 'urn:twostep:loa:phr',
+        amr: ['pwd', 'swk', 'user', 'mfa'],
+      });
+      const events = (await auditOf(f.stores, f.alice.clinicId)).filter((e) =>
+        e.type.startsWith('second_factor.'),
+      );
+      expect(events.map((e) => [e.type, e.details])).toEqual([
+        ['second_factor.succeeded', { method: 'passkey' }],
+      ]);
+    });
+
+    it('30 concurrent wrong passkey answers: exactly the free failures are checked (the code throttle), the rest wait', async () => {
+      const f = await fixture();
+      const key = authenticator();
+      await register(f, key);
+      const attempts = await Promise.all(
+        Array.from({ length: 30 }, async () => {
+          const { options, challenge } = await f.twostep.passkeys.authenticationOptions(f.alice, rp);
+          return {
+            response: key.assert(options.challenge, { origin: 'https://id.maple.example.evil.example' }),
+            challenge,
+          };
+        }),
+      );
+      const results = await Promise.all(
+        attempts.map((a) => f.twostep.passkeys.verifySignIn(f.actor(f.alice), f.alice, { ...a, rp })),
+      );
+      const free = f.twostep.config.throttle.freeFailures;
+      expect(results.filter((r) => !r.ok && r.reason === 'invalid')).toHaveLength(free);
+      expect(results.filter((r) => !r.ok && r.reason === 'throttled')).toHaveLength(30 - free);
+      const failed = (await auditOf(f.stores, f.alice.clinicId)).filter(
+        (e) => e.type === 'second_factor.failed',
+      );
+      expect(failed).toHaveLength(free);
+      expect(failed.every((e) => e.details?.method === 'passkey')).toBe(true);
+    });
+
+    it(`${BURST} concurrent sign-ins with one assertion: one succeeds, the others count as no failure`, async () => {
+      const { f, results } = await burstOfOneAssertion((f, input) =>
+        f.twostep.passkeys.verifySignIn(f.actor(f.alice), f.alice, input),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      // The others lost the race for the challenge, or found every attempt slot held: no guess.
+      expect(results.every((r) => r.ok || r.reason === 'replayed' || r.reason === 'throttled')).toBe(true);
+      const audit = await auditOf(f.stores, f.alice.clinicId);
+      expect(audit.filter((e) => e.type === 'second_factor.failed')).toHaveLength(0);
+      expect((await f.stores.throttles.get(`second-factor:${f.alice.id}`)).failures).toBe(0);
     });
 
     it(`${BURST} concurrent registrations with one answer → exactly one passkey`, async () => {

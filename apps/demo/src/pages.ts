@@ -154,6 +154,8 @@ const METHOD_LABELS: Record<string, string> = {
   sms: 'text message',
   recovery: 'recovery code',
   trusted_device: 'remembered device',
+  hwk: 'passkey',
+  swk: 'passkey',
 };
 
 /** "password + authenticator app". */
@@ -175,7 +177,7 @@ function ago(seconds: number): string {
 function signInStatus(ctx: PageContext): Html {
   const v = ctx.viewer;
   if (!v) return html``;
-  const twoStep = v.acr === 'urn:twostep:loa:2fa';
+  const twoStep = v.acr === 'urn:twostep:loa:2fa' || v.acr === 'urn:twostep:loa:phr';
   const verified =
     v.authTime === undefined ? '' : `, verified ${ago(Math.max(0, Math.floor(ctx.now / 1000) - v.authTime))}`;
   return html`<p class="status" data-testid="sign-in-status">

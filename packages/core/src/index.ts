@@ -46,6 +46,7 @@ export type { TwostepErrorCode } from './errors.ts';
 export {
   createPasskeys,
   PASSKEY_TIMEOUT_SECONDS,
+  type PasskeyAssertion,
   type PasskeyChallenge,
   type PasskeyFailure,
   type Passkeys,

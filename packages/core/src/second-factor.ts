@@ -46,11 +46,15 @@ export const wellFormedCode = (kind: 'six_digits' | 'recovery', input: unknown):
   (kind === 'recovery' ? parseRecoveryCode(input) : parseSixDigitCode(input)) !== null;
 
 /**
- * Outcomes that are guesses keep the attempt's slot (a failure): a wrong code, or the wrong code
- * that used up an SMS code's last try. Every other outcome gives it back.
+ * Outcomes that are guesses keep the attempt's slot (a failure): a wrong code, the wrong code
+ * that used up an SMS code's last try, a passkey answer that does not verify or comes from a clone.
+ * Every other outcome gives it back.
  */
 const isGuess = (result: { reason?: string; checked?: false }) =>
-  result.reason === 'invalid' || (result.reason === 'too_many_attempts' && result.checked !== false);
+  result.reason === 'invalid' ||
+  // A passkey whose counter went backwards (a cloned authenticator) counts against the account too.
+  result.reason === 'cloned' ||
+  (result.reason === 'too_many_attempts' && result.checked !== false);
 
 /**
  * Wraps a factor check with the account throttle. The attempt first takes a

@@ -11,7 +11,7 @@ import Provider, {
 } from 'oidc-provider';
 import type { IdpConfig } from './config.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
-import { learnLocale, SUPPORTED_LOCALES, t } from './messages/index.ts';
+import { t } from './messages/index.ts';
 import { errorPage, logoutPage, messagePage, wayForward } from './pages/misc.ts';
 import { clinicIdOf } from './provisioning/auth.ts';
 import { type BackchannelTargets, backchannelTargets, signedInBeforeEnd } from './sessions.ts';
@@ -24,7 +24,7 @@ export function requestedAcrs(params: Record<string, unknown>): string[] {
   return allRequestedAcrs(params).filter((v) => KNOWN_ACRS.has(v));
 }
 
-const KNOWN_ACRS = new Set<string>([ACR.oneFactor, ACR.twoFactor]);
+const KNOWN_ACRS = new Set<string>([ACR.oneFactor, ACR.twoFactor, ACR.phishingResistant]);
 
 /** Every requested acr value; unknown ones are ignored by the callers (acr_values is a wish list). */
 function allRequestedAcrs(params: Record<string, unknown>): string[] {
@@ -66,9 +66,9 @@ export function essentialAcrs(claims: unknown): string[] {
   return values.filter((v): v is string => typeof v === 'string');
 }
 
-/** The highest of `requested` that a sign-in at `acr` meets (2fa before 1fa); undefined when none is. */
+/** The highest of `requested` that a sign-in at `acr` meets (phr, then 2fa, then 1fa); undefined when none is. */
 export function highestMetAcr(acr: string | undefined, requested: readonly string[]): string | undefined {
-  return [ACR.twoFactor, ACR.oneFactor].find(
+  return [ACR.phishingResistant, ACR.twoFactor, ACR.oneFactor].find(
     (level) => requested.includes(level) && acrSatisfies(acr, level),
   );
 }
@@ -80,6 +80,12 @@ export function highestMetAcr(acr: string | undefined, requested: readonly strin
 export function requires2fa(params: Record<string, unknown>): boolean {
   const values = requestedAcrs(params);
   return values.length > 0 && !values.some((v) => acrSatisfies(ACR.oneFactor, v));
+}
+
+/** True when only a passkey sign-in (loa:phr) meets the request: codes and remembered devices do not. */
+export function requiresPhishingResistant(params: Record<string, unknown>): boolean {
+  const values = requestedAcrs(params);
+  return values.length > 0 && !values.some((v) => acrSatisfies(ACR.twoFactor, v));
 }
 
 /** CSP nonce of the current response (set by the Express middleware before oidc-provider runs). */
@@ -194,7 +200,7 @@ export function createProvider(
     clients,
     jwks: keys.jwks,
     cookies: { keys: keys.cookieKeys, long: cookie, short: cookie },
-    acrValues: [ACR.oneFactor, ACR.twoFactor],
+    acrValues: [ACR.oneFactor, ACR.twoFactor, ACR.phishingResistant],
     scopes: [...IDP_DEFAULTS.scopes],
     // acr, amr and auth_time belong to `openid`, so they are in every ID token, not only on request.
     claims: {
@@ -205,8 +211,6 @@ export function createProvider(
       iss: null,
     },
     conformIdTokenClaims: true,
-    // The languages of the sign-in pages; an app's `ui_locales` picks among them.
-    discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
     ttl: { ...IDP_DEFAULTS.ttl },
     pkce: { required: () => true },
     responseTypes: ['code'],
@@ -265,8 +269,6 @@ export function createProvider(
         existing ??
         new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
       grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
-      // …and the claims its `claims` parameter names (e.g. `locale` in the ID Token).
-      if (oidc.requestParamClaims?.size) grant.addOIDCClaims([...oidc.requestParamClaims]);
       for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
         grant.addResourceScope(indicator, server.scope);
       }
@@ -306,7 +308,6 @@ export function createProvider(
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          await learnPersonLocale(ctx.oidc?.session?.accountId);
           ctx.type = 'html';
           ctx.body = logoutPage({ nonce: nonceOf(ctx), siteName: config.siteName }, form);
         },
@@ -352,8 +353,6 @@ export function createProvider(
       if (!config.log && (!(error instanceof errors.OIDCProviderError) || error.status >= 500)) {
         logger.error('oidc-provider error', { error });
       }
-      const uiLocales = ctx.oidc?.params?.ui_locales;
-      learnLocale({ app: typeof uiLocales === 'string' ? uiLocales : undefined });
       ctx.type = 'html';
       // A store that is down (e.g. the adapter cannot reach MongoDB) is the 503 page, as in our routes.
       const storeDown = isTwostepError(error) && error.code === 'store_unavailable';
@@ -372,13 +371,6 @@ export function createProvider(
       );
     },
   };
-
-  /** The signed-in person's saved language, for oidc-provider's own pages (never fails the page). */
-  async function learnPersonLocale(accountId: string | undefined): Promise<void> {
-    if (!accountId) return;
-    const staff = await stores.staff.get(accountId).catch(() => null);
-    learnLocale({ person: staff?.locale });
-  }
 
   const provider = new Provider(config.issuer.replace(/\/+$/, ''), configuration);
   answerEssentialAcr(provider);

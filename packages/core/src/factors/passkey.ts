@@ -5,29 +5,25 @@
  * the first verification takes it in one conditional counter update, so of concurrent
  * verifications of one answer exactly one proceeds.
  */
-import type {
-  AuthenticationResponseJSON,
-  AuthenticatorTransportFuture,
+import {
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransportFuture,
   generateAuthenticationOptions,
   generateRegistrationOptions,
-  PublicKeyCredentialCreationOptionsJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-  RegistrationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { claimsFor } from '../claims.ts';
 import type { CoreContext } from '../context.ts';
 import { constantTimeEqual } from '../crypto/hashing.ts';
 import type { Enrollment } from '../enrollment.ts';
 import type { StoredPasskey } from '../ports.ts';
+import { throttled } from '../second-factor.ts';
 import { secondFactorThrottleKey, throttleStatus } from '../throttle.ts';
 import type { ActorContext, StaffMember } from '../types.ts';
-
-/**
- * The WebAuthn library with its ASN.1 parsers, loaded at the first ceremony: it would add about
- * 10 MB to every process at start, and most processes run no passkey ceremony for a long time.
- */
-const webauthn = () => import('@simplewebauthn/server');
 
 /** How long the browser may take (and a challenge stays good). */
 export const PASSKEY_TIMEOUT_SECONDS = 300;
@@ -49,6 +45,13 @@ export function relyingPartyFromIssuer(issuer: string, name: string): RelyingPar
 export interface PasskeyChallenge {
   challenge: string;
   issuedAt: number;
+}
+
+/** An authentication answer from the browser, with the challenge kept for it. */
+export interface PasskeyAssertion {
+  response: unknown;
+  challenge: PasskeyChallenge | null | undefined;
+  rp: RelyingParty;
 }
 
 export type PasskeyFailure =
@@ -116,7 +119,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
   ): Promise<{ ok: true; use: PasskeyUse } | { ok: false; reason: 'invalid' | 'cloned' }> {
     let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null;
     try {
-      verified = await (await webauthn()).verifyAuthenticationResponse({
+      verified = await verifyAuthenticationResponse({
         response,
         expectedChallenge: input.challenge!.challenge,
         expectedOrigin: input.rp.origins,
@@ -162,13 +165,32 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
     return { ok: true, passkey: { ...stored, ...use, lastUsedAt: usedAt } };
   }
 
+  /**
+   * Verifies an authentication answer from one of the staff member's passkeys. The challenge is
+   * taken first (exactly one of concurrent uses proceeds); a counter that does not move forward
+   * (when the authenticator counts) is a clone: refused and audited. The use is recorded by one
+   * update conditional on the counter read.
+   */
+  async function authenticate(
+    actor: ActorContext,
+    staff: StaffMember,
+    input: PasskeyAssertion,
+  ): Promise<{ ok: true; passkey: StoredPasskey } | { ok: false; reason: PasskeyFailure }> {
+    if (!(await takeChallenge(input.challenge))) return { ok: false, reason: 'replayed' };
+    const response = asResponse(input.response);
+    const stored = response ? await ctx.stores.factors.findPasskey(response.id) : null;
+    if (!response || !stored || stored.staffId !== staff.id) return { ok: false, reason: 'not_enrolled' };
+    const checked = await check(actor, staff, stored, response, input);
+    return checked.ok ? recordUse(staff, stored, checked.use) : checked;
+  }
+
   return {
     /** Options for `navigator.credentials.create` (resident key preferred, user verification required). */
     async registrationOptions(
       staff: StaffMember,
       rp: RelyingParty,
     ): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challenge: PasskeyChallenge }> {
-      const options = await (await webauthn()).generateRegistrationOptions({
+      const options = await generateRegistrationOptions({
         rpName: rp.name,
         rpID: rp.id,
         userName: staff.email,
@@ -199,7 +221,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
       if (!(await takeChallenge(input.challenge))) return { ok: false, reason: 'replayed' };
       let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
       try {
-        const result = await (await webauthn()).verifyRegistrationResponse({
+        const result = await verifyRegistrationResponse({
           response: input.response as RegistrationResponseJSON,
           expectedChallenge: input.challenge!.challenge,
           expectedOrigin: input.rp.origins,
@@ -231,7 +253,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
       staff: StaffMember,
       rp: RelyingParty,
     ): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challenge: PasskeyChallenge }> {
-      const options = await (await webauthn()).generateAuthenticationOptions({
+      const options = await generateAuthenticationOptions({
         rpID: rp.id,
         allowCredentials: (await passkeysOf(staff)).map(descriptor),
         userVerification: 'required',
@@ -240,23 +262,27 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
       return { options, challenge: issued(options.challenge) };
     },
 
+    authenticate,
+
     /**
-     * Verifies an authentication answer from one of the staff member's passkeys. The challenge is
-     * taken first (exactly one of concurrent uses proceeds); a counter that does not move forward
-     * (when the authenticator counts) is a clone: refused and audited. The use is recorded by one
-     * update conditional on the counter read.
+     * The second step of sign-in with a passkey: `authenticate` behind the same account throttle
+     * as the codes (a slot taken before verifying, given back for what is not a guess; audited
+     * `second_factor.succeeded`/`failed` with method `passkey`), and the sign-in's claims: acr
+     * `loa:phr`, amr `hwk` (device-bound) or `swk` (synced, backup-eligible).
      */
-    async authenticate(
+    async verifySignIn(
       actor: ActorContext,
       staff: StaffMember,
-      input: { response: unknown; challenge: PasskeyChallenge | null | undefined; rp: RelyingParty },
-    ): Promise<{ ok: true; passkey: StoredPasskey } | { ok: false; reason: PasskeyFailure }> {
-      if (!(await takeChallenge(input.challenge))) return { ok: false, reason: 'replayed' };
-      const response = asResponse(input.response);
-      const stored = response ? await ctx.stores.factors.findPasskey(response.id) : null;
-      if (!response || !stored || stored.staffId !== staff.id) return { ok: false, reason: 'not_enrolled' };
-      const checked = await check(actor, staff, stored, response, input);
-      return checked.ok ? recordUse(staff, stored, checked.use) : checked;
+      input: PasskeyAssertion,
+    ): Promise<
+      | { ok: true; passkey: StoredPasskey; method: 'passkey' | 'synced_passkey'; acr: string; amr: string[] }
+      | { ok: false; reason: PasskeyFailure | 'throttled' | 'locked'; retryAt: Date | null }
+    > {
+      const result = await throttled(ctx, actor, staff, 'passkey', () => authenticate(actor, staff, input));
+      if (!result.ok)
+        return { ok: false, reason: result.reason, retryAt: 'retryAt' in result ? result.retryAt : null };
+      const method = result.passkey.backupEligible ? 'synced_passkey' : 'passkey';
+      return { ok: true, passkey: result.passkey, method, ...claimsFor(method) };
     },
 
     /**
@@ -267,7 +293,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
     async signInOptions(
       rp: RelyingParty,
     ): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challenge: PasskeyChallenge }> {
-      const options = await (await webauthn()).generateAuthenticationOptions({
+      const options = await generateAuthenticationOptions({
         rpID: rp.id,
         userVerification: 'required',
         timeout: PASSKEY_TIMEOUT_SECONDS * 1000,

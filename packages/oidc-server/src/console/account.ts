@@ -1,5 +1,5 @@
 /** `/account`: every staff member's own 2-Step settings. Every change: CSRF + the 10-minute rule. */
-import type { AuditEvent, Stores } from '@twostep/core';
+import { type AuditEvent, COMPLIANCE_WARNING, type Stores } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
 import { codeError, type MessageKey, smsSentMessage, t } from '../messages/index.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
@@ -26,12 +26,14 @@ import {
 } from './pages/account.ts';
 import { CONSOLE_DEFAULTS, endSession, hasVerifiedFactor, isFresh } from './session.ts';
 import { recoverySignInOwingSetup } from '../new-phone.ts';
+import { finishPasskey, startPasskey } from './passkeys.ts';
 
 /** Flash messages after a redirect: only these keys, never text from the URL. */
 const DONE: Record<string, MessageKey> = {
   totp_added: 'account.done.totpAdded',
   sms_added: 'account.done.smsAdded',
   removed: 'account.done.removed',
+  passkey_added: 'account.done.passkeyAdded',
   device_revoked: 'account.done.deviceRevoked',
   devices_revoked: 'account.done.devicesRevoked',
 };
@@ -140,29 +142,51 @@ const confirmSms: ConsoleHandler = async (c) => {
   redirectDone(c, 'sms_added');
 };
 
-const remove: ConsoleHandler = async (c) => {
+/** The method a remove form names: `totp`, `sms`, or one passkey by its id. */
+function removalTarget(c: ConsoleRequest): { kind: 'totp' | 'sms' } | { kind: 'passkey'; id: string } | null {
   const kind = field(c.req, 'kind');
-  if (kind !== 'totp' && kind !== 'sms') return fail(c, 400, 'error.400');
+  if (kind === 'totp' || kind === 'sms') return { kind };
+  const id = field(c.req, 'passkey');
+  return kind === 'passkey' && id && id.length <= 128 ? { kind, id } : null;
+}
+
+const remove: ConsoleHandler = async (c) => {
+  const target = removalTarget(c);
+  if (!target) return fail(c, 400, 'error.400');
   if (!(await requireFresh(c, '/account'))) return;
-  const status = await c.deps.twostep.admin.status(c.staff);
-  const last = !status.enforced && status.methods.filter((m) => m !== 'recovery').length === 1;
+  const [status, factors] = await Promise.all([
+    c.deps.twostep.admin.status(c.staff),
+    c.deps.stores.factors.list(c.staff.id),
+  ]);
+  const active = factors.filter((f) => f.status === 'active');
+  const doomed = active.filter((f) =>
+    target.kind === 'passkey' ? f.id === target.id : f.kind === target.kind,
+  );
+  const last = !status.enforced && doomed.length > 0 && doomed.length === active.length;
+  const passkey = doomed[0]?.kind === 'passkey' ? doomed[0] : null;
   const reason = (field(c.req, 'reason') ?? '').slice(0, 500);
   const confirmPage = (code: number, error: string | null) =>
     sendPage(
       c.res,
       code,
       turnOffView(c.page, {
-        kind,
-        method: t(kind === 'totp' ? 'method.totp' : 'method.sms'),
+        fields: target.kind === 'passkey' ? { kind: 'passkey', passkey: target.id } : { kind: target.kind },
+        method: passkey
+          ? t('account.passkey.named', { name: passkey.name })
+          : t(target.kind === 'totp' ? 'method.totp' : 'method.sms'),
         clinic: c.clinic.name,
-        warning: t('admin.enforce.warning'),
+        warning: COMPLIANCE_WARNING,
         reason,
         error,
       }),
     );
   // The last method: ask first (the same heads-up as the clinic-wide switch), with a reason.
   if (last && field(c.req, 'confirm') !== 'yes') return confirmPage(200, null);
-  const result = await c.deps.twostep.enrollment.remove(actorOf(c), c.staff, kind, { reason });
+  const actor = actorOf(c);
+  const result =
+    target.kind === 'passkey'
+      ? await c.deps.twostep.enrollment.removePasskey(actor, c.staff, target.id, { reason })
+      : await c.deps.twostep.enrollment.remove(actor, c.staff, target.kind, { reason });
   if (!result.ok) {
     if (result.reason === 'reason_required') return confirmPage(400, t('account.error.reason_required'));
     return render(c, result.reason === 'not_enrolled' ? 400 : 409, {
@@ -213,6 +237,8 @@ export function accountRoutes(router: Router, deps: ConsoleDeps, body: RequestHa
   post('/sms', startSms);
   post('/sms/resend', resendSms);
   post('/sms/confirm', confirmSms);
+  post('/passkey', startPasskey);
+  post('/passkey/finish', finishPasskey);
   post('/remove', remove);
   post('/recovery', regenerateRecovery);
   post('/devices/revoke', revokeDevice);

@@ -5,8 +5,8 @@
 import type { SignInRequirement, StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { formatTime } from '../messages/index.ts';
-import { lockedPage, pausedPage } from '../pages/sign-in.ts';
-import { requires2fa } from '../provider.ts';
+import { lockedPage, passwordPage, pausedPage } from '../pages/sign-in.ts';
+import { requires2fa, requiresPhishingResistant } from '../provider.ts';
 import {
   clinicSite,
   type Deps,
@@ -19,12 +19,11 @@ import {
   stepContext,
 } from './context.ts';
 import { finishSignIn, finishWithError } from './finish.ts';
-import { sendPasswordPage } from './passkey-first.ts';
 
 /**
  * `fresh`: a step-up on an existing session, or a forced re-authentication — a `max_age`
- * request, or `prompt=login` (also what oidc-provider makes of `max_age=0`): a remembered
- * device must not stand in for the code then.
+ * request, or `prompt=login` (also what oidc-provider makes of `max_age=0`) — or a request only a
+ * passkey meets (loa:phr): a remembered device must not stand in for the code then.
  */
 export async function requirementFor(
   deps: Deps,
@@ -35,7 +34,10 @@ export async function requirementFor(
 ): Promise<SignInRequirement> {
   const prompts = String(interaction.params.prompt ?? '').split(' ');
   const fresh =
-    state.passwordAt === null || interaction.params.max_age !== undefined || prompts.includes('login');
+    state.passwordAt === null ||
+    interaction.params.max_age !== undefined ||
+    prompts.includes('login') ||
+    requiresPhishingResistant(interaction.params);
   return deps.twostep.secondFactor.requirement(staff, {
     deviceToken: fresh ? undefined : readCookie(req, deps.config.deviceCookieName),
     freshRequired: fresh,
@@ -69,7 +71,7 @@ export async function proceed(
       // Without a password in this interaction there is nothing to finish with: ask for it.
       if (state.passwordAt === null) {
         await saveState(interaction, null);
-        return sendPasswordPage(deps, req, res, 200, await ctx(), { email: staff.email });
+        return sendPage(res, 200, passwordPage(await ctx(), { email: staff.email }));
       }
       if (requirement.kind === 'trusted_device') {
         return finishSignIn(deps, req, res, interaction, staff, 'trusted_device');

@@ -1,11 +1,11 @@
 /** The end of the login prompt: hand oidc-provider the account, acr, amr and auth_time — or an error. */
-import { claimsFor, type SignInMethod, type StaffMember } from '@twostep/core';
+import { acrSatisfies, claimsFor, type SignInMethod, type StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
 import { recoveryCodePage, newPhonePage } from '../pages/sign-in.ts';
 import { recoverySignInOwingSetup } from '../new-phone.ts';
-import { essentialAcrs, highestMetAcr, requires2fa } from '../provider.ts';
+import { essentialAcrs, highestMetAcr, requestedAcrs, requires2fa } from '../provider.ts';
 import {
   actor,
   clinicSite,
@@ -64,9 +64,14 @@ export async function finishSignIn(
     );
     return;
   }
-  // An essential acr request none of whose values this sign-in meets (OIDC Core §5.5.1.1).
+  // An essential acr request none of whose values this sign-in meets (OIDC Core §5.5.1.1), or
+  // acr_values (a requirement here, not a wish) none of which it meets.
   const essential = essentialAcrs(interaction.params.claims);
-  if (essential.length > 0 && highestMetAcr(acr, essential) === undefined) {
+  const requested = requestedAcrs(interaction.params);
+  if (
+    (essential.length > 0 && highestMetAcr(acr, essential) === undefined) ||
+    (requested.length > 0 && !requested.some((v) => acrSatisfies(acr, v)))
+  ) {
     await finishWithError(
       deps,
       req,

@@ -1,9 +1,28 @@
-/** The code page: authenticator code, SMS code, or the recovery code; "Remember this device". */
-import { type CodeMethod, isCodeMethod, type StaffMember } from '@twostep/core';
+/**
+ * The second step: a passkey, an authenticator code, an SMS code, or the recovery code;
+ * "Remember this device". A passkey comes first when the person has one (it is the strongest);
+ * when the app needs loa:phr it is the only way offered.
+ */
+import {
+  type CodeMethod,
+  isCodeMethod,
+  type SecondFactorMethod,
+  type SignInRequirement,
+  type StaffMember,
+} from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { codeError, formatTime, smsSentMessage, t } from '../messages/index.ts';
-import { type CodePageOptions, codePage, helpPage, lockedPage, recoveryCodePage } from '../pages/sign-in.ts';
+import {
+  type CodePageOptions,
+  codePage,
+  helpPage,
+  lockedPage,
+  passkeyNeededPage,
+  recoveryCodePage,
+} from '../pages/sign-in.ts';
+import { relyingParty } from '../pages/webauthn.ts';
+import { requiresPhishingResistant } from '../provider.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actor,
@@ -26,6 +45,7 @@ import { proceed, requirementFor } from './decide.ts';
 import { finishSignIn } from './finish.ts';
 
 const METHODS: readonly CodeMethod[] = ['totp', 'sms', 'recovery'];
+const ALL_METHODS: readonly SecondFactorMethod[] = ['passkey', ...METHODS];
 
 async function load(deps: Deps, req: Request, res: Response) {
   const interaction = await loadInteraction(deps, req, res);
@@ -33,13 +53,25 @@ async function load(deps: Deps, req: Request, res: Response) {
   if (!state) throw new HttpError(400);
   const staff = await staffOf(deps, state);
   const requirement = await requirementFor(deps, req, interaction, state, staff);
-  return { interaction, state, staff, requirement, reason: stepUpReason(interaction, state) };
+  const methods = offered(requirement, interaction);
+  return { interaction, state, staff, requirement, methods, reason: stepUpReason(interaction, state) };
 }
 
 type Loaded = Awaited<ReturnType<typeof load>>;
 
-/** A step-up on a live session (no password in this interaction): why the code is asked again. */
+/** The ways offered, best first: a passkey first; only a passkey when the app needs loa:phr. */
+function offered(requirement: SignInRequirement, interaction: Interaction): SecondFactorMethod[] {
+  if (requirement.kind !== 'second_factor') return [];
+  const methods = ALL_METHODS.filter((m) => requirement.methods.includes(m));
+  return requiresPhishingResistant(interaction.params) ? methods.filter((m) => m === 'passkey') : methods;
+}
+
+/**
+ * Why the second step is asked: a step-up on a live session (no password in this interaction), or
+ * an app that needs a passkey (loa:phr). Null on a plain sign-in.
+ */
 function stepUpReason(interaction: Interaction, state: SignInState): string | null {
+  if (requiresPhishingResistant(interaction.params)) return t('code.stepUp.passkey');
   if (state.passwordAt !== null) return null;
   const maxAge = Number(interaction.params.max_age);
   if (!Number.isFinite(maxAge) || maxAge < 0) return t('code.stepUp.twoFactor');
@@ -78,11 +110,16 @@ const withinLimits = (deps: Deps, req: Request, staff: StaffMember) =>
 
 export async function showCodePage(deps: Deps, req: Request, res: Response): Promise<void> {
   const loaded = await load(deps, req, res);
-  const { interaction, state, staff, requirement, reason } = loaded;
+  const { interaction, state, staff, requirement, methods, reason } = loaded;
   if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
-  const methods = requirement.methods.filter(isCodeMethod);
-  const wanted = METHODS.find((m) => m === req.query.method);
-  const method = wanted && methods.includes(wanted) ? wanted : (methods[0] ?? 'recovery');
+  if (methods.length === 0) {
+    // Only a passkey would do (loa:phr), and this person has none.
+    const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
+    return sendPage(res, 200, passkeyNeededPage(ctx));
+  }
+  const wanted = ALL_METHODS.find((m) => m === req.query.method);
+  const method = wanted && methods.includes(wanted) ? wanted : methods[0]!;
+  if (method === 'passkey') return showPasskey(deps, req, res, loaded);
   if (state.flash) {
     // Shown once: a reload or Back shows the plain page again.
     await saveState(interaction, { ...state, flash: undefined });
@@ -99,6 +136,80 @@ export async function showCodePage(deps: Deps, req: Request, res: Response): Pro
   return render(deps, req, res, staff, 200, { method, methods, reason });
 }
 
+/** "Use a passkey": a new challenge, kept in the interaction; a refusal's message shown once. */
+async function showPasskey(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  { interaction, state, staff, methods, reason }: Loaded,
+): Promise<void> {
+  const { options, challenge } = await deps.twostep.passkeys.authenticationOptions(
+    staff,
+    relyingParty(deps.config),
+  );
+  await saveState(interaction, { ...state, flash: undefined, passkey: challenge });
+  return render(deps, req, res, staff, 200, {
+    method: 'passkey',
+    methods,
+    reason,
+    passkeyOptions: JSON.stringify(options),
+    error: state.flash?.error ?? null,
+  });
+}
+
+/**
+ * The authenticator's answer to "Use a passkey": verified in core behind the same throttle as the
+ * codes; on success the sign-in finishes at loa:phr. A refusal comes back to the passkey page
+ * (Post/Redirect/Get) with a new challenge.
+ */
+export async function submitPasskey(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, requirement, methods, reason } = await load(deps, req, res);
+  requireCsrf(deps, req, 'passkey');
+  // Locked: still hand the attempt to core, which refuses it and audits it.
+  if (requirement.kind !== 'second_factor' && requirement.kind !== 'locked') {
+    return proceed(deps, req, res, interaction, state, staff);
+  }
+  if (requirement.kind === 'second_factor' && !methods.includes('passkey')) throw new HttpError(400);
+  const refused = async (error: string) => {
+    await saveState(interaction, { ...state, flash: { error } });
+    return redirect(deps, req, res, '/verify?method=passkey');
+  };
+  if (!(await withinLimits(deps, req, staff))) return refused(t('limit.body'));
+  let response: unknown = null;
+  try {
+    response = JSON.parse(field(req, 'response') ?? '');
+  } catch {
+    response = null;
+  }
+  const result = await deps.twostep.passkeys.verifySignIn(actor(req, staff), staff, {
+    response,
+    challenge: state.passkey,
+    rp: relyingParty(deps.config),
+  });
+  if (!result.ok) {
+    if (result.reason === 'throttled' || result.reason === 'locked') {
+      return sendLocked(deps, req, res, staff, result.reason, result.retryAt);
+    }
+    return refused(t(`code.passkey.error.${result.reason}`));
+  }
+  if (field(req, 'remember') === 'yes' && !reason) await rememberDevice(deps, req, res, staff);
+  return finishSignIn(deps, req, res, interaction, staff, result.method);
+}
+
+/** Too many wrong tries: when to try again, or (locked) who can unlock. */
+async function sendLocked(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  staff: StaffMember,
+  reason: 'throttled' | 'locked',
+  retryAt: Date | null,
+): Promise<void> {
+  const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
+  const at = retryAt ? formatTime(retryAt, ctx.timeZone) : null;
+  sendPage(res, reason === 'locked' ? 403 : 429, lockedPage(ctx, at));
+}
+
 /**
  * Step-up for someone whose only method is SMS: the text goes out on arrival, once per step-up
  * (marked in the interaction); the atomic SMS cooldown stops a second text from a reload race.
@@ -108,7 +219,7 @@ async function autoSendSms(
   req: Request,
   res: Response,
   { interaction, state, staff }: Loaded,
-  methods: CodeMethod[],
+  methods: SecondFactorMethod[],
   reason: string,
 ): Promise<void> {
   const page = { method: 'sms' as const, methods, reason, smsSent: true };
@@ -135,13 +246,14 @@ export async function showHelp(deps: Deps, req: Request, res: Response): Promise
 }
 
 export async function submitCode(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, requirement, reason } = await load(deps, req, res);
+  const loaded = await load(deps, req, res);
+  const { interaction, state, staff, requirement, reason } = loaded;
   requireCsrf(deps, req, 'verify');
   // Locked: still hand the attempt to core, which refuses it and audits it.
   if (requirement.kind !== 'second_factor' && requirement.kind !== 'locked') {
     return proceed(deps, req, res, interaction, state, staff);
   }
-  const methods = requirement.kind === 'second_factor' ? requirement.methods.filter(isCodeMethod) : METHODS;
+  const methods = requirement.kind === 'second_factor' ? loaded.methods : METHODS;
   const method = METHODS.find((m) => m === field(req, 'method'));
   if (!method || !methods.includes(method)) throw new HttpError(400);
   const page = { method, methods, reason };
@@ -152,9 +264,7 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
   const result = await deps.twostep.secondFactor.verify(actor(req, staff), staff, method, field(req, 'code'));
   if (!result.ok) {
     if (result.reason === 'throttled' || result.reason === 'locked') {
-      const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
-      const retryAt = result.retryAt ? formatTime(result.retryAt, ctx.timeZone) : null;
-      return sendPage(res, result.reason === 'locked' ? 403 : 429, lockedPage(ctx, retryAt));
+      return sendLocked(deps, req, res, staff, result.reason, result.retryAt);
     }
     // Post/Redirect/Get: Back from the next page never asks to resubmit the form.
     const { timeZone } = await clinicSite(deps, staff);
@@ -205,16 +315,11 @@ export async function showRecoveryCode(
 }
 
 export async function sendSms(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, requirement, reason } = await load(deps, req, res);
+  const { interaction, state, staff, requirement, methods, reason } = await load(deps, req, res);
   requireCsrf(deps, req, 'sms');
   if (requirement.kind !== 'second_factor') return proceed(deps, req, res, interaction, state, staff);
-  if (!requirement.methods.includes('sms')) throw new HttpError(400);
-  const page = {
-    method: 'sms' as const,
-    methods: requirement.methods.filter(isCodeMethod),
-    reason,
-    smsSent: true,
-  };
+  if (!methods.includes('sms')) throw new HttpError(400);
+  const page = { method: 'sms' as const, methods, reason, smsSent: true };
   if (!(await withinLimits(deps, req, staff))) {
     return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
   }

@@ -3,7 +3,6 @@
  * language) goes in a sibling file with the same keys.
  */
 export const en = {
-  'lang.label': 'Language',
   'common.continue': 'Continue',
   'common.cancel': 'Cancel sign-in',
   'common.error': 'Something went wrong',
@@ -15,10 +14,6 @@ export const en = {
   'password.invalid': 'The email or password is incorrect.',
   'password.reauth': 'Please enter your password again to continue.',
   'password.forgot': 'Forgot password?',
-  'passkeySignIn.button': 'Sign in with a passkey',
-  'passkeySignIn.failed':
-    'That passkey did not sign you in. Try again, or sign in with your email and password.',
-  'passkeySignIn.cancelled': 'No passkey was used. Try again, or sign in with your email and password.',
 
   'reset.title': 'Reset your password',
   'reset.intro':
@@ -26,7 +21,7 @@ export const en = {
   'reset.submit': 'Email me a link',
   'reset.sentTitle': 'Check your email',
   'reset.sent':
-    'If an account uses that address, a link to choose a new password is on its way. It works once, for {minutes, plural, one {# minute} other {# minutes}}.',
+    'If an account uses that address, a link to choose a new password is on its way. It works once, for {minutes} minutes.',
   'reset.sentNext': 'Your 2-Step Verification stays on: you will still enter a code when you sign in.',
   'reset.back': 'Back to sign-in',
   'reset.chooseIntro':
@@ -51,11 +46,28 @@ export const en = {
   'code.stepUp.now': 'For your security, this needs a code entered just now.',
   'code.stepUp.minute': 'For your security, this needs a code entered in the last minute.',
   'code.stepUp.minutes': 'For your security, this needs a code entered in the last {minutes} minutes.',
-  'code.remember': 'Remember this device for {days, plural, one {# day} other {# days}}',
+  'code.remember': 'Remember this device for {days} days',
   'code.otherMethods': 'Other ways to verify',
   'code.method.totp': 'Use your authenticator app',
   'code.method.sms': 'Text a code to my phone',
   'code.method.recovery': 'Use your recovery code',
+  'code.method.passkey': 'Use a passkey',
+  'code.intro.passkey':
+    'Use the passkey on this computer or your phone (fingerprint, face or PIN). It only works on this site.',
+  'code.passkey.use': 'Use a passkey',
+  'code.passkey.needsScript': 'A passkey needs JavaScript in this browser. Choose another way below.',
+  'code.passkey.failed': 'The passkey did not answer. Try again, or choose another way below.',
+  'code.passkey.error.invalid': 'That passkey could not be checked. Try again, or choose another way below.',
+  'code.passkey.error.replayed': 'That request has expired. Try again.',
+  'code.passkey.error.not_enrolled':
+    'That passkey is not set up for your account. Try another one, or another way below.',
+  'code.passkey.error.cloned':
+    'That passkey was refused: it may have been copied. Use another way below, and tell a Full Access User at your clinic.',
+  'code.stepUp.passkey': 'For your security, this needs your passkey.',
+  'phr.title': 'This needs a passkey',
+  'phr.body':
+    'The app you came from asks you to confirm with a passkey, and your account has none yet. Add one on your account page, then open the app again.',
+  'phr.account': 'Go to my account page',
   'code.sendSms': 'Text me a code',
   'code.resendSms': 'Send a new code',
   'code.smsSent': 'We sent a code to {phone}. It expires at {expiresAt}.',
@@ -216,6 +228,29 @@ export const en = {
   'account.notSetUp': 'Not set up',
   'account.addedOn': 'Added {date}',
   'account.remove': 'Remove',
+  'account.passkey.title': 'Passkeys',
+  'account.passkey.body':
+    'A passkey signs you in with this computer or phone (fingerprint, face or PIN). It cannot be used on a fake site.',
+  'account.passkey.add': 'Add a passkey',
+  'account.passkey.setupTitle': 'Add a passkey',
+  'account.passkey.name': 'Name for this passkey',
+  'account.passkey.nameHint': 'For example "Front desk PC" or "My phone".',
+  'account.passkey.create': 'Create passkey',
+  'account.passkey.needsScript':
+    'Adding a passkey needs JavaScript in this browser. Go back and use another method.',
+  'account.passkey.failed': 'The passkey was not created. Try again, or go back.',
+  'account.passkey.error.invalid': 'The passkey could not be checked. Start again.',
+  'account.passkey.error.replayed': 'This request has expired. Start again.',
+  'account.passkey.error.not_enrolled': 'The passkey could not be checked. Start again.',
+  'account.passkey.error.cloned': 'The passkey could not be checked. Start again.',
+  'account.passkey.error.invalid_name': 'Enter a name for the passkey.',
+  'account.passkey.error.duplicate': 'This passkey is already registered.',
+  'account.passkey.nameColumn': 'Name',
+  'account.passkey.where': 'Kept',
+  'account.passkey.synced': 'Synced to your other devices',
+  'account.passkey.thisDevice': 'On this device only',
+  'account.passkey.named': 'The passkey "{name}"',
+  'account.done.passkeyAdded': 'Your passkey is set up.',
   'account.totp.title': 'Authenticator app',
   'account.totp.body':
     'Codes from an app such as 1Password, Authy, Google or Microsoft Authenticator. Recommended.',
@@ -361,11 +396,6 @@ export const en = {
   'admin.enforce.keepOn': 'Keep it on',
   'admin.enforce.offTitle': 'Turn off required 2-Step Verification?',
   'admin.enforce.headsUp': 'Heads up:',
-  /** Core's COMPLIANCE_WARNING, the page's language. */
-  'admin.enforce.warning':
-    'Turning off 2-Step Verification makes every staff account easier to break into. It can have compliance or regulatory implications for your clinic and can affect a cybersecurity-insurance claim. Keep it on unless you have a documented reason.',
-  /** Typed to confirm; case and accents do not matter. */
-  'admin.enforce.word': 'TURN OFF',
   'admin.enforce.typeWord': 'Type {word} to confirm',
   'admin.enforce.typeHint': 'This change and your reason are recorded in the audit log.',
   'admin.enforce.wrongWord': 'Type {word} exactly to confirm.',
@@ -401,11 +431,9 @@ export const en = {
   'admin.readiness.notEnrolled': 'not set up',
   'admin.readiness.active': 'active staff',
   'admin.readiness.enforced':
-    '{count, plural, one {# staff member} other {# staff members}} will be asked to set up 2-Step Verification at their next sign-in.',
+    '{count} staff members will be asked to set up 2-Step Verification at their next sign-in.',
   'admin.readiness.wouldAsk':
-    'If you require 2-Step Verification, {count, plural, one {# staff member} other {# staff members}} will be asked to set it up at their next sign-in.',
-  'admin.readiness.passkeyMissing':
-    'Covered by the passkey rule without a passkey yet: {count}. Each adds one at their next sign-in.',
+    'If you require 2-Step Verification, {count} staff members will be asked to set it up at their next sign-in.',
   'admin.staff.title': 'Staff',
   'admin.staff.search': 'Search by name or email',
   'admin.staff.searchButton': 'Search',
@@ -421,12 +449,6 @@ export const en = {
   'admin.staff.pageOf': 'Page {page} of {pages}',
   'admin.staff.retryAt': 'Can try again after',
   'admin.staff.events': 'All security events for this staff member',
-  'admin.staff.passkeys': 'Passkeys',
-  'admin.staff.passkeyCount': 'Passkeys: {count}',
-  'admin.staff.passkeyMissing': 'Passkey needed',
-  'admin.staff.noPasskey': 'None',
-  'admin.staff.passkeyDates': 'added {added}, last used {used}',
-  'admin.staff.passkeyNeverUsed': 'never',
   'admin.staff.selfNote':
     'You cannot pause or reset your own 2-Step Verification: another Full Access User must do this.',
   'admin.reason': 'Reason (recorded in the audit log)',
@@ -495,8 +517,7 @@ export const en = {
   'admin.audit.none': 'No events match.',
   'admin.audit.noStaff': 'No staff member of this clinic matches that name, email or id.',
   'admin.audit.severalStaff': 'Several people match: {names}. Type more of the name, or the email address.',
-  'admin.audit.intact':
-    'The audit log is intact: {count, plural, one {# event checked} other {# events checked}}, each chained to the one before.',
+  'admin.audit.intact': 'The audit log is intact: {count} events checked, each chained to the one before.',
   'admin.audit.broken': 'The audit log has been altered at event #{seq}: {reason}.',
 } as const;
 

@@ -10,7 +10,6 @@ import type { MessageKey } from './en.ts';
 import { typeset } from './typeset.ts';
 
 export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
-  'lang.label': 'Langue',
   'common.continue': 'Continuer',
   'common.cancel': 'Annuler la connexion',
   'common.error': 'Une erreur s’est produite',
@@ -22,11 +21,6 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'password.invalid': 'Le courriel ou le mot de passe est incorrect.',
   'password.reauth': 'Entrez de nouveau votre mot de passe pour continuer.',
   'password.forgot': 'Mot de passe oublié ?',
-  'passkeySignIn.button': 'Se connecter avec une clé d’accès',
-  'passkeySignIn.failed':
-    'La connexion avec cette clé d’accès n’a pas fonctionné. Réessayez ou connectez-vous avec votre courriel et votre mot de passe.',
-  'passkeySignIn.cancelled':
-    'Aucune clé d’accès n’a été utilisée. Réessayez ou connectez-vous avec votre courriel et votre mot de passe.',
 
   'reset.title': 'Réinitialiser votre mot de passe',
   'reset.intro':
@@ -68,6 +62,26 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'code.method.totp': 'Utiliser mon application d’authentification',
   'code.method.sms': 'Recevoir un code par texto',
   'code.method.recovery': 'Utiliser mon code de récupération',
+  'code.method.passkey': 'Utiliser une clé d’accès',
+  'code.intro.passkey':
+    'Utilisez la clé d’accès de cet ordinateur ou de votre téléphone (empreinte, visage ou NIP). Elle ne fonctionne que sur ce site.',
+  'code.passkey.use': 'Utiliser une clé d’accès',
+  'code.passkey.needsScript':
+    'Une clé d’accès a besoin de JavaScript dans ce navigateur. Choisissez une autre façon ci-dessous.',
+  'code.passkey.failed':
+    'La clé d’accès n’a pas répondu. Réessayez, ou choisissez une autre façon ci-dessous.',
+  'code.passkey.error.invalid':
+    'Cette clé d’accès n’a pas pu être vérifiée. Réessayez, ou choisissez une autre façon ci-dessous.',
+  'code.passkey.error.replayed': 'Cette demande a expiré. Réessayez.',
+  'code.passkey.error.not_enrolled':
+    'Cette clé d’accès n’est pas configurée pour votre compte. Essayez-en une autre, ou une autre façon ci-dessous.',
+  'code.passkey.error.cloned':
+    'Cette clé d’accès a été refusée : elle a peut-être été copiée. Choisissez une autre façon ci-dessous et prévenez un utilisateur à accès complet de votre clinique.',
+  'code.stepUp.passkey': 'Pour votre sécurité, cette page demande votre clé d’accès.',
+  'phr.title': 'Une clé d’accès est nécessaire',
+  'phr.body':
+    'L’application d’où vous venez vous demande de confirmer avec une clé d’accès, et votre compte n’en a pas encore. Ajoutez-en une dans la page de votre compte, puis rouvrez l’application.',
+  'phr.account': 'Aller à la page de mon compte',
   'code.sendSms': 'M’envoyer un code par texto',
   'code.resendSms': 'Envoyer un nouveau code',
   'code.smsSent': 'Nous avons envoyé un code au {phone}. Il expire à {expiresAt}.',
@@ -146,7 +160,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'enroll.phoneHint':
     'Tel que vous le composeriez ici, ou avec + et l’indicatif du pays depuis un autre pays.',
   'enroll.phoneUnderstood':
-    'Nous avons compris ce numéro ainsi : {phone}. S’il est erroné, corrigez-le et envoyez de nouveau.',
+    'Nous lisons ce numéro comme {phone}. S’il est erroné, corrigez-le et envoyez de nouveau.',
   'enroll.sendCode': 'Envoyer le code',
 
   'locked.title': 'La connexion est temporairement bloquée',
@@ -180,7 +194,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'error.startAgain': 'Recommencer',
   'error.toAccount': 'Aller à votre page de compte',
   'error.insecureTransport':
-    'Ce service de connexion ne répond que par une connexion sécurisée (https), et cette demande n’est pas arrivée ainsi. Ouvrez-le par son adresse https. Pour l’administrateur : si un serveur mandataire TLS transmet les demandes à twostep, réglez le paramètre trustProxy (TWOSTEP_TRUST_PROXY) à l’adresse du serveur mandataire ou au nombre de relais, et faites-lui envoyer l’en-tête X-Forwarded-Proto.',
+    'Ce service de connexion ne répond que par une connexion sécurisée (https), et cette demande n’est pas arrivée ainsi. Ouvrez-le par son adresse https. Pour l’administrateur : si un mandataire TLS transmet les demandes à twostep, réglez le paramètre trustProxy (TWOSTEP_TRUST_PROXY) à l’adresse du mandataire ou au nombre de relais, et faites envoyer X-Forwarded-Proto par le mandataire.',
 
   // Account security page and clinic admin console (src/console).
   'common.back': 'Retour',
@@ -241,6 +255,28 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'account.notSetUp': 'À configurer',
   'account.addedOn': 'Ajout : {date}',
   'account.remove': 'Retirer',
+  'account.passkey.title': 'Clés d’accès',
+  'account.passkey.body':
+    'Une clé d’accès vous connecte avec cet ordinateur ou ce téléphone (empreinte, visage ou NIP). Elle ne peut pas servir sur un faux site.',
+  'account.passkey.add': 'Ajouter une clé d’accès',
+  'account.passkey.setupTitle': 'Ajouter une clé d’accès',
+  'account.passkey.name': 'Nom de cette clé d’accès',
+  'account.passkey.nameHint': 'Par exemple « Poste de l’accueil » ou « Mon téléphone ».',
+  'account.passkey.create': 'Créer la clé d’accès',
+  'account.passkey.needsScript':
+    'L’ajout d’une clé d’accès a besoin de JavaScript dans ce navigateur. Revenez en arrière et utilisez une autre méthode.',
+  'account.passkey.failed': 'La clé d’accès n’a pas été créée. Réessayez, ou revenez en arrière.',
+  'account.passkey.error.invalid': 'La clé d’accès n’a pas pu être vérifiée. Recommencez.',
+  'account.passkey.error.replayed': 'Cette demande a expiré. Recommencez.',
+  'account.passkey.error.not_enrolled': 'La clé d’accès n’a pas pu être vérifiée. Recommencez.',
+  'account.passkey.error.cloned': 'La clé d’accès n’a pas pu être vérifiée. Recommencez.',
+  'account.passkey.error.invalid_name': 'Entrez un nom pour la clé d’accès.',
+  'account.passkey.error.duplicate': 'Cette clé d’accès est déjà enregistrée.',
+  'account.passkey.nameColumn': 'Nom',
+  'account.passkey.where': 'Conservée',
+  'account.passkey.synced': 'Synchronisée avec vos autres appareils',
+  'account.passkey.thisDevice': 'Sur cet appareil seulement',
+  'account.passkey.named': 'La clé d’accès « {name} »',
   'account.totp.title': 'Application d’authentification',
   'account.totp.body':
     'Des codes d’une application comme 1Password, Authy, Google Authenticator ou Microsoft Authenticator. Recommandé.',
@@ -289,6 +325,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'account.done.totpAdded': 'Votre application d’authentification est configurée.',
   'account.done.smsAdded': 'Votre numéro de cellulaire est configuré.',
   'account.done.removed': 'La méthode a été retirée.',
+  'account.done.passkeyAdded': 'Votre clé d’accès est en place.',
   'account.done.deviceRevoked': 'L’appareil a été oublié. Un code lui sera demandé à la prochaine connexion.',
   'account.done.devicesRevoked': 'Tous les appareils mémorisés ont été oubliés.',
   'account.error.not_enrolled': 'Cette méthode n’est pas configurée.',
@@ -341,7 +378,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     '{actor} a retiré l’obligation de la vérification en deux étapes pour toute la clinique : « {reason} »',
   'sentence.policy.phishing_resistant_changed':
     '{actor} a changé qui doit se connecter avec une clé d’accès : {from} → {to}',
-  'sentence.passkey.renamed': '{actor} a renommé « {from} » en « {to} », une clé d’accès de {target}',
+  'sentence.passkey.renamed': '{actor} a renommé une clé d’accès de {target} de « {from} » à « {to} »',
   'sentence.passkey.renamed.own': '{actor} a renommé sa clé d’accès « {from} » en « {to} »',
   'sentence.passkey.required':
     '{target} s’est connecté avec {method} et a dû ajouter une clé d’accès (la clinique en exige une)',
@@ -397,9 +434,6 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.enforce.keepOn': 'La garder exigée',
   'admin.enforce.offTitle': 'Désactiver l’obligation de la vérification en deux étapes ?',
   'admin.enforce.headsUp': 'Attention :',
-  'admin.enforce.warning':
-    'Désactiver la vérification en deux étapes rend chaque compte du personnel plus facile à pirater. Cela peut avoir des conséquences sur la conformité ou la réglementation pour votre clinique et nuire à une réclamation d’assurance en cybersécurité. Gardez-la activée à moins d’avoir une raison documentée.',
-  'admin.enforce.word': 'DÉSACTIVER',
   'admin.enforce.typeWord': 'Saisissez {word} pour confirmer',
   'admin.enforce.typeHint': 'Cette modification et votre raison sont consignées dans le journal d’audit.',
   'admin.enforce.wrongWord': 'Saisissez exactement {word} pour confirmer.',
@@ -441,8 +475,6 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     '{count, plural, one {# membre du personnel devra configurer la vérification en deux étapes à sa prochaine connexion.} other {# membres du personnel devront configurer la vérification en deux étapes à leur prochaine connexion.}}',
   'admin.readiness.wouldAsk':
     'Si vous exigez la vérification en deux étapes, {count, plural, one {# membre du personnel devra la configurer à sa prochaine connexion.} other {# membres du personnel devront la configurer à leur prochaine connexion.}}',
-  'admin.readiness.passkeyMissing':
-    'Visés par la règle des clés d’accès, sans clé d’accès pour l’instant : {count}. Chacun en ajoutera une à sa prochaine connexion.',
   'admin.staff.title': 'Personnel',
   'admin.staff.search': 'Rechercher par nom ou courriel',
   'admin.staff.searchButton': 'Rechercher',
@@ -458,12 +490,6 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.staff.pageOf': 'Page {page} sur {pages}',
   'admin.staff.retryAt': 'Peut réessayer après',
   'admin.staff.events': 'Tous les événements de sécurité de ce membre du personnel',
-  'admin.staff.passkeys': 'Clés d’accès',
-  'admin.staff.passkeyCount': 'Clés d’accès : {count}',
-  'admin.staff.passkeyMissing': 'Clé d’accès requise',
-  'admin.staff.noPasskey': 'Aucune',
-  'admin.staff.passkeyDates': 'ajoutée le {added}, dernière utilisation : {used}',
-  'admin.staff.passkeyNeverUsed': 'jamais',
   'admin.staff.selfNote':
     'Vous ne pouvez pas suspendre ni réinitialiser votre propre vérification en deux étapes : un autre utilisateur à accès complet doit le faire.',
   'admin.reason': 'Raison (consignée dans le journal d’audit)',

@@ -1,9 +1,9 @@
-import type { CodeMethod } from '@twostep/core';
+import type { CodeMethod, SecondFactorMethod } from '@twostep/core';
 import { type MessageKey, t } from '../messages/index.ts';
 import { type Html, html, raw } from './html.ts';
 import { alert, cancelForm, form, layout, note, type PageContext } from './layout.ts';
-import { type PasskeyOffer, passkeySignIn } from './passkey-sign-in.ts';
 import { recoveryCodeTools } from './recovery-tools.ts';
+import { webauthnScripts } from './webauthn.ts';
 
 /** Per-interaction page context: form actions live under `/interaction/:uid`. */
 export interface StepContext extends PageContext {
@@ -17,19 +17,18 @@ export interface StepContext extends PageContext {
 
 export function passwordPage(
   ctx: StepContext,
-  options: { email?: string; error?: string | null; info?: string | null; passkey?: PasskeyOffer } = {},
+  options: { email?: string; error?: string | null; info?: string | null } = {},
 ): string {
   const body = html`${alert(options.error)}${note(options.info)}
 ${form(
   `${ctx.base}/password`,
   ctx.csrf('password'),
   html`<label for="email">${t('password.email')}</label>
-<input id="email" name="email" type="email" autocomplete="username webauthn" required value="${options.email ?? ''}" maxlength="254"${options.email ? '' : html` autofocus`}>
+<input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" maxlength="254"${options.email ? '' : html` autofocus`}>
 <label for="password">${t('password.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${options.email ? html` autofocus` : ''}>
 <button type="submit">${t('password.submit')}</button>`,
 )}
-${options.passkey ? passkeySignIn(ctx, options.passkey) : ''}
 <p><a href="${ctx.base.slice(0, ctx.base.lastIndexOf('/interaction/'))}/forgot-password">${t('password.forgot')}</a></p>
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('password.title'), body);
@@ -42,8 +41,10 @@ ${form(`${ctx.base}/continue`, ctx.csrf('continue'), html`<button type="submit">
 }
 
 export interface CodePageOptions {
-  method: CodeMethod;
-  methods: readonly CodeMethod[];
+  method: SecondFactorMethod;
+  methods: readonly SecondFactorMethod[];
+  /** `method` passkey: the WebAuthn options (JSON) for `navigator.credentials.get`. */
+  passkeyOptions?: string;
   /** Offer "Remember this device" (the clinic allows it). */
   offerRemember: boolean;
   rememberDays: number;
@@ -55,8 +56,31 @@ export interface CodePageOptions {
   reason?: string | null;
 }
 
+/** The issuer's path prefix (the part of `ctx.base` before `/interaction/<uid>`). */
+const issuerBase = (ctx: StepContext) => ctx.base.slice(0, ctx.base.lastIndexOf('/interaction/'));
+
+function rememberBox(options: CodePageOptions): Html {
+  return options.offerRemember
+    ? html`<label class="check" for="remember"><input id="remember" name="remember" type="checkbox" value="yes"> ${t('code.remember', { days: options.rememberDays })}</label>`
+    : html``;
+}
+
+/** "Use a passkey": shown by the script once the helper is loaded; it posts the authenticator's answer. */
+function passkeyForm(ctx: StepContext, options: CodePageOptions): Html {
+  return html`<p id="passkey-nojs">${t('code.passkey.needsScript')}</p>
+<form method="post" action="${ctx.base}/passkey" id="passkey-form" data-failed="${t('code.passkey.failed')}" hidden>
+<input type="hidden" name="csrf" value="${ctx.csrf('passkey')}">
+<input type="hidden" name="response" value="">
+${rememberBox(options)}
+<button type="submit">${t('code.passkey.use')}</button>
+<p role="status" data-status></p>
+</form>
+${webauthnScripts(ctx.nonce, issuerBase(ctx), 'authenticate', options.passkeyOptions ?? '{}')}`;
+}
+
 export function codePage(ctx: StepContext, options: CodePageOptions): string {
   const { method } = options;
+  if (method === 'passkey') return methodPage(ctx, options, passkeyForm(ctx, options));
   const isRecovery = method === 'recovery';
   const codeField = html`<label for="code">${t(isRecovery ? 'code.recoveryLabel' : 'code.label')}</label>
 ${
@@ -65,11 +89,7 @@ ${
     : html`<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required maxlength="16" autofocus>`
 }
 <input type="hidden" name="method" value="${method}">
-${
-  options.offerRemember
-    ? html`<label class="check" for="remember"><input id="remember" name="remember" type="checkbox" value="yes"> ${t('code.remember', { days: options.rememberDays })}</label>`
-    : ''
-}
+${rememberBox(options)}
 <button type="submit">${t('code.submit')}</button>`;
 
   const showCodeForm = method !== 'sms' || options.smsSent;
@@ -82,12 +102,22 @@ ${
           'inline',
         )
       : html``;
+  return methodPage(
+    ctx,
+    options,
+    html`${showCodeForm ? form(`${ctx.base}/verify`, ctx.csrf('verify'), codeField) : ''}
+${smsForm}`,
+  );
+}
+
+/** The 2-Step page around one method's form: why, how, the other ways, help, cancel. */
+function methodPage(ctx: StepContext, options: CodePageOptions, methodForm: Html): string {
+  const { method } = options;
   const others = options.methods.filter((m) => m !== method);
   const body = html`${alert(options.error)}${note(options.info)}
 ${options.reason ? html`<p data-testid="step-up-reason">${options.reason}</p>` : ''}
 <p>${t(`code.intro.${method}`)}</p>
-${showCodeForm ? form(`${ctx.base}/verify`, ctx.csrf('verify'), codeField) : ''}
-${smsForm}
+${methodForm}
 ${
   others.length
     ? html`<h2>${t('code.otherMethods')}</h2><ul class="methods">${others.map(
@@ -98,6 +128,14 @@ ${
 ${helpLink(ctx)}
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('code.title'), body);
+}
+
+/** The app asks for a passkey (loa:phr) and the person has none: where to add one, or back to the app. */
+export function passkeyNeededPage(ctx: StepContext): string {
+  const body = html`<p>${t('phr.body')}</p>
+<p><a class="button" href="${issuerBase(ctx)}/account">${t('phr.account')}</a></p>
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('phr.title'), body);
 }
 
 /** Shows a recovery code once and asks the user to confirm they saved it. */

@@ -3,6 +3,7 @@ import {
   type AuditEvent,
   maskPhone,
   type StoredFactor,
+  type StoredPasskey,
   type TrustedDevice,
   type TwoStepStatus,
 } from '@twostep/core';
@@ -10,6 +11,7 @@ import { en } from '../../messages/en.ts';
 import { type MessageKey, t } from '../../messages/index.ts';
 import { type Html, html, raw } from '../../pages/html.ts';
 import { recoveryCodeTools } from '../../pages/recovery-tools.ts';
+import { webauthnScripts } from '../../pages/webauthn.ts';
 import { auditSentence } from './audit-sentence.ts';
 import {
   alert,
@@ -139,6 +141,53 @@ ${active ? button(page, '/account/remove', t('account.remove'), { style: 'danger
 </section>`;
 }
 
+function passkeyCard(page: ConsolePage, data: AccountData): Html {
+  const passkeys = data.factors.filter((f): f is StoredPasskey => f.kind === 'passkey');
+  const rows = passkeys.map(
+    (
+      p,
+    ) => html`<tr data-testid="passkey">${cell(t('account.passkey.nameColumn'), p.name)}${cell(t('account.devices.created'), when(p.confirmedAt ?? p.createdAt, page.timeZone))}${cell(t('account.devices.lastUsed'), when(p.lastUsedAt, page.timeZone))}${cell(t('account.passkey.where'), t(p.backupEligible ? 'account.passkey.synced' : 'account.passkey.thisDevice'))}
+<td>${button(page, '/account/remove', t('account.remove'), { style: 'danger', fields: { kind: 'passkey', passkey: p.id } })}</td></tr>`,
+  );
+  return html`<section class="card wide" aria-labelledby="passkey-h">
+<div class="spread"><h2 id="passkey-h">${t('account.passkey.title')}</h2>
+<span class="badge ${passkeys.length ? 'on' : 'off'}">${t(passkeys.length ? 'account.setUp' : 'account.notSetUp')}</span></div>
+<p>${t('account.passkey.body')}</p>
+${
+  passkeys.length
+    ? html`<table>
+<thead><tr><th scope="col">${t('account.passkey.nameColumn')}</th><th scope="col">${t('account.devices.created')}</th><th scope="col">${t('account.devices.lastUsed')}</th><th scope="col">${t('account.passkey.where')}</th><th scope="col"><span class="muted">${t('account.devices.actions')}</span></th></tr></thead>
+<tbody>${rows}</tbody></table>`
+    : ''
+}
+${button(page, '/account/passkey', t('account.passkey.add'), passkeys.length ? { style: 'secondary' } : {})}
+</section>`;
+}
+
+export function passkeySetupView(
+  page: ConsolePage,
+  options: { options?: string; sealed?: string; error?: string | null },
+): string {
+  const form =
+    options.options && options.sealed
+      ? html`<p id="passkey-nojs">${t('account.passkey.needsScript')}</p>
+<form method="post" action="${page.base}/account/passkey/finish" id="passkey-form" data-failed="${t('account.passkey.failed')}" hidden>
+<input type="hidden" name="csrf" value="${page.csrf}">
+<input type="hidden" name="challenge" value="${options.sealed}">
+<input type="hidden" name="response" value="">
+<label for="passkey-name">${t('account.passkey.name')}</label>
+<input id="passkey-name" name="name" type="text" required maxlength="60" autocomplete="off" aria-describedby="passkey-name-hint">
+<p id="passkey-name-hint" class="muted">${t('account.passkey.nameHint')}</p>
+<div class="row"><button type="submit">${t('account.passkey.create')}</button>
+<a class="button secondary" href="${page.base}/account">${t('common.back')}</a></div>
+<p role="status" data-status></p>
+</form>
+${webauthnScripts(page.nonce, page.base, 'register', options.options)}`
+      : html`<p><a class="button secondary" href="${page.base}/account">${t('common.back')}</a></p>`;
+  const body = html`${alert(options.error)}<section class="card">${form}</section>`;
+  return consoleLayout(page, t('account.passkey.setupTitle'), body);
+}
+
 function recoveryCard(page: ConsolePage, data: AccountData): Html {
   const has = data.status.methods.includes('recovery');
   return html`<section class="card" aria-labelledby="rec-h">
@@ -203,6 +252,7 @@ export function accountView(page: ConsolePage, data: AccountData): string {
 ${statusCard(page, data)}
 ${totpCard(page, data)}
 ${smsCard(page, data)}
+${passkeyCard(page, data)}
 ${recoveryCard(page, data)}
 ${devicesCard(page, data)}
 ${sessionsCard(page)}
@@ -250,7 +300,8 @@ ${recoveryCodeTools(page.nonce, page.siteName, code)}
 export function turnOffView(
   page: ConsolePage,
   options: {
-    kind: 'totp' | 'sms';
+    /** The remove form's fields: `kind`, and `passkey` (its id) for one passkey. */
+    fields: Record<string, string>;
     method: string;
     clinic: string;
     warning: string;
@@ -264,7 +315,7 @@ export function turnOffView(
 ${postForm(
   page,
   '/account/remove',
-  html`<input type="hidden" name="kind" value="${options.kind}"><input type="hidden" name="confirm" value="yes">
+  html`${Object.entries(options.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<input type="hidden" name="confirm" value="yes">
 <label for="reason">${t('admin.reason')}</label>
 <textarea id="reason" name="reason" required maxlength="500" autofocus>${options.reason ?? ''}</textarea>
 <div class="row"><button type="submit" class="danger">${t('account.off.submit')}</button>
