@@ -4,7 +4,8 @@
  * - `/`: welcome and sign in;
  * - `/schedule`: signed in (any sign-in the clinic's policy accepted);
  * - `/patients/:id/chart`, `/billing`: a second factor verified within the last 10 minutes
- *   (`requireStepUp({ maxAge: 600 })`), asked for again by the IdP when older.
+ *   (`requireStepUp({ maxAge: 600 })`), asked for again by the IdP when older;
+ * - `/billing/export.csv`: the same, with a passkey (`acr: urn:twostep:loa:phr`, phishing-resistant).
  */
 import {
   requireAuth,
@@ -14,7 +15,7 @@ import {
   twostep,
 } from '@twostep/express-mfa';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import { patient } from './data.ts';
+import { INVOICES, patient } from './data.ts';
 import { securityHeaders } from './html.ts';
 import {
   billingPage,
@@ -29,6 +30,9 @@ import {
 
 /** Step-up window of charts and billing, in seconds. */
 export const STEP_UP_MAX_AGE = 600;
+
+/** The level only a passkey sign-in reaches: the billing export asks for it. */
+export const PHISHING_RESISTANT = 'urn:twostep:loa:phr';
 
 export interface ClinicAppOptions {
   clinicName: string;
@@ -89,6 +93,18 @@ export function createClinicApp(options: ClinicAppOptions): ClinicApp {
     // A refused sign-in or step-up (e.g. 2-Step paused, so the chart's loa:2fa cannot be met),
     // in the clinic's layout.
     refusalPage: async (refusal, req, res) => {
+      if (refusal.acr === PHISHING_RESISTANT) {
+        const page = messagePage(
+          await context(req),
+          'A passkey is needed',
+          'The billing export needs a sign-in with a passkey, which a look-alike site cannot trick you into giving away. This sign-in used another method, or your account has no passkey yet.',
+          refusal.status,
+          { href: `${options.idpUrl}/account`, text: 'Add a passkey on your account security page' },
+          'Add a passkey there (for example this computer, or your phone), then open the export again from the billing page.',
+        );
+        res.type('html').send(page.html);
+        return;
+      }
       const message =
         refusal.detail === undefined ? refusal.message : `${refusal.message} (${refusal.detail})`;
       const needsTwoStep =
@@ -145,6 +161,23 @@ export function createClinicApp(options: ClinicAppOptions): ClinicApp {
   app.get('/billing', requireStepUp({ maxAge: STEP_UP_MAX_AGE }), async (req, res) => {
     send(res, billingPage(await context(req)));
   });
+  app.get(
+    '/billing/export.csv',
+    requireStepUp({ acr: PHISHING_RESISTANT, maxAge: STEP_UP_MAX_AGE }),
+    (_req, res) => {
+      const rows = INVOICES.map((i) =>
+        [i.number, patient(i.patientId)?.name ?? '', i.date, i.description, i.amount.toFixed(2), i.status]
+          .map((v) => `"${String(v).replaceAll('"', '""')}"`)
+          .join(','),
+      );
+      res
+        .status(200)
+        .type('text/csv; charset=utf-8')
+        .set('Content-Disposition', 'attachment; filename="billing-export.csv"')
+        .set('Cache-Control', 'no-store')
+        .send(['Invoice,Patient,Date,Description,Amount,Status', ...rows].join('\r\n'));
+    },
+  );
 
   app.use(async (req, res) => {
     send(res, messagePage(await context(req), 'Page not found', 'There is no page at this address.', 404));

@@ -293,7 +293,10 @@ ${signInStatus(ctx)}
       html`<tr><td class="mono">${i.number}</td><td>${patient(i.patientId)?.name ?? ''}</td><td class="hide-sm">${i.date}</td><td class="hide-sm">${i.description}</td><td class="num">${money(i.amount)}</td><td><span class="badge${i.status === 'Paid' ? ' ok' : i.status === 'Due' ? ' warn' : ''}">${i.status}</span></td></tr>`,
   )}</tbody>
 </table>
-</div>`;
+</div>
+<section class="card" aria-labelledby="h-export"><h2 id="h-export">Export</h2>
+<p>The billing export asks for a sign-in with a passkey: a look-alike site cannot phish it, as it can a typed code.</p>
+<p><a class="button" href="/billing/export.csv" data-testid="billing-export">Download the billing export (CSV)</a></p></section>`;
   return layout(ctx, 'Billing', body);
 }
 

@@ -78,6 +78,8 @@ export interface CallbackRefusal {
   title: string;
   message: string;
   detail?: string | undefined;
+  /** The level the page asked for (`requireStepUp`'s `acr`), when the refused sign-in had one: e.g. to say "this needs a passkey". */
+  acr?: string | undefined;
 }
 
 /**

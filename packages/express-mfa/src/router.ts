@@ -173,7 +173,7 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     const session = state.session === undefined ? undefined : writable(state.session);
     const pending = session?.pending.find((p) => p.state === params.get('state'));
     const refuse = (reason: CallbackFailureReason, detail?: string): void | Promise<void> => {
-      const refusal: CallbackRefusal = { reason, ...refusals[reason], detail };
+      const refusal: CallbackRefusal = { reason, ...refusals[reason], detail, acr: pending?.acr };
       res.status(refusal.status).set('Cache-Control', 'no-store');
       if (options.refusalPage !== undefined) return options.refusalPage(refusal, req, res);
       const message = detail === undefined ? refusal.message : `${refusal.message} (${detail})`;

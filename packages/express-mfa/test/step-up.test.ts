@@ -160,6 +160,7 @@ describe('refusalPage option', () => {
           title: '2-Step Verification required',
           message: expect.stringContaining('paused'),
           detail: `needed ${ACR_2FA}, got ${ACR_1FA}`,
+          acr: ACR_2FA,
         },
       ]);
     } finally {
