@@ -129,6 +129,28 @@ describe.skipIf(skipBrowser)('every page, axe-core and layout', { timeout: BROWS
         expect(await focusedId(page)).toBe('reason');
         await page.goto(`${demo.idpUrl}/admin/audit`);
         await check(page, 'admin-audit');
+        // The passkey rule: covering everyone is saved at once; covering fewer asks to confirm first.
+        await page.goto(`${demo.idpUrl}/admin`);
+        await page.getByLabel('Who must sign in with a passkey').selectOption('everyone');
+        await page.getByRole('button', { name: 'Save' }).first().click();
+        await page.getByText('The passkey rule was saved.').waitFor();
+        await page.getByLabel('Who must sign in with a passkey').selectOption('off');
+        await page.getByRole('button', { name: 'Save' }).first().click();
+        await page.getByRole('heading', { name: 'Require passkeys of fewer people?' }).waitFor();
+        await check(page, 'admin-passkey-rule-narrow');
+
+        // The clinic app's billing page, and its export (a passkey sign-in) refused for want of a passkey.
+        await page.goto(`${demo.appUrl}/billing`);
+        await page.waitForURL(`${demo.appUrl}/**`);
+        if (page.url().startsWith(demo.idpUrl)) await enterTotp(page, rig, olivia.totpSecret!);
+        await page.getByRole('heading', { name: 'Billing' }).waitFor();
+        await check(page, 'app-billing');
+        await page.getByTestId('billing-export').click();
+        const needed = page.getByRole('heading', { name: 'A passkey is needed' });
+        await needed.or(page.getByRole('heading', { name: '2-Step Verification' })).waitFor();
+        if (!(await needed.isVisible())) await enterTotp(page, rig, olivia.totpSecret!);
+        await needed.waitFor();
+        await check(page, 'app-passkey-needed');
 
         // Dead ends.
         await page.goto(`${demo.idpUrl}/no-such-page`);
@@ -139,7 +161,7 @@ describe.skipIf(skipBrowser)('every page, axe-core and layout', { timeout: BROWS
         await context.close();
         await rig.close();
       }
-      expect(checked).toBe(18);
+      expect(checked).toBe(21);
       expect(findings).toEqual([]);
     });
   }

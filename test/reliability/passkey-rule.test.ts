@@ -136,7 +136,6 @@ function suite(name: string, makeStores: () => Promise<Stores>) {
         });
       }
       expect((await f.stores.clinics.get(f.clinic.id))?.phishingResistant).toBe('everyone');
-      const before = f.notifier.sent.length;
       expect(await f.twostep.admin.setPhishingResistant(f.actor(f.owner), 'off', { reason: REASON })).toEqual(
         {
           ok: true,

@@ -287,10 +287,10 @@ ${signInStatus(ctx)}
 <div class="table-wrap">
 <table>
 <caption>Recent invoices</caption>
-<thead><tr><th scope="col">Invoice</th><th scope="col">Patient</th><th scope="col" class="hide-sm">Date</th><th scope="col" class="hide-sm">Description</th><th scope="col" class="num">Amount</th><th scope="col">Status</th></tr></thead>
+<thead><tr><th scope="col">Invoice</th><th scope="col" class="hide-sm">Patient</th><th scope="col" class="hide-sm">Date</th><th scope="col" class="hide-sm">Description</th><th scope="col" class="num">Amount</th><th scope="col">Status</th></tr></thead>
 <tbody>${INVOICES.map(
     (i) =>
-      html`<tr><td class="mono">${i.number}</td><td>${patient(i.patientId)?.name ?? ''}</td><td class="hide-sm">${i.date}</td><td class="hide-sm">${i.description}</td><td class="num">${money(i.amount)}</td><td><span class="badge${i.status === 'Paid' ? ' ok' : i.status === 'Due' ? ' warn' : ''}">${i.status}</span></td></tr>`,
+      html`<tr><td class="mono">${i.number}</td><td class="hide-sm">${patient(i.patientId)?.name ?? ''}</td><td class="hide-sm">${i.date}</td><td class="hide-sm">${i.description}</td><td class="num">${money(i.amount)}</td><td><span class="badge${i.status === 'Paid' ? ' ok' : i.status === 'Due' ? ' warn' : ''}">${i.status}</span></td></tr>`,
   )}</tbody>
 </table>
 </div>
