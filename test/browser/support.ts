@@ -91,6 +91,16 @@ export async function startDemoRig(options: DemoRigOptions = {}): Promise<DemoRi
   };
 }
 
+/** Call at a file's top: the demo (in-process, 127.0.0.1) its tests share, started before them all, closed after. */
+export function useDemoRig(options: DemoRigOptions = {}): { readonly rig: DemoRig } {
+  const env = {} as { rig: DemoRig };
+  beforeAll(async () => {
+    env.rig = await startDemoRig(options);
+  });
+  afterAll(() => env.rig?.close());
+  return env;
+}
+
 /** The rig and the browser a file's tests share: started before them all, closed after. */
 export interface DemoBrowser {
   readonly rig: DemoRig;

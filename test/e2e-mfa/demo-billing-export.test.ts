@@ -4,39 +4,36 @@
  * with a code gets a page that says a passkey is needed and links to the account page where one is
  * added; the billing page itself still opens with a code.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Demo } from '../../apps/demo/src/demo.ts';
-import { type DemoRig, startDemoRig } from '../browser/support.ts';
+import { describe, expect, it } from 'vitest';
+import { useDemoRig } from '../browser/support.ts';
 import { NavBrowser, type NavPage } from '../helpers/nav-browser.ts';
 import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
-let rig: DemoRig;
-let demo: Demo;
-beforeAll(async () => {
-  rig = await startDemoRig();
-  demo = rig.demo;
-});
-afterAll(() => rig?.close());
+// The browser tests' demo (in-process, 127.0.0.1): its clock starts at the real time and stays there.
+const env = useDemoRig();
 
-const idpOrigin = () => new URL(demo.idpUrl).origin;
+const idpOrigin = () => new URL(env.rig.demo.idpUrl).origin;
 
 /** Olivia (authenticator app, no passkey) at the IdP's code page: her next code, then back to the app. */
 const enterCode = (browser: NavBrowser, page: NavPage) =>
-  submitTotp(browser, page, rig.nextTotp(demo.accounts.owner.totpSecret!));
+  submitTotp(browser, page, env.rig.nextTotp(env.rig.demo.accounts.owner.totpSecret!));
 
 /** Olivia signed in to the clinic app with a code, on the billing page. */
 async function signedInWithCode(): Promise<NavBrowser> {
   const browser = new NavBrowser();
-  const passwordPage = await browser.navigate(`${demo.appUrl}/billing`);
-  const billing = await enterCode(browser, await submitPassword(browser, passwordPage, demo.accounts.owner));
-  expect(billing.url).toBe(`${demo.appUrl}/billing`);
+  const passwordPage = await browser.navigate(`${env.rig.demo.appUrl}/billing`);
+  const billing = await enterCode(
+    browser,
+    await submitPassword(browser, passwordPage, env.rig.demo.accounts.owner),
+  );
+  expect(billing.url).toBe(`${env.rig.demo.appUrl}/billing`);
   return browser;
 }
 
 describe('demo: the billing export needs a passkey', () => {
   it('the billing page links to the export and says it needs a passkey', async () => {
     const browser = await signedInWithCode();
-    const billing = await browser.navigate(`${demo.appUrl}/billing`);
+    const billing = await browser.navigate(`${env.rig.demo.appUrl}/billing`);
     expect(billing.status).toBe(200);
     expect(billing.body).toContain('href="/billing/export.csv"');
     expect(billing.body).toContain('asks for a sign-in with a passkey');
@@ -44,7 +41,7 @@ describe('demo: the billing export needs a passkey', () => {
 
   it('a code sign-in asks the IdP for loa:phr, and without a passkey ends on a page that says how to add one', async () => {
     const browser = await signedInWithCode();
-    const toIdp = await browser.navigate(`${demo.appUrl}/billing/export.csv`, {
+    const toIdp = await browser.navigate(`${env.rig.demo.appUrl}/billing/export.csv`, {
       stop: (url) => url.origin === idpOrigin(),
     });
     expect(new URL(toIdp.location!).searchParams.get('acr_values')).toBe('urn:twostep:loa:phr');
@@ -52,14 +49,14 @@ describe('demo: the billing export needs a passkey', () => {
     // Whatever the IdP asks first (a code, while the person has no passkey), the app refuses a non-passkey sign-in.
     if (page.url.startsWith(idpOrigin()) && page.body.includes('/verify"'))
       page = await enterCode(browser, page);
-    expect(page.url.startsWith(demo.appUrl)).toBe(true);
+    expect(page.url.startsWith(env.rig.demo.appUrl)).toBe(true);
     expect(page.status).toBe(403);
     expect(page.body).toContain('A passkey is needed');
     expect(page.body).toContain('The billing export needs a sign-in with a passkey');
-    expect(page.body).toContain(`href="${demo.idpUrl}/account"`);
+    expect(page.body).toContain(`href="${env.rig.demo.idpUrl}/account"`);
     expect(page.body).toContain('Add a passkey on your account security page');
     expect(page.body).not.toContain('Invoice,Patient');
     // Billing itself (loa:2fa) still opens.
-    expect((await browser.navigate(`${demo.appUrl}/billing`)).status).toBe(200);
+    expect((await browser.navigate(`${env.rig.demo.appUrl}/billing`)).status).toBe(200);
   });
 });

@@ -4,20 +4,13 @@
  * and openid-client as the OpenID client) and the demo's IdP, over real HTTP.
  */
 import { TOTP, totp } from '@twostep/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Demo } from '../../apps/demo/src/demo.ts';
-import { type DemoRig, startDemoRig } from '../browser/support.ts';
+import { describe, expect, it } from 'vitest';
+import { useDemoRig } from '../browser/support.ts';
 import { Browser, type Page } from '../helpers/browser.ts';
 import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
-let rig: DemoRig;
-let demo: Demo;
-beforeAll(async () => {
-  // The browser tests' demo (in-process, 127.0.0.1): its clock starts at the real time and stays there.
-  rig = await startDemoRig();
-  demo = rig.demo;
-});
-afterAll(() => rig?.close());
+// The browser tests' demo (in-process, 127.0.0.1): its clock starts at the real time and stays there.
+const env = useDemoRig();
 
 /** From the clinic app's "Sign in" to the IdP's code page, as `who`. */
 async function toCodePage(who: {
@@ -25,7 +18,7 @@ async function toCodePage(who: {
   password: string;
 }): Promise<{ browser: Browser; page: Page }> {
   const browser = new Browser();
-  const toIdp = await browser.get(`${demo.appUrl}/auth/login?returnTo=%2Fschedule`);
+  const toIdp = await browser.get(`${env.rig.demo.appUrl}/auth/login?returnTo=%2Fschedule`);
   const page = await submitPassword(browser, await browser.get(toIdp.leftTo!), who);
   expect(page.body).toMatch(/\/(verify|sms)"/); // the code page
   return { browser, page };
@@ -44,8 +37,8 @@ async function expectSignedIn(browser: Browser, done: Page, name: string) {
 
 describe('the demo right after it starts', () => {
   it("accepts the owner's current authenticator code (the seeding used none)", async () => {
-    const owner = demo.accounts.owner;
-    const code = totp(owner.totpSecret!, Math.floor(rig.clock.now().getTime() / 1000), {
+    const owner = env.rig.demo.accounts.owner;
+    const code = totp(owner.totpSecret!, Math.floor(env.rig.clock.now().getTime() / 1000), {
       algorithm: TOTP.algorithm,
       digits: TOTP.digits,
       period: TOTP.period,
@@ -55,11 +48,11 @@ describe('the demo right after it starts', () => {
   });
 
   it('texts the front desk a sign-in code at once', async () => {
-    const desk = demo.accounts.frontDesk;
+    const desk = env.rig.demo.accounts.frontDesk;
     const { browser, page } = await toCodePage(desk);
     const sent = await browser.submit(page, '/sms');
     expect(sent.status).toBe(200);
-    const outbox = await browser.get(demo.smsOutboxUrl!);
+    const outbox = await browser.get(env.rig.demo.smsOutboxUrl!);
     const code = /\b(\d{6})\b/.exec(outbox.body)?.[1];
     expect(code).toBeDefined();
     await expectSignedIn(
