@@ -228,11 +228,11 @@ const SCENARIOS: Scenario[] = [
       (await runMemoryBench(quick ? 1_000 : 10_000)).map((r) =>
         row(
           { ...r, scenario: `memory: ${r.scenario}` },
-          r.scenario.startsWith('IdP process RSS, idle, built')
+          r.scenario.startsWith('IdP process RSS, idle, `twostep serve`')
             ? atMost(
                 r,
                 GOAL_IDLE_RSS_MB,
-                'idle resident memory of the IdP (built JavaScript, as in production)',
+                'idle resident memory of the server (`twostep serve`, built JavaScript)',
               )
             : undefined,
         ),

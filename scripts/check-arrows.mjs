@@ -30,6 +30,8 @@ const allowed = {
     'pino-http',
     'pino-pretty',
     'prom-client',
+    'intl-messageformat',
+    '@formatjs/intl-localematcher',
   ],
   'packages/express-mfa': ['openid-client', 'jose', 'express'],
   'packages/server': ['@twostep/core', '@twostep/oidc-server', '@twostep/store-mongoose', 'yaml'],

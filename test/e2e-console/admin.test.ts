@@ -242,7 +242,7 @@ describe('clinic settings', () => {
       actorId: idp.staff.owner.id,
       details: { reason: 'Migrating phones this week', warningShown: true },
     });
-    expect(testId(off, 'readiness')).toContain('If you require 2-Step Verification, 1 staff members');
+    expect(testId(off, 'readiness')).toContain('If you require 2-Step Verification, 1 staff member will');
 
     const on = await browser.post(`${idp.url}/admin/enforcement/on`, { csrf });
     expect(on.body).toContain('2-Step Verification is now required for everyone.');

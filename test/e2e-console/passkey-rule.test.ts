@@ -4,6 +4,8 @@
  * (reason + typed word), is audited and emails every Full Access User.
  */
 import { renderNotification } from '@twostep/oidc-server';
+import { hasVerifiedFactor } from '../../packages/oidc-server/src/console/session.ts';
+import { credential } from '../../packages/core/test/fixtures.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertText, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
@@ -125,5 +127,70 @@ describe('passkey rule in the admin console', () => {
     }
     expect(await rule()).toBe('off');
     expect(await changes()).toHaveLength(0);
+  });
+});
+
+describe('who has a passkey, in the admin console', () => {
+  async function addPasskey(staffId: string, name: string) {
+    const member = await idp.stores.staff.get(staffId);
+    const result = await idp.idp.twostep.enrollment.addPasskey(
+      { actorId: staffId },
+      member!,
+      credential(),
+      name,
+    );
+    if (!result.ok) throw new Error(result.reason);
+    return result.passkey;
+  }
+
+  it('the staff list counts passkeys and marks who the rule covers without one; the staff page lists them', async () => {
+    const desk = await addPasskey(idp.staff.frontDesk.id, 'Front desk PC');
+    await addPasskey(idp.staff.frontDesk.id, 'Dana phone');
+    await idp.stores.factors.recordPasskeyUse(idp.staff.frontDesk.id, desk.id, {
+      expectedCounter: 0,
+      counter: 5,
+      backupState: false,
+      usedAt: new Date('2026-03-02T14:30:00Z'),
+    });
+    const { browser, page } = await signIn(idp, idp.staff.owner, '/admin');
+    const row = (p: typeof page, name: string) => {
+      const i = p.body.indexOf(`>${name}</a>`);
+      return p.body.slice(i, p.body.indexOf('</tr>', i));
+    };
+    expect(row(page, 'Dana Desk')).toContain('Passkeys: 2');
+    expect(row(page, 'Olivia Owner')).not.toContain('Passkey needed');
+    expect(page.body).not.toContain('data-testid="passkey-readiness"');
+
+    await browser.post(`${idp.url}/admin/passkey-rule`, { csrf: csrfOf(page), scope: 'full_access' });
+    const covered = await browser.get(`${idp.url}/admin`);
+    expect(row(covered, 'Olivia Owner')).toContain('Passkey needed');
+    expect(row(covered, 'Dana Desk')).not.toContain('Passkey needed');
+    expect(row(covered, 'Pat Practitioner')).not.toContain('Passkey needed');
+    expect(testId(covered, 'passkey-readiness')).toBe(
+      'Covered by the passkey rule without a passkey yet: 1. Each adds one at their next sign-in.',
+    );
+    await browser.post(`${idp.url}/admin/passkey-rule`, { csrf: csrfOf(page), scope: 'everyone' });
+    const everyone = await browser.get(`${idp.url}/admin`);
+    expect(row(everyone, 'Pat Practitioner')).toContain('Passkey needed');
+    expect(testId(everyone, 'passkey-readiness')).toContain('without a passkey yet: 2.');
+
+    const staff = await browser.get(`${idp.url}/admin/staff/${idp.staff.frontDesk.id}`);
+    const listed = staff.body.slice(staff.body.indexOf('data-testid="passkeys"'));
+    expect(listed).toContain('Dana phone');
+    expect(listed).toMatch(/Front desk PC <span class="muted">added [^<]*, last used Mar 2, 2026/);
+    expect(listed).toMatch(/Dana phone <span class="muted">added [^<]*, last used never/);
+    const owner = await browser.get(`${idp.url}/admin/staff/${idp.staff.owner.id}`);
+    expect(testId(owner, 'passkeys')).toBe('Passkey needed');
+  });
+
+  it('a passkey sign-in (loa:phr, hwk or swk) counts as a verified second factor for the 10-minute rule', () => {
+    const session = { sid: 's', accountId: 'a', authTime: 1, iat: 1, seen: 1 };
+    const verified = (acr: string, amr: string[]) => hasVerifiedFactor({ ...session, acr, amr });
+    expect(verified('urn:twostep:loa:phr', ['pwd', 'hwk', 'user', 'mfa'])).toBe(true);
+    expect(verified('urn:twostep:loa:phr', ['swk', 'user', 'mfa'])).toBe(true);
+    expect(verified('urn:twostep:loa:2fa', ['pwd', 'otp', 'mfa'])).toBe(true);
+    expect(verified('urn:twostep:loa:2fa', ['pwd', 'trusted_device', 'mfa'])).toBe(false);
+    expect(verified('urn:twostep:loa:1fa', ['pwd'])).toBe(false);
+    expect(verified('urn:other', ['hwk'])).toBe(false);
   });
 });

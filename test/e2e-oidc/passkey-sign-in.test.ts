@@ -55,7 +55,9 @@ function usePasskey(
   const challenge = passkeyChallenge(page);
   if (!challenge)
     throw new Error(`no passkey form (${page.status} ${page.url}):\n${page.body.slice(0, 1200)}`);
-  return browser.submit(page, '/passkey', { response: JSON.stringify(key.assert(challenge, override)) });
+  return browser.submit(page, '/verify/passkey', {
+    response: JSON.stringify(key.assert(challenge, override)),
+  });
 }
 
 const phrAsked = { acr_values: ACR.phishingResistant };

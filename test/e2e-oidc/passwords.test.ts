@@ -84,12 +84,15 @@ describe('unknown email', () => {
     const unknown = await signIn({ email: 'nobody@birch.test', password: 'guess' });
     const wrong = await signIn({ email: who.email, password: 'guess' });
     expect([unknown.status, wrong.status]).toEqual([401, 401]);
-    // The same page, apart from the email typed, the interaction id, nonces and the CSRF token.
+    // The same page, apart from the email typed, the interaction id, nonces, the CSRF token and
+    // the passkey challenge (in the options and sealed).
     const shape = (page: Page) =>
       page.body
         .replace(/nobody@birch\.test/g, who.email)
         .replace(/\/interaction\/[\w-]+\//g, '/interaction/…/')
-        .replace(/(nonce|value)="[\w+/=-]{16,}"/g, '$1="…"');
+        .replace(/%2Finteraction%2F[\w-]+/g, '%2Finteraction%2F…')
+        .replace(/(nonce|value)="[\w+/=.-]{16,}"/g, '$1="…"')
+        .replace(/"challenge":"[\w-]+"/g, '"challenge":"…"');
     expect(shape(unknown)).toBe(shape(wrong));
 
     const checked = verify.mock.calls.map(([, hash]) => {

@@ -29,6 +29,8 @@ export class Browser {
   fetch: typeof fetch = (input, init) => fetch(input, init);
   userAgent =
     'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
+  /** Sent as `Accept-Language` when set (e.g. `fr-CA,fr;q=0.9`). */
+  acceptLanguage: string | undefined;
 
   cookie(name: string): StoredCookie | undefined {
     return this.cookies.find((c) => c.name === name);
@@ -87,6 +89,7 @@ export class Browser {
   async request(method: string, url: string | URL, body?: string, contentType?: string): Promise<Page> {
     const target = new URL(url);
     const headers: Record<string, string> = { 'user-agent': this.userAgent, accept: 'text/html' };
+    if (this.acceptLanguage) headers['accept-language'] = this.acceptLanguage;
     const cookie = this.header(target);
     if (cookie) headers.cookie = cookie;
     if (body !== undefined) headers['content-type'] = contentType ?? 'application/x-www-form-urlencoded';

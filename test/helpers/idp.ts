@@ -125,6 +125,8 @@ export interface TestIdpOptions {
   passwordCost?: IdpOptions['passwordCost'];
   /** `createIdp`'s bound on password hashing; default the IdP's. */
   passwordHashing?: IdpOptions['passwordHashing'];
+  /** `createIdp`'s `defaultLocale` (pages when nothing else decides); default the IdP's (`en`). */
+  defaultLocale?: string;
 }
 
 export interface TestStaff {
@@ -321,6 +323,7 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     ...(options.adapter ? { adapter: options.adapter } : {}),
     ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
     ...(options.storedClients ? { storedClients: options.storedClients } : {}),
+    ...(options.defaultLocale ? { defaultLocale: options.defaultLocale } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

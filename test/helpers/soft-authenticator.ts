@@ -18,6 +18,8 @@ export interface SoftAuthenticatorOptions {
   counts?: boolean;
   /** Reports user verification (default true). */
   userVerified?: boolean;
+  /** A synced passkey: backup-eligible and backed up (default true); false for a device-bound key. */
+  synced?: boolean;
 }
 
 type Override = { rpId?: string; origin?: string };
@@ -73,7 +75,13 @@ export class SoftAuthenticator {
     const count = Buffer.alloc(4);
     count.writeUInt32BE(this.options.counts === false ? 0 : this.counter);
     const uv = this.options.userVerified === false ? 0 : FLAG.uv;
-    return Buffer.concat([sha256(rpId), Buffer.from([flags | uv]), count, attested ?? Buffer.alloc(0)]);
+    const backup = this.options.synced === false ? 0 : FLAG.be | FLAG.bs;
+    return Buffer.concat([
+      sha256(rpId),
+      Buffer.from([flags | uv | backup]),
+      count,
+      attested ?? Buffer.alloc(0),
+    ]);
   }
 
   private clientData(type: string, challenge: string, origin = this.options.origin): Buffer {
@@ -86,7 +94,7 @@ export class SoftAuthenticator {
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const attested = Buffer.concat([Buffer.alloc(16), idLength, this.credentialId, this.cosePublicKey]);
-    const authData = this.authData(FLAG.up | FLAG.be | FLAG.bs | FLAG.at, attested, override.rpId);
+    const authData = this.authData(FLAG.up | FLAG.at, attested, override.rpId);
     const attestationObject = isoCBOR.encode(
       new Map<string, string | Uint8Array | Map<string, string>>([
         ['fmt', 'none'],
@@ -114,7 +122,7 @@ export class SoftAuthenticator {
   assert(challenge: string, override: Override & { userHandle?: string | null } = {}) {
     const userHandle = override.userHandle === undefined ? this.userHandle : override.userHandle;
     this.counter += 1;
-    const authData = this.authData(FLAG.up | FLAG.be | FLAG.bs, null, override.rpId);
+    const authData = this.authData(FLAG.up, null, override.rpId);
     const clientData = this.clientData('webauthn.get', challenge, override.origin);
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientData)]), this.privateKey);
     return {

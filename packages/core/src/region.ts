@@ -1,4 +1,4 @@
-import { getCountries, isSupportedCountry } from 'libphonenumber-js';
+import { phoneNumbers } from './factors/phone.ts';
 import type { Clinic } from './types.ts';
 
 /** True for an IANA time zone name this runtime knows (`America/Toronto`, `UTC`). */
@@ -14,12 +14,12 @@ export function isTimeZone(value: unknown): value is string {
 
 /** True for an ISO 3166 alpha-2 code with a phone numbering plan (`CA`, `GB`). */
 export function isPhoneCountry(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Z]{2}$/.test(value) && isSupportedCountry(value);
+  return typeof value === 'string' && /^[A-Z]{2}$/.test(value) && phoneNumbers().isSupportedCountry(value);
 }
 
 /** Every country code with a phone numbering plan, for a settings list. */
 export function phoneCountries(): string[] {
-  return [...getCountries()];
+  return [...phoneNumbers().getCountries()];
 }
 
 /** The clinic's time zone and phone country, each falling back to the server's setting. */

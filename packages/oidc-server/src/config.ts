@@ -21,6 +21,7 @@ import {
 import type { Adapter, ClientMetadata, JWK } from 'oidc-provider';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { keySignsWith } from './keys.ts';
+import { type Locale, SUPPORTED_LOCALES } from './messages/locale.ts';
 import type { Log } from './ops/logging.ts';
 import type { IdpMetrics } from './ops/metrics.ts';
 
@@ -108,6 +109,11 @@ export interface IdpOptions {
   /** Page header before the clinic is known. */
   siteName?: string;
   /**
+   * The language of pages when nothing else decides (no switch cookie, saved preference, app
+   * `ui_locales`, browser language or clinic default): `en` (default) or `fr-CA`.
+   */
+  defaultLocale?: string;
+  /**
    * Who helps with signing in, shown on the "Having trouble?" page (an email address, phone number
    * or URL, as plain text), e.g. `"IT help desk: help@example.org"`. Default none.
    */
@@ -134,8 +140,9 @@ export interface IdpOptions {
 export interface IdpConfig
   extends Omit<
     IdpOptions,
-    'rateLimits' | 'passwordCost' | 'passwordHashing' | 'siteName' | 'storeTimeoutMs'
+    'rateLimits' | 'passwordCost' | 'passwordHashing' | 'siteName' | 'storeTimeoutMs' | 'defaultLocale'
   > {
+  defaultLocale: Locale;
   issuerUrl: URL;
   /** Issuer path without trailing slash ('' at the root). */
   basePath: string;
@@ -346,8 +353,16 @@ export function parseIdpOptions(input: IdpOptions): IdpConfig {
     'expected an integer from 100 to 60000 (milliseconds)',
   );
 
+  const defaultLocale = input.defaultLocale ?? 'en';
+  need(
+    (SUPPORTED_LOCALES as readonly unknown[]).includes(defaultLocale),
+    'defaultLocale',
+    `expected one of ${SUPPORTED_LOCALES.join(', ')}`,
+  );
+
   return {
     ...input,
+    defaultLocale: defaultLocale as Locale,
     issuerUrl,
     basePath: issuerUrl.pathname.replace(/\/+$/, ''),
     secureCookies,

@@ -24,7 +24,8 @@ import { passwordResetRouter } from './password-reset.ts';
 import { createPasswordCheck } from './interactions/password.ts';
 import { generateCookieKey, generateSigningKey } from './keys.ts';
 import { createMemoryAdapter } from './memory-adapter.ts';
-import { t } from './messages/index.ts';
+import { languageRouter } from './language.ts';
+import { localeMiddleware, t } from './messages/index.ts';
 import { errorPage, wayForward } from './pages/misc.ts';
 import { pinIssuerHost, requireSecureTransport } from './origin.ts';
 import { createProvider } from './provider.ts';
@@ -163,6 +164,8 @@ export function createIdp(options: IdpOptions): Idp {
     provider.proxy = true;
   }
   app.use(pinIssuerHost(config.issuerUrl));
+  // Every page below, ours and oidc-provider's, is in the language this request resolves to.
+  app.use(localeMiddleware(config.defaultLocale, config.basePath));
   app.use(cspNonce);
   app.use(
     helmet({
@@ -183,6 +186,7 @@ export function createIdp(options: IdpOptions): Idp {
     }),
   );
   app.use(requireSecureTransport(config.issuerUrl, config.siteName, logger));
+  app.use(config.basePath || '/', languageRouter(config));
   app.use(config.basePath || '/', provisioningRouter({ config, provider, twostep, clock, logger }));
   app.get(`${config.basePath}/webauthn.js`, serveWebauthnHelper);
   app.use(config.basePath || '/', interactionRouter(deps, IDP_DEFAULTS.bodyLimitBytes));

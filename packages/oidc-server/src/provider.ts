@@ -11,7 +11,7 @@ import Provider, {
 } from 'oidc-provider';
 import type { IdpConfig } from './config.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
-import { t } from './messages/index.ts';
+import { learnLocale, SUPPORTED_LOCALES, t } from './messages/index.ts';
 import { errorPage, logoutPage, messagePage, wayForward } from './pages/misc.ts';
 import { clinicIdOf } from './provisioning/auth.ts';
 import { type BackchannelTargets, backchannelTargets, signedInBeforeEnd } from './sessions.ts';
@@ -211,6 +211,8 @@ export function createProvider(
       iss: null,
     },
     conformIdTokenClaims: true,
+    // The languages of the sign-in pages; an app's `ui_locales` picks among them.
+    discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
     ttl: { ...IDP_DEFAULTS.ttl },
     pkce: { required: () => true },
     responseTypes: ['code'],
@@ -269,6 +271,8 @@ export function createProvider(
         existing ??
         new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
       grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+      // …and the claims its `claims` parameter names (e.g. `locale` in the ID Token).
+      if (oidc.requestParamClaims?.size) grant.addOIDCClaims([...oidc.requestParamClaims]);
       for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
         grant.addResourceScope(indicator, server.scope);
       }
@@ -308,6 +312,7 @@ export function createProvider(
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
+          await learnPersonLocale(ctx.oidc?.session?.accountId);
           ctx.type = 'html';
           ctx.body = logoutPage({ nonce: nonceOf(ctx), siteName: config.siteName }, form);
         },
@@ -353,6 +358,8 @@ export function createProvider(
       if (!config.log && (!(error instanceof errors.OIDCProviderError) || error.status >= 500)) {
         logger.error('oidc-provider error', { error });
       }
+      const uiLocales = ctx.oidc?.params?.ui_locales;
+      learnLocale({ app: typeof uiLocales === 'string' ? uiLocales : undefined });
       ctx.type = 'html';
       // A store that is down (e.g. the adapter cannot reach MongoDB) is the 503 page, as in our routes.
       const storeDown = isTwostepError(error) && error.code === 'store_unavailable';
@@ -371,6 +378,13 @@ export function createProvider(
       );
     },
   };
+
+  /** The signed-in person's saved language, for oidc-provider's own pages (never fails the page). */
+  async function learnPersonLocale(accountId: string | undefined): Promise<void> {
+    if (!accountId) return;
+    const staff = await stores.staff.get(accountId).catch(() => null);
+    learnLocale({ person: staff?.locale });
+  }
 
   const provider = new Provider(config.issuer.replace(/\/+$/, ''), configuration);
   answerEssentialAcr(provider);

@@ -32,6 +32,8 @@ export interface ServeConfig {
   port: number;
   trustProxy: false | number | string;
   siteName: string | undefined;
+  /** Pages' language when nothing else decides (createIdp's `defaultLocale`). */
+  defaultLocale: string | undefined;
   /** Clinics without their own: the zone of times people read, the country of phone numbers typed without +. */
   region: { timeZone?: string; phoneCountry?: string };
   store: { kind: 'memory' } | { kind: 'mongodb'; uri: string; database?: string; ttlIndexes: boolean };
@@ -161,6 +163,7 @@ export function serveConfig(
       trustProxy: (settings.get<number | string | boolean>('trustProxy') ??
         false) as ServeConfig['trustProxy'],
       siteName: get<string>('siteName'),
+      defaultLocale: get<string>('defaultLocale'),
       region: {
         ...(timeZone ? { timeZone } : {}),
         ...(phoneCountry ? { phoneCountry } : {}),

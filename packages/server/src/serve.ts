@@ -39,15 +39,8 @@ import {
   type StoredClientMetadata,
   startServer as listen,
 } from '@twostep/oidc-server';
-import {
-  connectMongo,
-  createClientRegistry,
-  createMongooseStores,
-  createOidcAdapter,
-  migrate,
-  syncIndexes,
-} from '@twostep/store-mongoose';
 import { CliError } from './cli.ts';
+import { releaseStartupMemory } from './idle-memory.ts';
 import type { EmailDelivery, ServeConfig, SmsDelivery } from './serve-config.ts';
 
 export interface RunningServer {
@@ -82,6 +75,15 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
     let adapter: AdapterClass | undefined;
     let storedClients: IdpOptions['storedClients'];
     if (config.store.kind === 'mongodb') {
+      // mongoose and the MongoDB driver only when the store is MongoDB (about 20 MB of a process).
+      const {
+        connectMongo,
+        createClientRegistry,
+        createMongooseStores,
+        createOidcAdapter,
+        migrate,
+        syncIndexes,
+      } = await import('@twostep/store-mongoose');
       const { uri, database, ttlIndexes } = config.store;
       const connection = await connectMongo(uri, database ? { dbName: database } : {});
       cleanups.push(() => connection.close());
@@ -131,6 +133,7 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         ...(storedClients ? { storedClients } : {}),
         ...(config.trustProxy === false ? {} : { trustProxy: config.trustProxy }),
         ...(config.siteName ? { siteName: config.siteName } : {}),
+        ...(config.defaultLocale ? { defaultLocale: config.defaultLocale } : {}),
         core: config.region,
         ...(config.storeTimeoutMs ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
         passwordHashing: {
@@ -182,6 +185,7 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
       metrics.keyReloadFailing.set(result.ok ? 0 : 1);
       return result;
     };
+    releaseStartupMemory();
     return { url, managementUrl, idp: idp.current, reloadKeys, log, close };
   } catch (error) {
     await close();

@@ -35,6 +35,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'listen.port', kind: { type: 'int', min: 0, max: 65_535 } },
   { key: 'trustProxy', kind: { type: 'trustProxy' } },
   { key: 'siteName', kind: str },
+  { key: 'defaultLocale', kind: { type: 'enum', values: ['en', 'fr-CA'] } },
   { key: 'timeZone', kind: str },
   { key: 'phoneCountry', kind: str },
   { key: 'store', kind: { type: 'enum', values: ['mongodb', 'memory'] } },

@@ -5,14 +5,14 @@
  * the first verification takes it in one conditional counter update, so of concurrent
  * verifications of one answer exactly one proceeds.
  */
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
   generateAuthenticationOptions,
   generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
@@ -24,6 +24,12 @@ import type { StoredPasskey } from '../ports.ts';
 import { throttled } from '../second-factor.ts';
 import { secondFactorThrottleKey, throttleStatus } from '../throttle.ts';
 import type { ActorContext, StaffMember } from '../types.ts';
+
+/**
+ * The WebAuthn library with its ASN.1 parsers, loaded at the first ceremony: it would add about
+ * 10 MB to every process at start, and most processes run no passkey ceremony for a long time.
+ */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** How long the browser may take (and a challenge stays good). */
 export const PASSKEY_TIMEOUT_SECONDS = 300;
@@ -119,7 +125,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
   ): Promise<{ ok: true; use: PasskeyUse } | { ok: false; reason: 'invalid' | 'cloned' }> {
     let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null;
     try {
-      verified = await verifyAuthenticationResponse({
+      verified = await (await webauthn()).verifyAuthenticationResponse({
         response,
         expectedChallenge: input.challenge!.challenge,
         expectedOrigin: input.rp.origins,
@@ -190,7 +196,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
       staff: StaffMember,
       rp: RelyingParty,
     ): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challenge: PasskeyChallenge }> {
-      const options = await generateRegistrationOptions({
+      const options = await (await webauthn()).generateRegistrationOptions({
         rpName: rp.name,
         rpID: rp.id,
         userName: staff.email,
@@ -221,7 +227,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
       if (!(await takeChallenge(input.challenge))) return { ok: false, reason: 'replayed' };
       let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
       try {
-        const result = await verifyRegistrationResponse({
+        const result = await (await webauthn()).verifyRegistrationResponse({
           response: input.response as RegistrationResponseJSON,
           expectedChallenge: input.challenge!.challenge,
           expectedOrigin: input.rp.origins,
@@ -253,7 +259,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
       staff: StaffMember,
       rp: RelyingParty,
     ): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challenge: PasskeyChallenge }> {
-      const options = await generateAuthenticationOptions({
+      const options = await (await webauthn()).generateAuthenticationOptions({
         rpID: rp.id,
         allowCredentials: (await passkeysOf(staff)).map(descriptor),
         userVerification: 'required',
@@ -293,7 +299,7 @@ export function createPasskeys(ctx: CoreContext, parts: { enrollment: Enrollment
     async signInOptions(
       rp: RelyingParty,
     ): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challenge: PasskeyChallenge }> {
-      const options = await generateAuthenticationOptions({
+      const options = await (await webauthn()).generateAuthenticationOptions({
         rpID: rp.id,
         userVerification: 'required',
         timeout: PASSKEY_TIMEOUT_SECONDS * 1000,

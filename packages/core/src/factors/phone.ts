@@ -1,4 +1,14 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import { createRequire } from 'node:module';
+import type * as Libphonenumber from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
+
+let library: typeof Libphonenumber | undefined;
+/**
+ * libphonenumber-js, loaded at the first phone number or country check rather than at start: its
+ * metadata and modules are several MB of every process, and most requests never read a phone number.
+ */
+export const phoneNumbers = (): typeof Libphonenumber =>
+  (library ??= createRequire(import.meta.url)('libphonenumber-js'));
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: 'invalid_phone' };
 
@@ -15,7 +25,7 @@ export function normalizePhone(input: unknown, defaultCountry?: string): PhoneRe
   if (typeof input !== 'string' || input.length > 40) return { ok: false, reason: 'invalid_phone' };
   const country =
     defaultCountry && /^[A-Z]{2}$/.test(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
-  const parsed = parsePhoneNumberFromString(input, country);
+  const parsed = phoneNumbers().parsePhoneNumberFromString(input, country);
   if (!parsed?.isValid()) return { ok: false, reason: 'invalid_phone' };
   return { ok: true, e164: parsed.number };
 }

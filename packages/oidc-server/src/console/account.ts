@@ -1,5 +1,5 @@
 /** `/account`: every staff member's own 2-Step settings. Every change: CSRF + the 10-minute rule. */
-import { type AuditEvent, COMPLIANCE_WARNING, type Stores } from '@twostep/core';
+import type { AuditEvent, Stores } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
 import { codeError, type MessageKey, smsSentMessage, t } from '../messages/index.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
@@ -175,7 +175,7 @@ const remove: ConsoleHandler = async (c) => {
           ? t('account.passkey.named', { name: passkey.name })
           : t(target.kind === 'totp' ? 'method.totp' : 'method.sms'),
         clinic: c.clinic.name,
-        warning: COMPLIANCE_WARNING,
+        warning: t('admin.enforce.warning'),
         reason,
         error,
       }),

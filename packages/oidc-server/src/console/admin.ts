@@ -8,7 +8,6 @@ import {
   type AuditEventType,
   type AuditQuery,
   type ChainCheck,
-  COMPLIANCE_WARNING,
   clinicRegion,
   PHISHING_RESISTANT_SCOPES,
   type PhishingResistantScope,
@@ -50,8 +49,11 @@ import {
 import { readiness } from './readiness.ts';
 import { CONSOLE_DEFAULTS } from './session.ts';
 
-/** Typed (case-insensitive) to turn enforcement off. */
-export const CONFIRM_WORD = 'TURN OFF';
+/** The word typed to confirm a compliance change, in the page's language (TURN OFF, DÉSACTIVER). */
+export const confirmWord = (): string => t('admin.enforce.word');
+
+/** Case and accents do not matter: DESACTIVER on an English keyboard is DÉSACTIVER. */
+const fold = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').trim().toUpperCase();
 
 export const AUDIT_TYPES: readonly AuditEventType[] = [
   'sign_in.succeeded',
@@ -284,7 +286,11 @@ const enforcementOn: ConsoleHandler = async (c) => {
 
 const enforcementOffPage: ConsoleHandler = async (c) => {
   if (!(await authorize(c))) return;
-  sendPage(c.res, 200, enforcementOffView(c.page, { warning: COMPLIANCE_WARNING, word: CONFIRM_WORD }));
+  sendPage(
+    c.res,
+    200,
+    enforcementOffView(c.page, { warning: t('admin.enforce.warning'), word: confirmWord() }),
+  );
 };
 
 /**
@@ -301,8 +307,8 @@ async function confirmedReason(
     sendPage(c.res, 400, show({ error, reason }));
     return null;
   };
-  if ((field(c.req, 'confirm') ?? '').trim().toUpperCase() !== CONFIRM_WORD) {
-    return refuse(t('admin.enforce.wrongWord', { word: CONFIRM_WORD }));
+  if (fold(field(c.req, 'confirm') ?? '') !== fold(confirmWord())) {
+    return refuse(t('admin.enforce.wrongWord', { word: confirmWord() }));
   }
   if (!reason.trim()) return refuse(t('admin.error.reason_required'));
   if (!(await requireFresh(c, returnTo))) return null;
@@ -312,7 +318,7 @@ async function confirmedReason(
 const enforcementOff: ConsoleHandler = async (c) => {
   if (!(await authorize(c))) return;
   const show = (extra: { error: string; reason: string }) =>
-    enforcementOffView(c.page, { warning: COMPLIANCE_WARNING, word: CONFIRM_WORD, ...extra });
+    enforcementOffView(c.page, { warning: t('admin.enforce.warning'), word: confirmWord(), ...extra });
   const reason = await confirmedReason(c, show, '/admin/enforcement/off');
   if (reason === null) return;
   const result = await c.deps.twostep.admin.setEnforcement(actorOf(c), false, { reason });
@@ -335,7 +341,7 @@ function passkeyRuleNarrowView(
       to: t(`admin.passkeys.scope.${to}`),
     }),
     warning: t('admin.passkeys.warning'),
-    word: CONFIRM_WORD,
+    word: confirmWord(),
     submit: t('admin.passkeys.narrow'),
     keep: t('admin.passkeys.keep'),
     fields: { scope: to },

@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import type { Deps } from '../interactions/context.ts';
 import { type MessageKey, t } from '../messages/index.ts';
+import { learnLocale, setReturnPath } from '../messages/locale.ts';
 import { errorView, type ConsolePage } from './pages/layout.ts';
 import {
   CONSOLE_DEFAULTS,
@@ -23,7 +24,7 @@ export interface ConsoleDeps extends Deps {
   /** `<issuer>/console/callback`. */
   redirectUri: string;
   /** Not-enrolled counts per clinic, briefly cached (see readiness.ts). */
-  readiness: Map<string, { at: number; notEnrolled: number; active: number }>;
+  readiness: Map<string, { at: number; notEnrolled: number; active: number; passkeyMissing: number }>;
 }
 
 export interface ConsoleRequest {
@@ -119,6 +120,10 @@ export function withConsole(deps: ConsoleDeps, handler: ConsoleHandler, options:
       }
       const clinic = await deps.stores.clinics.get(staff.clinicId);
       if (!clinic) throw new HttpError(403);
+      learnLocale({ person: staff.locale });
+      // After a form, the language switch goes back to the area's page (the form's address has no page).
+      if (isPost)
+        setReturnPath(`${deps.config.basePath}${options.area === '/admin' ? '/admin' : '/account'}`);
       // Sliding idle lifetime: one store write at most once a minute.
       if (now - session.seen >= 60) {
         session.seen = now;

@@ -10,7 +10,7 @@
  * idle / absolute timestamps. Times are real time, like oidc-provider's `auth_time`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ACR, constantTimeEqual, hmacSha256, type SessionStore } from '@twostep/core';
+import { ACR, acrSatisfies, constantTimeEqual, hmacSha256, type SessionStore } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { readCookie } from '../interactions/context.ts';
 
@@ -67,12 +67,9 @@ export const newSid = () => randomBytes(18).toString('base64url');
 /** Methods that prove a second factor (a code, or a passkey: `hwk`/`swk`); a remembered device does not. */
 const FACTOR_AMR = new Set(['otp', 'sms', 'recovery', 'hwk', 'swk']);
 
-/** A 2-Step sign-in (loa:2fa or loa:phr) where a factor was actually used (not a trusted-device skip). */
+/** A 2-Step (or phishing-resistant) sign-in where a factor was actually used (not a trusted-device skip). */
 export function hasVerifiedFactor(session: ConsoleSession): boolean {
-  return (
-    (session.acr === ACR.twoFactor || session.acr === ACR.phishingResistant) &&
-    session.amr.some((m) => FACTOR_AMR.has(m))
-  );
+  return acrSatisfies(session.acr, ACR.twoFactor) && session.amr.some((m) => FACTOR_AMR.has(m));
 }
 
 /** The 10-minute rule: a code entered in the last `freshSeconds`. */

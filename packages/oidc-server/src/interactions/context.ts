@@ -18,6 +18,7 @@ import type { IdpConfig } from '../config.ts';
 import type { Csrf } from '../csrf.ts';
 import { HttpError } from '../errors.ts';
 import type { StepContext } from '../pages/sign-in.ts';
+import { learnLocale, setReturnPath } from '../messages/locale.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -63,6 +64,11 @@ export async function loadInteraction(deps: Deps, req: Request, res: Response): 
   const interaction = await deps.provider.interactionDetails(req, res);
   // The cookie names the interaction; the URL must agree (a stale tab, or a crafted link).
   if (interaction.uid !== req.params.uid) throw new HttpError(400);
+  // The app's preferred languages; the language switch comes back to the step's page.
+  learnLocale({
+    app: typeof interaction.params.ui_locales === 'string' ? interaction.params.ui_locales : undefined,
+  });
+  setReturnPath(`${deps.config.basePath}/interaction/${interaction.uid}`);
   return interaction;
 }
 
@@ -80,6 +86,7 @@ export async function saveState(interaction: Interaction, state: SignInState | n
 export async function staffOf(deps: Deps, state: SignInState): Promise<StaffMember> {
   const staff = await deps.stores.staff.get(state.staffId);
   if (!staff?.active) throw new HttpError(403);
+  learnLocale({ person: staff.locale });
   return staff;
 }
 
@@ -120,6 +127,7 @@ export async function clinicSite(
   deps: Deps,
   staff: StaffMember | null,
 ): Promise<{ siteName: string; timeZone: string }> {
+  if (staff) learnLocale({ person: staff.locale });
   return siteOf(deps, staff ? await deps.stores.clinics.get(staff.clinicId) : null);
 }
 

@@ -5,7 +5,7 @@
 import type { SignInRequirement, StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { formatTime } from '../messages/index.ts';
-import { lockedPage, passwordPage, pausedPage } from '../pages/sign-in.ts';
+import { lockedPage, pausedPage } from '../pages/sign-in.ts';
 import { requires2fa, requiresPhishingResistant } from '../provider.ts';
 import {
   clinicSite,
@@ -19,6 +19,7 @@ import {
   stepContext,
 } from './context.ts';
 import { finishSignIn, finishWithError } from './finish.ts';
+import { sendPasswordPage } from './passkey-first.ts';
 
 /**
  * `fresh`: a step-up on an existing session, or a forced re-authentication — a `max_age`
@@ -71,7 +72,7 @@ export async function proceed(
       // Without a password in this interaction there is nothing to finish with: ask for it.
       if (state.passwordAt === null) {
         await saveState(interaction, null);
-        return sendPage(res, 200, passwordPage(await ctx(), { email: staff.email }));
+        return sendPasswordPage(deps, req, res, 200, await ctx(), { email: staff.email });
       }
       if (requirement.kind === 'trusted_device') {
         return finishSignIn(deps, req, res, interaction, staff, 'trusted_device');

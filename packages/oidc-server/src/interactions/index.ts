@@ -11,8 +11,9 @@ import {
   startTotp,
 } from './enroll.ts';
 import { abort, acknowledge, continuePaused, showNewPhone, skipNewPhone } from './finish.ts';
+import { submitPasskey } from './passkey-first.ts';
 import { submitPassword } from './password.ts';
-import { sendSms, showCodePage, showHelp, submitCode, submitPasskey } from './second-factor.ts';
+import { sendSms, showCodePage, showHelp, submitCode, verifyPasskey } from './second-factor.ts';
 import { start } from './start.ts';
 
 type Step = (deps: Deps, req: Request, res: Response) => Promise<void>;
@@ -28,10 +29,11 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
 
   get('', start);
   post('/password', submitPassword);
+  post('/passkey', submitPasskey);
   get('/verify', showCodePage);
   get('/help', showHelp);
   post('/verify', submitCode);
-  post('/passkey', submitPasskey);
+  post('/verify/passkey', verifyPasskey);
   post('/sms', sendSms);
   post('/acknowledge', acknowledge);
   post('/continue', continuePaused);

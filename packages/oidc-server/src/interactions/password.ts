@@ -5,7 +5,6 @@ import type { Request, Response } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { t } from '../messages/index.ts';
-import { passwordPage } from '../pages/sign-in.ts';
 import {
   actor,
   type Deps,
@@ -15,10 +14,10 @@ import {
   nowSeconds,
   requireCsrf,
   saveState,
-  sendPage,
   stepContext,
 } from './context.ts';
 import { proceed } from './decide.ts';
+import { sendPasswordPage } from './passkey-first.ts';
 
 /**
  * A passport instance of our own (no global state, no sessions: identity goes
@@ -95,11 +94,11 @@ export async function submitPassword(deps: Deps, req: Request, res: Response): P
   const ipOk = await deps.limiter.hit('pwd-ip', req.ip ?? 'unknown', limits.passwordPerIp);
   const accountOk = await deps.limiter.hit('pwd-account', email, limits.passwordPerAccount);
   if (!ipOk || !accountOk) {
-    return sendPage(res, 429, passwordPage(ctx, { email, error: t('limit.body') }));
+    return sendPasswordPage(deps, req, res, 429, ctx, { email, error: t('limit.body') });
   }
   const staff = await deps.authenticate(req, res);
   if (!staff) {
-    return sendPage(res, 401, passwordPage(ctx, { email, error: t('password.invalid') }));
+    return sendPasswordPage(deps, req, res, 401, ctx, { email, error: t('password.invalid') });
   }
   const state = { staffId: staff.id, passwordAt: nowSeconds() };
   await saveState(interaction, state);

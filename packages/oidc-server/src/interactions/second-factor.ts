@@ -162,7 +162,7 @@ async function showPasskey(
  * codes; on success the sign-in finishes at loa:phr. A refusal comes back to the passkey page
  * (Post/Redirect/Get) with a new challenge.
  */
-export async function submitPasskey(deps: Deps, req: Request, res: Response): Promise<void> {
+export async function verifyPasskey(deps: Deps, req: Request, res: Response): Promise<void> {
   const { interaction, state, staff, requirement, methods, reason } = await load(deps, req, res);
   requireCsrf(deps, req, 'passkey');
   // Locked: still hand the attempt to core, which refuses it and audits it.

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
-import { consentPage, passwordPage, recoveryCodePage } from '../pages/sign-in.ts';
+import { consentPage, recoveryCodePage } from '../pages/sign-in.ts';
 import {
   clinicSite,
   type Deps,
@@ -15,6 +15,7 @@ import {
 } from './context.ts';
 import { SESSIONS_ENDED } from '../provider.ts';
 import { mayEnroll, proceed, requirementFor } from './decide.ts';
+import { sendPasswordPage } from './passkey-first.ts';
 
 /** Reasons that need the password again, whatever the session says. */
 const PASSWORD_REASONS = new Set([
@@ -64,13 +65,10 @@ export async function start(deps: Deps, req: Request, res: Response): Promise<vo
         return proceed(deps, req, res, interaction, stepUp, staff);
       }
       const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
-      return sendPage(res, 200, passwordPage(ctx, { email: staff.email, info: t('password.reauth') }));
+      return sendPasswordPage(deps, req, res, 200, ctx, { email: staff.email, info: t('password.reauth') });
     }
   }
   const hint = typeof params.login_hint === 'string' ? params.login_hint.slice(0, 254) : undefined;
-  return sendPage(
-    res,
-    200,
-    passwordPage(stepContext(deps, req, res, await clinicSite(deps, null)), { email: hint }),
-  );
+  const ctx = stepContext(deps, req, res, await clinicSite(deps, null));
+  return sendPasswordPage(deps, req, res, 200, ctx, { email: hint });
 }

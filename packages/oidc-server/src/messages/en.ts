@@ -3,6 +3,7 @@
  * language) goes in a sibling file with the same keys.
  */
 export const en = {
+  'lang.label': 'Language',
   'common.continue': 'Continue',
   'common.cancel': 'Cancel sign-in',
   'common.error': 'Something went wrong',
@@ -14,6 +15,10 @@ export const en = {
   'password.invalid': 'The email or password is incorrect.',
   'password.reauth': 'Please enter your password again to continue.',
   'password.forgot': 'Forgot password?',
+  'passkeySignIn.button': 'Sign in with a passkey',
+  'passkeySignIn.failed':
+    'That passkey did not sign you in. Try again, or sign in with your email and password.',
+  'passkeySignIn.cancelled': 'No passkey was used. Try again, or sign in with your email and password.',
 
   'reset.title': 'Reset your password',
   'reset.intro':
@@ -21,7 +26,7 @@ export const en = {
   'reset.submit': 'Email me a link',
   'reset.sentTitle': 'Check your email',
   'reset.sent':
-    'If an account uses that address, a link to choose a new password is on its way. It works once, for {minutes} minutes.',
+    'If an account uses that address, a link to choose a new password is on its way. It works once, for {minutes, plural, one {# minute} other {# minutes}}.',
   'reset.sentNext': 'Your 2-Step Verification stays on: you will still enter a code when you sign in.',
   'reset.back': 'Back to sign-in',
   'reset.chooseIntro':
@@ -46,7 +51,7 @@ export const en = {
   'code.stepUp.now': 'For your security, this needs a code entered just now.',
   'code.stepUp.minute': 'For your security, this needs a code entered in the last minute.',
   'code.stepUp.minutes': 'For your security, this needs a code entered in the last {minutes} minutes.',
-  'code.remember': 'Remember this device for {days} days',
+  'code.remember': 'Remember this device for {days, plural, one {# day} other {# days}}',
   'code.otherMethods': 'Other ways to verify',
   'code.method.totp': 'Use your authenticator app',
   'code.method.sms': 'Text a code to my phone',
@@ -396,6 +401,11 @@ export const en = {
   'admin.enforce.keepOn': 'Keep it on',
   'admin.enforce.offTitle': 'Turn off required 2-Step Verification?',
   'admin.enforce.headsUp': 'Heads up:',
+  /** Core's COMPLIANCE_WARNING, the page's language. */
+  'admin.enforce.warning':
+    'Turning off 2-Step Verification makes every staff account easier to break into. It can have compliance or regulatory implications for your clinic and can affect a cybersecurity-insurance claim. Keep it on unless you have a documented reason.',
+  /** Typed to confirm; case and accents do not matter. */
+  'admin.enforce.word': 'TURN OFF',
   'admin.enforce.typeWord': 'Type {word} to confirm',
   'admin.enforce.typeHint': 'This change and your reason are recorded in the audit log.',
   'admin.enforce.wrongWord': 'Type {word} exactly to confirm.',
@@ -431,9 +441,11 @@ export const en = {
   'admin.readiness.notEnrolled': 'not set up',
   'admin.readiness.active': 'active staff',
   'admin.readiness.enforced':
-    '{count} staff members will be asked to set up 2-Step Verification at their next sign-in.',
+    '{count, plural, one {# staff member} other {# staff members}} will be asked to set up 2-Step Verification at their next sign-in.',
   'admin.readiness.wouldAsk':
-    'If you require 2-Step Verification, {count} staff members will be asked to set it up at their next sign-in.',
+    'If you require 2-Step Verification, {count, plural, one {# staff member} other {# staff members}} will be asked to set it up at their next sign-in.',
+  'admin.readiness.passkeyMissing':
+    'Covered by the passkey rule without a passkey yet: {count}. Each adds one at their next sign-in.',
   'admin.staff.title': 'Staff',
   'admin.staff.search': 'Search by name or email',
   'admin.staff.searchButton': 'Search',
@@ -449,6 +461,12 @@ export const en = {
   'admin.staff.pageOf': 'Page {page} of {pages}',
   'admin.staff.retryAt': 'Can try again after',
   'admin.staff.events': 'All security events for this staff member',
+  'admin.staff.passkeys': 'Passkeys',
+  'admin.staff.passkeyCount': 'Passkeys: {count}',
+  'admin.staff.passkeyMissing': 'Passkey needed',
+  'admin.staff.noPasskey': 'None',
+  'admin.staff.passkeyDates': 'added {added}, last used {used}',
+  'admin.staff.passkeyNeverUsed': 'never',
   'admin.staff.selfNote':
     'You cannot pause or reset your own 2-Step Verification: another Full Access User must do this.',
   'admin.reason': 'Reason (recorded in the audit log)',
@@ -517,7 +535,8 @@ export const en = {
   'admin.audit.none': 'No events match.',
   'admin.audit.noStaff': 'No staff member of this clinic matches that name, email or id.',
   'admin.audit.severalStaff': 'Several people match: {names}. Type more of the name, or the email address.',
-  'admin.audit.intact': 'The audit log is intact: {count} events checked, each chained to the one before.',
+  'admin.audit.intact':
+    'The audit log is intact: {count, plural, one {# event checked} other {# events checked}}, each chained to the one before.',
   'admin.audit.broken': 'The audit log has been altered at event #{seq}: {reason}.',
 } as const;
 

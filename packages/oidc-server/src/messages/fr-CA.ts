@@ -10,6 +10,7 @@ import type { MessageKey } from './en.ts';
 import { typeset } from './typeset.ts';
 
 export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
+  'lang.label': 'Langue',
   'common.continue': 'Continuer',
   'common.cancel': 'Annuler la connexion',
   'common.error': 'Une erreur s’est produite',
@@ -21,6 +22,11 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'password.invalid': 'Le courriel ou le mot de passe est incorrect.',
   'password.reauth': 'Entrez de nouveau votre mot de passe pour continuer.',
   'password.forgot': 'Mot de passe oublié ?',
+  'passkeySignIn.button': 'Se connecter avec une clé d’accès',
+  'passkeySignIn.failed':
+    'La connexion avec cette clé d’accès n’a pas fonctionné. Réessayez ou connectez-vous avec votre courriel et votre mot de passe.',
+  'passkeySignIn.cancelled':
+    'Aucune clé d’accès n’a été utilisée. Réessayez ou connectez-vous avec votre courriel et votre mot de passe.',
 
   'reset.title': 'Réinitialiser votre mot de passe',
   'reset.intro':
@@ -160,7 +166,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'enroll.phoneHint':
     'Tel que vous le composeriez ici, ou avec + et l’indicatif du pays depuis un autre pays.',
   'enroll.phoneUnderstood':
-    'Nous lisons ce numéro comme {phone}. S’il est erroné, corrigez-le et envoyez de nouveau.',
+    'Nous avons compris ce numéro ainsi : {phone}. S’il est erroné, corrigez-le et envoyez de nouveau.',
   'enroll.sendCode': 'Envoyer le code',
 
   'locked.title': 'La connexion est temporairement bloquée',
@@ -194,7 +200,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'error.startAgain': 'Recommencer',
   'error.toAccount': 'Aller à votre page de compte',
   'error.insecureTransport':
-    'Ce service de connexion ne répond que par une connexion sécurisée (https), et cette demande n’est pas arrivée ainsi. Ouvrez-le par son adresse https. Pour l’administrateur : si un mandataire TLS transmet les demandes à twostep, réglez le paramètre trustProxy (TWOSTEP_TRUST_PROXY) à l’adresse du mandataire ou au nombre de relais, et faites envoyer X-Forwarded-Proto par le mandataire.',
+    'Ce service de connexion ne répond que par une connexion sécurisée (https), et cette demande n’est pas arrivée ainsi. Ouvrez-le par son adresse https. Pour l’administrateur : si un serveur mandataire TLS transmet les demandes à twostep, réglez le paramètre trustProxy (TWOSTEP_TRUST_PROXY) à l’adresse du serveur mandataire ou au nombre de relais, et faites-lui envoyer l’en-tête X-Forwarded-Proto.',
 
   // Account security page and clinic admin console (src/console).
   'common.back': 'Retour',
@@ -378,7 +384,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     '{actor} a retiré l’obligation de la vérification en deux étapes pour toute la clinique : « {reason} »',
   'sentence.policy.phishing_resistant_changed':
     '{actor} a changé qui doit se connecter avec une clé d’accès : {from} → {to}',
-  'sentence.passkey.renamed': '{actor} a renommé une clé d’accès de {target} de « {from} » à « {to} »',
+  'sentence.passkey.renamed': '{actor} a renommé « {from} » en « {to} », une clé d’accès de {target}',
   'sentence.passkey.renamed.own': '{actor} a renommé sa clé d’accès « {from} » en « {to} »',
   'sentence.passkey.required':
     '{target} s’est connecté avec {method} et a dû ajouter une clé d’accès (la clinique en exige une)',
@@ -434,6 +440,9 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.enforce.keepOn': 'La garder exigée',
   'admin.enforce.offTitle': 'Désactiver l’obligation de la vérification en deux étapes ?',
   'admin.enforce.headsUp': 'Attention :',
+  'admin.enforce.warning':
+    'Désactiver la vérification en deux étapes rend chaque compte du personnel plus facile à pirater. Cela peut avoir des conséquences sur la conformité ou la réglementation pour votre clinique et nuire à une réclamation d’assurance en cybersécurité. Gardez-la activée à moins d’avoir une raison documentée.',
+  'admin.enforce.word': 'DÉSACTIVER',
   'admin.enforce.typeWord': 'Saisissez {word} pour confirmer',
   'admin.enforce.typeHint': 'Cette modification et votre raison sont consignées dans le journal d’audit.',
   'admin.enforce.wrongWord': 'Saisissez exactement {word} pour confirmer.',
@@ -475,6 +484,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     '{count, plural, one {# membre du personnel devra configurer la vérification en deux étapes à sa prochaine connexion.} other {# membres du personnel devront configurer la vérification en deux étapes à leur prochaine connexion.}}',
   'admin.readiness.wouldAsk':
     'Si vous exigez la vérification en deux étapes, {count, plural, one {# membre du personnel devra la configurer à sa prochaine connexion.} other {# membres du personnel devront la configurer à leur prochaine connexion.}}',
+  'admin.readiness.passkeyMissing':
+    'Visés par la règle des clés d’accès, sans clé d’accès pour l’instant : {count}. Chacun en ajoutera une à sa prochaine connexion.',
   'admin.staff.title': 'Personnel',
   'admin.staff.search': 'Rechercher par nom ou courriel',
   'admin.staff.searchButton': 'Rechercher',
@@ -490,6 +501,12 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.staff.pageOf': 'Page {page} sur {pages}',
   'admin.staff.retryAt': 'Peut réessayer après',
   'admin.staff.events': 'Tous les événements de sécurité de ce membre du personnel',
+  'admin.staff.passkeys': 'Clés d’accès',
+  'admin.staff.passkeyCount': 'Clés d’accès : {count}',
+  'admin.staff.passkeyMissing': 'Clé d’accès requise',
+  'admin.staff.noPasskey': 'Aucune',
+  'admin.staff.passkeyDates': 'ajoutée le {added}, dernière utilisation : {used}',
+  'admin.staff.passkeyNeverUsed': 'jamais',
   'admin.staff.selfNote':
     'Vous ne pouvez pas suspendre ni réinitialiser votre propre vérification en deux étapes : un autre utilisateur à accès complet doit le faire.',
   'admin.reason': 'Raison (consignée dans le journal d’audit)',

@@ -9,11 +9,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Logger } from '@twostep/core';
 import type { RequestHandler } from 'express';
 import pino from 'pino';
 import { pinoHttp } from 'pino-http';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { currentRequestId, requestContext } from './request-context.ts';
 import { routeOf } from './routes.ts';
 
@@ -46,11 +47,14 @@ const SECRET_FIELDS = [
   'authorization',
 ];
 
+/** pino-pretty (development only) is loaded when asked for: production processes never carry it. */
+const loadPretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty');
+
 export function createLog(options: LogOptions = {}): Log {
   const destination =
     options.destination ??
     (options.pretty
-      ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? loadPretty()({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
       : undefined);
   return pino(
     {

@@ -1,4 +1,5 @@
-import { t } from '../messages/index.ts';
+import { languageSwitch } from '../language.ts';
+import { currentLocale, t } from '../messages/index.ts';
 import { type Html, html, raw } from './html.ts';
 import { RECOVERY_PRINT_CSS } from './recovery-tools.ts';
 
@@ -21,6 +22,7 @@ button.secondary{background:#e2e8f0;color:#1d2733}button:focus,input:focus,a:foc
 .note{padding:.75rem;border-radius:4px;background:#ebf4ff;margin-bottom:1rem}
 .code{font:1.4rem/1.2 ui-monospace,monospace;letter-spacing:.1em;padding:1rem;background:#f7fafc;border:1px dashed #8a97a5;text-align:center}
 .qr svg{width:12rem;height:12rem;display:block;margin:0 auto}ul.methods{padding-left:1.2rem}form.inline{margin-top:.5rem}
+nav.lang{margin-top:1.5rem;font-size:.9rem;text-align:right}
 .button{display:inline-block;padding:.6rem 1rem;border-radius:4px;background:#e2e8f0;color:#1d2733;text-decoration:none}.muted{color:#4a5a6b;font-size:.95rem}
 ${RECOVERY_PRINT_CSS}
 `;
@@ -31,7 +33,7 @@ ${RECOVERY_PRINT_CSS}
  */
 export function htmlDocument(title: string, stylesheet: Html, body: Html): string {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${currentLocale()}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -58,6 +60,7 @@ export function layout(ctx: PageContext, title: string, body: Html): string {
 <header>${ctx.siteName}</header>
 <h1>${title}</h1>
 ${body}
+${languageSwitch()}
 </main>`,
   );
 }

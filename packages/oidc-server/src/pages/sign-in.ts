@@ -2,6 +2,7 @@ import type { CodeMethod, SecondFactorMethod } from '@twostep/core';
 import { type MessageKey, t } from '../messages/index.ts';
 import { type Html, html, raw } from './html.ts';
 import { alert, cancelForm, form, layout, note, type PageContext } from './layout.ts';
+import { type PasskeyOffer, passkeySignIn } from './passkey-sign-in.ts';
 import { recoveryCodeTools } from './recovery-tools.ts';
 import { webauthnScripts } from './webauthn.ts';
 
@@ -17,18 +18,19 @@ export interface StepContext extends PageContext {
 
 export function passwordPage(
   ctx: StepContext,
-  options: { email?: string; error?: string | null; info?: string | null } = {},
+  options: { email?: string; error?: string | null; info?: string | null; passkey?: PasskeyOffer } = {},
 ): string {
   const body = html`${alert(options.error)}${note(options.info)}
 ${form(
   `${ctx.base}/password`,
   ctx.csrf('password'),
   html`<label for="email">${t('password.email')}</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" maxlength="254"${options.email ? '' : html` autofocus`}>
+<input id="email" name="email" type="email" autocomplete="username webauthn" required value="${options.email ?? ''}" maxlength="254"${options.email ? '' : html` autofocus`}>
 <label for="password">${t('password.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${options.email ? html` autofocus` : ''}>
 <button type="submit">${t('password.submit')}</button>`,
 )}
+${options.passkey ? passkeySignIn(ctx, options.passkey) : ''}
 <p><a href="${ctx.base.slice(0, ctx.base.lastIndexOf('/interaction/'))}/forgot-password">${t('password.forgot')}</a></p>
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('password.title'), body);
@@ -68,7 +70,7 @@ function rememberBox(options: CodePageOptions): Html {
 /** "Use a passkey": shown by the script once the helper is loaded; it posts the authenticator's answer. */
 function passkeyForm(ctx: StepContext, options: CodePageOptions): Html {
   return html`<p id="passkey-nojs">${t('code.passkey.needsScript')}</p>
-<form method="post" action="${ctx.base}/passkey" id="passkey-form" data-failed="${t('code.passkey.failed')}" hidden>
+<form method="post" action="${ctx.base}/verify/passkey" id="passkey-form" data-failed="${t('code.passkey.failed')}" hidden>
 <input type="hidden" name="csrf" value="${ctx.csrf('passkey')}">
 <input type="hidden" name="response" value="">
 ${rememberBox(options)}

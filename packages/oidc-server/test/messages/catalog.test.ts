@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
+import { COMPLIANCE_WARNING } from '@twostep/core';
 import { describe, expect, it } from 'vitest';
 import { messagesEn, renderNotification } from '../../src/delivery/messages.ts';
 import { messagesFrCa } from '../../src/delivery/messages-fr-CA.ts';
@@ -106,6 +107,10 @@ describe('page catalog (messages/en.ts, messages/fr-CA.ts)', () => {
 
   it.each(keys)('%s: parses as ICU in both languages, with the same arguments', (key) => {
     expect(icuArguments(frCA[key])).toEqual(icuArguments(en[key]));
+  });
+
+  it('the compliance warning is core’s, word for word', () => {
+    expect(en['admin.enforce.warning']).toBe(COMPLIANCE_WARNING);
   });
 
   it('every key is used by the source', () => {

@@ -10,7 +10,7 @@ import {
   type TrustedDevice,
   type TwoStepStatus,
 } from '@twostep/core';
-import { t } from '../../messages/index.ts';
+import { formatNumber, t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import type { Readiness } from '../readiness.ts';
 import { auditSentence } from './audit-sentence.ts';
@@ -58,7 +58,32 @@ ${link('/admin/audit', t('admin.audit.title'), current === 'audit')}
 export function staffState(page: ConsolePage, row: StaffRow): Html {
   if (!row.member.active) return html`<span class="badge off">${t('status.inactive')}</span>`;
   const methods = row.status.enrolled ? html` <span class="muted">${methodNames(row.status)}</span>` : '';
-  return html`${statusBadge(row.status, page.timeZone)}${row.status.enrolled && !row.status.pausedUntil ? methods : ''}`;
+  return html`${statusBadge(row.status, page.timeZone)}${row.status.enrolled && !row.status.pausedUntil ? methods : ''}${passkeyState(row.status)}`;
+}
+
+/** How many passkeys; or, when the clinic's passkey rule covers them and they have none, that they owe one. */
+function passkeyState(status: TwoStepStatus): Html {
+  const count = status.passkeys.length;
+  if (count > 0)
+    return html` <span class="muted" data-testid="passkey-count">${t('admin.staff.passkeyCount', { count: String(count) })}</span>`;
+  return status.passkeyRequired
+    ? html` <span class="badge off" data-testid="passkey-missing">${t('admin.staff.passkeyMissing')}</span>`
+    : html``;
+}
+
+/** A colleague's passkeys: name, added, last used. */
+function passkeyFacts(page: ConsolePage, status: TwoStepStatus): Html {
+  const items = status.passkeys.map(
+    (p) =>
+      html`<li>${p.name} <span class="muted">${t('admin.staff.passkeyDates', {
+        added: when(p.createdAt, page.timeZone),
+        used: p.lastUsedAt ? when(p.lastUsedAt, page.timeZone) : t('admin.staff.passkeyNeverUsed'),
+      })}</span></li>`,
+  );
+  const list = items.length
+    ? html`<ul class="plain" data-testid="passkeys">${items}</ul>`
+    : html`<span data-testid="passkeys">${t(status.passkeyRequired ? 'admin.staff.passkeyMissing' : 'admin.staff.noPasskey')}</span>`;
+  return html`<dt>${t('admin.staff.passkeys')}</dt><dd>${list}</dd>`;
 }
 
 function settingsCard(page: ConsolePage, data: AdminData): Html {
@@ -108,19 +133,30 @@ ${postForm(
 )}</div></div>`;
 }
 
-/** Every zone and phone country the runtime knows, in lists built once. */
-const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
-const regionNames = new Intl.DisplayNames('en', { type: 'region' });
-const PHONE_COUNTRIES = phoneCountries()
-  .map((code) => ({ code, name: regionNames.of(code) ?? code }))
-  .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+/** Every zone and phone country the runtime knows, in lists built at the first admin page (not at start). */
+let regionLists:
+  | { names: Intl.DisplayNames; zones: string[]; countries: { code: string; name: string }[] }
+  | undefined;
+function regionChoices(): NonNullable<typeof regionLists> {
+  if (regionLists) return regionLists;
+  const regionNames = new Intl.DisplayNames('en', { type: 'region' });
+  regionLists = {
+    names: regionNames,
+    zones: ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')],
+    countries: phoneCountries()
+      .map((code) => ({ code, name: regionNames.of(code) ?? code }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'en')),
+  };
+  return regionLists;
+}
 
 function regionSetting(page: ConsolePage, data: AdminData): Html {
   const { timeZone, country } = data.region;
-  const zones = TIME_ZONES.map(
+  const choices = regionChoices();
+  const zones = choices.zones.map(
     (zone) => html`<option value="${zone}"${zone === timeZone ? ' selected' : ''}>${zone}</option>`,
   );
-  const countries = PHONE_COUNTRIES.map(
+  const countries = choices.countries.map(
     (c) =>
       html`<option value="${c.code}"${c.code === country ? ' selected' : ''}>${c.name} (${c.code})</option>`,
   );
@@ -128,7 +164,7 @@ function regionSetting(page: ConsolePage, data: AdminData): Html {
 <h3>${t('admin.region.title')}</h3>
 <p class="muted" data-testid="region">${t('admin.region.body', { zone: timeZone, now: when(new Date(), timeZone) })} ${
     country
-      ? t('admin.region.country', { country: regionNames.of(country) ?? country })
+      ? t('admin.region.country', { country: choices.names.of(country) ?? country })
       : t('admin.region.noCountry')
   }</p>
 ${postForm(
@@ -148,16 +184,21 @@ function readinessCard(page: ConsolePage, data: AdminData): Html {
   return html`<section class="card" aria-labelledby="ready-h">
 <h2 id="ready-h">${t('admin.readiness.title')}</h2>
 <div class="stats">
-<div><div class="stat">${ready.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.enrolled')}</div></div>
-<div><div class="stat">${notEnrolled.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.notEnrolled')}</div></div>
-<div><div class="stat">${active.toLocaleString('en')}</div><div class="muted">${t('admin.readiness.active')}</div></div>
+<div><div class="stat">${formatNumber(ready)}</div><div class="muted">${t('admin.readiness.enrolled')}</div></div>
+<div><div class="stat">${formatNumber(notEnrolled)}</div><div class="muted">${t('admin.readiness.notEnrolled')}</div></div>
+<div><div class="stat">${formatNumber(active)}</div><div class="muted">${t('admin.readiness.active')}</div></div>
 </div>
 ${data.readiness.notEnrolled > 0 ? button(page, '/admin/remind', t('admin.remind.button'), { style: 'secondary' }) : ''}
 <p data-testid="readiness">${
     data.clinic.enforceTwoStep
-      ? t('admin.readiness.enforced', { count: notEnrolled.toLocaleString('en') })
-      : t('admin.readiness.wouldAsk', { count: notEnrolled.toLocaleString('en') })
+      ? t('admin.readiness.enforced', { count: notEnrolled })
+      : t('admin.readiness.wouldAsk', { count: notEnrolled })
   }</p>
+${
+  (data.clinic.phishingResistant ?? 'off') === 'off'
+    ? ''
+    : html`<p data-testid="passkey-readiness">${t('admin.readiness.passkeyMissing', { count: data.readiness.passkeyMissing.toLocaleString('en') })}</p>`
+}
 </section>`;
 }
 
@@ -183,7 +224,7 @@ ${cell(t('admin.staff.email'), r.member.email)}${cell(t('admin.staff.role'), t(r
 <button type="submit" class="secondary">${t('admin.staff.searchButton')}</button>
 </form></div>
 <table>
-<caption data-testid="staff-range">${t('admin.staff.range', { first: first.toLocaleString('en'), last: last.toLocaleString('en'), total: data.total.toLocaleString('en') })}</caption>
+<caption data-testid="staff-range">${t('admin.staff.range', { first: formatNumber(first), last: formatNumber(last), total: formatNumber(data.total) })}</caption>
 <thead><tr><th scope="col">${t('admin.staff.name')}</th><th scope="col">${t('admin.staff.email')}</th><th scope="col">${t('admin.staff.role')}</th><th scope="col">${t('admin.staff.state')}</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="4" class="muted">${t('admin.staff.none')}</td></tr>`}</tbody>
 </table>
@@ -328,6 +369,7 @@ ${postForm(
 <dt>${t('account.status.methods')}</dt><dd>${status.enrolled ? methodNames(status) : t('account.status.none')}</dd>
 ${status.pausedUntil ? html`<dt>${t('account.status.paused')}</dt><dd>${when(status.pausedUntil, page.timeZone)}</dd>` : ''}
 ${status.retryAt ? html`<dt>${t('admin.staff.retryAt')}</dt><dd>${when(status.retryAt, page.timeZone)}</dd>` : ''}
+${passkeyFacts(page, status)}
 <dt>${t('account.devices.title')}</dt><dd>${String(d.devices.length)}</dd>
 </dl>
 ${status.throttle !== 'open' ? button(page, `${base}/unlock`, t('admin.unlock.submit')) : ''}
@@ -374,7 +416,7 @@ export function auditView(
   const suffix = exportQuery ? `?${exportQuery}` : '';
   const check = options.check
     ? options.check.ok
-      ? html`<p class="success" role="status" data-testid="chain-result">${t('admin.audit.intact', { count: options.check.count.toLocaleString('en') })}</p>`
+      ? html`<p class="success" role="status" data-testid="chain-result">${t('admin.audit.intact', { count: options.check.count })}</p>`
       : html`<div role="alert" data-testid="chain-result">${t('admin.audit.broken', { seq: String(options.check.brokenAtSeq), reason: options.check.reason })}</div>`
     : '';
   const rows = options.events.map((e) => {

@@ -3,6 +3,7 @@ import type { StaffMember } from '@twostep/core';
 import { formatTime, t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import { alert, htmlDocument, inlineStyle } from '../../pages/layout.ts';
+import { languageSwitch } from '../../language.ts';
 import { RECOVERY_PRINT_CSS } from '../../pages/recovery-tools.ts';
 
 export { alert };
@@ -40,6 +41,7 @@ a{color:#1f5fa8}a:hover{color:#174a85}
 .top nav a[aria-current=page]{background:#2b5a87;color:#fff;font-weight:600}
 .who{display:flex;align-items:center;gap:.75rem;color:#dbe7f3;font-size:.9rem}
 .who form{margin:0}
+.top nav.lang{flex:0 0 auto}.top nav.lang a{font-size:.9rem}
 .who button{background:transparent;border:1px solid #6f8fae;color:#fff;padding:.3rem .7rem;border-radius:6px;font:inherit;cursor:pointer}
 main{padding:1.75rem 1.25rem 3rem}
 h1{font-size:1.6rem;margin:0 0 .25rem}
@@ -131,6 +133,7 @@ export function consoleLayout(page: ConsolePage, title: string, body: Html, lede
 ${link('/account', t('console.nav.account'), page.area === 'account')}
 ${page.isAdmin ? link('/admin', t('console.nav.admin'), page.area === 'admin') : ''}
 </nav>
+${languageSwitch()}
 <div class="who"><span>${t('console.signedInAs', { name: page.staff.name })}</span>
 <form method="post" action="${page.base}/console/logout"><input type="hidden" name="csrf" value="${page.csrf}"><button type="submit">${t('console.signOut')}</button></form></div>
 </div></header>
