@@ -39,16 +39,20 @@ describe('demo: the billing export needs a passkey', () => {
     expect(billing.body).toContain('asks for a sign-in with a passkey');
   });
 
-  it('a code sign-in asks the IdP for loa:phr, and without a passkey ends on a page that says how to add one', async () => {
+  it('the export asks the IdP for loa:phr; without a passkey both the IdP and the app say how to add one', async () => {
     const browser = await signedInWithCode();
     const toIdp = await browser.navigate(`${env.rig.demo.appUrl}/billing/export.csv`, {
       stop: (url) => url.origin === idpOrigin(),
     });
     expect(new URL(toIdp.location!).searchParams.get('acr_values')).toBe('urn:twostep:loa:phr');
-    let page = await browser.follow(toIdp);
-    // Whatever the IdP asks first (a code, while the person has no passkey), the app refuses a non-passkey sign-in.
-    if (page.url.startsWith(idpOrigin()) && page.body.includes('/verify"'))
-      page = await enterCode(browser, page);
+    // The IdP offers only a passkey for loa:phr; with none it says so and links to the account page.
+    const idpPage = await browser.follow(toIdp);
+    expect(idpPage.url.startsWith(idpOrigin())).toBe(true);
+    expect(idpPage.body).toContain('This needs a passkey');
+    expect(idpPage.body).toMatch(/href="[^"]*\/account"/);
+    expect(idpPage.body).not.toContain('name="code"');
+    // Cancelling goes back to the app, which says the same in its own layout.
+    const page = await browser.submit(idpPage, '/abort');
     expect(page.url.startsWith(env.rig.demo.appUrl)).toBe(true);
     expect(page.status).toBe(403);
     expect(page.body).toContain('A passkey is needed');
