@@ -101,7 +101,7 @@ describe.skipIf(skipBrowser)('demo in a browser, in French', { timeout: BROWSER_
   async function enterPassword(page: Page, email: string, password: string): Promise<void> {
     await page.getByLabel('Courriel').fill(email);
     await page.getByLabel('Mot de passe').fill(password);
-    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
   }
 
   async function enterTotp(page: Page, secret: string): Promise<void> {
