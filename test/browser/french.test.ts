@@ -12,6 +12,7 @@ import { axeViolations } from '../helpers/axe.ts';
 import {
   BROWSER_TEST_TIMEOUT,
   type DemoBrowser,
+  newContext,
   shooter,
   screenshotsOnFailure,
   skipBrowser,
@@ -208,6 +209,23 @@ describe.skipIf(skipBrowser)('demo in a browser, in French', { timeout: BROWSER_
     await page.getByRole('heading', { name: 'Sécurité de mon compte' }).waitFor();
     await checkFrench(page, 'account');
     await chloe.context.close();
+  });
+
+  it('an English browser: the password page is English, then Chloé’s own language (fr-CA) takes over', async () => {
+    const { demo } = env.rig;
+    const who = demo.accounts.frenchSpeaking;
+    screenshotsOnFailure(env.browser, 'fr-person');
+    const context = await newContext(env.browser);
+    const page = await context.newPage();
+    await page.goto(`${demo.appUrl}/schedule`);
+    await page.waitForURL(`${demo.idpUrl}/interaction/**`);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Vérification en deux étapes' }).waitFor();
+    await checkFrench(page, 'code-person-locale');
+    await context.close();
   });
 
   it('the owner pauses Chloé’s 2-Step in the admin console, in French; Chloé is told in French', async () => {
