@@ -13,15 +13,15 @@
 // pages the process keeps; the live JS heap per session (heapUsed) is in the note.
 // The issue sets no goal here: the numbers are for capacity planning.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Row } from './row.ts';
 import { authorize, CONCURRENCY, GOAL_PEAK_RSS_MB, HASH_SETTING } from './signin.ts';
 import { mongoServer } from './store.ts';
-import { type MemorySample, startIdpProcess } from './memory-idp.ts';
+import { type MemorySample, SERVER_ENV, startIdpProcess } from './memory-idp.ts';
 
 export type { Row };
 
@@ -77,7 +77,7 @@ async function idleServe(): Promise<number> {
       '--log-format',
       'json',
     ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...SERVER_ENV } },
   );
   try {
     let stderr = '';
@@ -174,16 +174,38 @@ export async function runMemoryBench(sessions = 10_000): Promise<Row[]> {
 /** Goal: RSS after all sessions within this × RSS after the first tenth (warmed up), on MongoDB. */
 export const GOAL_FLAT_RATIO = 1.2;
 
+/** One point of the RSS curve over the sign-ins on MongoDB. */
+export interface CurvePoint {
+  signIns: number;
+  seconds: number;
+  rss: number;
+  heapUsed: number;
+}
+
 /**
- * The same sign-ins against an IdP whose stores and oidc-provider adapter are on MongoDB (FerretDB
- * started by the bench, or MONGODB_URI): sessions live in the database, so RSS must stay flat.
+ * Sign-ins against an IdP whose stores and oidc-provider adapter are on MongoDB (FerretDB started by
+ * the bench, or MONGODB_URI): sessions live in the database, so RSS must stay flat. Stops after
+ * `sessions` sign-ins, or at `deadline` (ms, performance.now()) if that comes first; RSS (after GC) is
+ * read after the first tenth, every `every` sign-ins when given, and at the end.
  */
-export async function runMongoMemoryBench(sessions = 10_000): Promise<Row[]> {
+interface MongoRun {
+  label: string;
+  /** Sign-ins before the first reading (a tenth of those asked for). */
+  warm: number;
+  done: number;
+  seconds: number;
+  first: MemorySample;
+  last: MemorySample;
+  peak: number;
+  curve: CurvePoint[];
+}
+
+async function mongoSignIns(
+  sessions: number,
+  options: { every?: number; deadline?: number } = {},
+): Promise<MongoRun | { skipped: string }> {
   const server = mongoServer();
-  if ('skip' in server)
-    return [
-      { scenario: 'MongoDB store: RSS after sign-ins', value: Number.NaN, unit: 'MB', note: server.skip },
-    ];
+  if ('skip' in server) return { skipped: server.skip };
   const dbName = `twostep_bench_memory_${process.pid}`;
   const idp = await startIdpProcess({
     totpAccounts: 0,
@@ -193,56 +215,140 @@ export async function runMongoMemoryBench(sessions = 10_000): Promise<Row[]> {
   try {
     const { info } = idp;
     let started = 0;
+    let done = 0;
+    const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     const signInUntil = async (total: number) => {
       const loop = async () => {
-        while (started < total) {
+        while (started < total && performance.now() < deadline) {
           const staff = info.plainStaff[started++ % info.plainStaff.length]!;
           await authorize(info, staff.email, undefined);
+          done++;
         }
       };
       await Promise.all(Array.from({ length: CONCURRENCY }, loop));
     };
-    const warm = Math.round(sessions / 10);
     const t0 = performance.now();
+    const curve: CurvePoint[] = [];
+    const point = async () => {
+      const m = await idp.memory();
+      curve.push({
+        signIns: done,
+        seconds: (performance.now() - t0) / 1000,
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+      });
+      return m;
+    };
+    const warm = Math.round(sessions / 10);
     await signInUntil(warm);
-    const first = await idp.memory();
-    await signInUntil(sessions);
-    const perSec = sessions / ((performance.now() - t0) / 1000);
-    const last = await idp.memory();
+    const first = await point();
+    const every = options.every ?? sessions;
+    for (let next = warm + every; ; next += every) {
+      await signInUntil(Math.min(next, sessions));
+      if (done >= sessions || performance.now() >= deadline) break;
+      await point();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const last = await point();
     const peak = (await idp.usage()).maxRss;
-    const ratio = last.rss / first.rss;
-    const n = (x: number) => x.toLocaleString('en-US');
-    return [
-      {
-        scenario: `MongoDB store: RSS after ${n(warm)} sign-ins`,
-        value: round(first.rss / 2 ** 20),
-        unit: 'MB',
-        note: `${server.label}; password-only sign-ins over HTTP, ${CONCURRENCY} parallel, ${round(perSec)}/s; ${HASH_SETTING}; after GC`,
-      },
-      {
-        scenario: `MongoDB store: RSS after ${n(sessions)} sign-ins`,
-        value: round(last.rss / 2 ** 20),
-        unit: 'MB',
-        note: `${round(ratio)}× the RSS after ${n(warm)}; heapUsed ${mb(last.heapUsed)}; goal flat, ≤ ${GOAL_FLAT_RATIO}× — ${ratio <= GOAL_FLAT_RATIO ? 'met' : 'NOT met'}`,
-      },
-      {
-        scenario: `MongoDB store: peak RSS over ${n(sessions)} sign-ins, ${CONCURRENCY} at a time`,
-        value: round(peak / 2 ** 20),
-        unit: 'MB',
-        note: `maxRSS of the IdP process; goal ≤ ${GOAL_PEAK_RSS_MB} MB — ${peak / 2 ** 20 <= GOAL_PEAK_RSS_MB ? 'met' : 'NOT met'}`,
-      },
-    ];
+    return { label: server.label, warm: curve[0]!.signIns, done, seconds, first, last, peak, curve };
   } finally {
     await idp.stop();
     server.stop();
   }
 }
 
+/** The MongoDB rows: RSS after the first tenth and after all sign-ins (flat?), peak RSS. */
+function mongoRows(r: MongoRun): Row[] {
+  const ratio = r.last.rss / r.first.rss;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return [
+    {
+      scenario: `MongoDB store: RSS after ${n(r.warm)} sign-ins`,
+      value: round(r.first.rss / 2 ** 20),
+      unit: 'MB',
+      note: `${r.label}; password-only sign-ins over HTTP, ${CONCURRENCY} parallel, ${round(r.done / r.seconds)}/s; ${HASH_SETTING}; after GC`,
+    },
+    {
+      scenario: `MongoDB store: RSS after ${n(r.done)} sign-ins`,
+      value: round(r.last.rss / 2 ** 20),
+      unit: 'MB',
+      note: `${round(ratio)}× the RSS after ${n(r.warm)}; heapUsed ${mb(r.last.heapUsed)}; goal flat, ≤ ${GOAL_FLAT_RATIO}× — ${ratio <= GOAL_FLAT_RATIO ? 'met' : 'NOT met'}`,
+    },
+    {
+      scenario: `MongoDB store: peak RSS over ${n(r.done)} sign-ins, ${CONCURRENCY} at a time`,
+      value: round(r.peak / 2 ** 20),
+      unit: 'MB',
+      note: `maxRSS of the IdP process; goal ≤ ${GOAL_PEAK_RSS_MB} MB — ${r.peak / 2 ** 20 <= GOAL_PEAK_RSS_MB ? 'met' : 'NOT met'}`,
+    },
+  ];
+}
+
+export async function runMongoMemoryBench(sessions = 10_000): Promise<Row[]> {
+  const result = await mongoSignIns(sessions);
+  if ('skipped' in result)
+    return [
+      { scenario: 'MongoDB store: RSS after sign-ins', value: Number.NaN, unit: 'MB', note: result.skipped },
+    ];
+  return mongoRows(result);
+}
+
+/** Where the long MongoDB run writes its table and RSS curve; run.ts copies it into RESULTS.md. */
+export const LONG_RESULTS = fileURLToPath(new URL('./RESULTS-mongo-long.md', import.meta.url));
+
+/**
+ * The long run on MongoDB, run once on its own (about an hour on FerretDB here):
+ * `node --conditions=@twostep/source bench/memory.ts mongo-long [sign-ins] [minutes]`. The same
+ * sign-ins as `mongo-memory` up to 10,000, or until the time budget ends (what was run is said),
+ * with RSS after GC every 500 sign-ins, written to RESULTS-mongo-long.md.
+ */
+export async function runMongoLongBench(sessions = 10_000, minutes = 60): Promise<Row[]> {
+  const started = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const result = await mongoSignIns(sessions, { every: 500, deadline: performance.now() + minutes * 60_000 });
+  if ('skipped' in result) throw new Error(result.skipped);
+  const rows = mongoRows(result);
+  const curve = result.curve.map(
+    (p) =>
+      `| ${p.signIns.toLocaleString('en-US')} | ${Math.round(p.seconds)} | ${round(p.rss / 2 ** 20)} | ${round(p.heapUsed / 2 ** 20)} |`,
+  );
+  const stopped =
+    result.done < sessions
+      ? `**${result.done.toLocaleString('en-US')} of the ${sessions.toLocaleString('en-US')} sign-ins asked for**: the ${minutes}-minute budget ended first`
+      : `all ${sessions.toLocaleString('en-US')} sign-ins`;
+  writeFileSync(
+    LONG_RESULTS,
+    [
+      `## Long run on MongoDB (${started}, separate from the table above)`,
+      '',
+      `\`node --conditions=@twostep/source bench/memory.ts mongo-long ${sessions} ${minutes}\`: ${stopped}, ${round(result.done / result.seconds)} sign-ins/s, ${result.label}; load average at the end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')}.`,
+      '',
+      '| scenario | value | unit | note |',
+      '| --- | ---: | --- | --- |',
+      ...rows.map((r) => `| ${r.scenario} | ${r.value} | ${r.unit} | ${r.note} |`),
+      '',
+      'RSS of the IdP process after GC along the run:',
+      '',
+      '| sign-ins | seconds | RSS MB | heapUsed MB |',
+      '| ---: | ---: | ---: | ---: |',
+      ...curve,
+      '',
+    ].join('\n'),
+  );
+  return rows;
+}
+
 const round = (n: number) => Math.round(n * 10) / 10;
 
 if (import.meta.main) {
   const sessions = Number(process.argv[3] ?? 10_000);
+  const mode = process.argv[2];
   console.table(
-    await (process.argv[2] === 'mongo' ? runMongoMemoryBench(sessions) : runMemoryBench(sessions)),
+    await (mode === 'mongo-long'
+      ? runMongoLongBench(sessions, Number(process.argv[4] ?? 60))
+      : mode === 'mongo'
+        ? runMongoMemoryBench(sessions)
+        : runMemoryBench(sessions)),
   );
 }
