@@ -2,13 +2,10 @@
 // up 2-Step at sign-in, signs in with her recovery code, verifies again for a chart (step-up); the
 // owner, whose browser asks for French, pauses her 2-Step in the admin console. Every IdP page on the
 // way is French (`<html lang>`), axe-clean, and shows no English sentence of the English catalog.
-import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { messagesEn } from '../../packages/oidc-server/src/delivery/messages.ts';
-import { en } from '../../packages/oidc-server/src/messages/en.ts';
-import { frCA } from '../../packages/oidc-server/src/messages/fr-CA.ts';
 import { axeViolations } from '../helpers/axe.ts';
+import { englishSentences, oneSpace } from '../helpers/english-sentences.ts';
 import {
   BROWSER_TEST_TIMEOUT,
   type DemoBrowser,
@@ -33,39 +30,6 @@ const DOCS_PAGES = [
   'admin-enforcement-off',
   'paused',
 ];
-const oneSpace = (s: string) => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
-
-/** The literal runs of an ICU message (outside placeholders, plural branches included). */
-function literals(message: string): string[] {
-  const out: string[] = [];
-  const walk = (elements: MessageFormatElement[]) => {
-    for (const el of elements) {
-      if (el.type === TYPE.literal) out.push(el.value);
-      if (el.type === TYPE.plural || el.type === TYPE.select) {
-        for (const option of Object.values(el.options)) walk(option.value);
-      }
-    }
-  };
-  walk(parse(message, { ignoreTag: true }));
-  return out;
-}
-
-/**
- * English sentences a French page must not show: every run of four words or more in the English
- * catalogs (pages and emails), minus the runs French has word for word too (product names, say).
- */
-export function englishSentences(): string[] {
-  const english = [
-    ...Object.values(en),
-    ...Object.values(messagesEn.templates).flatMap((t) => [t.subject, ...t.paragraphs, t.advice]),
-    messagesEn.greeting,
-    messagesEn.footer,
-  ];
-  const french = oneSpace(Object.values(frCA).join('\n'));
-  const runs = english.flatMap(literals).map(oneSpace);
-  return [...new Set(runs.filter((run) => run.split(' ').length >= 4 && !french.includes(run)))];
-}
-
 describe.skipIf(skipBrowser)('demo in a browser, in French', { timeout: BROWSER_TEST_TIMEOUT * 2 }, () => {
   const env: DemoBrowser = useDemoBrowser();
   const sentences = englishSentences();

@@ -11,7 +11,7 @@ import Provider, {
 } from 'oidc-provider';
 import type { IdpConfig } from './config.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
-import { learnLocale, SUPPORTED_LOCALES, t } from './messages/index.ts';
+import { currentLocale, learnLocale, SUPPORTED_LOCALES, t } from './messages/index.ts';
 import { errorPage, logoutPage, messagePage, wayForward } from './pages/misc.ts';
 import { clinicIdOf } from './provisioning/auth.ts';
 import { type BackchannelTargets, backchannelTargets, signedInBeforeEnd } from './sessions.ts';
@@ -368,7 +368,7 @@ export function createProvider(
         ? t('error.503')
         : error instanceof errors.SessionNotFound
           ? t('error.expired')
-          : (out.error_description ?? t('error.400'));
+          : describedError(out);
       const expired = !storeDown && error instanceof errors.SessionNotFound;
       const appSignIn = ctx.oidc?.client?.initiateLoginUri;
       ctx.body = errorPage(
@@ -378,6 +378,15 @@ export function createProvider(
       );
     },
   };
+
+  /**
+   * What a refused request says: oidc-provider's description is English, for developers; other
+   * languages get the catalog's sentence with the error code, which is the same in every language.
+   */
+  function describedError(out: { error: string; error_description?: string }): string {
+    if (currentLocale() === 'en') return out.error_description ?? t('error.400');
+    return `${t('error.400')} (${out.error})`;
+  }
 
   /** The signed-in person's saved language, for oidc-provider's own pages (never fails the page). */
   async function learnPersonLocale(accountId: string | undefined): Promise<void> {
