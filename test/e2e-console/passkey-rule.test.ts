@@ -51,8 +51,9 @@ describe('passkey rule in the admin console', () => {
   });
 
   it('covering fewer people: warning, typed word and reason first; then audited and emailed to every Full Access User', async () => {
-    await idp.stores.clinics.update(idp.clinic.id, { phishingResistant: 'everyone' });
+    // Set after her sign-in: under the rule, her code sign-in would first ask her to add a passkey.
     const { browser, page } = await signIn(idp, idp.staff.owner, '/admin');
+    await idp.stores.clinics.update(idp.clinic.id, { phishingResistant: 'everyone' });
     const confirm = await browser.post(`${idp.url}/admin/passkey-rule`, {
       csrf: csrfOf(page),
       scope: 'full_access',

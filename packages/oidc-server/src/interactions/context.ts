@@ -54,6 +54,13 @@ export interface SignInState {
   totp?: SealedSecret;
   /** "Use a passkey": the WebAuthn challenge of the page shown (core takes it once). */
   passkey?: PasskeyChallenge;
+  /**
+   * The clinic's passkey rule: this person proved who they are with `method` (a code, or the recovery
+   * code) and adds a passkey before the sign-in ends; `challenge` is the registration's, used once.
+   */
+  owePasskey?: { method: 'totp' | 'sms' | 'recovery'; challenge?: PasskeyChallenge };
+  /** A passkey was added in this interaction (the rule is met: finish with the method used). */
+  passkeyAdded?: boolean;
   /** Why the last code was refused, shown once by the page the refusal redirected to (Post/Redirect/Get). */
   flash?: { error: string };
 }

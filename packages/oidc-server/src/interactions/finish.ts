@@ -1,5 +1,5 @@
 /** The end of the login prompt: hand oidc-provider the account, acr, amr and auth_time — or an error. */
-import { acrSatisfies, claimsFor, type SignInMethod, type StaffMember } from '@twostep/core';
+import { acrSatisfies, claimsFor, passkeyRequired, type SignInMethod, type StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
@@ -41,6 +41,33 @@ export async function finishWithError(
 }
 
 /**
+ * The clinic's passkey rule: someone it covers who got in with a code or the recovery code adds a
+ * passkey first (audited). True when the sign-in went there instead of finishing.
+ */
+async function owesPasskey(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  interaction: Interaction,
+  staff: StaffMember,
+  method: SignInMethod,
+): Promise<boolean> {
+  if (method !== 'totp' && method !== 'sms' && method !== 'recovery') return false;
+  const state = readState(interaction);
+  if (!state || state.passkeyAdded) return false;
+  if (!passkeyRequired(await deps.stores.clinics.get(staff.clinicId), staff.role)) return false;
+  await deps.twostep.audit.record(actor(req, staff), {
+    clinicId: staff.clinicId,
+    type: 'passkey.required',
+    targetId: staff.id,
+    details: { method },
+  });
+  await saveState(interaction, { ...state, pending: undefined, newPhone: undefined, owePasskey: { method } });
+  redirect(deps, req, res, '/enroll/passkey');
+  return true;
+}
+
+/**
  * Completes the `login` prompt. `ts` (auth_time) is now: every path here
  * involved an interactive verification in this interaction (a password, a
  * code, or both). oidc-provider keeps its own real clock, so ours is not used.
@@ -53,6 +80,7 @@ export async function finishSignIn(
   staff: StaffMember,
   method: SignInMethod,
 ): Promise<void> {
+  if (await owesPasskey(deps, req, res, interaction, staff, method)) return;
   const { acr, amr } = claimsFor(method);
   if (method === 'password' && requires2fa(interaction.params)) {
     await finishWithError(

@@ -10,6 +10,7 @@ import {
   showSmsPhone,
   startTotp,
 } from './enroll.ts';
+import { finishPasskeyEnroll, showPasskeyEnroll } from './enroll-passkey.ts';
 import { abort, acknowledge, continuePaused, showNewPhone, skipNewPhone } from './finish.ts';
 import { submitPasskey } from './passkey-first.ts';
 import { submitPassword } from './password.ts';
@@ -46,6 +47,8 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
   post('/enroll/sms', showSmsPhone);
   post('/enroll/sms/send', sendEnrollSms);
   post('/enroll/sms/confirm', confirmSms);
+  get('/enroll/passkey', showPasskeyEnroll);
+  post('/enroll/passkey', finishPasskeyEnroll);
   post('/consent', submitConsent);
   return router;
 }

@@ -73,6 +73,13 @@ export const en = {
   'phr.body':
     'The app you came from asks you to confirm with a passkey, and your account has none yet. Add one on your account page, then open the app again.',
   'phr.account': 'Go to my account page',
+  'enrollPasskey.title': 'Add a passkey',
+  'enrollPasskey.body':
+    '{clinic} requires you to sign in with a passkey: unlike a code, a look-alike site cannot use it. Add one now on this computer or your phone; you will use it from your next sign-in.',
+  'enrollPasskey.needsScript':
+    'Adding a passkey needs JavaScript in this browser. Turn it on, or ask a Full Access User at your clinic for help.',
+  'enrollPasskey.failed':
+    'The passkey was not created. Try again; if this browser cannot make one, ask a Full Access User at your clinic for help.',
   'code.sendSms': 'Text me a code',
   'code.resendSms': 'Send a new code',
   'code.smsSent': 'We sent a code to {phone}. It expires at {expiresAt}.',

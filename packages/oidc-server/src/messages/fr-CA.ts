@@ -88,6 +88,13 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'phr.body':
     'L’application d’où vous venez vous demande de confirmer avec une clé d’accès, et votre compte n’en a pas encore. Ajoutez-en une dans la page de votre compte, puis rouvrez l’application.',
   'phr.account': 'Aller à la page de mon compte',
+  'enrollPasskey.title': 'Ajouter une clé d’accès',
+  'enrollPasskey.body':
+    '{clinic} exige que vous vous connectiez avec une clé d’accès : contrairement à un code, un site imitateur ne peut pas s’en servir. Ajoutez-en une maintenant sur cet ordinateur ou votre téléphone ; vous l’utiliserez dès votre prochaine connexion.',
+  'enrollPasskey.needsScript':
+    'L’ajout d’une clé d’accès demande JavaScript dans ce navigateur. Activez-le, ou demandez de l’aide à un utilisateur à accès complet de votre clinique.',
+  'enrollPasskey.failed':
+    'La clé d’accès n’a pas été créée. Réessayez ; si ce navigateur ne peut pas en créer, demandez de l’aide à un utilisateur à accès complet de votre clinique.',
   'code.sendSms': 'M’envoyer un code par texto',
   'code.resendSms': 'Envoyer un nouveau code',
   'code.smsSent': 'Nous avons envoyé un code au {phone}. Il expire à {expiresAt}.',

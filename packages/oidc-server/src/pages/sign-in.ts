@@ -80,6 +80,30 @@ ${rememberBox(options)}
 ${webauthnScripts(ctx.nonce, issuerBase(ctx), 'authenticate', options.passkeyOptions ?? '{}')}`;
 }
 
+/**
+ * "Add a passkey" at sign-in: the clinic requires one of this person (they just proved who they are
+ * another way). The script asks the authenticator for a new passkey and posts its answer.
+ */
+export function enrollPasskeyPage(
+  ctx: StepContext,
+  options: { options: string; error?: string | null },
+): string {
+  const body = html`${alert(options.error)}<p>${t('enrollPasskey.body', { clinic: ctx.siteName })}</p>
+<p id="passkey-nojs">${t('enrollPasskey.needsScript')}</p>
+<form method="post" action="${ctx.base}/enroll/passkey" id="passkey-form" data-failed="${t('enrollPasskey.failed')}" hidden>
+<input type="hidden" name="csrf" value="${ctx.csrf('enroll-passkey')}">
+<input type="hidden" name="response" value="">
+<label for="passkey-name">${t('account.passkey.name')}</label>
+<input id="passkey-name" name="name" type="text" required maxlength="60" autocomplete="off" aria-describedby="passkey-name-hint">
+<p id="passkey-name-hint" class="muted">${t('account.passkey.nameHint')}</p>
+<button type="submit">${t('account.passkey.create')}</button>
+<p role="status" data-status></p>
+</form>
+${webauthnScripts(ctx.nonce, issuerBase(ctx), 'register', options.options)}
+${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+  return layout(ctx, t('enrollPasskey.title'), body);
+}
+
 export function codePage(ctx: StepContext, options: CodePageOptions): string {
   const { method } = options;
   if (method === 'passkey') return methodPage(ctx, options, passkeyForm(ctx, options));
