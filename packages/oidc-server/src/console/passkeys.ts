@@ -5,7 +5,7 @@
  * core (the challenge is used once there).
  */
 import type { PasskeyChallenge } from '@twostep/core';
-import { relyingParty } from '../pages/webauthn.ts';
+import { authenticatorAnswer, relyingParty } from '../pages/webauthn.ts';
 import { t } from '../messages/index.ts';
 import {
   actorOf,
@@ -34,12 +34,7 @@ export const finishPasskey: ConsoleHandler = async (c) => {
     SEAL_PURPOSE,
     field(c.req, 'challenge'),
   );
-  let response: unknown = null;
-  try {
-    response = JSON.parse(field(c.req, 'response') ?? 'null');
-  } catch {
-    response = null;
-  }
+  const response = authenticatorAnswer(field(c.req, 'response'));
   const result = await c.deps.twostep.passkeys.register(actorOf(c), c.staff, {
     response,
     challenge: kept && kept.staffId === c.staff.id ? kept : null,

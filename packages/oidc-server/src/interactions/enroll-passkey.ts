@@ -9,7 +9,7 @@ import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
 import { enrollPasskeyPage } from '../pages/sign-in.ts';
-import { relyingParty } from '../pages/webauthn.ts';
+import { authenticatorAnswer, relyingParty } from '../pages/webauthn.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actor,
@@ -55,12 +55,7 @@ export async function finishPasskeyEnroll(deps: Deps, req: Request, res: Respons
   if (!(await withinCodeLimits(deps.limiter, deps.config.rateLimits, req.ip, staff.id))) {
     return show(deps, req, res, 429, t('limit.body'));
   }
-  let response: unknown = null;
-  try {
-    response = JSON.parse(field(req, 'response') ?? '');
-  } catch {
-    response = null;
-  }
+  const response = authenticatorAnswer(field(req, 'response'));
   const result = await deps.twostep.passkeys.register(actor(req, staff), staff, {
     response,
     challenge: owed.challenge,

@@ -21,7 +21,7 @@ import {
   passkeyNeededPage,
   recoveryCodePage,
 } from '../pages/sign-in.ts';
-import { relyingParty } from '../pages/webauthn.ts';
+import { authenticatorAnswer, relyingParty } from '../pages/webauthn.ts';
 import { requiresPhishingResistant } from '../provider.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
 import {
@@ -175,12 +175,7 @@ export async function verifyPasskey(deps: Deps, req: Request, res: Response): Pr
     return redirect(deps, req, res, '/verify?method=passkey');
   };
   if (!(await withinLimits(deps, req, staff))) return refused(t('limit.body'));
-  let response: unknown = null;
-  try {
-    response = JSON.parse(field(req, 'response') ?? '');
-  } catch {
-    response = null;
-  }
+  const response = authenticatorAnswer(field(req, 'response'));
   const result = await deps.twostep.passkeys.verifySignIn(actor(req, staff), staff, {
     response,
     challenge: state.passkey,

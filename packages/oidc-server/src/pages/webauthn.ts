@@ -15,6 +15,15 @@ import { type Html, html, raw } from './html.ts';
 export const relyingParty = (config: Pick<IdpConfig, 'issuerUrl' | 'siteName'>): RelyingParty =>
   relyingPartyFromIssuer(config.issuerUrl.href, config.siteName);
 
+/** The authenticator's answer as the ceremony script posted it (JSON in the `response` field); null when unreadable. */
+export function authenticatorAnswer(posted: string | undefined): unknown {
+  try {
+    return JSON.parse(posted ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
 /** The UMD build (global `SimpleWebAuthnBrowser`), read once; it is not in the package's exports map. */
 let browserHelper: string | undefined;
 export const serveWebauthnHelper: RequestHandler = (_req, res) => {
