@@ -6,13 +6,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuditEventType } from '@twostep/core';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACR_2FA, ACR_PHR, type ClinicRig, startClinicRig } from '../e2e-mfa/clinic-app.ts';
-import { axeViolations, overflowing } from '../helpers/axe.ts';
-import { launchBrowser } from '../helpers/chromium.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { ACR_2FA, ACR_PHR } from '../e2e-mfa/clinic-app.ts';
+import { pageFindings } from '../helpers/axe.ts';
 import type { TestStaff } from '../helpers/idp.ts';
-import { credentialIdOf, VirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
+import {
+  credentialIdOf,
+  VirtualAuthenticator,
+  withoutPasskeyAutofill,
+} from '../helpers/virtual-authenticator.ts';
 import {
   BROWSER_TEST_TIMEOUT,
   enterPassword,
@@ -20,42 +23,15 @@ import {
   screenshotsOnFailure,
   shooter,
   skipBrowser,
+  usePasskeyBrowser,
 } from './support.ts';
 
-const SIZES = [
-  { width: 1280, height: 800 },
-  { width: 390, height: 844 },
-] as const;
-
 describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIMEOUT * 2 }, () => {
-  let rig: ClinicRig;
-  let browser: Browser;
-  beforeAll(async () => {
-    // An issuer on localhost: a browser refuses an IP address as the RP ID.
-    rig = await startClinicRig({ idp: { issuerHost: 'localhost' } });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const env = usePasskeyBrowser();
 
   /** axe-core at both sizes, and nothing wider than a phone's screen. */
   async function checkPage(page: Page, label: string, findings: string[]): Promise<void> {
-    for (const size of SIZES) {
-      await page.setViewportSize(size);
-      for (const v of await axeViolations(page)) {
-        findings.push(
-          `${label} ${size.width}: axe ${v.id} (${v.impact}) ${v.help} — ${v.targets.join(', ')}`,
-        );
-      }
-      if (size.width < 500) {
-        const { scrollWidth, elements } = await overflowing(page);
-        if (scrollWidth > size.width)
-          findings.push(`${label}: ${scrollWidth} px wide (${elements.join(', ')})`);
-      }
-    }
-    await page.setViewportSize(SIZES[0]);
+    findings.push(...(await pageFindings(page, label)));
   }
 
   /** The app's JSON page (the test app answers JSON). */
@@ -68,22 +44,24 @@ describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIM
     await page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
     const other = page.getByRole('link', { name: 'Use your authenticator app' });
     if (await other.count()) await other.click();
-    await page.getByLabel('Verification code').fill(rig.idp.nextTotpCode(who.totpSecret!));
+    await page.getByLabel('Verification code').fill(env.rig.idp.nextTotpCode(who.totpSecret!));
     await page.getByRole('button', { name: 'Verify' }).click();
   }
 
   const audit = (type: AuditEventType) =>
-    rig.idp.stores.audit.list(rig.idp.clinic.id, { types: [type], order: 'asc' });
+    env.rig.idp.stores.audit.list(env.rig.idp.clinic.id, { types: [type], order: 'asc' });
 
   it('adds a passkey on the account page, signs in with it (loa:phr), steps up to loa:phr, refuses a relay and a clone, removes it', async () => {
-    const issuer = rig.idp.issuer;
-    const owner = rig.idp.staff.owner;
+    const issuer = env.rig.idp.issuer;
+    const owner = env.rig.idp.staff.owner;
     const shot = shooter('passkeys');
-    screenshotsOnFailure(browser, 'passkeys');
+    screenshotsOnFailure(env.browser, 'passkeys');
     const findings: string[] = [];
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
     let key = await VirtualAuthenticator.attach(page);
+    // The password step is typed here: no passkey autofill signing in first.
+    await withoutPasskeyAutofill(page);
 
     // 1. The account page: password + authenticator code, then "Add a passkey", named.
     await page.goto(`${issuer}/account`);
@@ -103,35 +81,35 @@ describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIM
     await shot(page, 'account-with-passkey');
     const [registered] = await key.credentials();
     expect(registered).toMatchObject({ rpId: 'localhost', isResidentCredential: true });
-    const stored = await rig.idp.stores.factors.findPasskey(credentialIdOf(registered!));
+    const stored = await env.rig.idp.stores.factors.findPasskey(credentialIdOf(registered!));
     expect(stored).toMatchObject({ name: 'Front desk PC', backupEligible: false });
 
     // 2. Password + passkey at the app: offered first; acr loa:phr, amr hwk (device-bound).
     await context.clearCookies();
-    await page.goto(`${rig.app}/schedule`);
+    await page.goto(`${env.rig.app}/schedule`);
     await enterPassword(page, owner.email, owner.password);
     await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
     await checkPage(page, 'sign-in-passkey', findings);
     await shot(page, 'sign-in-passkey');
     await page.getByRole('button', { name: 'Use a passkey' }).click();
-    await page.waitForURL(`${rig.app}/schedule`);
+    await page.waitForURL(`${env.rig.app}/schedule`);
     expect(await appView(page)).toMatchObject({ acr: ACR_PHR, amr: ['pwd', 'hwk', 'user', 'mfa'] });
 
     // 3. Signed in with a code, the app's prescriptions need loa:phr: only the passkey, no password.
     await context.clearCookies();
-    await page.goto(`${rig.app}/schedule`);
+    await page.goto(`${env.rig.app}/schedule`);
     await enterPassword(page, owner.email, owner.password);
     await enterTotp(page, owner);
-    await page.waitForURL(`${rig.app}/schedule`);
+    await page.waitForURL(`${env.rig.app}/schedule`);
     expect((await appView(page)).acr).toBe(ACR_2FA);
-    await page.goto(`${rig.app}/prescriptions`);
+    await page.goto(`${env.rig.app}/prescriptions`);
     await page.getByText('For your security, this needs your passkey.').waitFor();
     expect(await page.getByLabel('Password').count()).toBe(0);
     expect(await page.getByText('Other ways to verify').count()).toBe(0);
     await checkPage(page, 'step-up-passkey', findings);
     await shot(page, 'step-up-passkey');
     await page.getByRole('button', { name: 'Use a passkey' }).click();
-    await page.waitForURL(`${rig.app}/prescriptions`);
+    await page.waitForURL(`${env.rig.app}/prescriptions`);
     expect(await appView(page)).toMatchObject({ page: 'prescriptions', acr: ACR_PHR });
 
     // 4. A look-alike site on another origin asks the authenticator with the IdP's challenge and
@@ -139,7 +117,7 @@ describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIM
     await context.clearCookies();
     const phishing = await lookAlikeSite();
     try {
-      await page.goto(`${rig.app}/schedule`);
+      await page.goto(`${env.rig.app}/schedule`);
       await enterPassword(page, owner.email, owner.password);
       await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
       const relay = await page.evaluate(
@@ -185,7 +163,7 @@ describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIM
 
     // 6. The authenticator app still works; the account page removes the passkey.
     await enterTotp(page, owner);
-    await page.waitForURL(`${rig.app}/schedule`);
+    await page.waitForURL(`${env.rig.app}/schedule`);
     await page.goto(`${issuer}/account`);
     await page.getByTestId('passkey').getByRole('button', { name: 'Remove' }).click();
     await page.waitForURL(`${issuer}/account?done=removed`);
@@ -198,12 +176,12 @@ describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIM
   });
 
   it('an app needing loa:phr, someone without a passkey: a page that says so and offers the account page', async () => {
-    const desk = rig.idp.staff.frontDesk;
+    const desk = env.rig.idp.staff.frontDesk;
     const findings: string[] = [];
-    screenshotsOnFailure(browser, 'passkey-needed');
-    const context = await newContext(browser);
+    screenshotsOnFailure(env.browser, 'passkey-needed');
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await page.goto(`${rig.app}/prescriptions`);
+    await page.goto(`${env.rig.app}/prescriptions`);
     await enterPassword(page, desk.email, desk.password);
     await page.getByRole('heading', { name: 'This needs a passkey' }).waitFor();
     await checkPage(page, 'passkey-needed', findings);

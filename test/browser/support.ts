@@ -15,6 +15,7 @@ import { manualClock, TOTP, totp } from '@twostep/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, onTestFailed, vi } from 'vitest';
 import { type Demo, startDemo } from '../../apps/demo/src/demo.ts';
+import { type ClinicRig, startClinicRig } from '../e2e-mfa/clinic-app.ts';
 import { CHROMIUM_PATH, launchBrowser } from '../helpers/chromium.ts';
 
 /** Per test: a scenario clicks through a dozen pages. */
@@ -112,6 +113,26 @@ export function useDemoBrowser(options: DemoRigOptions = {}): DemoBrowser {
   const env = {} as { rig: DemoRig; browser: Browser };
   beforeAll(async () => {
     env.rig = await startDemoRig(options);
+    env.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.rig?.close();
+  });
+  return env;
+}
+
+/** The test IdP on `localhost` with the clinic app (an IP address cannot be a WebAuthn RP ID), and Chromium. */
+export interface PasskeyBrowser {
+  readonly rig: ClinicRig;
+  readonly browser: Browser;
+}
+
+/** Call inside a `describe`: starts the passkey rig and Chromium in `beforeAll`, closes both in `afterAll`. */
+export function usePasskeyBrowser(): PasskeyBrowser {
+  const env = {} as { rig: ClinicRig; browser: Browser };
+  beforeAll(async () => {
+    env.rig = await startClinicRig({ idp: { issuerHost: 'localhost' } });
     env.browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -90,3 +90,30 @@ export async function overflowing(page: Page): Promise<{ scrollWidth: number; el
 export function focusedId(page: Page): Promise<string> {
   return page.evaluate(() => document.activeElement?.id ?? '');
 }
+
+/** The sizes pages are checked at: desktop, and a phone. */
+export const CHECK_SIZES = [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+] as const;
+
+/**
+ * axe-core at each of `CHECK_SIZES`, and nothing wider than the phone's screen: what is wrong, one
+ * line each (none: `[]`). The page is left at desktop size.
+ */
+export async function pageFindings(page: Page, label: string): Promise<string[]> {
+  const findings: string[] = [];
+  for (const size of CHECK_SIZES) {
+    await page.setViewportSize(size);
+    for (const v of await axeViolations(page)) {
+      findings.push(`${label} ${size.width}: axe ${v.id} (${v.impact}) ${v.help} — ${v.targets.join(', ')}`);
+    }
+    if (size.width < 500) {
+      const { scrollWidth, elements } = await overflowing(page);
+      if (scrollWidth > size.width)
+        findings.push(`${label}: ${scrollWidth} px wide (${elements.join(', ')})`);
+    }
+  }
+  await page.setViewportSize(CHECK_SIZES[0]);
+  return findings;
+}

@@ -79,3 +79,15 @@ export class VirtualAuthenticator {
     await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.id });
   }
 }
+
+/**
+ * Makes `page` a browser without passkey autofill (conditional UI), from its next navigation on:
+ * the virtual authenticator answers the password page's autofill request at once (where a person
+ * would pick the passkey from the email field's list), which signs in before a test can type a
+ * password or click "Sign in with a passkey".
+ */
+export async function withoutPasskeyAutofill(page: Page): Promise<void> {
+  await page.addInitScript(
+    "Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: () => Promise.resolve(false) });",
+  );
+}

@@ -8,8 +8,6 @@
 import type {
   AuthenticationResponseJSON,
   AuthenticatorTransportFuture,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,

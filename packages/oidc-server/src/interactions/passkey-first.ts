@@ -4,11 +4,12 @@
  * for this interaction; the answer says who signs in (core finds the passkey by its credential id
  * and checks the user handle). Every attempt counts against the same per-IP limit as passwords.
  */
-import { type PasskeyChallenge, relyingPartyFromIssuer } from '@twostep/core';
+import type { PasskeyChallenge } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
 import { lockedPage, passwordPage, type StepContext } from '../pages/sign-in.ts';
+import { relyingParty } from '../pages/webauthn.ts';
 import {
   actor,
   clinicSite,
@@ -20,8 +21,6 @@ import {
   stepContext,
 } from './context.ts';
 import { finishSignIn } from './finish.ts';
-
-const relyingParty = (deps: Deps) => relyingPartyFromIssuer(deps.config.issuerUrl.href, deps.config.siteName);
 
 /** The sealed challenge is bound to the interaction: it opens nowhere else. */
 const sealedFor = (uid: string) => `passkey-sign-in:${uid}`;
@@ -35,7 +34,7 @@ export async function sendPasswordPage(
   ctx: StepContext,
   options: Omit<Parameters<typeof passwordPage>[1], 'passkey'> = {},
 ): Promise<void> {
-  const request = await deps.twostep.passkeys.signInOptions(relyingParty(deps));
+  const request = await deps.twostep.passkeys.signInOptions(relyingParty(deps.config));
   const passkey = {
     optionsJson: JSON.stringify(request.options),
     challenge: deps.config.secretBox.seal(
@@ -68,7 +67,7 @@ function parseJson(value: string | undefined): unknown {
 export async function submitPasskey(deps: Deps, req: Request, res: Response): Promise<void> {
   const interaction = await loadInteraction(deps, req, res);
   if (interaction.prompt.name !== 'login') throw new HttpError(400);
-  requireCsrf(deps, req, 'passkey');
+  requireCsrf(deps, req, 'passkey-sign-in');
   const ctx = stepContext(deps, req, res, await clinicSite(deps, null));
   const limits = deps.config.rateLimits;
   if (!(await deps.limiter.hit('pwd-ip', req.ip ?? 'unknown', limits.passwordPerIp))) {
@@ -77,7 +76,7 @@ export async function submitPasskey(deps: Deps, req: Request, res: Response): Pr
   const result = await deps.twostep.passkeys.signIn(actor(req, null), {
     response: parseJson(field(req, 'response')),
     challenge: openChallenge(deps, interaction.uid, field(req, 'challenge')),
-    rp: relyingParty(deps),
+    rp: relyingParty(deps.config),
   });
   if (!result.ok) {
     // Only the holder of a passkey with a good signature learns the account is locked.

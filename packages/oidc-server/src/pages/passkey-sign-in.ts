@@ -32,7 +32,7 @@ W.browserSupportsWebAuthnAutofill().then(function(ok){if(ok)return W.startAuthen
 export function passkeySignIn(ctx: StepContext, offer: PasskeyOffer): Html {
   const issuerBase = ctx.base.slice(0, ctx.base.lastIndexOf('/interaction/'));
   return html`<form method="post" action="${ctx.base}/passkey" id="passkey-sign-in" hidden data-failed="${t('passkeySignIn.cancelled')}" novalidate>
-<input type="hidden" name="csrf" value="${ctx.csrf('passkey')}">
+<input type="hidden" name="csrf" value="${ctx.csrf('passkey-sign-in')}">
 <input type="hidden" name="challenge" value="${offer.challenge}">
 <input type="hidden" name="response" value="">
 <button type="submit" class="secondary">${t('passkeySignIn.button')}</button>
