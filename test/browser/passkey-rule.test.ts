@@ -3,6 +3,7 @@
 // she is walked through adding one after her code; the billing export (loa:phr) then works after a
 // passkey step-up. axe-core on the "Add a passkey" sign-in page at desktop and phone size.
 import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { axeViolations, overflowing } from '../helpers/axe.ts';
 import { VirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
@@ -15,6 +16,22 @@ import {
   startScenario,
   useDemoBrowser,
 } from './support.ts';
+
+/** axe-core at desktop and phone size, and nothing wider than the phone's screen. */
+async function axeAtBothSizes(page: Page, label: string, findings: string[]): Promise<void> {
+  for (const size of [
+    { width: 1280, height: 800 },
+    { width: 390, height: 844 },
+  ]) {
+    await page.setViewportSize(size);
+    for (const v of await axeViolations(page))
+      findings.push(`${label} ${size.width}: axe ${v.id} ${v.help} — ${v.targets.join(', ')}`);
+    const { scrollWidth, elements } = await overflowing(page);
+    if (size.width < 500 && scrollWidth > size.width)
+      findings.push(`${label}: too wide (${elements.join(', ')})`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
 
 describe.skipIf(skipBrowser)('passkey rule in Chromium', { timeout: BROWSER_TEST_TIMEOUT * 2 }, () => {
   // An issuer on localhost: a browser refuses an IP address as the RP ID.
@@ -45,15 +62,7 @@ describe.skipIf(skipBrowser)('passkey rule in Chromium', { timeout: BROWSER_TEST
     await page.getByRole('button', { name: 'Create passkey' }).waitFor();
     await shot(page, 'add-passkey');
     const findings: string[] = [];
-    for (const size of [
-      { width: 1280, height: 800 },
-      { width: 390, height: 844 },
-    ]) {
-      await page.setViewportSize(size);
-      for (const v of await axeViolations(page)) findings.push(`${size.width}: axe ${v.id} ${v.help}`);
-      if (size.width < 500 && (await overflowing(page)).scrollWidth > size.width) findings.push('too wide');
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await axeAtBothSizes(page, 'add-passkey', findings);
     expect(findings).toEqual([]);
     await page.getByLabel('Name for this passkey').fill('Reception PC');
     await page.getByRole('button', { name: 'Create passkey' }).click();
@@ -74,5 +83,16 @@ describe.skipIf(skipBrowser)('passkey rule in Chromium', { timeout: BROWSER_TEST
     const csv = await readFile((await (await download).path())!, 'utf8');
     expect(csv.split('\r\n')[0]).toBe('Invoice,Patient,Date,Description,Amount,Status');
     expect(csv).toContain('INV-2291');
+
+    // The account page: the passkey listed, renamed (a fresh verification: the passkey just now).
+    await page.goto(`${demo.idpUrl}/account`);
+    await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
+    await page.getByText('Rename', { exact: true }).click();
+    await axeAtBothSizes(page, 'account-rename', findings);
+    await page.getByLabel('New name for “Reception PC”').fill('Front desk PC');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByText('The passkey was renamed.').waitFor();
+    expect(await page.getByTestId('passkey').first().textContent()).toContain('Front desk PC');
+    expect(findings).toEqual([]);
   });
 });

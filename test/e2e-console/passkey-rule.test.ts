@@ -6,7 +6,7 @@
 import { renderNotification } from '@twostep/oidc-server';
 import { hasVerifiedFactor } from '../../packages/oidc-server/src/console/session.ts';
 import { credential } from '../../packages/core/test/fixtures.ts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertText, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { csrfOf, postRaw, signIn } from './helpers.ts';
@@ -193,5 +193,118 @@ describe('who has a passkey, in the admin console', () => {
     expect(verified('urn:twostep:loa:2fa', ['pwd', 'trusted_device', 'mfa'])).toBe(false);
     expect(verified('urn:twostep:loa:1fa', ['pwd'])).toBe(false);
     expect(verified('urn:other', ['hwk'])).toBe(false);
+  });
+});
+
+describe('rename and remove a passkey on the account page', () => {
+  async function ownerPasskey(name: string) {
+    const owner = (await idp.stores.staff.get(idp.staff.owner.id))!;
+    const result = await idp.idp.twostep.enrollment.addPasskey(
+      { actorId: owner.id },
+      owner,
+      credential(),
+      name,
+    );
+    if (!result.ok) throw new Error(result.reason);
+    return result.passkey;
+  }
+  const events = (type: string) =>
+    idp.stores.audit.list(idp.clinic.id, { types: [type as never], order: 'asc' });
+
+  it("rename: audited and emailed with the old and new names; a bad name or someone else's passkey changes nothing", async () => {
+    // Signed in with her code first (with a passkey, sign-in would offer the passkey first).
+    const { browser } = await signIn(idp, idp.staff.owner, '/account');
+    const desk = await ownerPasskey('Desk');
+    const page = await browser.get(`${idp.url}/account`);
+    expect(page.body).toContain('New name for “Desk”');
+    const renamed = await browser.post(`${idp.url}/account/passkey/rename`, {
+      csrf: csrfOf(page),
+      passkey: desk.id,
+      name: '  Front desk PC ',
+    });
+    expect(renamed.body).toContain('The passkey was renamed.');
+    expect(renamed.body).toContain('New name for “Front desk PC”');
+    expect((await events('passkey.renamed')).map((e) => [e.actorId, e.targetId, e.details])).toEqual([
+      [idp.staff.owner.id, idp.staff.owner.id, { from: 'Desk', to: 'Front desk PC' }],
+    ]);
+    const mail = idp.notifier.sent.filter((n) => n.kind === 'passkey_renamed');
+    expect(mail.map((n) => n.to.staffId)).toEqual([idp.staff.owner.id]);
+    expect(renderNotification(mail[0]!).text).toContain('Your passkey "Desk" for your');
+    const audit = await browser.get(`${idp.url}/admin/audit`);
+    expect(audit.body).toContain('Olivia Owner renamed their passkey “Desk” to “Front desk PC”');
+
+    const empty = await postRaw(browser, idp, '/account/passkey/rename', {
+      csrf: csrfOf(page),
+      passkey: desk.id,
+      name: ' ',
+    });
+    expect(empty.status).toBe(400);
+    expect(alertText(empty)).toContain('Enter a name for the passkey.');
+    const desks = await idp.stores.staff.get(idp.staff.frontDesk.id);
+    const theirs = await idp.idp.twostep.enrollment.addPasskey(
+      { actorId: desks!.id },
+      desks!,
+      credential(),
+      'Dana PC',
+    );
+    if (!theirs.ok) throw new Error(theirs.reason);
+    const other = await postRaw(browser, idp, '/account/passkey/rename', {
+      csrf: csrfOf(page),
+      passkey: theirs.passkey.id,
+      name: 'Mine now',
+    });
+    expect(other.status).toBe(400);
+    expect((await idp.stores.factors.findPasskey(theirs.passkey.credentialId))?.name).toBe('Dana PC');
+    expect(await events('passkey.renamed')).toHaveLength(1);
+  });
+
+  it('rename and remove need a fresh verification (10 minutes), like other account changes', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { browser, page } = await signIn(idp, idp.staff.owner, '/account');
+      const desk = await ownerPasskey('Desk');
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      for (const [path, fields] of [
+        ['/account/passkey/rename', { passkey: desk.id, name: 'Stale' }],
+        ['/account/remove', { kind: 'passkey', passkey: desk.id }],
+      ] as const) {
+        const stale = await postRaw(browser, idp, path, { csrf: csrfOf(page), ...fields });
+        expect(stale.status).toBe(303);
+        expect(new URL(stale.headers.get('location')!, idp.url).searchParams.get('fresh')).toBe('1');
+      }
+      expect((await idp.stores.factors.findPasskey(desk.credentialId))?.name).toBe('Desk');
+      expect(await events('passkey.renamed')).toHaveLength(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('the last passkey cannot be removed while the passkey rule covers you; with a second one, one can go (audited, emailed)', async () => {
+    const { browser, page } = await signIn(idp, idp.staff.owner, '/account');
+    const desk = await ownerPasskey('Desk');
+    await idp.stores.clinics.update(idp.clinic.id, { phishingResistant: 'full_access' });
+    const refused = await postRaw(browser, idp, '/account/remove', {
+      csrf: csrfOf(page),
+      kind: 'passkey',
+      passkey: desk.id,
+    });
+    expect(refused.status).toBe(409);
+    expect(alertText(refused)).toContain(
+      'requires you to sign in with a passkey, so you cannot remove your last passkey',
+    );
+    expect(await idp.stores.factors.findPasskey(desk.credentialId)).not.toBeNull();
+    const phone = await ownerPasskey('Phone');
+    const removed = await browser.post(`${idp.url}/account/remove`, {
+      csrf: csrfOf(page),
+      kind: 'passkey',
+      passkey: phone.id,
+    });
+    expect(removed.body).toContain('The method was removed.');
+    expect((await events('factor.removed')).map((e) => e.details)).toEqual([
+      { factor: 'passkey', name: 'Phone' },
+    ]);
+    expect(
+      idp.notifier.sent.some((n) => n.kind === 'factor_removed' && n.params.factor === 'passkey "Phone"'),
+    ).toBe(true);
   });
 });

@@ -34,6 +34,7 @@ const DONE: Record<string, MessageKey> = {
   sms_added: 'account.done.smsAdded',
   removed: 'account.done.removed',
   passkey_added: 'account.done.passkeyAdded',
+  passkey_renamed: 'account.done.passkeyRenamed',
   device_revoked: 'account.done.deviceRevoked',
   devices_revoked: 'account.done.devicesRevoked',
 };
@@ -196,6 +197,20 @@ const remove: ConsoleHandler = async (c) => {
   redirectDone(c, 'removed');
 };
 
+/** A new name for one of the person's passkeys (fresh verification; core audits it and emails them). */
+const renamePasskey: ConsoleHandler = async (c) => {
+  const id = field(c.req, 'passkey');
+  if (!id || id.length > 128) return fail(c, 400, 'error.400');
+  if (!(await requireFresh(c, '/account'))) return;
+  const result = await c.deps.twostep.enrollment.renamePasskey(actorOf(c), c.staff, id, field(c.req, 'name'));
+  if (!result.ok) {
+    const key =
+      result.reason === 'invalid_name' ? 'account.passkey.error.invalid_name' : 'account.error.not_enrolled';
+    return render(c, 400, { error: t(key) });
+  }
+  redirectDone(c, 'passkey_renamed');
+};
+
 const regenerateRecovery: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account'))) return;
   if (!(await c.deps.twostep.admin.status(c.staff)).enrolled) {
@@ -239,6 +254,7 @@ export function accountRoutes(router: Router, deps: ConsoleDeps, body: RequestHa
   post('/sms/confirm', confirmSms);
   post('/passkey', startPasskey);
   post('/passkey/finish', finishPasskey);
+  post('/passkey/rename', renamePasskey);
   post('/remove', remove);
   post('/recovery', regenerateRecovery);
   post('/devices/revoke', revokeDevice);

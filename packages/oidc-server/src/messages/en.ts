@@ -263,6 +263,10 @@ export const en = {
   'account.passkey.thisDevice': 'On this device only',
   'account.passkey.named': 'The passkey "{name}"',
   'account.done.passkeyAdded': 'Your passkey is set up.',
+  'account.done.passkeyRenamed': 'The passkey was renamed.',
+  'account.passkey.rename': 'Rename',
+  'account.passkey.newName': 'New name for “{name}”',
+  'account.passkey.saveName': 'Save name',
   'account.totp.title': 'Authenticator app',
   'account.totp.body':
     'Codes from an app such as 1Password, Authy, Google or Microsoft Authenticator. Recommended.',

@@ -141,13 +141,27 @@ ${active ? button(page, '/account/remove', t('account.remove'), { style: 'danger
 </section>`;
 }
 
+/** "Rename": a new name for one passkey, behind a disclosure so the row stays short. */
+function renameForm(page: ConsolePage, p: StoredPasskey): Html {
+  const id = `rename-${p.id.replace(/[^\w-]/g, '')}`;
+  return html`<details class="inline"><summary>${t('account.passkey.rename')}</summary>
+${postForm(
+  page,
+  '/account/passkey/rename',
+  html`<input type="hidden" name="passkey" value="${p.id}">
+<label for="${id}">${t('account.passkey.newName', { name: p.name })}</label>
+<input id="${id}" name="name" type="text" required maxlength="60" autocomplete="off" value="${p.name}">
+<button type="submit" class="secondary">${t('account.passkey.saveName')}</button>`,
+)}</details>`;
+}
+
 function passkeyCard(page: ConsolePage, data: AccountData): Html {
   const passkeys = data.factors.filter((f): f is StoredPasskey => f.kind === 'passkey');
   const rows = passkeys.map(
     (
       p,
     ) => html`<tr data-testid="passkey">${cell(t('account.passkey.nameColumn'), p.name)}${cell(t('account.devices.created'), when(p.confirmedAt ?? p.createdAt, page.timeZone))}${cell(t('account.devices.lastUsed'), when(p.lastUsedAt, page.timeZone))}${cell(t('account.passkey.where'), t(p.backupEligible ? 'account.passkey.synced' : 'account.passkey.thisDevice'))}
-<td>${button(page, '/account/remove', t('account.remove'), { style: 'danger', fields: { kind: 'passkey', passkey: p.id } })}</td></tr>`,
+<td>${renameForm(page, p)}${button(page, '/account/remove', t('account.remove'), { style: 'danger', fields: { kind: 'passkey', passkey: p.id } })}</td></tr>`,
   );
   return html`<section class="card wide" aria-labelledby="passkey-h">
 <div class="spread"><h2 id="passkey-h">${t('account.passkey.title')}</h2>
