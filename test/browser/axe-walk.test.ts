@@ -148,7 +148,7 @@ describe.skipIf(skipBrowser)('every page, axe-core and layout', { timeout: BROWS
         await page.getByTestId('billing-export').click();
         await page.getByRole('heading', { name: 'This needs a passkey' }).waitFor();
         await check(page, 'idp-passkey-needed');
-        await page.getByRole('button', { name: 'Cancel sign-in' }).click();
+        await page.getByRole('button', { name: 'Back to the app' }).click();
         await page.getByRole('heading', { name: 'A passkey is needed' }).waitFor();
         await check(page, 'app-passkey-needed');
 

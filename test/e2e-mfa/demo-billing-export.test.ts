@@ -51,8 +51,8 @@ describe('demo: the billing export needs a passkey', () => {
     expect(idpPage.body).toContain('This needs a passkey');
     expect(idpPage.body).toMatch(/href="[^"]*\/account"/);
     expect(idpPage.body).not.toContain('name="code"');
-    // Cancelling goes back to the app, which says the same in its own layout.
-    const page = await browser.submit(idpPage, '/abort');
+    // Back to the app (the level could not be met), which says the same in its own layout.
+    const page = await browser.submit(idpPage, '/verify/no-passkey');
     expect(page.url.startsWith(env.rig.demo.appUrl)).toBe(true);
     expect(page.status).toBe(403);
     expect(page.body).toContain('A passkey is needed');

@@ -48,7 +48,12 @@ async function ownerWithCode(browser: Browser, page: Page): Promise<Page> {
 }
 
 /** Adds the passkey on the sign-in's "Add a passkey" page. */
-function addPasskey(browser: Browser, page: Page, name = 'Office laptop', authenticatorUsed = key): Promise<Page> {
+function addPasskey(
+  browser: Browser,
+  page: Page,
+  name = 'Office laptop',
+  authenticatorUsed = key,
+): Promise<Page> {
   const challenge = challengeOf(page);
   if (!challenge) throw new Error(`no passkey options on ${page.url}:\n${page.body.slice(0, 1200)}`);
   return browser.submit(page, '/enroll/passkey', {

@@ -165,15 +165,15 @@ describe('loa:phr requested by the app', () => {
     expect((await redeem(rp, request, done)).claims()!.acr).toBe(ACR.phishingResistant);
   });
 
-  it('someone without a passkey gets a page that says so, with the way to add one, and Cancel back to the app', async () => {
+  it('someone without a passkey gets a page that says so, with the way to add one, and back to the app (unmet)', async () => {
     const browser = new Browser();
     const { page } = await begin(browser, rp, phrAsked);
     const step = await submitPassword(browser, page, idp.staff.frontDesk);
     expect(step.status).toBe(200);
     expect(step.body).toContain('This needs a passkey');
     expect(step.body).toContain(`href="/account"`);
-    const back = await browser.submit(step, '/abort');
-    expect(back.leftTo?.searchParams.get('error')).toBe('access_denied');
+    const back = await browser.submit(step, '/verify/no-passkey');
+    expect(back.leftTo?.searchParams.get('error')).toBe('unmet_authentication_requirements');
   });
 
   it('a remembered device never stands in for the passkey', async () => {

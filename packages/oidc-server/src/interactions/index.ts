@@ -14,7 +14,14 @@ import { finishPasskeyEnroll, showPasskeyEnroll } from './enroll-passkey.ts';
 import { abort, acknowledge, continuePaused, showNewPhone, skipNewPhone } from './finish.ts';
 import { submitPasskey } from './passkey-first.ts';
 import { submitPassword } from './password.ts';
-import { sendSms, showCodePage, showHelp, submitCode, verifyPasskey } from './second-factor.ts';
+import {
+  leaveWithoutPasskey,
+  sendSms,
+  showCodePage,
+  showHelp,
+  submitCode,
+  verifyPasskey,
+} from './second-factor.ts';
 import { start } from './start.ts';
 
 type Step = (deps: Deps, req: Request, res: Response) => Promise<void>;
@@ -35,6 +42,7 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
   get('/help', showHelp);
   post('/verify', submitCode);
   post('/verify/passkey', verifyPasskey);
+  post('/verify/no-passkey', leaveWithoutPasskey);
   post('/sms', sendSms);
   post('/acknowledge', acknowledge);
   post('/continue', continuePaused);

@@ -42,7 +42,7 @@ import {
   stepContext,
 } from './context.ts';
 import { proceed, requirementFor } from './decide.ts';
-import { finishSignIn } from './finish.ts';
+import { finishSignIn, finishWithError } from './finish.ts';
 
 const METHODS: readonly CodeMethod[] = ['totp', 'sms', 'recovery'];
 const ALL_METHODS: readonly SecondFactorMethod[] = ['passkey', ...METHODS];
@@ -189,6 +189,20 @@ export async function verifyPasskey(deps: Deps, req: Request, res: Response): Pr
   }
   if (field(req, 'remember') === 'yes' && !reason) await rememberDevice(deps, req, res, staff);
   return finishSignIn(deps, req, res, interaction, staff, result.method);
+}
+
+/** "Back to the app" from the page for someone without a passkey: the app learns loa:phr was not met. */
+export async function leaveWithoutPasskey(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, methods } = await load(deps, req, res);
+  requireCsrf(deps, req, 'no-passkey');
+  if (!requiresPhishingResistant(interaction.params) || methods.length > 0) throw new HttpError(400);
+  await finishWithError(
+    deps,
+    req,
+    res,
+    'unmet_authentication_requirements',
+    'a sign-in with a passkey is required',
+  );
 }
 
 /** Too many wrong tries: when to try again, or (locked) who can unlock. */

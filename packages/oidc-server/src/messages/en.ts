@@ -73,6 +73,7 @@ export const en = {
   'phr.body':
     'The app you came from asks you to confirm with a passkey, and your account has none yet. Add one on your account page, then open the app again.',
   'phr.account': 'Go to my account page',
+  'phr.back': 'Back to the app',
   'enrollPasskey.title': 'Add a passkey',
   'enrollPasskey.body':
     '{clinic} requires you to sign in with a passkey: unlike a code, a look-alike site cannot use it. Add one now on this computer or your phone; you will use it from your next sign-in.',

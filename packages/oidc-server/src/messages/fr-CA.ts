@@ -88,6 +88,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'phr.body':
     'L’application d’où vous venez vous demande de confirmer avec une clé d’accès, et votre compte n’en a pas encore. Ajoutez-en une dans la page de votre compte, puis rouvrez l’application.',
   'phr.account': 'Aller à la page de mon compte',
+  'phr.back': 'Retour à l’application',
   'enrollPasskey.title': 'Ajouter une clé d’accès',
   'enrollPasskey.body':
     '{clinic} exige que vous vous connectiez avec une clé d’accès : contrairement à un code, un site imitateur ne peut pas s’en servir. Ajoutez-en une maintenant sur cet ordinateur ou votre téléphone ; vous l’utiliserez dès votre prochaine connexion.',

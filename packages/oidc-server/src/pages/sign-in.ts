@@ -156,11 +156,14 @@ ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('code.title'), body);
 }
 
-/** The app asks for a passkey (loa:phr) and the person has none: where to add one, or back to the app. */
+/**
+ * The app asks for a passkey (loa:phr) and the person has none: where to add one, or back to the app
+ * (which learns the level could not be met, and can say so in its own words).
+ */
 export function passkeyNeededPage(ctx: StepContext): string {
   const body = html`<p>${t('phr.body')}</p>
 <p><a class="button" href="${issuerBase(ctx)}/account">${t('phr.account')}</a></p>
-${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
+${form(`${ctx.base}/verify/no-passkey`, ctx.csrf('no-passkey'), html`<button type="submit" class="secondary">${t('phr.back')}</button>`, 'inline')}`;
   return layout(ctx, t('phr.title'), body);
 }
 
