@@ -8,22 +8,10 @@
 //
 // The child runs with --conditions=@twostep/source --expose-gc and talks over the IPC channel.
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { SERVER_MALLOC_ENV } from '../packages/server/src/idle-memory.ts';
 import { type BenchIdpInfo, createBenchIdp, type IdpSetup } from './signin.ts';
 
 const ROLE = 'twostep-bench-idp-process';
-
-/**
- * The environment the `twostep` command starts the server with: the NAME=value assignments of its
- * `#!/usr/bin/env -S …` line (packages/server/src/main.ts), so bench IdPs run as `twostep serve` does.
- */
-export const SERVER_ENV: Record<string, string> = Object.fromEntries(
-  [
-    ...readFileSync(new URL('../packages/server/src/main.ts', import.meta.url), 'utf8')
-      .split('\n', 1)[0]!
-      .matchAll(/\s([A-Z_]+)=(\S+)/g),
-  ].map((m) => [m[1]!, m[2]!]),
-);
 
 export interface MemorySample {
   /** Resident set size of the IdP process, bytes. */
@@ -68,7 +56,8 @@ export async function startIdpProcess(setup: IdpSetup = {}): Promise<IdpProcess>
   const epoch = Date.now();
   const child: ChildProcess = fork(new URL(import.meta.url), [ROLE, JSON.stringify({ epoch, setup })], {
     execArgv: ['--conditions=@twostep/source', '--expose-gc', '--no-warnings'],
-    env: { ...process.env, ...SERVER_ENV },
+    // As `twostep serve` runs (packages/server/src/idle-memory.ts).
+    env: { ...process.env, ...SERVER_MALLOC_ENV },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<never>((_, reject) => {

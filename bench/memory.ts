@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import type { Row } from './row.ts';
 import { authorize, CONCURRENCY, GOAL_PEAK_RSS_MB, HASH_SETTING } from './signin.ts';
 import { mongoServer } from './store.ts';
-import { type MemorySample, SERVER_ENV, startIdpProcess } from './memory-idp.ts';
+import { type MemorySample, startIdpProcess } from './memory-idp.ts';
 
 export type { Row };
 
@@ -77,7 +77,7 @@ async function idleServe(): Promise<number> {
       '--log-format',
       'json',
     ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...SERVER_ENV } },
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   try {
     let stderr = '';

@@ -1,17 +1,14 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --conditions=@twostep/source
+#!/usr/bin/env -S node --conditions=@twostep/source
 /**
  * `twostep`: the operator command. `twostep serve` runs the identity server; the other commands
  * manage clinics, clients and keys. Exit codes: 0 done, 1 failed, 2 usage error.
  *
  * Each command is imported when it runs, so `twostep help` (and anything without a database) starts
  * without loading oidc-provider, Express or mongoose.
- *
- * MALLOC_MMAP_THRESHOLD_ (glibc; other C libraries ignore it): each password hash takes 7 MiB. By
- * default glibc raises its mmap threshold after the first such buffer is freed, so later ones come
- * from per-thread arenas that keep the memory after the hash; a fixed 128 KiB threshold hands every
- * hash buffer back to the system (about 55 MB less resident under sign-in load; bench/RESULTS.md).
+
  */
 import { type Command, CliError, SettingsError, UsageError } from './cli.ts';
+import { restartWithServerMalloc } from './idle-memory.ts';
 import { usage } from './usage.ts';
 
 const commands: Record<string, () => Promise<Command>> = {
@@ -43,6 +40,7 @@ async function main(argv: string[]): Promise<void> {
   const single = commands[group];
   const load = single ?? commands[`${group} ${action ?? ''}`.trim()];
   if (!load) throw new UsageError(`unknown command "${[group, action].filter(Boolean).join(' ')}"`);
+  if (group === 'serve' && !argv.includes('--print-config')) restartWithServerMalloc();
   const command = await load();
   await command(single ? argv.slice(1) : rest, {
     env: process.env,
