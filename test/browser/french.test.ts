@@ -172,6 +172,10 @@ describe.skipIf(skipBrowser)('demo in a browser, in French', { timeout: BROWSER_
     await page.goto(`${demo.idpUrl}/account`);
     await page.getByRole('heading', { name: 'Sécurité de mon compte' }).waitFor();
     await checkFrench(page, 'account');
+    // The code checked while setting up the app, named in words (not core's `totp_enroll`).
+    const events = (await page.getByRole('main').textContent()) ?? '';
+    expect(events).toContain('Application d’authentification, à la configuration');
+    expect(events).not.toContain('totp_enroll');
     await chloe.context.close();
   });
 

@@ -217,6 +217,9 @@ export const en = {
   'method.sms': 'Text message (SMS)',
   'method.passkey': 'Passkey',
   'method.recovery': 'Recovery code',
+  // Audit details: a code checked while a method was being set up.
+  'method.totp_enroll': 'Authenticator app, while setting it up',
+  'method.sms_enroll': 'Text message (SMS), while setting it up',
   'role.full_access': 'Full Access User',
   'role.staff': 'Staff',
 

@@ -241,6 +241,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'method.sms': 'Texto (SMS)',
   'method.passkey': 'Clé d’accès',
   'method.recovery': 'Code de récupération',
+  'method.totp_enroll': 'Application d’authentification, à la configuration',
+  'method.sms_enroll': 'Texto (SMS), à la configuration',
   'role.full_access': 'Utilisateur à accès complet',
   'role.staff': 'Membre du personnel',
 
