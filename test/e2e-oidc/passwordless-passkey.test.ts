@@ -6,7 +6,7 @@
  */
 import { ACR, relyingPartyFromIssuer } from '@twostep/core';
 import type { Connection } from 'mongoose';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   connectMongo,
   createMongooseStores,
@@ -114,6 +114,27 @@ function suite(name: string, start: (options?: TestIdpOptions) => Promise<TestId
           synced ? 'passwordless_synced_passkey' : 'passwordless_passkey',
         ]);
       }
+    });
+
+    it('the new-browser alert applies as to any sign-in; no remembered device is set', async () => {
+      const { idp, oidc, key } = await setup();
+      const alerts = () => idp.notifier.sent.filter((n) => n.kind === 'new_device_sign_in');
+      const signIn = async (browser: Browser) => {
+        const { page } = await begin(browser, oidc, { prompt: 'login' });
+        const done = await answer(browser, page, (c) => key.assert(c));
+        expect(done.leftTo?.searchParams.has('code')).toBe(true);
+      };
+      // The account's first sign-in: nothing to compare with. The same browser again: no alert.
+      const laptop = new Browser();
+      await signIn(laptop);
+      await signIn(laptop);
+      const phone = new Browser();
+      await signIn(phone);
+      await vi.waitFor(() => expect(alerts()).toHaveLength(1), { timeout: 10_000 });
+      expect(alerts()[0]!.to.email).toBe(idp.staff.owner.email);
+      expect(laptop.cookie('twostep_seen')?.httpOnly).toBe(true);
+      expect(laptop.cookie('twostep_device')).toBeUndefined();
+      expect(await idp.stores.trustedDevices.list(idp.staff.owner.id, new Date())).toEqual([]);
     });
 
     it('refuses an unknown passkey, a wrong user handle, another RP ID or origin, a replay or a challenge from another page — all alike', async () => {
