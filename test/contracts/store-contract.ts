@@ -296,6 +296,20 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         });
       });
 
+      it('keeps the default language: absent until set, given back at create and after update', async () => {
+        const plain = await newClinic();
+        expect(await stores().clinics.get(plain.id)).not.toHaveProperty('defaultLocale');
+        const french = await newClinic({ defaultLocale: 'fr-CA' });
+        expect(await stores().clinics.get(french.id)).toEqual(french);
+        expect(await stores().clinics.update(plain.id, { defaultLocale: 'fr-CA' })).toBe(true);
+        expect(await stores().clinics.get(plain.id)).toEqual({ ...plain, defaultLocale: 'fr-CA' });
+        expect(await stores().clinics.update(plain.id, { defaultLocale: 'en' })).toBe(true);
+        expect(await stores().clinics.get(plain.id)).toEqual({ ...plain, defaultLocale: 'en' });
+        // Other settings leave it alone.
+        expect(await stores().clinics.update(plain.id, { name: 'Renamed' })).toBe(true);
+        expect(await stores().clinics.get(plain.id)).toMatchObject({ name: 'Renamed', defaultLocale: 'en' });
+      });
+
       it('keeps the passkey rule: absent until set, then each scope as set', async () => {
         const clinic = await newClinic();
         expect(await stores().clinics.get(clinic.id)).not.toHaveProperty('phishingResistant');

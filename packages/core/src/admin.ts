@@ -2,7 +2,7 @@ import type { CoreContext } from './context.ts';
 import { activeStaff, notifyStaffAndAdmins } from './context.ts';
 import { COMPLIANCE_WARNING } from './defaults.ts';
 import { activeKinds, passkeyRequired, type SecondFactorMethod } from './policy.ts';
-import { isPhoneCountry, isTimeZone } from './region.ts';
+import { canonicalLocale, isPhoneCountry, isTimeZone } from './region.ts';
 import { secondFactorThrottleKey, throttleStatus } from './throttle.ts';
 import type { Sessions } from './sessions.ts';
 import type { TrustedDevices } from './trusted-devices.ts';
@@ -25,6 +25,7 @@ export type AdminRefusal =
   | 'reason_required'
   | 'invalid_duration'
   | 'invalid_region'
+  | 'invalid_locale'
   | 'actor_not_enrolled'
   | 'not_paused'
   | 'invalid_scope';
@@ -363,6 +364,24 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
         clinicId: auth.admin.clinicId,
         type: 'clinic.updated',
         details: { timeZone, country },
+      });
+      return { ok: true };
+    },
+
+    /**
+     * The clinic's default language (a BCP 47 tag, stored canonical: `fr-ca` → `fr-CA`): pages,
+     * emails and texts for staff who have not chosen their own. Which tags the pages offer is the IdP's.
+     */
+    async setDefaultLocale(actor: ActorContext, locale: unknown): Promise<AdminResult> {
+      const auth = await authorize(actor);
+      if (!auth.ok) return auth;
+      const canonical = canonicalLocale(locale);
+      if (canonical === null) return { ok: false, reason: 'invalid_locale' };
+      await ctx.stores.clinics.update(auth.admin.clinicId, { defaultLocale: canonical });
+      await ctx.audit.record(actor, {
+        clinicId: auth.admin.clinicId,
+        type: 'clinic.updated',
+        details: { defaultLocale: canonical },
       });
       return { ok: true };
     },

@@ -1,9 +1,18 @@
 import type { AuditLog } from './audit.ts';
 import type { CoreConfig } from './config.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
-import type { Clock, Logger, Notification, Notifier, Random, SmsSender, Stores } from './ports.ts';
+import type {
+  Clock,
+  Logger,
+  Notification,
+  Notifier,
+  Random,
+  SmsCodeText,
+  SmsSender,
+  Stores,
+} from './ports.ts';
 import { clinicRegion } from './region.ts';
-import type { StaffMember } from './types.ts';
+import type { Clinic, StaffMember } from './types.ts';
 
 /** What every rule module is given: the ports, the parsed config, the audit log. */
 export interface CoreContext {
@@ -15,6 +24,8 @@ export interface CoreContext {
   hashKeys: readonly Uint8Array[];
   smsSender: SmsSender;
   notifier: Notifier;
+  /** The words of a code text (the IdP's catalog in the recipient's language; English by default). */
+  smsText: (text: SmsCodeText) => string;
   logger: Logger;
   config: CoreConfig;
   audit: AuditLog;
@@ -32,9 +43,26 @@ export async function activeStaff(ctx: CoreContext, staffId: unknown): Promise<S
   return staff?.active ? staff : null;
 }
 
-/** Sends a notification; a failure is logged, never fatal (a security change must not wait on email). */
+/** The language someone reads their messages in: their own, else their clinic's default (unset: the sender's). */
+export function recipientLocale(
+  staff: Pick<StaffMember, 'locale'> | null | undefined,
+  clinic: Pick<Clinic, 'defaultLocale'> | null | undefined,
+): string | undefined {
+  return staff?.locale ?? clinic?.defaultLocale;
+}
+
+/**
+ * Sends a notification in the recipient's language (looked up when the sender did not say); a
+ * failure is logged, never fatal (a security change must not wait on email).
+ */
 export async function notify(ctx: CoreContext, notification: Notification): Promise<void> {
   try {
+    if (notification.locale === undefined) {
+      const staff = await ctx.stores.staff.get(notification.to.staffId);
+      const clinic = staff ? await ctx.stores.clinics.get(staff.clinicId) : null;
+      const locale = recipientLocale(staff, clinic);
+      if (locale !== undefined) notification = { ...notification, locale };
+    }
     await ctx.notifier.notify(notification);
   } catch (error) {
     ctx.logger.error('notification failed', {

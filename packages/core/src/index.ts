@@ -56,7 +56,7 @@ export {
 export { encodeBase32, hotp, otpauthUri, totp, verifyTotp } from './factors/otp.ts';
 export type { OtpAlgorithm, OtpParams } from './factors/otp.ts';
 export { maskPhone, normalizePhone } from './factors/phone.ts';
-export { clinicRegion, isPhoneCountry, isTimeZone, phoneCountries } from './region.ts';
+export { canonicalLocale, clinicRegion, isPhoneCountry, isTimeZone, phoneCountries } from './region.ts';
 export type { PhoneResult } from './factors/phone.ts';
 export type { SmsCheck, SmsSendResult } from './factors/sms.ts';
 export type { TotpEnrollment } from './factors/totp.ts';
@@ -87,7 +87,7 @@ export {
 export type { OpenWindow, ThrottleStatus } from './throttle.ts';
 export { deviceLabel } from './trusted-devices.ts';
 export type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
-export { createTwostep } from './twostep.ts';
+export { createTwostep, englishSmsText } from './twostep.ts';
 export type { Twostep, TwostepOptions } from './twostep.ts';
 export { FACTOR_KINDS, PHISHING_RESISTANT_SCOPES } from './types.ts';
 export type * from './types.ts';

@@ -35,7 +35,13 @@ export interface ClinicStore {
     patch: Partial<
       Pick<
         Clinic,
-        'name' | 'enforceTwoStep' | 'allowTrustedDevices' | 'timeZone' | 'country' | 'phishingResistant'
+        | 'name'
+        | 'enforceTwoStep'
+        | 'allowTrustedDevices'
+        | 'timeZone'
+        | 'country'
+        | 'phishingResistant'
+        | 'defaultLocale'
       >
     >,
   ): Promise<boolean>;
@@ -320,6 +326,17 @@ export interface SmsMessage {
   body: string;
 }
 
+/** What a sign-in code text says, for `smsText` to word in the recipient's language. */
+export interface SmsCodeText {
+  code: string;
+  /** Who sends it: the clinic's name, else the product's. */
+  sender: string;
+  /** How long the code is valid. */
+  minutes: number;
+  /** The recipient's language (their `locale`, else their clinic's `defaultLocale`), when known. */
+  locale: string | undefined;
+}
+
 /** Delivers SMS. Throwing means "not delivered"; core turns it into a result. */
 export interface SmsSender {
   send(message: SmsMessage): Promise<void>;
@@ -362,6 +379,11 @@ export interface Notification {
   clinicName: string;
   /** IANA time zone the message shows its times in (the clinic's, else the server's). */
   timeZone?: string;
+  /**
+   * The recipient's language (BCP 47): their own `locale`, else their clinic's `defaultLocale`;
+   * unset: the notifier's default. Core fills it in when the sender did not.
+   */
+  locale?: string;
   /** Values the message template fills in (factor, until, actor name, colleague name, reason). */
   params: Record<string, string>;
 }

@@ -12,6 +12,17 @@ export function isTimeZone(value: unknown): value is string {
   }
 }
 
+/** `value` as a canonical BCP 47 language tag (`fr-ca` → `fr-CA`), or null when it is not one. */
+export function canonicalLocale(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '' || value.length > 35) return null;
+  try {
+    const [tag] = Intl.getCanonicalLocales(value);
+    return tag ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** True for an ISO 3166 alpha-2 code with a phone numbering plan (`CA`, `GB`). */
 export function isPhoneCountry(value: unknown): value is string {
   return typeof value === 'string' && /^[A-Z]{2}$/.test(value) && phoneNumbers().isSupportedCountry(value);

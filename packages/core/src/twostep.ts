@@ -16,6 +16,7 @@ import type {
   Notifier,
   Random,
   SessionListener,
+  SmsCodeText,
   SmsSender,
   Stores,
 } from './ports.ts';
@@ -42,7 +43,16 @@ export interface TwostepOptions {
   config?: CoreConfigInput;
   /** Told when every session of a staff member must end (the IdP sends back-channel logouts). */
   sessionListener?: SessionListener;
+  /**
+   * The words of a code text, in `text.locale` when given (the IdP passes its catalog's). The code
+   * should come first: phones show it in the notification. Default: English.
+   */
+  smsText?: (text: SmsCodeText) => string;
 }
+
+/** The default code text (English). */
+export const englishSmsText = ({ code, sender, minutes }: SmsCodeText): string =>
+  `${code} is your ${sender} verification code. It expires in ${minutes} minutes. Never share it.`;
 
 /**
  * Assembles the 2-Step Verification rules over the given ports.
@@ -75,6 +85,7 @@ export function createTwostep(options: TwostepOptions) {
     hashKeys,
     smsSender: options.smsSender,
     notifier: options.notifier ?? outboxNotifier(),
+    smsText: options.smsText ?? englishSmsText,
     logger,
     config,
     audit: createAuditLog({ store: options.stores.audit, clock, random }),

@@ -16,6 +16,8 @@ export interface Clinic {
   timeZone?: string;
   /** ISO 3166 alpha-2 country for phone numbers typed without `+` (e.g. `CA`); unset: the server's `phoneCountry`. */
   country?: string;
+  /** BCP 47 language of pages, emails and texts when the person has none (e.g. `fr-CA`); unset: the server's. */
+  defaultLocale?: string;
   createdAt: Date;
 }
 

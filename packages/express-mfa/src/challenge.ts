@@ -74,6 +74,7 @@ export function htmlPage(
   message: string,
   link?: { href: string; text: string },
   form?: { action: string; fields: Record<string, string>; button: string },
+  lang = 'en',
 ): string {
   const action =
     link === undefined ? '' : `\n<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>`;
@@ -85,7 +86,7 @@ export function htmlPage(
       ? ''
       : `\n<form method="post" action="${escapeHtml(form.action)}">${hidden}<button type="submit">${escapeHtml(form.button)}</button></form>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${escapeHtml(title)}</title></head>
 <body><main><h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(message)}</p>${button}${action}

@@ -77,6 +77,8 @@ export interface CallbackRefusal {
   status: 400 | 403;
   title: string;
   message: string;
+  /** The language of `title` and `message` (`en` or `fr-CA`): the person's `locale` claim, else the browser's. */
+  locale?: string;
   detail?: string | undefined;
   /** The level the page asked for (`requireStepUp`'s `acr`), when the refused sign-in had one: e.g. to say "this needs a passkey". */
   acr?: string | undefined;

@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { type RequireBearerOptions, requireBearer as bearerGuard } from './bearer.ts';
 import { htmlPage } from './challenge.ts';
 import { unmetRequirement } from './claims.ts';
+import { pageLocale, pageTexts } from './messages.ts';
 import type { TwostepClaims } from './claims.ts';
 import { attachState, type LoginRequest, stateOf } from './context.ts';
 import { type CallbackFailureReason, type CallbackRefusal, TwostepError } from './errors.ts';
@@ -35,44 +36,15 @@ export interface TwostepMiddleware extends RequestHandler {
   requireBearer(options: Omit<RequireBearerOptions, 'issuer'>): RequestHandler;
 }
 
-const refusals: Record<CallbackFailureReason, Omit<CallbackRefusal, 'reason' | 'detail'>> = {
-  unknown_state: {
-    status: 400,
-    title: 'Sign-in link expired',
-    message: 'This sign-in response was already used or has expired. Go back and try again.',
-  },
-  idp_error: {
-    status: 403,
-    title: 'Sign-in did not complete',
-    message: 'The sign-in service did not sign you in.',
-  },
-  unmet_authentication_requirements: {
-    status: 403,
-    title: '2-Step Verification required',
-    message: 'This page needs 2-Step Verification, but the sign-in service could not complete it.',
-  },
-  acr_not_met: {
-    status: 403,
-    title: '2-Step Verification required',
-    message:
-      'This page needs a stronger sign-in than the one you completed. If 2-Step Verification is paused for your account, ask a Full Access User to turn it back on.',
-  },
-  authentication_too_old: {
-    status: 403,
-    title: 'Please verify again',
-    message: 'This page needs a recent verification, and the sign-in service returned an older one.',
-  },
-  subject_mismatch: {
-    status: 403,
-    title: 'Different account',
-    message:
-      'You verified as a different person than the one signed in here. You are still signed in as before; sign out first to switch accounts.',
-  },
-  token_exchange_failed: {
-    status: 400,
-    title: 'Sign-in did not complete',
-    message: 'The sign-in response could not be verified. Go back and try again.',
-  },
+/** The HTTP status of each refusal (its words are in messages.ts, per language). */
+const REFUSAL_STATUS: Record<CallbackFailureReason, CallbackRefusal['status']> = {
+  unknown_state: 400,
+  idp_error: 403,
+  unmet_authentication_requirements: 403,
+  acr_not_met: 403,
+  authentication_too_old: 403,
+  subject_mismatch: 403,
+  token_exchange_failed: 400,
 };
 
 /**
@@ -173,13 +145,31 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     const session = state.session === undefined ? undefined : writable(state.session);
     const pending = session?.pending.find((p) => p.state === params.get('state'));
     const refuse = (reason: CallbackFailureReason, detail?: string): void | Promise<void> => {
-      const refusal: CallbackRefusal = { reason, ...refusals[reason], detail, acr: pending?.acr };
+      // In the signed-in person's language (their `locale` claim), else the browser's.
+      const locale = pageLocale(req, session?.user?.claims.locale);
+      const texts = pageTexts(locale);
+      const refusal: CallbackRefusal = {
+        reason,
+        status: REFUSAL_STATUS[reason],
+        ...texts.refusals[reason],
+        detail,
+        acr: pending?.acr,
+        locale,
+      };
       res.status(refusal.status).set('Cache-Control', 'no-store');
       if (options.refusalPage !== undefined) return options.refusalPage(refusal, req, res);
       const message = detail === undefined ? refusal.message : `${refusal.message} (${detail})`;
       res
         .type('html')
-        .send(htmlPage(refusal.title, message, { href: options.defaultReturnTo, text: 'Back' }));
+        .send(
+          htmlPage(
+            refusal.title,
+            message,
+            { href: options.defaultReturnTo, text: texts.back },
+            undefined,
+            locale,
+          ),
+        );
     };
     if (session === undefined || pending === undefined) return refuse('unknown_state');
 
@@ -274,16 +264,19 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
       res.redirect(303, options.postLogoutRedirectUri?.href ?? options.defaultReturnTo);
       return;
     }
+    const locale = pageLocale(req, req.twostep.claims?.locale);
+    const texts = pageTexts(locale);
     res
       .status(200)
       .set('Cache-Control', 'no-store')
       .type('html')
       .send(
         htmlPage(
-          'Sign out?',
-          'You are about to sign out of this app.',
-          { href: options.defaultReturnTo, text: 'Stay signed in' },
-          { action: options.routes.logout, fields: { csrf: token }, button: 'Sign out' },
+          texts.signOutTitle,
+          texts.signOutBody,
+          { href: options.defaultReturnTo, text: texts.stay },
+          { action: options.routes.logout, fields: { csrf: token }, button: texts.signOut },
+          locale,
         ),
       );
   });
@@ -295,18 +288,19 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
       const form = await readForm(req);
       const token = form?.get('csrf') ?? req.get('x-csrf-token');
       if (!csrf.verify(session.sid, token)) {
+        const locale = pageLocale(req, session.user.claims.locale);
+        const texts = pageTexts(locale);
         res
           .status(403)
           .set('Cache-Control', 'no-store')
           .type('html')
           .send(
             htmlPage(
-              'Sign-out not confirmed',
-              'This sign-out did not come from this app. You are still signed in.',
-              {
-                href: options.routes.logout,
-                text: 'Sign out',
-              },
+              texts.notConfirmedTitle,
+              texts.notConfirmedBody,
+              { href: options.routes.logout, text: texts.signOut },
+              undefined,
+              locale,
             ),
           );
         return;

@@ -161,6 +161,7 @@ describe('refusalPage option', () => {
           message: expect.stringContaining('paused'),
           detail: `needed ${ACR_2FA}, got ${ACR_1FA}`,
           acr: ACR_2FA,
+          locale: 'en',
         },
       ]);
     } finally {

@@ -3,6 +3,7 @@ import {
   consoleLogger,
   createPasswordHasher,
   createTwostep,
+  type Notifier,
   type PasswordHasher,
   systemClock,
   type Twostep,
@@ -25,7 +26,7 @@ import { createPasswordCheck } from './interactions/password.ts';
 import { generateCookieKey, generateSigningKey } from './keys.ts';
 import { createMemoryAdapter } from './memory-adapter.ts';
 import { languageRouter } from './language.ts';
-import { localeMiddleware, t } from './messages/index.ts';
+import { bestLocale, localeMiddleware, t, withLocale } from './messages/index.ts';
 import { errorPage, wayForward } from './pages/misc.ts';
 import { pinIssuerHost, requireSecureTransport } from './origin.ts';
 import { createProvider } from './provider.ts';
@@ -118,7 +119,12 @@ export function createIdp(options: IdpOptions): Idp {
     clock,
     logger,
     sessionListener: backchannelLogoutListener(() => provider!, backchannel, logger),
-    ...(config.notifier ? { notifier: config.notifier } : {}),
+    ...(config.notifier ? { notifier: inDefaultLocale(config.notifier, config.defaultLocale) } : {}),
+    // Code texts in the recipient's language (core says whose), from the page catalog.
+    smsText: (text) =>
+      withLocale(bestLocale([text.locale]) ?? config.defaultLocale, () =>
+        t('sms.code', { code: text.code, sender: text.sender, minutes: text.minutes }),
+      ),
     ...(config.core ? { config: config.core } : {}),
   });
   // The console's own first-party client (its sign-in is a use of this IdP: console/auth.ts).
@@ -215,6 +221,11 @@ export function createIdp(options: IdpOptions): Idp {
       // The in-memory adapter has no timers; a persistent adapter is closed by its owner.
     },
   };
+}
+
+/** Emails for someone with no language of their own nor a clinic default are in the server's. */
+function inDefaultLocale(notifier: Notifier, locale: string): Notifier {
+  return { notify: (n) => notifier.notify(n.locale === undefined ? { ...n, locale } : n) };
 }
 
 const cspNonce: RequestHandler = (_req, res, next) => {

@@ -36,6 +36,7 @@ export interface ClinicDoc {
   timeZone?: string;
   country?: string;
   phishingResistant?: PhishingResistantScope;
+  defaultLocale?: string;
   createdAt: Date;
 }
 
@@ -214,6 +215,7 @@ const clinicSchema = new Schema<ClinicDoc>(
     timeZone: { type: String },
     country: { type: String },
     phishingResistant: { type: String, enum: PHISHING_RESISTANT_SCOPES },
+    defaultLocale: { type: String },
     createdAt: requiredDate,
   },
   baseOptions,

@@ -1,6 +1,6 @@
 import { parseSixDigitCode } from '../codes.ts';
 import type { CoreContext } from '../context.ts';
-import { newId } from '../context.ts';
+import { newId, recipientLocale } from '../context.ts';
 import { constantTimeEqual, hmacMatching, hmacSha256 } from '../crypto/hashing.ts';
 import type { ActorContext, SmsChallenge, SmsPurpose, StaffMember } from '../types.ts';
 import { maskPhone } from './phone.ts';
@@ -84,12 +84,14 @@ export function createSmsCodes(ctx: CoreContext) {
       challenge.codeHash = codeHash(challenge.id, code);
       await ctx.stores.smsChallenges.put(challenge);
       const clinic = await ctx.stores.clinics.get(staff.clinicId);
-      const sender = clinic?.name ?? ctx.config.productName;
+      const body = ctx.smsText({
+        code,
+        sender: clinic?.name ?? ctx.config.productName,
+        minutes: Math.round(cfg.codeTtlSeconds / 60),
+        locale: recipientLocale(staff, clinic),
+      });
       try {
-        await ctx.smsSender.send({
-          to: phone,
-          body: `${code} is your ${sender} verification code. It expires in ${Math.round(cfg.codeTtlSeconds / 60)} minutes. Never share it.`,
-        });
+        await ctx.smsSender.send({ to: phone, body });
       } catch (error) {
         ctx.logger.error('sms delivery failed', { staffId: staff.id, error });
         return { ok: false, reason: 'delivery_failed' };

@@ -17,13 +17,22 @@ export function createMemoryClinicStore(): ClinicStore {
     async update(clinicId, patch) {
       const clinic = clinics.get(clinicId);
       if (clinic === undefined) return false;
-      const { name, enforceTwoStep, allowTrustedDevices, timeZone, country, phishingResistant } = patch;
+      const {
+        name,
+        enforceTwoStep,
+        allowTrustedDevices,
+        timeZone,
+        country,
+        phishingResistant,
+        defaultLocale,
+      } = patch;
       if (name !== undefined) clinic.name = name;
       if (enforceTwoStep !== undefined) clinic.enforceTwoStep = enforceTwoStep;
       if (allowTrustedDevices !== undefined) clinic.allowTrustedDevices = allowTrustedDevices;
       if (timeZone !== undefined) clinic.timeZone = timeZone;
       if (country !== undefined) clinic.country = country;
       if (phishingResistant !== undefined) clinic.phishingResistant = phishingResistant;
+      if (defaultLocale !== undefined) clinic.defaultLocale = defaultLocale;
       return true;
     },
   };

@@ -1,7 +1,14 @@
 /** `/account`: every staff member's own 2-Step settings. Every change: CSRF + the 10-minute rule. */
 import type { AuditEvent, Stores } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
-import { codeError, type MessageKey, smsSentMessage, t } from '../messages/index.ts';
+import {
+  codeError,
+  LANG_COOKIE,
+  type MessageKey,
+  SUPPORTED_LOCALES,
+  smsSentMessage,
+  t,
+} from '../messages/index.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
 import {
   actorOf,
@@ -37,6 +44,7 @@ const DONE: Record<string, MessageKey> = {
   passkey_renamed: 'account.done.passkeyRenamed',
   device_revoked: 'account.done.deviceRevoked',
   devices_revoked: 'account.done.devicesRevoked',
+  language: 'account.done.language',
 };
 
 /** Names of the staff members behind audit events (same clinic only). */
@@ -235,6 +243,18 @@ const revokeAllDevices: ConsoleHandler = async (c) => {
   redirectDone(c, 'devices_revoked');
 };
 
+/**
+ * The person's saved language (pages, emails, texts). Not a security change: no code asked. The
+ * switch's cookie is cleared so that the saved choice decides from now on in this browser too.
+ */
+const saveLanguage: ConsoleHandler = async (c) => {
+  const locale = field(c.req, 'locale');
+  if (!SUPPORTED_LOCALES.some((supported) => supported === locale)) return fail(c, 400, 'error.400');
+  await c.deps.stores.staff.update(c.staff.id, { locale });
+  c.res.clearCookie(LANG_COOKIE, { path: c.deps.config.basePath || '/' });
+  redirectDone(c, 'language');
+};
+
 /** Ends every session of this person (this one too), then the IdP's own sign-in in this browser. */
 const signOutEverywhere: ConsoleHandler = async (c) => {
   await c.deps.twostep.sessions.endAll(actorOf(c), c.staff, 'user');
@@ -260,4 +280,5 @@ export function accountRoutes(router: Router, deps: ConsoleDeps, body: RequestHa
   post('/devices/revoke', revokeDevice);
   post('/devices/revoke-all', revokeAllDevices);
   post('/sign-out-everywhere', signOutEverywhere);
+  post('/language', saveLanguage);
 }

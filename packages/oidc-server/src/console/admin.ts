@@ -15,7 +15,7 @@ import {
   type StaffMember,
 } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
-import { type MessageKey, t } from '../messages/index.ts';
+import { type MessageKey, SUPPORTED_LOCALES, t } from '../messages/index.ts';
 import { actorNames } from './account.ts';
 import {
   actorOf,
@@ -90,6 +90,7 @@ const DONE: Record<string, MessageKey> = {
   devices_setting: 'admin.done.devicesSetting',
   passkey_rule: 'admin.done.passkeyRule',
   region: 'admin.done.region',
+  language: 'admin.done.language',
   paused: 'admin.done.paused',
   resumed: 'admin.done.resumed',
   reset: 'admin.done.reset',
@@ -106,6 +107,7 @@ const REFUSAL_STATUS: Record<AdminRefusal, number> = {
   reason_required: 400,
   invalid_duration: 400,
   invalid_region: 400,
+  invalid_locale: 400,
   actor_not_enrolled: 409,
   not_paused: 409,
   invalid_scope: 400,
@@ -159,6 +161,7 @@ async function renderOverview(c: ConsoleRequest, status: number, extra: { error?
     adminView(c.page, {
       clinic: clinic ?? c.clinic,
       region: clinicRegion(clinic ?? c.clinic, c.deps.twostep.config),
+      defaultLocale: c.deps.config.defaultLocale,
       readiness: ready,
       rows,
       total: list.total,
@@ -388,6 +391,18 @@ const trustedDevices: ConsoleHandler = async (c) => {
   redirectTo(c, '/admin', 'devices_setting');
 };
 
+/** The clinic's default language: one of the languages the pages speak. */
+const language: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const locale = field(c.req, 'locale');
+  const result = SUPPORTED_LOCALES.some((supported) => supported === locale)
+    ? await c.deps.twostep.admin.setDefaultLocale(actorOf(c), locale)
+    : ({ ok: false, reason: 'invalid_locale' } as const);
+  if (!result.ok)
+    return renderOverview(c, REFUSAL_STATUS[result.reason], { error: refusalMessage(result.reason) });
+  redirectTo(c, '/admin', 'language');
+};
+
 const region: ConsoleHandler = async (c) => {
   if (!(await authorize(c))) return;
   const result = await c.deps.twostep.admin.setRegion(actorOf(c), {
@@ -592,6 +607,7 @@ export function adminRoutes(router: Router, deps: ConsoleDeps, body: RequestHand
   post('/passkey-rule', passkeyRule);
   post('/passkey-rule/narrow', passkeyRuleNarrow);
   post('/region', region);
+  post('/language', language);
   post('/staff', addStaff);
   post('/remind', remindAll);
   get('/staff/:id', staffPage);

@@ -120,7 +120,7 @@ export function withConsole(deps: ConsoleDeps, handler: ConsoleHandler, options:
       }
       const clinic = await deps.stores.clinics.get(staff.clinicId);
       if (!clinic) throw new HttpError(403);
-      learnLocale({ person: staff.locale });
+      learnLocale({ person: staff.locale, clinic: clinic.defaultLocale });
       // After a form, the language switch goes back to the area's page (the form's address has no page).
       if (isPost)
         setReturnPath(`${deps.config.basePath}${options.area === '/admin' ? '/admin' : '/account'}`);

@@ -5,7 +5,10 @@
  * is another `MessageCatalog` with the same keys.
  */
 import type { Notification, NotificationKind } from '@twostep/core';
+import { formatMessage } from '../messages/icu.ts';
+import { bestLocale } from '../messages/locale.ts';
 import { escapeHtml } from '../pages/html.ts';
+import { messagesFrCa } from './messages-fr-CA.ts';
 
 export interface NotificationTemplate {
   subject: string;
@@ -244,16 +247,9 @@ export function formatUtc(date: Date, locale = 'en'): string {
   return formatLocalTime(date, 'UTC', locale);
 }
 
-function fill(template: string, values: Record<string, string>, encode: (s: string) => string): string {
-  // The template is split on placeholders so both its text and the values get escaped.
-  return template
-    .split(/(\{\w+\})/)
-    .map((part) => {
-      const name = /^\{(\w+)\}$/.exec(part)?.[1];
-      if (name === undefined) return encode(part);
-      return encode(values[name] ?? part);
-    })
-    .join('');
+/** The email catalog for `locale` (`fr`, `fr-FR` and `fr-CA` give the French one), English otherwise. */
+export function emailCatalogFor(locale: string | undefined): MessageCatalog {
+  return bestLocale([locale]) === 'fr-CA' ? messagesFrCa : messagesEn;
 }
 
 /** Subjects are one line: a newline in a value must not start another header. */
@@ -264,7 +260,7 @@ export function renderNotification(
   notification: Notification,
   options: { at?: Date; catalog?: MessageCatalog } = {},
 ): RenderedMessage {
-  const catalog = options.catalog ?? messagesEn;
+  const catalog = options.catalog ?? emailCatalogFor(notification.locale);
   const template = catalog.templates[notification.kind];
   if (!template) throw new Error(`no message for notification kind '${notification.kind}'`);
   const values: Record<string, string> = { ...catalog.fallbacks };
@@ -279,11 +275,12 @@ export function renderNotification(
   const until = Date.parse(notification.params.until ?? '');
   if (!Number.isNaN(until)) values.until = formatLocalTime(new Date(until), zone, catalog.locale);
 
-  const plain = (s: string) => s;
-  const paragraphs = [catalog.greeting, ...template.paragraphs, template.advice, catalog.footer];
-  const subject = oneLine(fill(catalog.subjectPrefix + template.subject, values, plain));
-  const text = `${paragraphs.map((p) => fill(p, values, plain)).join('\n\n')}\n`;
-  const body = paragraphs.map((p) => `<p>${fill(p, values, escapeHtml)}</p>`).join('\n');
+  // ICU messages; the HTML escapes the whole paragraph, so the template's text and every value alike.
+  const fill = (template: string) => formatMessage(template, catalog.locale, values);
+  const paragraphs = [catalog.greeting, ...template.paragraphs, template.advice, catalog.footer].map(fill);
+  const subject = oneLine(fill(catalog.subjectPrefix + template.subject));
+  const text = `${paragraphs.join('\n\n')}\n`;
+  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
   const html = `<!doctype html>
 <html lang="${escapeHtml(catalog.locale)}">
 <head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>

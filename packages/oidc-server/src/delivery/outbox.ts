@@ -9,7 +9,7 @@ import {
   type SmsMessage,
   type SmsSender,
 } from '@twostep/core';
-import { type MessageCatalog, messagesEn, renderNotification } from './messages.ts';
+import { type MessageCatalog, renderNotification } from './messages.ts';
 
 export interface OutboxOptions {
   /** How many messages to keep, newest first; default 50, at most 500. */
@@ -70,12 +70,12 @@ export function createSmsOutbox(options: OutboxOptions = {}): SmsOutbox {
  */
 export function createMailOutbox(options: OutboxOptions & { catalog?: MessageCatalog } = {}): MailOutbox {
   const limit = limitOf(options);
-  const catalog = options.catalog ?? messagesEn;
+  const fixed = options.catalog ? { catalog: options.catalog } : {};
   const mails: OutboxMail[] = [];
   return {
     async notify(notification) {
       const at = new Date();
-      const message = renderNotification(notification, { at, catalog });
+      const message = renderNotification(notification, { at, ...fixed });
       mails.unshift({ kind: notification.kind, to: notification.to.email, ...message, at });
       mails.length = Math.min(mails.length, limit);
     },

@@ -5,7 +5,7 @@
  */
 import type { Notifier } from '@twostep/core';
 import type { Transporter } from 'nodemailer';
-import { type MessageCatalog, messagesEn, renderNotification } from './messages.ts';
+import { type MessageCatalog, renderNotification } from './messages.ts';
 import { intInRange, isObject, need, nonEmptyString, optionalBoolean } from './validate.ts';
 
 export interface SmtpNotifierOptions {
@@ -21,7 +21,7 @@ export interface SmtpNotifierOptions {
   /** Connect and greeting timeout; default 10 000 ms. */
   connectionTimeoutMs?: number;
   tls?: { rejectUnauthorized?: boolean };
-  /** Default English. */
+  /** One catalog for every email; default: the recipient's language (English or Canadian French). */
   catalog?: MessageCatalog;
 }
 
@@ -96,10 +96,11 @@ export function createSmtpNotifier(input: SmtpNotifierOptions): Notifier & { clo
       ...(options.tls ? { tls: { ...options.tls } } : {}),
     });
   };
-  const catalog = options.catalog ?? messagesEn;
+  // Without a fixed catalog, each email is in its recipient's language (`notification.locale`).
+  const fixed = options.catalog ? { catalog: options.catalog } : {};
   return {
     async notify(notification) {
-      const message = renderNotification(notification, { catalog });
+      const message = renderNotification(notification, fixed);
       transport ??= open();
       await (await transport).sendMail({
         from: options.from,

@@ -139,6 +139,7 @@ export async function clinicSite(
 }
 
 export function siteOf(deps: Deps, clinic: Clinic | null): { siteName: string; timeZone: string } {
+  learnLocale({ clinic: clinic?.defaultLocale });
   return {
     siteName: clinic?.name ?? deps.config.siteName,
     timeZone: clinicRegion(clinic, deps.twostep.config).timeZone,

@@ -4,6 +4,9 @@
  */
 export const en = {
   'lang.label': 'Language',
+  // The sign-in code text: the code first (phones show the start in the notification).
+  'sms.code':
+    '{code} is your {sender} verification code. It expires in {minutes, plural, one {# minute} other {# minutes}}. Never share it.',
   'common.continue': 'Continue',
   'common.cancel': 'Cancel sign-in',
   'common.error': 'Something went wrong',
@@ -312,6 +315,11 @@ export const en = {
   'account.sessions.body':
     'Left yourself signed in on a shared computer? Sign out everywhere ends your sign-in on every computer and in every clinic app, this one included.',
   'account.sessions.signOutEverywhere': 'Sign out everywhere',
+  'account.language.title': 'Language',
+  'account.language.body':
+    'These pages, and the emails and text messages sent to you, are in the language you choose here.',
+  'account.language.label': 'My language',
+  'account.language.save': 'Save',
   'account.events.title': 'Recent security events',
   'account.events.none': 'No security events yet.',
   'account.done.totpAdded': 'Your authenticator app is set up.',
@@ -319,6 +327,7 @@ export const en = {
   'account.done.removed': 'The method was removed.',
   'account.done.deviceRevoked': 'The device was forgotten. It will be asked for a code at the next sign-in.',
   'account.done.devicesRevoked': 'All remembered devices were forgotten.',
+  'account.done.language': 'Your language was saved.',
   'account.error.not_enrolled': 'That method is not set up.',
   'account.error.last_factor_enforced':
     '{clinic} requires 2-Step Verification, so you cannot remove your last method. Add another method first.',
@@ -445,6 +454,11 @@ export const en = {
   'admin.region.timeZone': 'Time zone',
   'admin.region.phoneCountry': 'Country for phone numbers',
   'admin.region.save': 'Save',
+  'admin.language.title': 'Language',
+  'admin.language.body':
+    'Pages, emails and text messages are in {language} for staff who have not chosen their own language.',
+  'admin.language.label': 'Clinic language',
+  'admin.language.save': 'Save',
   'admin.devices.title': 'Remember this device',
   'admin.devices.allowed': 'Allowed',
   'admin.devices.notAllowed': 'Not allowed',
@@ -516,6 +530,7 @@ export const en = {
   'admin.done.devicesSetting': 'The "Remember this device" setting was saved.',
   'admin.done.passkeyRule': 'The passkey rule was saved.',
   'admin.done.region': 'The time zone and phone country were saved.',
+  'admin.done.language': 'The clinic language was saved.',
   'admin.done.paused': '2-Step Verification is paused. They and the other Full Access Users were notified.',
   'admin.done.resumed': '2-Step Verification is back on.',
   'admin.done.reset': '2-Step Verification was reset. They and the other Full Access Users were notified.',
@@ -527,6 +542,7 @@ export const en = {
   'admin.error.reason_required': 'Enter a reason (at most 500 characters).',
   'admin.error.invalid_duration': 'Enter a number of hours between 1 and 168.',
   'admin.error.invalid_region': 'Choose a time zone and a country from the lists.',
+  'admin.error.invalid_locale': 'Choose a language from the list.',
   'admin.error.actor_not_enrolled':
     'Set up 2-Step Verification for your own account first, then require it for everyone.',
   'admin.error.not_paused': '2-Step Verification is not paused for this staff member.',

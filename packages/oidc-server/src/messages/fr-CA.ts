@@ -11,6 +11,8 @@ import { typeset } from './typeset.ts';
 
 export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'lang.label': 'Langue',
+  'sms.code':
+    '{code} est votre code de vérification {sender}. Il expire dans {minutes, plural, one {# minute} other {# minutes}}. Ne le communiquez à personne.',
   'common.continue': 'Continuer',
   'common.cancel': 'Annuler la connexion',
   'common.error': 'Une erreur s’est produite',
@@ -336,6 +338,11 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'account.sessions.body':
     'Votre session est restée ouverte sur un ordinateur partagé ? « Se déconnecter partout » met fin à votre connexion sur tous les ordinateurs et dans toutes les applications de la clinique, y compris celle-ci.',
   'account.sessions.signOutEverywhere': 'Se déconnecter partout',
+  'account.language.title': 'Langue',
+  'account.language.body':
+    'Ces pages, ainsi que les courriels et les textos qui vous sont envoyés, sont dans la langue que vous choisissez ici.',
+  'account.language.label': 'Ma langue',
+  'account.language.save': 'Enregistrer',
   'account.events.title': 'Événements de sécurité récents',
   'account.events.none': 'Aucun événement de sécurité pour l’instant.',
   'account.done.totpAdded': 'Votre application d’authentification est configurée.',
@@ -347,6 +354,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'account.passkey.newName': 'Nouveau nom pour « {name} »',
   'account.passkey.saveName': 'Enregistrer le nom',
   'account.done.deviceRevoked': 'L’appareil a été oublié. Un code lui sera demandé à la prochaine connexion.',
+  'account.done.language': 'Votre langue a été enregistrée.',
   'account.done.devicesRevoked': 'Tous les appareils mémorisés ont été oubliés.',
   'account.error.not_enrolled': 'Cette méthode n’est pas configurée.',
   'account.error.last_factor_enforced':
@@ -483,6 +491,11 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.region.timeZone': 'Fuseau horaire',
   'admin.region.phoneCountry': 'Pays des numéros de téléphone',
   'admin.region.save': 'Enregistrer',
+  'admin.language.title': 'Langue',
+  'admin.language.body':
+    'Les pages, les courriels et les textos sont en {language} pour le personnel qui n’a pas choisi sa propre langue.',
+  'admin.language.label': 'Langue de la clinique',
+  'admin.language.save': 'Enregistrer',
   'admin.devices.title': 'Se souvenir de cet appareil',
   'admin.devices.allowed': 'Permis',
   'admin.devices.notAllowed': 'Non permis',
@@ -556,6 +569,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.done.devicesSetting': 'Le réglage « Se souvenir de cet appareil » a été enregistré.',
   'admin.done.passkeyRule': 'La règle des clés d’accès a été enregistrée.',
   'admin.done.region': 'Le fuseau horaire et le pays des numéros de téléphone ont été enregistrés.',
+  'admin.done.language': 'La langue de la clinique a été enregistrée.',
   'admin.done.paused':
     'La vérification en deux étapes est suspendue. La personne et les autres utilisateurs à accès complet ont été avisés.',
   'admin.done.resumed': 'La vérification en deux étapes est de nouveau activée.',
@@ -570,6 +584,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.error.reason_required': 'Entrez une raison (500 caractères au plus).',
   'admin.error.invalid_duration': 'Entrez un nombre d’heures entre 1 et 168.',
   'admin.error.invalid_region': 'Choisissez un fuseau horaire et un pays dans les listes.',
+  'admin.error.invalid_locale': 'Choisissez une langue dans la liste.',
   'admin.error.actor_not_enrolled':
     'Configurez d’abord la vérification en deux étapes pour votre propre compte, puis exigez-la pour tout le monde.',
   'admin.error.not_paused': 'La vérification en deux étapes n’est pas suspendue pour ce membre du personnel.',

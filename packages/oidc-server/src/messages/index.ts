@@ -1,7 +1,7 @@
 import type { SmsSendResult } from '@twostep/core';
-import { IntlMessageFormat } from 'intl-messageformat';
 import { formatLocalTime } from '../delivery/messages.ts';
 import { en, type MessageKey } from './en.ts';
+import { formatMessage } from './icu.ts';
 import { frCA } from './fr-CA.ts';
 import { currentLocale, type Locale } from './locale.ts';
 
@@ -28,44 +28,10 @@ export const CATALOGS: Record<Locale, Partial<Record<MessageKey, string>>> = {
   'fr-CA': frCA,
 };
 
-// Compiled on first use, once per language and key (most keys are never shown in a process).
-const compiled = new Map<string, { format: IntlMessageFormat; names: string[] }>();
-
-function formatter(locale: Locale, key: MessageKey) {
-  const cacheKey = `${locale}\u0000${key}`;
-  let entry = compiled.get(cacheKey);
-  if (!entry) {
-    const source = CATALOGS[locale][key] ?? en[key];
-    const format = new IntlMessageFormat(source, locale, undefined, { ignoreTag: true });
-    entry = { format, names: argumentNames(format.getAst() as AstNode[]) };
-    compiled.set(cacheKey, entry);
-  }
-  return entry;
-}
-
-interface AstNode {
-  type: number;
-  value?: unknown;
-  options?: Record<string, { value: AstNode[] }>;
-}
-const LITERAL = 0;
-
-/** Every `{name}` a message uses, plural and select arguments included. */
-export function argumentNames(ast: readonly AstNode[], names = new Set<string>()): string[] {
-  for (const node of ast) {
-    if (node.type !== LITERAL && typeof node.value === 'string') names.add(node.value);
-    for (const option of Object.values(node.options ?? {})) argumentNames(option.value, names);
-  }
-  return [...names];
-}
-
 /** The message `key` in the request's language, with its placeholders filled from `params`. */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  const { format, names } = formatter(currentLocale(), key);
-  // A placeholder without a value is shown as written, as before (never an exception on a page).
-  const values: Record<string, string | number> = {};
-  for (const name of names) values[name] = name in params ? params[name]! : `{${name}}`;
-  return String(format.format(values));
+  const locale = currentLocale();
+  return formatMessage(CATALOGS[locale][key] ?? en[key], locale, params);
 }
 
 /** Dates on pages, in the clinic's zone and the page's language: "Nov 28, 2026, 7:30 PM EST". */

@@ -11,6 +11,7 @@ const toClinic = (doc: ClinicDoc): Clinic => ({
   ...(doc.timeZone ? { timeZone: doc.timeZone } : {}),
   ...(doc.country ? { country: doc.country } : {}),
   ...(doc.phishingResistant ? { phishingResistant: doc.phishingResistant } : {}),
+  ...(doc.defaultLocale ? { defaultLocale: doc.defaultLocale } : {}),
   createdAt: date(doc.createdAt),
 });
 
@@ -26,6 +27,7 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
           timeZone: clinic.timeZone,
           country: clinic.country,
           phishingResistant: clinic.phishingResistant,
+          defaultLocale: clinic.defaultLocale,
           createdAt: clinic.createdAt,
         });
       } catch (error) {
@@ -42,7 +44,15 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
     },
     async update(clinicId, patch) {
       if (!isString(clinicId)) return false;
-      const { name, enforceTwoStep, allowTrustedDevices, timeZone, country, phishingResistant } = patch;
+      const {
+        name,
+        enforceTwoStep,
+        allowTrustedDevices,
+        timeZone,
+        country,
+        phishingResistant,
+        defaultLocale,
+      } = patch;
       const set = definedOnly({
         name,
         enforceTwoStep,
@@ -50,6 +60,7 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
         timeZone,
         country,
         phishingResistant,
+        defaultLocale,
       });
       if (Object.keys(set).length === 0) {
         return (await clinics.countDocuments({ _id: clinicId }, Q)) > 0;

@@ -10,7 +10,15 @@ import {
   type TrustedDevice,
   type TwoStepStatus,
 } from '@twostep/core';
-import { formatNumber, t } from '../../messages/index.ts';
+import {
+  bestLocale,
+  currentLocale,
+  formatNumber,
+  LANGUAGE_NAMES,
+  type Locale,
+  SUPPORTED_LOCALES,
+  t,
+} from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import type { Readiness } from '../readiness.ts';
 import { auditSentence } from './audit-sentence.ts';
@@ -36,6 +44,8 @@ export interface AdminData {
   clinic: Clinic;
   /** The clinic's effective zone and phone country (its own, else the server's). */
   region: { timeZone: string; country: string | undefined };
+  /** The server's default language (the clinic's own, when set, comes first). */
+  defaultLocale: Locale;
   readiness: Readiness;
   rows: StaffRow[];
   total: number;
@@ -112,6 +122,7 @@ function settingsCard(page: ConsolePage, data: AdminData): Html {
   )}</div></div>
 ${passkeyRuleSetting(page, data.clinic)}
 ${regionSetting(page, data)}
+${languageSetting(page, data)}
 </section>`;
 }
 
@@ -148,6 +159,29 @@ function regionChoices(): NonNullable<typeof regionLists> {
       .sort((a, b) => a.name.localeCompare(b.name, 'en')),
   };
   return regionLists;
+}
+
+/** A language as the page's own language names it ("Canadian French", « français canadien »). */
+function languageName(locale: Locale): string {
+  return new Intl.DisplayNames(currentLocale(), { type: 'language' }).of(locale) ?? locale;
+}
+
+/** The clinic's language, for staff who have not chosen their own (each language named in itself). */
+function languageSetting(page: ConsolePage, data: AdminData): Html {
+  const current = bestLocale([data.clinic.defaultLocale]) ?? data.defaultLocale;
+  const options = SUPPORTED_LOCALES.map(
+    (locale) =>
+      html`<option value="${locale}" lang="${locale}"${locale === current ? ' selected' : ''}>${LANGUAGE_NAMES[locale]}</option>`,
+  );
+  return html`<div class="setting"><div>
+<h3>${t('admin.language.title')}</h3>
+<p class="muted" data-testid="clinic-language">${t('admin.language.body', { language: languageName(current) })}</p>
+${postForm(
+  page,
+  '/admin/language',
+  html`<label for="clinic-locale">${t('admin.language.label')}</label><select id="clinic-locale" name="locale">${options}</select>
+<button type="submit" class="secondary">${t('admin.language.save')}</button>`,
+)}</div></div>`;
 }
 
 function regionSetting(page: ConsolePage, data: AdminData): Html {
@@ -197,7 +231,7 @@ ${data.readiness.notEnrolled > 0 ? button(page, '/admin/remind', t('admin.remind
 ${
   (data.clinic.phishingResistant ?? 'off') === 'off'
     ? ''
-    : html`<p data-testid="passkey-readiness">${t('admin.readiness.passkeyMissing', { count: data.readiness.passkeyMissing.toLocaleString('en') })}</p>`
+    : html`<p data-testid="passkey-readiness">${t('admin.readiness.passkeyMissing', { count: data.readiness.passkeyMissing })}</p>`
 }
 </section>`;
 }
