@@ -133,3 +133,58 @@ describe("the person's saved language (account page)", () => {
     expect(saved.body).not.toContain('Your language was saved.');
   });
 });
+
+describe('the typed confirmation word is the one of the language the form was shown in', () => {
+  it('a French page takes DÉSACTIVER (or DESACTIVER) and refuses TURN OFF; the form says its language', async () => {
+    await idp.stores.staff.update(idp.staff.owner.id, { locale: 'fr-CA' });
+    const { browser } = await signIn(idp, idp.staff.owner, '/admin');
+    const form = await browser.get(`${idp.url}/admin/enforcement/off`);
+    expect(lang(form)).toBe('fr-CA');
+    expect(form.body).toContain('<input type="hidden" name="lang" value="fr-CA">');
+    expect(form.body).toContain('DÉSACTIVER');
+    const csrf = csrfOf(form);
+    const english = await postRaw(browser, idp, '/admin/enforcement/off', {
+      csrf,
+      lang: 'fr-CA',
+      reason: 'essai',
+      confirm: 'TURN OFF',
+    });
+    expect(english.status).toBe(400);
+    expect(alertText(english)).toContain('DÉSACTIVER');
+    expect((await idp.stores.clinics.get(idp.clinic.id))?.enforceTwoStep).toBe(true);
+
+    // The switch moved this browser to English meanwhile: the French form still takes its own word.
+    browser.setCookie('twostep_lang', 'en');
+    const done = await browser.post(`${idp.url}/admin/enforcement/off`, {
+      csrf,
+      lang: 'fr-CA',
+      reason: 'essai',
+      confirm: 'desactiver',
+    });
+    expect(done.status).toBe(200);
+    expect((await idp.stores.clinics.get(idp.clinic.id))?.enforceTwoStep).toBe(false);
+  });
+
+  it('an English page takes TURN OFF and refuses DÉSACTIVER', async () => {
+    const { browser } = await signIn(idp, idp.staff.owner, '/admin');
+    const form = await browser.get(`${idp.url}/admin/enforcement/off`);
+    expect(form.body).toContain('<input type="hidden" name="lang" value="en">');
+    const csrf = csrfOf(form);
+    const french = await postRaw(browser, idp, '/admin/enforcement/off', {
+      csrf,
+      lang: 'en',
+      reason: 'trial',
+      confirm: 'DÉSACTIVER',
+    });
+    expect(french.status).toBe(400);
+    expect(alertText(french)).toContain('Type TURN OFF exactly');
+    const done = await browser.post(`${idp.url}/admin/enforcement/off`, {
+      csrf,
+      lang: 'en',
+      reason: 'trial',
+      confirm: 'turn off',
+    });
+    expect(done.status).toBe(200);
+    expect((await idp.stores.clinics.get(idp.clinic.id))?.enforceTwoStep).toBe(false);
+  });
+});

@@ -15,7 +15,13 @@ import {
   type StaffMember,
 } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
-import { type MessageKey, SUPPORTED_LOCALES, t } from '../messages/index.ts';
+import {
+  currentLocale,
+  type MessageKey,
+  SUPPORTED_LOCALES,
+  t,
+  withLocale,
+} from '../messages/index.ts';
 import { actorNames } from './account.ts';
 import {
   actorOf,
@@ -310,8 +316,11 @@ async function confirmedReason(
     sendPage(c.res, 400, show({ error, reason }));
     return null;
   };
-  if (fold(field(c.req, 'confirm') ?? '') !== fold(confirmWord())) {
-    return refuse(t('admin.enforce.wrongWord', { word: confirmWord() }));
+  // The word of the language the form was shown in (it says which), whatever this request resolves to.
+  const shownIn = SUPPORTED_LOCALES.find((locale) => locale === field(c.req, 'lang')) ?? currentLocale();
+  const word = withLocale(shownIn, confirmWord);
+  if (fold(field(c.req, 'confirm') ?? '') !== fold(word)) {
+    return refuse(t('admin.enforce.wrongWord', { word }));
   }
   if (!reason.trim()) return refuse(t('admin.error.reason_required'));
   if (!(await requireFresh(c, returnTo))) return null;

@@ -323,7 +323,8 @@ ${o.change ? html`<p data-testid="compliance-change">${o.change}</p>` : ''}
 ${postForm(
   page,
   o.action,
-  html`${hidden}<label for="reason">${t('admin.reason')}</label>
+  html`${hidden}<input type="hidden" name="lang" value="${currentLocale()}">
+<label for="reason">${t('admin.reason')}</label>
 <textarea id="reason" name="reason" required maxlength="500" autofocus>${o.reason ?? ''}</textarea>
 <label for="confirm">${t('admin.enforce.typeWord', { word: o.word })}</label>
 <input id="confirm" name="confirm" type="text" autocomplete="off" required maxlength="32" aria-describedby="confirm-hint">
