@@ -156,6 +156,26 @@ describe('sign-in under the passkey rule', () => {
     ]);
   });
 
+  it('covered and not set up at all: the first method (authenticator app), its recovery code, then a passkey', async () => {
+    await idp.stores.clinics.update(idp.clinic.id, { phishingResistant: 'everyone' });
+    const browser = new Browser();
+    const { request, page } = await begin(browser, rp);
+    const choice = await submitPassword(browser, page, idp.staff.practitioner);
+    expect(testId(choice, 'passkey-next')).toContain('also requires a passkey');
+    const setup = await browser.submit(choice, '/enroll/totp');
+    const secret = testId(setup, 'totp-secret')!.replace(/\s+/g, '');
+    const shown = await browser.submit(setup, '/enroll/totp/confirm', { code: idp.totpCode(secret) });
+    expect(testId(shown, 'recovery-code')).toBeTruthy();
+    const enroll = await browser.submit(shown, '/acknowledge', { ack: 'yes' });
+    expect(enroll.body).toContain('Add a passkey');
+    const done = await addPasskey(browser, enroll, 'Treatment room');
+    const claims = (await redeem(rp, request, done)).claims()!;
+    expect(claims.acr).toBe(ACR.twoFactor);
+    expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    const pat = (await idp.stores.staff.get(idp.staff.practitioner.id))!;
+    expect((await idp.idp.twostep.admin.status(pat)).methods).toEqual(['totp', 'passkey', 'recovery']);
+  });
+
   it('cancelling ends the sign-in; the page is for people who owe a passkey only; others are not asked', async () => {
     const browser = new Browser();
     const first = await begin(browser, rp);

@@ -41,7 +41,9 @@ async function load(deps: Deps, req: Request, res: Response, purpose: string | n
   // Also after a sign-in with the recovery code: "Set up your new phone" (the code was verified here).
   const allowed = mayEnroll(requirement, interaction) || state.newPhone === true;
   const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
-  return { interaction, state, staff, allowed, ctx };
+  // The clinic's passkey rule covers them: a passkey follows this first method (see enroll-passkey.ts).
+  const passkeyNext = requirement.kind === 'enroll' && requirement.passkeyRequired === true;
+  return { interaction, state, staff, allowed, ctx, passkeyNext };
 }
 
 const withinLimits = (deps: Deps, req: Request, staff: StaffMember) =>
@@ -64,9 +66,9 @@ async function confirmed(
 }
 
 export async function showEnrollChoice(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, null);
+  const { interaction, state, staff, allowed, ctx, passkeyNext } = await load(deps, req, res, null);
   if (!allowed) return proceed(deps, req, res, interaction, state, staff);
-  sendPage(res, 200, enrollChoicePage(ctx, ctx.siteName));
+  sendPage(res, 200, enrollChoicePage(ctx, ctx.siteName, null, passkeyNext));
 }
 
 export async function startTotp(deps: Deps, req: Request, res: Response): Promise<void> {

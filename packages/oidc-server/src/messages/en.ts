@@ -129,6 +129,8 @@ export const en = {
 
   'enroll.title': 'Set up 2-Step Verification',
   'enroll.intro': '{clinic} requires 2-Step Verification. Choose how you will get your codes.',
+  'enroll.passkeyNext':
+    '{clinic} also requires a passkey: once this method is set up, you add one on this computer or your phone.',
   'enroll.totp': 'Authenticator app (recommended)',
   'enroll.sms': 'Text message (SMS)',
   'enroll.totpTitle': 'Set up your authenticator app',

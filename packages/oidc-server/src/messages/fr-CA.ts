@@ -148,6 +148,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'enroll.title': 'Configurer la vérification en deux étapes',
   'enroll.intro':
     '{clinic} exige la vérification en deux étapes. Choisissez comment vous recevrez vos codes.',
+  'enroll.passkeyNext':
+    '{clinic} exige aussi une clé d’accès : une fois cette méthode configurée, vous en ajoutez une sur cet ordinateur ou votre téléphone.',
   'enroll.totp': 'Application d’authentification (recommandé)',
   'enroll.sms': 'Texto (SMS)',
   'enroll.totpTitle': 'Configurez votre application d’authentification',

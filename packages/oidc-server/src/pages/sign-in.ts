@@ -195,8 +195,15 @@ ${form(`${ctx.base}/new-phone/skip`, ctx.csrf('new-phone-skip'), html`<button ty
   return layout(ctx, t('newPhone.title'), body);
 }
 
-export function enrollChoicePage(ctx: StepContext, clinic: string, error?: string | null): string {
+export function enrollChoicePage(
+  ctx: StepContext,
+  clinic: string,
+  error?: string | null,
+  /** The clinic's passkey rule: a passkey is added right after this first method. */
+  passkeyNext = false,
+): string {
   const body = html`${alert(error)}<p>${t('enroll.intro', { clinic })}</p>
+${passkeyNext ? html`<p class="note" data-testid="passkey-next">${t('enroll.passkeyNext', { clinic })}</p>` : ''}
 <p>${t('enroll.whatIsApp')}</p>
 ${form(`${ctx.base}/enroll/totp`, ctx.csrf('enroll'), html`<button type="submit">${t('enroll.totp')}</button>`)}
 ${form(`${ctx.base}/enroll/sms`, ctx.csrf('enroll'), html`<button type="submit" class="secondary">${t('enroll.sms')}</button>`)}
