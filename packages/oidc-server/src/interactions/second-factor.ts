@@ -77,7 +77,7 @@ function stepUpReason(interaction: Interaction, state: SignInState): string | nu
   if (!Number.isFinite(maxAge) || maxAge < 0) return t('code.stepUp.twoFactor');
   const minutes = Math.floor(maxAge / 60);
   if (minutes === 0) return t('code.stepUp.now');
-  return t(minutes === 1 ? 'code.stepUp.minute' : 'code.stepUp.minutes', { minutes });
+  return t('code.stepUp.minutes', { minutes });
 }
 
 async function render(

@@ -52,8 +52,8 @@ export const en = {
   'code.submit': 'Verify',
   'code.stepUp.twoFactor': 'For your security, this needs your 2-Step Verification code.',
   'code.stepUp.now': 'For your security, this needs a code entered just now.',
-  'code.stepUp.minute': 'For your security, this needs a code entered in the last minute.',
-  'code.stepUp.minutes': 'For your security, this needs a code entered in the last {minutes} minutes.',
+  'code.stepUp.minutes':
+    'For your security, this needs a code entered in the last {minutes, plural, one {minute} other {# minutes}}.',
   'code.remember': 'Remember this device for {days, plural, one {# day} other {# days}}',
   'code.otherMethods': 'Other ways to verify',
   'code.method.totp': 'Use your authenticator app',

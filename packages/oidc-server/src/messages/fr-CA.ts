@@ -62,9 +62,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'code.stepUp.twoFactor':
     'Pour votre sécurité, cette page demande votre code de vérification en deux étapes.',
   'code.stepUp.now': 'Pour votre sécurité, cette page demande un code entré à l’instant.',
-  'code.stepUp.minute': 'Pour votre sécurité, cette page demande un code entré dans la dernière minute.',
   'code.stepUp.minutes':
-    'Pour votre sécurité, cette page demande un code entré dans les {minutes} dernières minutes.',
+    'Pour votre sécurité, cette page demande un code entré dans {minutes, plural, one {la dernière minute} other {les # dernières minutes}}.',
   'code.remember': 'Se souvenir de cet appareil pendant {days, plural, one {# jour} other {# jours}}',
   'code.otherMethods': 'Autres façons de vous vérifier',
   'code.method.totp': 'Utiliser mon application d’authentification',
