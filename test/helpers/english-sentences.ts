@@ -8,6 +8,7 @@ import { messagesEn } from '../../packages/oidc-server/src/delivery/messages.ts'
 import { messagesFrCa } from '../../packages/oidc-server/src/delivery/messages-fr-CA.ts';
 import { en } from '../../packages/oidc-server/src/messages/en.ts';
 import { frCA } from '../../packages/oidc-server/src/messages/fr-CA.ts';
+import { pageTexts } from '../../packages/express-mfa/src/messages.ts';
 
 /** Every run of white space (no-break ones included) as one space. */
 export const oneSpace = (s: string): string => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
@@ -33,12 +34,24 @@ const emailTexts = (c: typeof messagesEn) => [
   ...Object.values(c.templates).flatMap((t) => [t.subject, ...t.paragraphs, t.advice]),
 ];
 
+/** The middleware's own pages (express-mfa keeps its small catalog apart from the IdP's). */
+const middlewareTexts = (locale: 'en' | 'fr-CA') => {
+  const texts = pageTexts(locale);
+  return [
+    ...Object.values(texts.refusals).flatMap((r) => [r.title, r.message]),
+    texts.signOutBody,
+    texts.notConfirmedBody,
+  ];
+};
+
 let cached: string[] | undefined;
 
 export function englishSentences(): string[] {
   if (cached) return cached;
-  const english = [...Object.values(en), ...emailTexts(messagesEn)];
-  const french = oneSpace([...Object.values(frCA), ...emailTexts(messagesFrCa)].join('\n'));
+  const english = [...Object.values(en), ...emailTexts(messagesEn), ...middlewareTexts('en')];
+  const french = oneSpace(
+    [...Object.values(frCA), ...emailTexts(messagesFrCa), ...middlewareTexts('fr-CA')].join('\n'),
+  );
   const runs = english.flatMap(literals).map(oneSpace);
   cached = [...new Set(runs.filter((run) => run.split(' ').length >= 4 && !french.includes(run)))];
   return cached;

@@ -58,7 +58,8 @@ const en: PageTexts = {
   notConfirmedBody: 'This sign-out did not come from this app. You are still signed in.',
 };
 
-// Canadian French for clinic staff (vouvoiement); no-break spaces before ? and :.
+// Canadian French for clinic staff (vouvoiement, no « connecté(e) »); a narrow no-break space
+// (U+202F) before ? and ; (test/french-texts.test.ts checks the typography).
 const frCA: PageTexts = {
   refusals: {
     unknown_state: {
@@ -67,7 +68,7 @@ const frCA: PageTexts = {
     },
     idp_error: {
       title: 'Connexion non terminée',
-      message: 'Le service de connexion ne vous a pas connecté.',
+      message: 'Le service de connexion n’a pas ouvert votre session.',
     },
     unmet_authentication_requirements: {
       title: 'Vérification en deux étapes requise',
@@ -87,7 +88,7 @@ const frCA: PageTexts = {
     subject_mismatch: {
       title: 'Autre compte',
       message:
-        'Vous avez fait la vérification avec le compte d’une autre personne que celle qui est connectée ici. Vous êtes toujours connecté comme avant ; déconnectez-vous d’abord pour changer de compte.',
+        'La vérification a été faite avec le compte d’une autre personne que celle dont la session est ouverte ici. Votre session reste la même\u202f; fermez-la d’abord pour changer de compte.',
     },
     token_exchange_failed: {
       title: 'Connexion non terminée',
@@ -95,12 +96,12 @@ const frCA: PageTexts = {
     },
   },
   back: 'Retour',
-  signOutTitle: 'Se déconnecter ?',
+  signOutTitle: 'Se déconnecter\u202f?',
   signOutBody: 'Vous êtes sur le point de vous déconnecter de cette application.',
-  stay: 'Rester connecté',
+  stay: 'Garder ma session ouverte',
   signOut: 'Se déconnecter',
   notConfirmedTitle: 'Déconnexion non confirmée',
-  notConfirmedBody: 'Cette déconnexion ne vient pas de cette application. Vous êtes toujours connecté.',
+  notConfirmedBody: 'Cette déconnexion ne vient pas de cette application. Votre session reste ouverte.',
 };
 
 const TEXTS: Record<PageLocale, PageTexts> = { en, 'fr-CA': frCA };

@@ -12,7 +12,7 @@ import { typeset } from './typeset.ts';
 export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'lang.label': 'Langue',
   'sms.code':
-    '{code} est votre code de vérification {sender}. Il expire dans {minutes, plural, one {# minute} other {# minutes}}. Ne le communiquez à personne.',
+    '{code} est votre code de vérification pour {sender}. Il expire dans {minutes, plural, one {# minute} other {# minutes}}. Ne le communiquez à personne.',
   'common.continue': 'Continuer',
   'common.cancel': 'Annuler la connexion',
   'common.error': 'Une erreur s’est produite',

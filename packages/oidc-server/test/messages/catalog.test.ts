@@ -12,6 +12,8 @@ import { messagesEn, renderNotification } from '../../src/delivery/messages.ts';
 import { messagesFrCa } from '../../src/delivery/messages-fr-CA.ts';
 import { en } from '../../src/messages/en.ts';
 import { frCA } from '../../src/messages/fr-CA.ts';
+import { t, withLocale } from '../../src/messages/index.ts';
+import { typographyProblems } from '../../../../test/helpers/french-typography.ts';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -85,19 +87,6 @@ function sourceFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
-/** Plain spaces where French wants no-break ones, ASCII apostrophes and quotes. */
-function typographyProblems(text: string): string[] {
-  const problems: string[] = [];
-  if (/ [:;!?»]/.test(text)) problems.push('plain space before : ; ! ? »');
-  if (/« /.test(text)) problems.push('plain space after «');
-  if (/[^\s\u00a0\u202f][;!?»]/.test(text)) problems.push('no space before ; ! ? »');
-  if (/«[^\u00a0]/.test(text)) problems.push('no space after «');
-  if (/[A-Za-zÀ-ÿ}][:](?!\/\/)/.test(text)) problems.push('no space before :');
-  if (/'/.test(text)) problems.push('ASCII apostrophe (use ’)');
-  if (/"/.test(text)) problems.push('ASCII quotes (use « »)');
-  return problems;
-}
-
 describe('page catalog (messages/en.ts, messages/fr-CA.ts)', () => {
   const keys = Object.keys(en) as (keyof typeof en)[];
 
@@ -156,6 +145,27 @@ describe('page catalog (messages/en.ts, messages/fr-CA.ts)', () => {
     expect(typographyProblems('Oublié?')).toContain('no space before ; ! ? »');
     expect(typographyProblems("l'appareil")).toContain('ASCII apostrophe (use ’)');
     expect(typographyProblems('Attention\u00a0: «\u00a0oui\u00a0» l’appareil\u202f?')).toEqual([]);
+  });
+});
+
+describe('the code text message (sms.code)', () => {
+  // GSM 03.38's basic character set: a text in it takes 160 characters a segment; a single character
+  // outside it (’, ê, ç, a no-break space) turns the whole text into UCS-2, 70 a segment.
+  const GSM7 = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà]*$/;
+
+  it.each(['en', 'fr-CA'])('%s: one GSM-7 segment for a usual clinic name', (locale) => {
+    const text = withLocale(locale, () =>
+      t('sms.code', { code: '123456', sender: 'Clinique de physiothérapie Maple', minutes: 10 }),
+    );
+    expect(text).toMatch(GSM7);
+    expect(text.length).toBeLessThanOrEqual(160);
+    expect(text.startsWith('123456 ')).toBe(true);
+  });
+
+  it('the check itself refuses what would force UCS-2', () => {
+    expect('Ne le communiquez à personne.').toMatch(GSM7);
+    expect('N’oubliez pas').not.toMatch(GSM7);
+    expect('Ça expire\u202f!').not.toMatch(GSM7);
   });
 });
 
