@@ -22,7 +22,11 @@ it("a refused step-up: the 403 page is in the person's language (locale claim), 
   });
   expect(paused.ok).toBe(true);
   const browser = new NavBrowser();
-  const notice = await enterPassword(browser, await browser.navigate(`${rig.app}/schedule`), idp.staff.frontDesk);
+  const notice = await enterPassword(
+    browser,
+    await browser.navigate(`${rig.app}/schedule`),
+    idp.staff.frontDesk,
+  );
   // The IdP's own page: her saved language.
   expect(notice.body).toMatch(/<html lang="fr-CA">/);
   await browser.submit(notice, '/continue');

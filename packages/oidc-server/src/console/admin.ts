@@ -15,13 +15,7 @@ import {
   type StaffMember,
 } from '@twostep/core';
 import type { RequestHandler, Router } from 'express';
-import {
-  currentLocale,
-  type MessageKey,
-  SUPPORTED_LOCALES,
-  t,
-  withLocale,
-} from '../messages/index.ts';
+import { currentLocale, type MessageKey, SUPPORTED_LOCALES, t, withLocale } from '../messages/index.ts';
 import { actorNames } from './account.ts';
 import {
   actorOf,
