@@ -40,6 +40,9 @@ export async function finishWithError(
   );
 }
 
+const coveredByPasskeyRule = async (deps: Deps, staff: StaffMember) =>
+  passkeyRequired(await deps.stores.clinics.get(staff.clinicId), staff.role);
+
 /**
  * The clinic's passkey rule: someone it covers who got in with a code or the recovery code adds a
  * passkey first (audited). True when the sign-in went there instead of finishing.
@@ -54,8 +57,7 @@ async function owesPasskey(
 ): Promise<boolean> {
   if (method !== 'totp' && method !== 'sms' && method !== 'recovery') return false;
   const state = readState(interaction);
-  if (!state || state.passkeyAdded) return false;
-  if (!passkeyRequired(await deps.stores.clinics.get(staff.clinicId), staff.role)) return false;
+  if (!state || state.passkeyAdded || !(await coveredByPasskeyRule(deps, staff))) return false;
   await deps.twostep.audit.record(actor(req, staff), {
     clinicId: staff.clinicId,
     type: 'passkey.required',
@@ -145,8 +147,9 @@ export async function acknowledge(deps: Deps, req: Request, res: Response): Prom
     state.pending.method === 'recovery'
       ? await recoverySignInOwingSetup(deps.twostep, deps.stores, staff)
       : new Date(0);
-  // The first recovery sign-in since the last setup asks for the new phone; skipped once, the account page reminds.
-  if (owedSince === null) {
+  // The first recovery sign-in since the last setup asks for the new phone; skipped once, the account page
+  // reminds. Under the clinic's passkey rule the new passkey asked next takes its place.
+  if (owedSince === null && !(await coveredByPasskeyRule(deps, staff))) {
     await saveState(interaction, { ...state, pending: undefined, newPhone: true });
     return redirect(deps, req, res, '/new-phone');
   }
