@@ -119,3 +119,23 @@ describe('welcome link', () => {
     expect((await new Browser().get(staff.welcomeLink.url)).status).toBe(404);
   });
 });
+
+describe('welcome link in the newcomer’s language', () => {
+  it('a staff member created with locale fr-CA gets the page, and its refusals, in French', async () => {
+    const res = await api<Created>(idp, token, 'POST', '/staff', {
+      body: { name: 'Chloé Gagnon', email: 'chloe@maple.test', role: 'staff', locale: 'fr-CA' },
+    });
+    const browser = new Browser();
+    const form = await browser.get(res.body.welcomeLink.url);
+    expect(form.status).toBe(200);
+    expect(form.body).toMatch(/<html lang="fr-CA">/);
+    expect(form.body).toContain('Choisissez votre mot de passe');
+    expect(form.body).not.toContain('Choose your password');
+    const mismatch = await browser.post(res.body.welcomeLink.url, {
+      password: PASSWORD,
+      confirm: `${PASSWORD}!`,
+    });
+    expect(mismatch.status).toBe(400);
+    expect(alertText(mismatch)).toBe('Les deux mots de passe sont différents.');
+  });
+});

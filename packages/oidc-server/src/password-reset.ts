@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { clinicRegion, type PasswordHasher, type StaffMember } from '@twostep/core';
 import express, { type Request, type Response, Router } from 'express';
 import { actor, type Deps, readCookie, sendPage } from './interactions/context.ts';
-import { t } from './messages/index.ts';
+import { learnLocale, t } from './messages/index.ts';
 import { html } from './pages/html.ts';
 import { alert, form, layout, type PageContext } from './pages/layout.ts';
 import {
@@ -139,7 +139,10 @@ ${backLink}`,
     const verdict = staff
       ? verifyStaffLinkToken('password-reset', deps.config.hashKey, token, staff, deps.clock.now())
       : 'invalid';
-    if (staff && verdict === 'ok') return staff;
+    if (staff && verdict === 'ok') {
+      learnLocale({ person: staff.locale });
+      return staff;
+    }
     sendPage(
       res,
       verdict === 'expired' ? 410 : 404,

@@ -39,6 +39,22 @@ export const en = {
   'reset.expired': 'This link has expired.',
   'reset.again': 'Ask for a new link',
 
+  // Choosing a password from a welcome or reset link (provisioning/welcome.ts).
+  'welcome.title': 'Choose your password',
+  'welcome.intro':
+    'Welcome, {name}. Choose a password for {email}. Next, you will sign in and set up 2-Step Verification.',
+  'welcome.invalid':
+    'This link is invalid or was already used. Ask a Full Access User at your clinic for a new one.',
+  'welcome.expired': 'This link has expired. Ask a Full Access User at your clinic for a new one.',
+  'newPassword.label': 'New password',
+  'newPassword.again': 'Type it again',
+  'newPassword.hint': 'At least {min} characters. A passphrase of a few unrelated words is easy to remember.',
+  'newPassword.submit': 'Save password',
+  'newPassword.tooShort': 'Use at least {min} characters.',
+  'newPassword.tooLong': 'Use at most {max} characters.',
+  'newPassword.mismatch': 'The two passwords are different.',
+  'newPassword.sameAsEmail': 'Do not use your email address as your password.',
+
   'paused.title': '2-Step Verification is paused',
   'paused.body':
     '2-Step Verification is paused for your account until {until}. You are signing in with your password only.',

@@ -47,6 +47,23 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'reset.expired': 'Ce lien est expiré.',
   'reset.again': 'Demander un nouveau lien',
 
+  'welcome.title': 'Choisissez votre mot de passe',
+  'welcome.intro':
+    'Bienvenue, {name}. Choisissez un mot de passe pour {email}. Ensuite, vous vous connecterez et configurerez la vérification en deux étapes.',
+  'welcome.invalid':
+    'Ce lien n’est pas valide ou a déjà été utilisé. Demandez-en un nouveau à un utilisateur à accès complet de votre clinique.',
+  'welcome.expired':
+    'Ce lien a expiré. Demandez-en un nouveau à un utilisateur à accès complet de votre clinique.',
+  'newPassword.label': 'Nouveau mot de passe',
+  'newPassword.again': 'Entrez-le de nouveau',
+  'newPassword.hint':
+    'Au moins {min} caractères. Une phrase de passe faite de quelques mots sans lien entre eux est facile à retenir.',
+  'newPassword.submit': 'Enregistrer le mot de passe',
+  'newPassword.tooShort': 'Utilisez au moins {min} caractères.',
+  'newPassword.tooLong': 'Utilisez au plus {max} caractères.',
+  'newPassword.mismatch': 'Les deux mots de passe sont différents.',
+  'newPassword.sameAsEmail': 'N’utilisez pas votre adresse courriel comme mot de passe.',
+
   'paused.title': 'La vérification en deux étapes est suspendue',
   'paused.body':
     'La vérification en deux étapes est suspendue pour votre compte jusqu’au {until}. Vous vous connectez avec votre mot de passe seulement.',

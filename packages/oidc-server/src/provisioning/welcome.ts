@@ -6,6 +6,7 @@
 import type { HashKeys, Logger, StaffMember, Stores, Twostep } from '@twostep/core';
 import { hashPassword, type PasswordCost } from '@twostep/core';
 import express, { type Request, type Response, Router } from 'express';
+import { learnLocale, t } from '../messages/index.ts';
 import { html } from '../pages/html.ts';
 import { alert, layout, type PageContext } from '../pages/layout.ts';
 import { PROVISIONING_DEFAULTS } from './constants.ts';
@@ -22,28 +23,6 @@ export interface WelcomeDeps {
   logger: Logger;
 }
 
-// Page text. The interaction pages' catalog (messages/en.ts) is shared with other work in
-// progress; these few strings move there with the French catalog.
-const TEXT = {
-  title: 'Choose your password',
-  intro:
-    'Welcome, {name}. Choose a password for {email}. Next, you will sign in and set up 2-Step Verification.',
-  password: 'New password',
-  confirm: 'Type it again',
-  hint: 'At least {min} characters. A passphrase of a few unrelated words is easy to remember.',
-  submit: 'Save password',
-  invalidTitle: 'This link does not work',
-  invalid: 'This link is invalid or was already used. Ask a Full Access User at your clinic for a new one.',
-  expired: 'This link has expired. Ask a Full Access User at your clinic for a new one.',
-  tooShort: 'Use at least {min} characters.',
-  tooLong: 'Use at most {max} characters.',
-  mismatch: 'The two passwords are different.',
-  sameAsEmail: 'Do not use your email address as your password.',
-} as const;
-
-const fill = (text: string, params: Record<string, string | number>) =>
-  text.replace(/\{(\w+)\}/g, (whole, key: string) => (key in params ? String(params[key]) : whole));
-
 function send(res: Response, status: number, page: string): void {
   res.status(status).type('html').set('Cache-Control', 'no-store').send(page);
 }
@@ -54,12 +33,12 @@ export function choosePasswordForm(action: string, email: string, intro: string,
   return html`${alert(error)}<p>${intro}</p>
 <form method="post" action="${action}" novalidate>
 <input type="email" name="username" value="${email}" autocomplete="username" hidden readonly>
-<label for="password">${TEXT.password}</label>
+<label for="password">${t('newPassword.label')}</label>
 <input id="password" type="password" name="password" autocomplete="new-password" minlength="${min}" required autofocus>
-<p class="note">${fill(TEXT.hint, { min })}</p>
-<label for="confirm">${TEXT.confirm}</label>
+<p class="note">${t('newPassword.hint', { min })}</p>
+<label for="confirm">${t('newPassword.again')}</label>
 <input id="confirm" type="password" name="confirm" autocomplete="new-password" minlength="${min}" required>
-<button type="submit">${TEXT.submit}</button>
+<button type="submit">${t('newPassword.submit')}</button>
 </form>`;
 }
 
@@ -67,10 +46,10 @@ export function choosePasswordForm(action: string, email: string, intro: string,
 export function passwordProblem(password: string, confirm: unknown, email: string): string | null {
   const length = [...password.normalize('NFKC')].length;
   const { passwordMinLength: min, passwordMaxLength: max } = PROVISIONING_DEFAULTS;
-  if (length < min) return fill(TEXT.tooShort, { min });
-  if (length > max) return fill(TEXT.tooLong, { max });
-  if (password !== confirm) return TEXT.mismatch;
-  if (password.trim().toLowerCase() === email) return TEXT.sameAsEmail;
+  if (length < min) return t('newPassword.tooShort', { min });
+  if (length > max) return t('newPassword.tooLong', { max });
+  if (password !== confirm) return t('newPassword.mismatch');
+  if (password.trim().toLowerCase() === email) return t('newPassword.sameAsEmail');
   return null;
 }
 
@@ -88,14 +67,17 @@ export function welcomeRouter(deps: WelcomeDeps): Router {
     const staffId = welcomeTokenStaffId(token);
     const staff = staffId ? await deps.stores.staff.get(staffId) : null;
     const verdict = staff ? verifyWelcomeToken(deps.hashKey, token, staff, deps.clock.now()) : 'invalid';
-    if (staff && verdict === 'ok') return staff;
+    if (staff && verdict === 'ok') {
+      learnLocale({ person: staff.locale });
+      return staff;
+    }
     send(
       res,
       verdict === 'expired' ? 410 : 404,
       layout(
         page(res),
-        TEXT.invalidTitle,
-        html`<p role="alert">${verdict === 'expired' ? TEXT.expired : TEXT.invalid}</p>`,
+        t('reset.invalidTitle'),
+        html`<p role="alert">${t(verdict === 'expired' ? 'welcome.expired' : 'welcome.invalid')}</p>`,
       ),
     );
     return null;
@@ -103,8 +85,12 @@ export function welcomeRouter(deps: WelcomeDeps): Router {
 
   function form(req: Request, res: Response, staff: StaffMember, error: string | null, status = 200) {
     const action = `${deps.basePath}/welcome/${String(req.params.token)}`;
-    const intro = fill(TEXT.intro, { name: staff.name, email: staff.email });
-    send(res, status, layout(page(res), TEXT.title, choosePasswordForm(action, staff.email, intro, error)));
+    const intro = t('welcome.intro', { name: staff.name, email: staff.email });
+    send(
+      res,
+      status,
+      layout(page(res), t('welcome.title'), choosePasswordForm(action, staff.email, intro, error)),
+    );
   }
 
   router.get('/welcome/:token', async (req, res) => {
