@@ -5,7 +5,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { axeViolations } from '../helpers/axe.ts';
-import { englishSentences, oneSpace } from '../helpers/english-sentences.ts';
+import { englishOn, englishSentences, oneSpace } from '../helpers/english-sentences.ts';
 import {
   BROWSER_TEST_TIMEOUT,
   type DemoBrowser,
@@ -225,6 +225,15 @@ describe.skipIf(skipBrowser)('demo in a browser, in French', { timeout: BROWSER_
       .filter({ hasText: 'La vérification en deux étapes est suspendue' })
       .waitFor();
     await checkFrench(page, 'admin-paused');
+
+    // Her email about it is in French (her saved language), with no English sentence.
+    await expect
+      .poll(() => demo.mail.list().find((m) => m.to === who.email && m.kind === 'two_step_paused'))
+      .toMatchObject({ subject: `[${demo.clinicName}] Vérification en deux étapes suspendue` });
+    const mail = demo.mail.list().find((m) => m.to === who.email && m.kind === 'two_step_paused')!;
+    expect(mail.text).toContain('Bonjour Chloé Gagnon,');
+    expect(mail.html).toContain('<html lang="fr-CA">');
+    expect(englishOn(mail.text)).toEqual([]);
 
     // Chloé signs in with her password only, told so in French.
     const again = await frenchContext();
