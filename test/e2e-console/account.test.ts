@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertText, Browser, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
-import { csrfOf, postRaw, signIn } from './helpers.ts';
+import { csrfOf, expectOnPage, postRaw, signIn } from './helpers.ts';
 
 let idp: TestIdp;
 beforeEach(async () => {
@@ -40,7 +40,7 @@ describe('account page', () => {
     const before = notified('factor_added', idp.staff.owner.id).length;
     const oldFactor = await active(idp.staff.owner.id, 'totp');
     const setup = await browser.post(`${idp.url}/account/totp`, { csrf: csrfOf(page) });
-    expect(setup.status).toBe(200);
+    expectOnPage(setup, '/account/totp');
     expect(setup.body).toContain('<svg');
     const secret = testId(setup, 'totp-secret')!.replace(/\s/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
@@ -51,8 +51,13 @@ describe('account page', () => {
       csrf: csrfOf(setup),
       code: '000000',
     });
-    expect(wrong.status).toBe(400);
+    // Post/Redirect/Get: back at the setup page, same key, the refusal shown once.
+    expectOnPage(wrong, '/account/totp');
     expect(alertText(wrong)).toContain('not right');
+    expect(testId(wrong, 'totp-secret')!.replace(/\s/g, '')).toBe(secret);
+    const reloaded = await browser.get(`${idp.url}/account/totp`);
+    expect(alertText(reloaded)).toBeUndefined();
+    expect(testId(reloaded, 'totp-secret')!.replace(/\s/g, '')).toBe(secret);
 
     idp.clock.advance(30_000);
     const done = await browser.post(`${idp.url}/account/totp/confirm`, {
@@ -75,7 +80,7 @@ describe('account page', () => {
     const { browser, page } = await signIn(idp, idp.staff.owner);
     const before = notified('factor_added', idp.staff.owner.id).length;
     const bad = await browser.post(`${idp.url}/account/sms`, { csrf: csrfOf(page), phone: '12' });
-    expect(bad.status).toBe(400);
+    expectOnPage(bad, '/account');
     expect(alertText(bad)).toContain('That is not a mobile number we can text');
 
     // Typed the national way: read with the clinic's country, shown back in full E.164 to check.
@@ -83,21 +88,24 @@ describe('account page', () => {
       csrf: csrfOf(page),
       phone: '613-555-0199',
     });
-    expect(national.status).toBe(400);
+    expectOnPage(national, '/account');
+    expect(alertText(national)).toContain('That is not a mobile number we can text');
     await idp.stores.clinics.update(idp.clinic.id, { country: 'CA' });
     const phone = '+16135550199';
     const sent = await browser.post(`${idp.url}/account/sms`, { csrf: csrfOf(page), phone: '613-555-0199' });
-    expect(sent.status).toBe(200);
+    expectOnPage(sent, '/account');
+    expect(alertText(sent)).toBeUndefined();
     expect(sent.body).toContain('We sent a code to');
     expect(sent.body).toContain('Enter the code we sent to +16135550199');
     const firstCode = idp.lastSmsCode(phone)!;
 
     const tooSoon = await browser.post(`${idp.url}/account/sms/resend`, { csrf: csrfOf(sent) });
-    expect(tooSoon.status).toBe(429);
+    expectOnPage(tooSoon, '/account');
     expect(alertText(tooSoon)).toContain('you can ask for a new code after');
     idp.clock.advance(61_000);
     const resent = await browser.post(`${idp.url}/account/sms/resend`, { csrf: csrfOf(sent) });
-    expect(resent.status).toBe(200);
+    expectOnPage(resent, '/account');
+    expect(alertText(resent)).toBeUndefined();
     const code = idp.lastSmsCode(phone)!;
     expect(idp.sms.messages.filter((m) => m.to === phone)).toHaveLength(2);
 
@@ -106,7 +114,8 @@ describe('account page', () => {
         csrf: csrfOf(resent),
         code: firstCode,
       });
-      expect(old.status).toBe(400);
+      expectOnPage(old, '/account');
+      expect(alertText(old)).toContain('not right');
     }
     const done = await browser.post(`${idp.url}/account/sms/confirm`, { csrf: csrfOf(resent), code });
     expect(done.body).toContain('Your mobile number is set up.');
@@ -123,8 +132,13 @@ describe('account page', () => {
       csrf: csrfOf(desk.page),
       kind: 'sms',
     });
-    expect(refused.status).toBe(409);
-    expect(alertText(refused)).toContain('you cannot remove your last method');
+    // Post/Redirect/Get: a 303 back to the account page, which says why once.
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get('location')).toBe('/account');
+    const said = await desk.browser.follow(refused);
+    expectOnPage(said, '/account');
+    expect(alertText(said)).toContain('you cannot remove your last method');
+    expect(alertText(await desk.browser.get(`${idp.url}/account`))).toBeUndefined();
     expect(await active(idp.staff.frontDesk.id, 'sms')).toBeDefined();
     expect(await events('factor.removed')).toHaveLength(0);
     expect(notified('factor_removed', idp.staff.frontDesk.id)).toHaveLength(0);
@@ -151,6 +165,7 @@ describe('account page', () => {
     const birchOwner = await addEnrolledAdmin(idp.relaxedClinic.id, 'birch-admin', 'admin@birch.test');
     const { browser, page } = await signIn(idp, birchOwner);
     const asked = await browser.post(`${idp.url}/account/remove`, { csrf: csrfOf(page), kind: 'totp' });
+    expectOnPage(asked, '/account/turn-off');
     expect(asked.body).toContain('Turn off your 2-Step Verification?');
     expect(await active(birchOwner.id, 'totp')).toBeDefined();
     const removed = await browser.post(`${idp.url}/account/remove`, {
@@ -168,13 +183,17 @@ describe('account page', () => {
   it('a new recovery code is shown once and the old one stops working', async () => {
     const { browser, page } = await signIn(idp, idp.staff.owner);
     const shown = await browser.post(`${idp.url}/account/recovery`, { csrf: csrfOf(page) });
-    expect(shown.status).toBe(200);
+    expectOnPage(shown, '/account/recovery-code');
     const code = testId(shown, 'recovery-code')!;
     expect(code).toBeTruthy();
     expect(code).not.toBe(idp.staff.owner.recoveryCode);
     expect((await events('recovery_code.issued'))[0]?.targetId).toBe(idp.staff.owner.id);
     const again = await browser.get(`${idp.url}/account`);
     expect(again.body).not.toContain(code);
+    // Shown once: Back (or a reload) of the code's page goes to the account page, without the code.
+    const back = await browser.get(`${idp.url}/account/recovery-code`);
+    expectOnPage(back, '/account');
+    expect(back.body).not.toContain(code);
 
     const twostep = idp.idp.twostep;
     const owner = (await idp.stores.staff.get(idp.staff.owner.id))!;

@@ -1,6 +1,6 @@
 /** Signing in to the console (`/account`, `/admin`) through the test IdP, as a browser does. */
 import { expect } from 'vitest';
-import { Browser, findForm, type Page } from '../helpers/browser.ts';
+import { alertText, Browser, findForm, type Page } from '../helpers/browser.ts';
 import type { TestIdp, TestStaff } from '../helpers/idp.ts';
 import { submitPassword, submitTotp } from '../helpers/sign-in.ts';
 
@@ -52,6 +52,21 @@ export async function postRaw(
 export function expectOnPage(page: Page, path: string): void {
   expect(new URL(page.url).pathname).toBe(path);
   expect(page.status).toBe(200);
+}
+
+/**
+ * A refused console form (Post/Redirect/Get): a 303 to `path`, whose page then shows why, once.
+ * Returns that page's alert text.
+ */
+export async function refusedTo(browser: Browser, posted: Page, path: string): Promise<string | undefined> {
+  expect(posted.status).toBe(303);
+  expect(posted.headers.get('location')).toBe(path);
+  const shown = await browser.follow(posted);
+  expectOnPage(shown, path);
+  const text = alertText(shown);
+  expect(text).toBeDefined();
+  expect(alertText(await browser.get(shown.url))).toBeUndefined();
+  return text;
 }
 
 export { findForm };

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
-import { csrfOf, postRaw, signIn } from './helpers.ts';
+import { csrfOf, postRaw, refusedTo, signIn } from './helpers.ts';
 
 let idp: TestIdp;
 beforeAll(async () => {
@@ -48,15 +48,14 @@ describe('admin console: add staff and remind', () => {
       email: idp.staff.practitioner.email,
       role: 'staff',
     });
-    expect(taken.status).toBe(409);
-    expect(taken.body).toContain('already uses that email');
+    expect(await refusedTo(browser, taken, '/admin')).toContain('already uses that email');
     const bad = await postRaw(browser, idp, '/admin/staff', {
       csrf,
       name: 'X',
       email: 'not-an-email',
       role: 'staff',
     });
-    expect(bad.status).toBe(400);
+    expect(await refusedTo(browser, bad, '/admin')).toContain('Enter an email address');
     const noCsrf = await postRaw(browser, idp, '/admin/staff', {
       name: 'X',
       email: 'x@maple.test',

@@ -82,8 +82,12 @@ describe('a full code + PKCE flow for each row of the claims table', () => {
     expect(newCode).toBeTruthy();
     expect(newCode).not.toBe(idp.staff.owner.recoveryCode);
     const notAcked = await browser.submit(shown, '/acknowledge');
-    expect(notAcked.status).toBe(400);
+    // Post/Redirect/Get: back at the interaction's page, which shows the same code and why, once.
+    expect(notAcked.url).toBe(page.url);
+    expect(notAcked.status).toBe(200);
     expect(alertText(notAcked)).toContain('saved your recovery code');
+    expect(testId(notAcked, 'recovery-code')).toBe(newCode);
+    expect(alertText(await browser.get(page.url))).toBeUndefined();
     const newPhone = await browser.submit(notAcked, '/acknowledge', { ack: 'yes' });
     expect(newPhone.body).toContain('Set up your new phone');
     const done = await browser.submit(newPhone, '/new-phone/skip');

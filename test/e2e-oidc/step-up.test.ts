@@ -240,7 +240,10 @@ describe('forced enrollment (clinic enforces, no factor yet)', () => {
     const secret = testId(setup, 'totp-secret')!.replace(/\s/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     const wrong = await browser.submit(setup, '/enroll/totp/confirm', { code: '000000' });
-    expect(wrong.status).toBe(400);
+    // Post/Redirect/Get: back at the setup page (same QR and key), which says why once.
+    expect(wrong.url).toBe(`${page.url}/enroll/totp`);
+    expect(wrong.status).toBe(200);
+    expect(alertText(wrong)).toContain('not right');
     expect(testId(wrong, 'totp-secret')!.replace(/\s/g, '')).toBe(secret);
     const shown = await browser.submit(wrong, '/enroll/totp/confirm', { code: idp.totpCode(secret) });
     expect(testId(shown, 'recovery-code')).toMatch(/\w{4}-/);

@@ -207,6 +207,14 @@ export function isCodeRefusal(page: Page): boolean {
   return page.status === 303 && codePageLocation.test(page.headers.get('location') ?? '');
 }
 
+/** Where an enrollment form answers (Post/Redirect/Get): its own setup page of the same interaction. */
+export const enrollPageLocation = /\/interaction\/[^/?]+\/enroll\/(totp|sms)$/;
+
+/** An enrollment form's answer (a refusal, or "code sent"): a 303 back to its setup page. */
+export function isEnrollAnswer(page: Page): boolean {
+  return page.status === 303 && enrollPageLocation.test(page.headers.get('location') ?? '');
+}
+
 /**
  * Like `statusCounts`, but a refused code (a 303 back to the code page) counts as `refused`, apart
  * from any other 303 (e.g. a sign-in leaving for the app), e.g. `{ refused: 5, 429: 25 }`.

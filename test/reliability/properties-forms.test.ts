@@ -13,16 +13,28 @@
  *   parser answers before the token check), and nothing changes (audit log, throttle, SMS
  *   outbox, factors);
  * - with the token: a 4xx (400 wrong or malformed input, 401 wrong password, 429 back-off), or for a
- *   refused code a 303 back to the code page, which then shows why (Post/Redirect/Get);
+ *   refused code a 303 back to the code page, which then shows why (Post/Redirect/Get); an
+ *   enrollment form answers with a 303 back to its own setup page, which then says what happened;
  *   the only change allowed is a counted guess (`second_factor.failed`) for a well-formed
  *   six-digit code, or, on the two forms that send an SMS (sign-in "send code"; enrollment with a
- *   valid phone number), one code sent (200; then 429 for the cooldown).
+ *   valid phone number), one code sent (sign-in: 200, then 429 for the cooldown; enrollment: the
+ *   setup page says "sent", then why not).
  *
  * After the fuzzing, each genuine form is submitted again and does its job.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, findForm, isCodeRefusal, type Page, shownRefusal, testId } from '../helpers/browser.ts';
+import {
+  alertText,
+  Browser,
+  enrollPageLocation,
+  findForm,
+  isCodeRefusal,
+  isEnrollAnswer,
+  type Page,
+  shownRefusal,
+  testId,
+} from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { auditOf, NO_RATE_LIMITS } from './fixtures.ts';
@@ -140,8 +152,16 @@ async function fuzz(form: Form) {
       const label = `${form.name}: ${type} ${text.slice(0, 200)}`;
       // A refused code goes back to the code page (Post/Redirect/Get), which says why.
       const refusedCode = isCodeRefusal(posted);
-      const page = refusedCode ? await form.browser.follow(posted) : posted;
+      const enrollAnswer = isEnrollAnswer(posted);
+      const page = refusedCode || enrollAnswer ? await form.browser.follow(posted) : posted;
       if (refusedCode) expect(shownRefusal(page), label).toBeDefined();
+      else if (enrollAnswer) {
+        // Back at the setup page: a refusal, or (the SMS form with a valid number) "code sent".
+        expect(new URL(page.url).pathname, label).toMatch(enrollPageLocation);
+        expect(page.status, label).toBe(200);
+        const sent = form.sends && /class="note" role="status"/.test(page.body);
+        if (!sent) expect(alertText(page), label).toBeDefined();
+      }
       // The SMS button does its job with its token (200, once), whatever else the body holds.
       else if (!(form.sends && page.status === 200)) expect(page.status, label).toBeGreaterThanOrEqual(400);
       expect(page.status, label).toBeLessThan(500);

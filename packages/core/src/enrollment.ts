@@ -196,6 +196,12 @@ export function createEnrollment(
       return parts.totp.startEnrollment(staff, clinic?.name);
     },
 
+    /** The authenticator app being set up, shown again (same key and QR code); null when none is. */
+    async pendingTotp(staff: StaffMember): Promise<TotpEnrollment | null> {
+      const clinic = await ctx.stores.clinics.get(staff.clinicId);
+      return parts.totp.pendingEnrollment(staff, clinic?.name);
+    },
+
     async confirmTotp(
       actor: ActorContext,
       staff: StaffMember,

@@ -25,6 +25,22 @@ describe('TOTP enrollment', () => {
     expect(again.secret).not.toBe(e.secret);
   });
 
+  it('shows the enrollment in progress again (same key and QR), none before a start or after confirming', async () => {
+    const f = await setup();
+    expect(await f.twostep.enrollment.pendingTotp(f.alice)).toBeNull();
+    await f.twostep.enrollment.startTotp(f.alice);
+    const e = await f.twostep.enrollment.startTotp(f.alice);
+    const again = await f.twostep.enrollment.pendingTotp(f.alice);
+    expect(again).toEqual(e);
+    const confirmed = await f.twostep.enrollment.confirmTotp(
+      f.actor(f.alice),
+      f.alice,
+      codeAt(e.secret, f.clock),
+    );
+    expect(confirmed.ok).toBe(true);
+    expect(await f.twostep.enrollment.pendingTotp(f.alice)).toBeNull();
+  });
+
   it('stores the secret sealed (no plaintext), bound to the staff member', async () => {
     const f = await setup();
     const e = await f.twostep.enrollment.startTotp(f.alice);

@@ -35,6 +35,18 @@ export function createTotp(ctx: CoreContext) {
     return verifyTotp(secret, code, epoch(), { ...PARAMS, window: ctx.config.totp.window, afterStep: null });
   }
 
+  async function shown(staff: StaffMember, secret: string, issuer?: string): Promise<TotpEnrollment> {
+    const uri = otpauthUri({
+      issuer: issuer ?? ctx.config.productName,
+      label: staff.email,
+      secretBase32: secret,
+    });
+    // Loaded at the first enrollment, not at start: rarely used, and a few MB resident.
+    const { default: QRCode } = await import('qrcode');
+    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    return { secret, groupedSecret: groupSecret(secret), uri, qrSvg };
+  }
+
   return {
     /** Starts (or restarts) enrollment: a new pending secret; any active app keeps working until confirmed. */
     async startEnrollment(staff: StaffMember, issuer?: string): Promise<TotpEnrollment> {
@@ -50,15 +62,15 @@ export function createTotp(ctx: CoreContext) {
         status: 'pending',
         confirmedAt: null,
       });
-      const uri = otpauthUri({
-        issuer: issuer ?? ctx.config.productName,
-        label: staff.email,
-        secretBase32: secret,
-      });
-      // Loaded at the first enrollment, not at start: rarely used, and a few MB resident.
-      const { default: QRCode } = await import('qrcode');
-      const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-      return { secret, groupedSecret: groupSecret(secret), uri, qrSvg };
+      return shown(staff, secret, issuer);
+    },
+
+    /** The enrollment in progress, shown again (a page reload); null when none is pending. */
+    async pendingEnrollment(staff: StaffMember, issuer?: string): Promise<TotpEnrollment | null> {
+      const factors = await ctx.stores.factors.list(staff.id);
+      const pending = factors.find((f) => f.kind === 'totp' && f.status === 'pending');
+      if (pending?.kind !== 'totp') return null;
+      return shown(staff, ctx.secretBox.open(pending.secret, staff.id), issuer);
     },
 
     /** Confirms the pending app with its first code; the code's step is recorded so it cannot be reused. */

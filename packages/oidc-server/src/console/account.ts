@@ -32,6 +32,7 @@ import {
   turnOffView,
 } from './pages/account.ts';
 import { CONSOLE_DEFAULTS, endSession, hasVerifiedFactor, isFresh } from './session.ts';
+import { redirectWith, redirectWithRecoveryCode, takeFlash } from './flash.ts';
 import { recoverySignInOwingSetup } from '../new-phone.ts';
 import { finishPasskey, startPasskey } from './passkeys.ts';
 
@@ -105,13 +106,35 @@ const redirectDone = (c: ConsoleRequest, done: keyof typeof DONE) =>
 
 const show: ConsoleHandler = async (c) => {
   const done = DONE[query(c.req, 'done') ?? ''];
-  await render(c, 200, { done: done ? t(done) : null });
+  const flash = takeFlash(c, '/account');
+  await render(c, 200, { done: done ? t(done) : null, error: flash?.error, info: flash?.info });
 };
+
+/** Post/Redirect/Get: every form below ends with a 303 to the page that shows its outcome. */
+const backToAccount = (c: ConsoleRequest, message: { error?: string; info?: string }) =>
+  redirectWith(c, '/account', message);
 
 const startTotp: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
-  const setup = await c.deps.twostep.enrollment.startTotp(c.staff);
-  sendPage(c.res, 200, totpSetupView(c.page, { qrSvg: setup.qrSvg, groupedSecret: setup.groupedSecret }));
+  await c.deps.twostep.enrollment.startTotp(c.staff);
+  c.res.redirect(303, `${c.deps.config.basePath}/account/totp`);
+};
+
+/** The authenticator app being set up: its QR code and key (again after a refused code or a reload). */
+const showTotp: ConsoleHandler = async (c) => {
+  if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
+  const flash = takeFlash(c, '/account/totp');
+  const setup = await c.deps.twostep.enrollment.pendingTotp(c.staff);
+  if (!setup) return c.res.redirect(303, `${c.deps.config.basePath}/account`);
+  const { qrSvg, groupedSecret } = setup;
+  sendPage(c.res, 200, totpSetupView(c.page, { qrSvg, groupedSecret, error: flash?.error }));
+};
+
+/** A new recovery code, shown once after the redirect (Back later goes to the account page). */
+const showRecoveryCode: ConsoleHandler = async (c) => {
+  const flash = takeFlash(c, '/account/recovery-code');
+  if (!flash?.recoveryCode) return c.res.redirect(303, `${c.deps.config.basePath}/account`);
+  sendPage(c.res, 200, recoveryShownView(c.page, flash.recoveryCode, flash.recovery?.first ?? false));
 };
 
 const confirmTotp: ConsoleHandler = async (c) => {
@@ -119,9 +142,9 @@ const confirmTotp: ConsoleHandler = async (c) => {
   if (!(await withinLimits(c)))
     return sendPage(c.res, 429, totpSetupView(c.page, { error: t('limit.body') }));
   const result = await c.deps.twostep.enrollment.confirmTotp(actorOf(c), c.staff, field(c.req, 'code'));
-  if (!result.ok)
-    return sendPage(c.res, 400, totpSetupView(c.page, { error: codeError(result, c.page.timeZone) }));
-  if (result.recoveryCode) return sendPage(c.res, 200, recoveryShownView(c.page, result.recoveryCode, true));
+  if (!result.ok) return redirectWith(c, '/account/totp', { error: codeError(result, c.page.timeZone) });
+  if (result.recoveryCode)
+    return redirectWithRecoveryCode(c, '/account/recovery-code', result.recoveryCode, true);
   redirectDone(c, 'totp_added');
 };
 
@@ -131,38 +154,42 @@ const startSms: ConsoleHandler = async (c) => {
   const phone = (field(c.req, 'phone') ?? '').slice(0, 32);
   const result = await c.deps.twostep.enrollment.startSms(actorOf(c), c.staff, phone);
   if (!result.ok && result.reason === 'invalid_phone')
-    return render(c, 400, { error: t('code.error.invalid_phone') });
-  await render(c, result.ok ? 200 : 429, smsSentMessage(result, c.page.timeZone));
+    return backToAccount(c, { error: t('code.error.invalid_phone') });
+  backToAccount(c, smsSentMessage(result, c.page.timeZone));
 };
 
 const resendSms: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
   if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
   const result = await c.deps.twostep.enrollment.resendSms(actorOf(c), c.staff);
-  await render(c, result.ok ? 200 : 429, smsSentMessage(result, c.page.timeZone));
+  backToAccount(c, smsSentMessage(result, c.page.timeZone));
 };
 
 const confirmSms: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account', { enrolling: true }))) return;
   if (!(await withinLimits(c))) return render(c, 429, { error: t('limit.body') });
   const result = await c.deps.twostep.enrollment.confirmSms(actorOf(c), c.staff, field(c.req, 'code'));
-  if (!result.ok) return render(c, 400, { error: codeError(result, c.page.timeZone) });
-  if (result.recoveryCode) return sendPage(c.res, 200, recoveryShownView(c.page, result.recoveryCode, true));
+  if (!result.ok) return backToAccount(c, { error: codeError(result, c.page.timeZone) });
+  if (result.recoveryCode)
+    return redirectWithRecoveryCode(c, '/account/recovery-code', result.recoveryCode, true);
   redirectDone(c, 'sms_added');
 };
 
-/** The method a remove form names: `totp`, `sms`, or one passkey by its id. */
-function removalTarget(c: ConsoleRequest): { kind: 'totp' | 'sms' } | { kind: 'passkey'; id: string } | null {
-  const kind = field(c.req, 'kind');
+type RemovalTarget = { kind: 'totp' | 'sms' } | { kind: 'passkey'; id: string };
+
+/** The method a remove form (or the turn-off page's address) names: `totp`, `sms`, or one passkey by its id. */
+function targetOf(kind: unknown, id: unknown): RemovalTarget | null {
   if (kind === 'totp' || kind === 'sms') return { kind };
-  const id = field(c.req, 'passkey');
-  return kind === 'passkey' && id && id.length <= 128 ? { kind, id } : null;
+  return kind === 'passkey' && typeof id === 'string' && id && id.length <= 128 ? { kind, id } : null;
 }
 
-const remove: ConsoleHandler = async (c) => {
-  const target = removalTarget(c);
-  if (!target) return fail(c, 400, 'error.400');
-  if (!(await requireFresh(c, '/account'))) return;
+const turnOffPath = (target: RemovalTarget) =>
+  target.kind === 'passkey'
+    ? `/account/turn-off?kind=passkey&passkey=${encodeURIComponent(target.id)}`
+    : `/account/turn-off?kind=${target.kind}`;
+
+/** Whether removing `target` turns 2-Step Verification off for the person, and the passkey it names. */
+async function removal(c: ConsoleRequest, target: RemovalTarget) {
   const [status, factors] = await Promise.all([
     c.deps.twostep.admin.status(c.staff),
     c.deps.stores.factors.list(c.staff.id),
@@ -172,35 +199,51 @@ const remove: ConsoleHandler = async (c) => {
     target.kind === 'passkey' ? f.id === target.id : f.kind === target.kind,
   );
   const last = !status.enforced && doomed.length > 0 && doomed.length === active.length;
-  const passkey = doomed[0]?.kind === 'passkey' ? doomed[0] : null;
+  return { last, passkey: doomed[0]?.kind === 'passkey' ? doomed[0] : null };
+}
+
+/** The last method's "Turn off 2-Step Verification?" page: the heads-up, a reason, a confirmation. */
+const showTurnOff: ConsoleHandler = async (c) => {
+  const target = targetOf(query(c.req, 'kind'), query(c.req, 'passkey'));
+  if (!target) return fail(c, 404, 'error.404');
+  const { last, passkey } = await removal(c, target);
+  if (!last) return c.res.redirect(303, `${c.deps.config.basePath}/account`);
+  const flash = takeFlash(c, turnOffPath(target));
+  sendPage(
+    c.res,
+    200,
+    turnOffView(c.page, {
+      fields: target.kind === 'passkey' ? { kind: 'passkey', passkey: target.id } : { kind: target.kind },
+      method: passkey
+        ? t('account.passkey.named', { name: passkey.name })
+        : t(target.kind === 'totp' ? 'method.totp' : 'method.sms'),
+      clinic: c.clinic.name,
+      warning: t('admin.enforce.warning'),
+      reason: flash?.reason,
+      error: flash?.error,
+    }),
+  );
+};
+
+const remove: ConsoleHandler = async (c) => {
+  const target = targetOf(field(c.req, 'kind'), field(c.req, 'passkey'));
+  if (!target) return fail(c, 400, 'error.400');
+  if (!(await requireFresh(c, '/account'))) return;
   const reason = (field(c.req, 'reason') ?? '').slice(0, 500);
-  const confirmPage = (code: number, error: string | null) =>
-    sendPage(
-      c.res,
-      code,
-      turnOffView(c.page, {
-        fields: target.kind === 'passkey' ? { kind: 'passkey', passkey: target.id } : { kind: target.kind },
-        method: passkey
-          ? t('account.passkey.named', { name: passkey.name })
-          : t(target.kind === 'totp' ? 'method.totp' : 'method.sms'),
-        clinic: c.clinic.name,
-        warning: t('admin.enforce.warning'),
-        reason,
-        error,
-      }),
-    );
   // The last method: ask first (the same heads-up as the clinic-wide switch), with a reason.
-  if (last && field(c.req, 'confirm') !== 'yes') return confirmPage(200, null);
+  if ((await removal(c, target)).last && field(c.req, 'confirm') !== 'yes') {
+    return c.res.redirect(303, `${c.deps.config.basePath}${turnOffPath(target)}`);
+  }
   const actor = actorOf(c);
   const result =
     target.kind === 'passkey'
       ? await c.deps.twostep.enrollment.removePasskey(actor, c.staff, target.id, { reason })
       : await c.deps.twostep.enrollment.remove(actor, c.staff, target.kind, { reason });
   if (!result.ok) {
-    if (result.reason === 'reason_required') return confirmPage(400, t('account.error.reason_required'));
-    return render(c, result.reason === 'not_enrolled' ? 400 : 409, {
-      error: t(`account.error.${result.reason}`, { clinic: c.clinic.name }),
-    });
+    if (result.reason === 'reason_required') {
+      return redirectWith(c, turnOffPath(target), { error: t('account.error.reason_required'), reason });
+    }
+    return backToAccount(c, { error: t(`account.error.${result.reason}`, { clinic: c.clinic.name }) });
   }
   redirectDone(c, 'removed');
 };
@@ -222,10 +265,10 @@ const renamePasskey: ConsoleHandler = async (c) => {
 const regenerateRecovery: ConsoleHandler = async (c) => {
   if (!(await requireFresh(c, '/account'))) return;
   if (!(await c.deps.twostep.admin.status(c.staff)).enrolled) {
-    return render(c, 409, { error: t('account.error.recovery_needs_factor') });
+    return backToAccount(c, { error: t('account.error.recovery_needs_factor') });
   }
   const code = await c.deps.twostep.enrollment.regenerateRecoveryCode(actorOf(c), c.staff);
-  sendPage(c.res, 200, recoveryShownView(c.page, code, false));
+  redirectWithRecoveryCode(c, '/account/recovery-code', code, false);
 };
 
 const revokeDevice: ConsoleHandler = async (c) => {
@@ -265,6 +308,9 @@ const signOutEverywhere: ConsoleHandler = async (c) => {
 export function accountRoutes(router: Router, deps: ConsoleDeps, body: RequestHandler) {
   const area = { area: '/account' };
   router.get('/account', rememberApp(deps), withConsole(deps, show, area));
+  router.get('/account/totp', withConsole(deps, showTotp, area));
+  router.get('/account/recovery-code', withConsole(deps, showRecoveryCode, area));
+  router.get('/account/turn-off', withConsole(deps, showTurnOff, area));
   const post = (path: string, handler: ConsoleHandler) =>
     router.post(`/account${path}`, body, withConsole(deps, handler, area));
   post('/totp', startTotp);

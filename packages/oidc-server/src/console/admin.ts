@@ -38,6 +38,7 @@ import {
   welcomeUrl,
 } from '../provisioning/welcome-link.ts';
 import { toCsv } from './export.ts';
+import { redirectWith, takeFlash } from './flash.ts';
 import {
   type AuditFilters,
   adminView,
@@ -128,6 +129,9 @@ async function authorize(c: ConsoleRequest, targetId?: string) {
   return auth;
 }
 
+/** Post/Redirect/Get: a refused form goes back (303) to the page it was on, which says why once. */
+const refuseOn = (c: ConsoleRequest, page: string, error: string) => redirectWith(c, page, { error });
+
 async function renderOverview(c: ConsoleRequest, status: number, extra: { error?: string } = {}) {
   const search = (query(c.req, 'q') ?? '').trim().slice(0, 100);
   const requested = Number.parseInt(query(c.req, 'page') ?? '1', 10);
@@ -176,7 +180,7 @@ async function renderOverview(c: ConsoleRequest, status: number, extra: { error?
 
 const overview: ConsoleHandler = async (c) => {
   if (!(await authorize(c))) return;
-  await renderOverview(c, 200);
+  await renderOverview(c, 200, { error: takeFlash(c, '/admin')?.error });
 };
 
 const redirectTo = (c: ConsoleRequest, path: string, done: keyof typeof DONE) =>
@@ -215,7 +219,7 @@ const addStaff: ConsoleHandler = async (c) => {
       : message.startsWith('name')
         ? 'admin.add.invalidName'
         : 'error.400';
-    return renderOverview(c, 400, { error: t(key) });
+    return refuseOn(c, '/admin', t(key));
   }
   const member: StaffMember = {
     id: randomBytes(16).toString('base64url'),
@@ -228,8 +232,7 @@ const addStaff: ConsoleHandler = async (c) => {
   try {
     await c.deps.stores.staff.create(member);
   } catch (error) {
-    if ((error as { code?: string }).code === 'conflict')
-      return renderOverview(c, 409, { error: t('admin.add.taken') });
+    if ((error as { code?: string }).code === 'conflict') return refuseOn(c, '/admin', t('admin.add.taken'));
     throw error;
   }
   await c.deps.twostep.audit.record(actorOf(c), {
@@ -258,7 +261,7 @@ const remindAll: ConsoleHandler = async (c) => {
     }
     if (items.length < 500) break;
   }
-  if (pending.length === 0) return renderOverview(c, 200, { error: t('admin.remind.none') });
+  if (pending.length === 0) return refuseOn(c, '/admin', t('admin.remind.none'));
   if (!(await c.deps.limiter.hit('reminders', c.clinic.id, 1))) {
     return renderOverview(c, 429, { error: t('admin.remind.tooSoon') });
   }
@@ -282,17 +285,21 @@ const enforcementOn: ConsoleHandler = async (c) => {
   if (!(await authorize(c))) return;
   if (!(await requireFresh(c, '/admin'))) return;
   const result = await c.deps.twostep.admin.setEnforcement(actorOf(c), true);
-  if (!result.ok)
-    return renderOverview(c, REFUSAL_STATUS[result.reason], { error: refusalMessage(result.reason) });
+  if (!result.ok) return refuseOn(c, '/admin', refusalMessage(result.reason));
   redirectTo(c, '/admin', 'enforcement_on');
 };
 
 const enforcementOffPage: ConsoleHandler = async (c) => {
   if (!(await authorize(c))) return;
+  const flash = takeFlash(c, '/admin/enforcement/off');
   sendPage(
     c.res,
     200,
-    enforcementOffView(c.page, { warning: t('admin.enforce.warning'), word: confirmWord() }),
+    enforcementOffView(c.page, {
+      warning: t('admin.enforce.warning'),
+      word: confirmWord(),
+      ...(flash?.error ? { error: flash.error, reason: flash.reason ?? '' } : {}),
+    }),
   );
 };
 
@@ -302,12 +309,12 @@ const enforcementOffPage: ConsoleHandler = async (c) => {
  */
 async function confirmedReason(
   c: ConsoleRequest,
-  show: (extra: { error: string; reason: string }) => string,
+  show: (extra: { error: string; reason: string }) => void,
   returnTo: string,
 ): Promise<string | null> {
   const reason = (field(c.req, 'reason') ?? '').slice(0, 500);
   const refuse = (error: string) => {
-    sendPage(c.res, 400, show({ error, reason }));
+    show({ error, reason });
     return null;
   };
   // The word of the language the form was shown in (it says which), whatever this request resolves to.
@@ -323,12 +330,12 @@ async function confirmedReason(
 
 const enforcementOff: ConsoleHandler = async (c) => {
   if (!(await authorize(c))) return;
-  const show = (extra: { error: string; reason: string }) =>
-    enforcementOffView(c.page, { warning: t('admin.enforce.warning'), word: confirmWord(), ...extra });
+  // Post/Redirect/Get: a refusal goes back to the confirmation page, which shows it once.
+  const show = (extra: { error: string; reason: string }) => redirectWith(c, '/admin/enforcement/off', extra);
   const reason = await confirmedReason(c, show, '/admin/enforcement/off');
   if (reason === null) return;
   const result = await c.deps.twostep.admin.setEnforcement(actorOf(c), false, { reason });
-  if (!result.ok) return sendPage(c.res, 400, show({ error: refusalMessage(result.reason), reason }));
+  if (!result.ok) return show({ error: refusalMessage(result.reason), reason });
   redirectTo(c, '/admin', 'enforcement_off');
 };
 
@@ -376,11 +383,12 @@ const passkeyRuleNarrow: ConsoleHandler = async (c) => {
   const to = scopeField(c);
   if (!to) return renderOverview(c, 400, { error: refusalMessage('invalid_scope') });
   const from = (await c.deps.stores.clinics.get(c.clinic.id))?.phishingResistant ?? 'off';
-  const show = (extra: { error: string; reason: string }) => passkeyRuleNarrowView(c, from, to, extra);
+  const show = (extra: { error: string; reason: string }) =>
+    sendPage(c.res, 400, passkeyRuleNarrowView(c, from, to, extra));
   const reason = await confirmedReason(c, show, '/admin');
   if (reason === null) return;
   const result = await c.deps.twostep.admin.setPhishingResistant(actorOf(c), to, { reason });
-  if (!result.ok) return sendPage(c.res, 400, show({ error: refusalMessage(result.reason), reason }));
+  if (!result.ok) return show({ error: refusalMessage(result.reason), reason });
   redirectTo(c, '/admin', 'passkey_rule');
 };
 
@@ -412,8 +420,7 @@ const region: ConsoleHandler = async (c) => {
     timeZone: field(c.req, 'timeZone'),
     country: field(c.req, 'country'),
   });
-  if (!result.ok)
-    return renderOverview(c, REFUSAL_STATUS[result.reason], { error: refusalMessage(result.reason) });
+  if (!result.ok) return refuseOn(c, '/admin', refusalMessage(result.reason));
   redirectTo(c, '/admin', 'region');
 };
 
@@ -451,10 +458,12 @@ async function renderStaff(
   );
 }
 
+const staffPath = (member: StaffMember) => `/admin/staff/${encodeURIComponent(member.id)}`;
+
 const staffPage: ConsoleHandler = async (c) => {
   const auth = await authorize(c, String(c.req.params.id));
   if (!auth?.target) return;
-  await renderStaff(c, auth.target, 200);
+  await renderStaff(c, auth.target, 200, { error: takeFlash(c, staffPath(auth.target))?.error });
 };
 
 type StaffAction = (
@@ -467,14 +476,10 @@ function staffAction(action: StaffAction, done: keyof typeof DONE): ConsoleHandl
   return async (c) => {
     const auth = await authorize(c, String(c.req.params.id));
     if (!auth?.target) return;
-    const page = `/admin/staff/${encodeURIComponent(auth.target.id)}`;
+    const page = staffPath(auth.target);
     if (!(await requireFresh(c, page))) return;
     const result = await action(c, auth.target);
-    if (!result.ok) {
-      return renderStaff(c, auth.target, REFUSAL_STATUS[result.reason], {
-        error: refusalMessage(result.reason),
-      });
-    }
+    if (!result.ok) return refuseOn(c, page, refusalMessage(result.reason));
     redirectTo(c, page, done);
   };
 }

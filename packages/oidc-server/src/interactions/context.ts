@@ -61,8 +61,10 @@ export interface SignInState {
   owePasskey?: { method: 'totp' | 'sms' | 'recovery'; challenge?: PasskeyChallenge };
   /** A passkey was added in this interaction (the rule is met: finish with the method used). */
   passkeyAdded?: boolean;
-  /** Why the last code was refused, shown once by the page the refusal redirected to (Post/Redirect/Get). */
-  flash?: { error: string };
+  /** SMS enrollment in progress: the number (as understood) and whether a code went out. */
+  smsSetup?: { phone: string; sent: boolean; understood?: boolean };
+  /** What the last form's answer was (a refusal, "code sent"), shown once by the page it redirected to (Post/Redirect/Get). */
+  flash?: { error?: string; info?: string };
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -1,5 +1,5 @@
 /** Forced enrollment inside the login prompt: authenticator app or SMS, then the first recovery code. */
-import type { StaffMember } from '@twostep/core';
+import type { SealedSecret, StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { codeError, smsSentMessage, t } from '../messages/index.ts';
@@ -60,7 +60,7 @@ async function confirmed(
   recoveryCode: string | null,
 ): Promise<void> {
   if (recoveryCode) {
-    return showRecoveryCode(deps, req, res, interaction, state, staff, method, recoveryCode, true);
+    return showRecoveryCode(deps, req, res, interaction, state, method, recoveryCode, true);
   }
   return finishSignIn(deps, req, res, interaction, staff, method);
 }
@@ -71,64 +71,108 @@ export async function showEnrollChoice(deps: Deps, req: Request, res: Response):
   sendPage(res, 200, enrollChoicePage(ctx, ctx.siteName, null, passkeyNext));
 }
 
+/**
+ * Every enrollment form answers with a 303 to a page (Post/Redirect/Get), so Back never asks to
+ * resubmit: what the page shows next (a refusal, "code sent") is kept once in the interaction.
+ */
+async function backTo(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  interaction: Interaction,
+  state: SignInState,
+  page: '/enroll/totp' | '/enroll/sms',
+): Promise<void> {
+  await saveState(interaction, state);
+  redirect(deps, req, res, page);
+}
+
+/** Shown once, then cleared (a reload shows the plain page). */
+async function takeFlash(interaction: Interaction, state: SignInState) {
+  if (!state.flash) return {};
+  await saveState(interaction, { ...state, flash: undefined });
+  return state.flash;
+}
+
 export async function startTotp(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll');
+  const { interaction, state, staff, allowed } = await load(deps, req, res, 'enroll');
   if (!allowed) return proceed(deps, req, res, interaction, state, staff);
   const setup = await deps.twostep.enrollment.startTotp(staff);
   const shown: TotpSetup = { qrSvg: setup.qrSvg, groupedSecret: setup.groupedSecret };
   const sealed = deps.config.secretBox.seal(JSON.stringify(shown), `totp:${interaction.uid}`);
-  await saveState(interaction, { ...state, totp: sealed });
-  sendPage(res, 200, enrollTotpPage(ctx, shown));
+  return backTo(deps, req, res, interaction, { ...state, totp: sealed, flash: undefined }, '/enroll/totp');
+}
+
+const openTotp = (deps: Deps, interaction: Interaction, sealed: SealedSecret) =>
+  JSON.parse(deps.config.secretBox.open(sealed, `totp:${interaction.uid}`)) as TotpSetup;
+
+export async function showTotp(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, null);
+  if (!allowed) return proceed(deps, req, res, interaction, state, staff);
+  if (!state.totp) return redirect(deps, req, res, '/enroll');
+  const { error } = await takeFlash(interaction, state);
+  sendPage(res, 200, enrollTotpPage(ctx, { ...openTotp(deps, interaction, state.totp), error }));
 }
 
 export async function confirmTotp(deps: Deps, req: Request, res: Response): Promise<void> {
   const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll-confirm');
   if (!allowed) return proceed(deps, req, res, interaction, state, staff);
   if (!state.totp) return redirect(deps, req, res, '/enroll');
-  const shown = JSON.parse(deps.config.secretBox.open(state.totp, `totp:${interaction.uid}`)) as TotpSetup;
   if (!(await withinLimits(deps, req, staff))) {
+    const shown = openTotp(deps, interaction, state.totp);
     return sendPage(res, 429, enrollTotpPage(ctx, { ...shown, error: t('limit.body') }));
   }
   const result = await deps.twostep.enrollment.confirmTotp(actor(req, staff), staff, field(req, 'code'));
-  if (!result.ok)
-    return sendPage(res, 400, enrollTotpPage(ctx, { ...shown, error: codeError(result, ctx.timeZone) }));
+  if (!result.ok) {
+    const flash = { error: codeError(result, ctx.timeZone) };
+    return backTo(deps, req, res, interaction, { ...state, flash }, '/enroll/totp');
+  }
   return confirmed(deps, req, res, interaction, state, staff, 'totp', result.recoveryCode);
 }
 
-export async function showSmsPhone(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll');
+/** "Text messages" on the choice page. */
+export async function chooseSms(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed } = await load(deps, req, res, 'enroll');
   if (!allowed) return proceed(deps, req, res, interaction, state, staff);
-  sendPage(res, 200, enrollSmsPage(ctx, { sent: false }));
+  redirect(deps, req, res, '/enroll/sms');
+}
+
+export async function showSms(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, null);
+  if (!allowed) return proceed(deps, req, res, interaction, state, staff);
+  const flash = await takeFlash(interaction, state);
+  sendPage(res, 200, enrollSmsPage(ctx, { sent: false, ...state.smsSetup, ...flash }));
 }
 
 export async function sendEnrollSms(deps: Deps, req: Request, res: Response): Promise<void> {
   const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll');
   if (!allowed) return proceed(deps, req, res, interaction, state, staff);
   const phone = (field(req, 'phone') ?? '').slice(0, 32);
+  const sent = state.smsSetup?.sent ?? false;
   if (!(await withinLimits(deps, req, staff))) {
-    return sendPage(res, 429, enrollSmsPage(ctx, { phone, sent: false, error: t('limit.body') }));
+    return sendPage(res, 429, enrollSmsPage(ctx, { phone, sent, error: t('limit.body') }));
   }
   const result = await deps.twostep.enrollment.startSms(actor(req, staff), staff, phone);
   if (!result.ok && result.reason === 'invalid_phone') {
-    return sendPage(
-      res,
-      400,
-      enrollSmsPage(ctx, { phone, sent: false, error: t('code.error.invalid_phone') }),
-    );
+    const flash = { error: t('code.error.invalid_phone') };
+    return backTo(deps, req, res, interaction, { ...state, smsSetup: { phone, sent }, flash }, '/enroll/sms');
   }
-  const sent = result.ok || result.reason === 'cooldown';
-  const shown = { phone: result.e164, sent, ...smsSentMessage(result, ctx.timeZone) };
-  sendPage(res, result.ok ? 200 : 429, enrollSmsPage(ctx, { ...shown, understood: sent }));
+  const now = result.ok || result.reason === 'cooldown';
+  const smsSetup = { phone: result.e164, sent: now, understood: now };
+  const flash = smsSentMessage(result, ctx.timeZone);
+  return backTo(deps, req, res, interaction, { ...state, smsSetup, flash }, '/enroll/sms');
 }
 
 export async function confirmSms(deps: Deps, req: Request, res: Response): Promise<void> {
   const { interaction, state, staff, allowed, ctx } = await load(deps, req, res, 'enroll-confirm');
   if (!allowed) return proceed(deps, req, res, interaction, state, staff);
   if (!(await withinLimits(deps, req, staff))) {
-    return sendPage(res, 429, enrollSmsPage(ctx, { sent: true, error: t('limit.body') }));
+    return sendPage(res, 429, enrollSmsPage(ctx, { ...state.smsSetup, sent: true, error: t('limit.body') }));
   }
   const result = await deps.twostep.enrollment.confirmSms(actor(req, staff), staff, field(req, 'code'));
-  if (!result.ok)
-    return sendPage(res, 400, enrollSmsPage(ctx, { sent: true, error: codeError(result, ctx.timeZone) }));
+  if (!result.ok) {
+    const flash = { error: codeError(result, ctx.timeZone) };
+    return backTo(deps, req, res, interaction, { ...state, flash }, '/enroll/sms');
+  }
   return confirmed(deps, req, res, interaction, state, staff, 'sms', result.recoveryCode);
 }

@@ -3,7 +3,7 @@ import { acrSatisfies, claimsFor, passkeyRequired, type SignInMethod, type Staff
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { t } from '../messages/index.ts';
-import { recoveryCodePage, newPhonePage } from '../pages/sign-in.ts';
+import { newPhonePage } from '../pages/sign-in.ts';
 import { recoverySignInOwingSetup } from '../new-phone.ts';
 import { essentialAcrs, highestMetAcr, requestedAcrs, requires2fa } from '../provider.ts';
 import {
@@ -134,14 +134,8 @@ export async function acknowledge(deps: Deps, req: Request, res: Response): Prom
   if (!state?.pending?.recoveryCode) throw new HttpError(400);
   const staff = await staffOf(deps, state);
   if (field(req, 'ack') !== 'yes') {
-    const code = deps.config.secretBox.open(state.pending.recoveryCode, `recovery:${interaction.uid}`);
-    const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
-    sendPage(
-      res,
-      400,
-      recoveryCodePage(ctx, { code, first: state.pending.first ?? false, error: t('recovery.ackRequired') }),
-    );
-    return;
+    await saveState(interaction, { ...state, flash: { error: t('recovery.ackRequired') } });
+    return redirect(deps, req, res, '');
   }
   const owedSince =
     state.pending.method === 'recovery'

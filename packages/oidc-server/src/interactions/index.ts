@@ -3,11 +3,13 @@ import express, { type Request, type Response, Router } from 'express';
 import type { Deps } from './context.ts';
 import { submitConsent } from './consent.ts';
 import {
+  chooseSms,
   confirmSms,
   confirmTotp,
   sendEnrollSms,
   showEnrollChoice,
-  showSmsPhone,
+  showSms,
+  showTotp,
   startTotp,
 } from './enroll.ts';
 import { finishPasskeyEnroll, showPasskeyEnroll } from './enroll-passkey.ts';
@@ -50,9 +52,11 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
   post('/new-phone/skip', skipNewPhone);
   post('/abort', abort);
   get('/enroll', showEnrollChoice);
+  get('/enroll/totp', showTotp);
   post('/enroll/totp', startTotp);
   post('/enroll/totp/confirm', confirmTotp);
-  post('/enroll/sms', showSmsPhone);
+  get('/enroll/sms', showSms);
+  post('/enroll/sms', chooseSms);
   post('/enroll/sms/send', sendEnrollSms);
   post('/enroll/sms/confirm', confirmSms);
   get('/enroll/passkey', showPasskeyEnroll);

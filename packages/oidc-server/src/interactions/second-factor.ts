@@ -13,14 +13,7 @@ import {
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import { codeError, formatTime, smsSentMessage, t } from '../messages/index.ts';
-import {
-  type CodePageOptions,
-  codePage,
-  helpPage,
-  lockedPage,
-  passkeyNeededPage,
-  recoveryCodePage,
-} from '../pages/sign-in.ts';
+import { type CodePageOptions, codePage, helpPage, lockedPage, passkeyNeededPage } from '../pages/sign-in.ts';
 import { authenticatorAnswer, relyingParty } from '../pages/webauthn.ts';
 import { requiresPhishingResistant } from '../provider.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
@@ -283,7 +276,7 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
 
   if (field(req, 'remember') === 'yes' && !reason) await rememberDevice(deps, req, res, staff);
   if (result.newRecoveryCode) {
-    return showRecoveryCode(deps, req, res, interaction, state, staff, method, result.newRecoveryCode, false);
+    return showRecoveryCode(deps, req, res, interaction, state, method, result.newRecoveryCode, false);
   }
   return finishSignIn(deps, req, res, interaction, staff, method);
 }
@@ -301,14 +294,13 @@ async function rememberDevice(deps: Deps, req: Request, res: Response, staff: St
   });
 }
 
-/** Keeps the code (sealed, in the interaction) until acknowledged; shows it now. */
+/** Keeps the code (sealed, in the interaction) until acknowledged; the interaction's page shows it (a 303 there). */
 export async function showRecoveryCode(
   deps: Deps,
   req: Request,
   res: Response,
   interaction: Interaction,
   state: SignInState,
-  staff: StaffMember,
   method: 'totp' | 'sms' | 'recovery',
   code: string,
   first: boolean,
@@ -317,10 +309,10 @@ export async function showRecoveryCode(
   await saveState(interaction, {
     ...state,
     totp: undefined,
+    smsSetup: undefined,
     pending: { method, recoveryCode: sealed, first },
   });
-  const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
-  sendPage(res, 200, recoveryCodePage(ctx, { code, first }));
+  redirect(deps, req, res, '');
 }
 
 export async function sendSms(deps: Deps, req: Request, res: Response): Promise<void> {

@@ -44,7 +44,10 @@ export async function start(deps: Deps, req: Request, res: Response): Promise<vo
     const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
     if (state.pending?.recoveryCode) {
       const code = deps.config.secretBox.open(state.pending.recoveryCode, `recovery:${interaction.uid}`);
-      return sendPage(res, 200, recoveryCodePage(ctx, { code, first: state.pending.first ?? false }));
+      // "Tick the box first" after a POST without it (Post/Redirect/Get), once.
+      if (state.flash) await saveState(interaction, { ...state, flash: undefined });
+      const { first = false } = state.pending;
+      return sendPage(res, 200, recoveryCodePage(ctx, { code, first, error: state.flash?.error }));
     }
     return proceed(deps, req, res, interaction, state, staff);
   }

@@ -1,0 +1,78 @@
+// Post/Redirect/Get after the enrollment and console forms: a refused form, then Back, shows a page
+// again, never Chromium's "Confirm Form Resubmission" (ERR_CACHE_MISS) page.
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import {
+  BROWSER_TEST_TIMEOUT,
+  enterPassword,
+  openSignIn,
+  ownerConsole,
+  skipBrowser,
+  startScenario,
+  useDemoBrowser,
+} from './support.ts';
+
+/** Back: a plain GET of a page of ours, not Chromium's error page. */
+async function expectBackToPage(page: Page): Promise<void> {
+  const back = await page.goBack();
+  expect(page.url()).not.toMatch(/^chrome-error:/);
+  expect(back?.status()).toBe(200);
+  expect(back?.request().method()).toBe('GET');
+}
+
+describe.skipIf(skipBrowser)(
+  'demo in a browser: Back after a refused form',
+  { timeout: BROWSER_TEST_TIMEOUT },
+  () => {
+    const env = useDemoBrowser();
+
+    it('enrollment: two wrong setup codes, then Back: the setup page, no resubmission prompt', async () => {
+      const { rig } = env;
+      const { demo } = rig;
+      const sam = demo.accounts.practitioner;
+      const { context, page } = await startScenario(env.browser, 'back-after-enroll-code');
+
+      await openSignIn(page, demo.appUrl, demo.idpUrl);
+      await enterPassword(page, sam.email, sam.password);
+      await page.getByRole('button', { name: 'Authenticator app (recommended)' }).click();
+      await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
+      const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+      for (let i = 0; i < 2; i++) {
+        await page.getByLabel('Verification code').fill('000000');
+        await page.getByRole('button', { name: 'Verify' }).click();
+        await page.getByRole('alert').waitFor();
+        // The refusal was redirected to a plain GET of the setup page: same key.
+        expect(new URL(page.url()).pathname).toMatch(/\/enroll\/totp$/);
+        expect((await page.getByTestId('totp-secret').textContent())!.trim()).toBe(secret);
+      }
+
+      await expectBackToPage(page);
+      await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+      expect((await page.getByTestId('totp-secret').textContent())!.trim()).toBe(secret);
+
+      // The right code still finishes the setup (the recovery code page, itself reached by a GET).
+      await page.getByLabel('Verification code').fill(rig.nextTotp(secret));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByTestId('recovery-code').waitFor();
+      await context.close();
+    });
+
+    it('console: a refused mobile number twice, then Back: the account page, no resubmission prompt', async () => {
+      const { context, page } = await ownerConsole(env);
+      await page.goto(`${env.rig.demo.idpUrl}/account`);
+      for (let i = 0; i < 2; i++) {
+        await page.getByLabel('Mobile number').fill('12');
+        await page.getByRole('button', { name: 'Send code' }).click();
+        await page.getByRole('alert').waitFor();
+        expect(await page.getByRole('alert').textContent()).toContain('not a mobile number we can text');
+        expect(new URL(page.url()).pathname).toBe('/account');
+      }
+
+      await expectBackToPage(page);
+      await page.getByRole('heading', { name: 'My account security' }).waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+      await context.close();
+    });
+  },
+);
