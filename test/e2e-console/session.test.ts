@@ -245,6 +245,15 @@ describe('2-Step paused: a password-only console session', () => {
     expect(refused.status).toBe(403);
     expect(alertText(refused)).toContain('2-Step Verification is paused for your account');
 
+    // A new console sign-in while the IdP's password-only session lives asks nothing: the IdP answers
+    // the console's loa:2fa request at once (paused, no password), and the password-only retry is met.
+    const before = (await idp.stores.audit.list(idp.clinic.id, { types: ['access.denied'] })).length;
+    const again = await browser.get(`${idp.url}/console/login?return=%2Faccount`);
+    expect(again.body).not.toContain('name="password"');
+    expect(new URL(again.url).pathname).toBe('/account');
+    expect(again.body).toContain('You signed in with your password only');
+    expect(await idp.stores.audit.list(idp.clinic.id, { types: ['access.denied'] })).toHaveLength(before);
+
     // Setting up an authenticator app is allowed, and ends the pause.
     const setup = await browser.post(`${idp.url}/account/totp`, { csrf: csrfOf(page) });
     expect(setup.status).toBe(200);

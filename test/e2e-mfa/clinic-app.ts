@@ -133,6 +133,8 @@ export async function startClinicRig(
     redirectUris: [TOKEN_CLIENT_REDIRECT, callback(appServer.url), callback(otherServer.url)],
     postLogoutRedirectUris: [`${appServer.url}/`],
     backchannelLogoutUri: `${appServer.url}/auth/backchannel-logout`,
+    // The app's home page: the IdP's "Back to Clinic App" links.
+    clientMetadata: { client_uri: `${appServer.url}/`, ...options.idp?.clientMetadata },
   });
   const clock = {
     offsetMs: 0,

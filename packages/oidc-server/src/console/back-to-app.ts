@@ -30,13 +30,14 @@ export function rememberApp(deps: ConsoleDeps) {
   };
 }
 
-/** The app to offer a way back to, or null. */
+/** The app to offer a way back to (the request's, or the client id given), or null. */
 export async function backToApp(
   provider: Provider,
-  req: Request,
+  from: Request | string,
 ): Promise<{ name: string; url: string } | null> {
-  const fromQuery = req.method === 'GET' ? req.query.client_id : undefined;
-  const clientId = typeof fromQuery === 'string' ? fromQuery : readCookie(req, COOKIE);
+  const fromQuery = typeof from === 'string' || from.method !== 'GET' ? undefined : from.query.client_id;
+  const clientId =
+    typeof from === 'string' ? from : typeof fromQuery === 'string' ? fromQuery : readCookie(from, COOKIE);
   if (!clientId || !CLIENT_ID.test(clientId) || clientId === CONSOLE_DEFAULTS.clientId) return null;
   const client = await provider.Client.find(clientId).catch(() => undefined);
   if (!client) return null;

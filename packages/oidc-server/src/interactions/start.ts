@@ -13,7 +13,8 @@ import {
   staffOf,
   stepContext,
 } from './context.ts';
-import { SESSIONS_ENDED } from '../provider.ts';
+import { requires2fa, SESSIONS_ENDED } from '../provider.ts';
+import { refusePausedStepUp } from './paused-step-up.ts';
 import { mayEnroll, proceed, requirementFor } from './decide.ts';
 import { sendPasswordPage } from './passkey-first.ts';
 
@@ -59,6 +60,11 @@ export async function start(deps: Deps, req: Request, res: Response): Promise<vo
     if (staff?.active) {
       const stepUp = { staffId: staff.id, passwordAt: null };
       const requirement = await requirementFor(deps, req, interaction, stepUp, staff);
+      // The app forces a fresh second factor, which a pause rules out: say so now, no password.
+      const forced = params.max_age !== undefined || requires2fa(params);
+      if (forced && requirement.kind === 'none' && requirement.reason === 'paused') {
+        return refusePausedStepUp(deps, req, res, interaction, staff, requirement.pausedUntil);
+      }
       if (
         requirement.kind === 'second_factor' ||
         requirement.kind === 'locked' ||

@@ -56,6 +56,11 @@ export const en = {
   'newPassword.sameAsEmail': 'Do not use your email address as your password.',
 
   'paused.title': '2-Step Verification is paused',
+  'paused.stepUp':
+    '2-Step Verification is paused for your account until {until}, and this page needs it, so it cannot be opened now.',
+  'paused.stepUpAsk':
+    'Ask a Full Access User of your clinic to resume your 2-Step Verification, then open the page again.',
+  'paused.backTo': 'Back to {app}',
   'paused.body':
     '2-Step Verification is paused for your account until {until}. You are signing in with your password only.',
 
@@ -394,6 +399,8 @@ export const en = {
   'sentence.passkey.required':
     '{target} signed in with {method} and was asked to add a passkey (the clinic requires one)',
   'sentence.access.denied': '{actor} was refused a Full Access page',
+  'sentence.access.denied.paused':
+    '{actor} could not open a page that needs 2-Step Verification, because it is paused for them',
   'sentence.staff.created': '{actor} added {target} to the staff',
   'sentence.staff.password_set': '{target} set a new password',
   'event.you': 'You',

@@ -42,6 +42,14 @@ ${form(`${ctx.base}/continue`, ctx.csrf('continue'), html`<button type="submit">
   return layout(ctx, t('paused.title'), body);
 }
 
+/** A step-up the pause rules out: why, until when, and the way back to the app. */
+export function pausedStepUpPage(ctx: StepContext, until: string, app: { name: string; url: string } | null) {
+  const body = html`<p role="alert" data-testid="paused-step-up">${t('paused.stepUp', { until })}</p>
+<p>${t('paused.stepUpAsk')}</p>
+${app ? html`<p><a class="button" href="${app.url}">${t('paused.backTo', { app: app.name })}</a></p>` : html``}`;
+  return layout(ctx, t('paused.title'), body);
+}
+
 export interface CodePageOptions {
   method: SecondFactorMethod;
   methods: readonly SecondFactorMethod[];

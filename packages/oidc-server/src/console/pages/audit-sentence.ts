@@ -40,7 +40,9 @@ export function auditSentence(e: AuditEvent, names: Map<string, string>, timeZon
     to: scope(e, d.to),
   };
   const own = e.actorId !== null && e.actorId === e.targetId;
-  const specific = `sentence.${e.type}${own ? '.own' : ''}`;
+  // A step-up refused because 2-Step Verification is paused (interactions/paused-step-up.ts).
+  const variant = e.type === 'access.denied' && d.reason === 'paused' ? '.paused' : own ? '.own' : '';
+  const specific = `sentence.${e.type}${variant}`;
   const key = known(specific) ? specific : `sentence.${e.type}`;
   if (known(key)) return t(key, params);
   const label = `event.${e.type}`;
