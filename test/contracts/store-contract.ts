@@ -310,6 +310,27 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await stores().clinics.get(plain.id)).toMatchObject({ name: 'Renamed', defaultLocale: 'en' });
       });
 
+      it('keeps the enrollment grace period and the clinic contact: absent until set, an empty contact clears it', async () => {
+        const plain = await newClinic();
+        expect(await stores().clinics.get(plain.id)).not.toHaveProperty('enrollmentGraceDays');
+        expect(await stores().clinics.get(plain.id)).not.toHaveProperty('contact');
+        const withBoth = await newClinic({ enrollmentGraceDays: 14, contact: 'Front office: 613-555-0100' });
+        expect(await stores().clinics.get(withBoth.id)).toEqual(withBoth);
+        expect(
+          await stores().clinics.update(plain.id, {
+            enrollmentGraceDays: 7,
+            contact: 'office@clinic.example',
+          }),
+        ).toBe(true);
+        expect(await stores().clinics.get(plain.id)).toEqual({
+          ...plain,
+          enrollmentGraceDays: 7,
+          contact: 'office@clinic.example',
+        });
+        expect(await stores().clinics.update(plain.id, { enrollmentGraceDays: 0, contact: '' })).toBe(true);
+        expect(await stores().clinics.get(plain.id)).toEqual({ ...plain, enrollmentGraceDays: 0 });
+      });
+
       it('keeps the passkey rule: absent until set, then each scope as set', async () => {
         const clinic = await newClinic();
         expect(await stores().clinics.get(clinic.id)).not.toHaveProperty('phishingResistant');

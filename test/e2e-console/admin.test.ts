@@ -9,7 +9,9 @@ import {
 } from '@twostep/core';
 import { formatLocalTime, renderNotification } from '@twostep/oidc-server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { alertText, testId } from '../helpers/browser.ts';
+import { alertText, Browser, testId } from '../helpers/browser.ts';
+import { begin, relyingParty } from '../helpers/oidc-client.ts';
+import { submitPassword } from '../helpers/sign-in.ts';
 import { startTestIdp, type TestIdp, type TestStaff } from '../helpers/idp.ts';
 import { csrfOf, postRaw, refusedTo, signIn } from './helpers.ts';
 
@@ -270,6 +272,41 @@ describe('clinic settings', () => {
     expect((await events('policy.trusted_devices_changed'))[0]?.details).toEqual({ allowed: false });
     const bad = await postRaw(browser, idp, '/admin/trusted-devices', { csrf: csrfOf(page), allow: 'maybe' });
     expect(bad.status).toBe(400);
+  });
+
+  it('sets the grace period for new staff and the clinic contact; the help page shows the contact; bad values change nothing', async () => {
+    const { browser, page } = await signIn(idp, idp.staff.owner, '/admin');
+    expect(testId(page, 'enrollment-grace')).toBe(
+      'None: new staff set up 2-Step Verification at their first sign-in.',
+    );
+    const csrf = csrfOf(page);
+    for (const days of ['91', '-1', 'a week']) {
+      const bad = await postRaw(browser, idp, '/admin/enrollment-grace', { csrf, days });
+      expect(await refusedTo(browser, bad, '/admin')).toBe('Enter a whole number of days from 0 to 90.');
+    }
+    const tooLong = await postRaw(browser, idp, '/admin/contact', { csrf, contact: 'x'.repeat(201) });
+    expect(await refusedTo(browser, tooLong, '/admin')).toContain('at most 200 characters');
+    expect(await idp.stores.clinics.get(idp.clinic.id)).not.toHaveProperty('enrollmentGraceDays');
+    expect(await idp.stores.clinics.get(idp.clinic.id)).not.toHaveProperty('contact');
+
+    const graced = await browser.post(`${idp.url}/admin/enrollment-grace`, { csrf, days: '14' });
+    expect(graced.body).toContain('The time for new staff to set up was saved.');
+    expect(testId(graced, 'enrollment-grace')).toContain('New staff get 14 days after they are added');
+    const saved = await browser.post(`${idp.url}/admin/contact`, {
+      csrf,
+      contact: 'Front desk: 613-555-0100',
+    });
+    expect(saved.body).toContain('The clinic’s contact was saved.');
+    expect(saved.body).toContain('value="Front desk: 613-555-0100"');
+    const updates = (await events('clinic.updated')).map((e) => e.details);
+    expect(updates).toEqual([{ contact: 'Front desk: 613-555-0100' }, { enrollmentGraceDays: 14 }]); // newest first
+
+    // "Having trouble?" during a sign-in: the clinic's contact, next to its Full Access Users.
+    const other = new Browser();
+    const { page: start } = await begin(other, await relyingParty(idp));
+    const codePage = await submitPassword(other, start, idp.staff.frontDesk);
+    const help = await other.get(`${codePage.url.replace(/\/verify.*$/, '')}/help`);
+    expect(testId(help, 'clinic-contact')).toBe('Contact Maple Street Physio: Front desk: 613-555-0100');
   });
 
   it('sets the time zone and phone country; times on pages and in emails follow; bad values change nothing', async () => {

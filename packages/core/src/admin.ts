@@ -28,7 +28,9 @@ export type AdminRefusal =
   | 'invalid_locale'
   | 'actor_not_enrolled'
   | 'not_paused'
-  | 'invalid_scope';
+  | 'invalid_scope'
+  | 'invalid_grace'
+  | 'invalid_contact';
 
 export type AdminResult<T = object> = ({ ok: true } & T) | { ok: false; reason: AdminRefusal };
 
@@ -385,7 +387,45 @@ export function createAdmin(ctx: CoreContext, parts: { devices: TrustedDevices; 
       });
       return { ok: true };
     },
+
+    /** Days new staff get before the clinic's 2-Step rule applies to them: a whole number, 0 (none) to 90. */
+    async setEnrollmentGrace(actor: ActorContext, days: unknown): Promise<AdminResult> {
+      const auth = await authorize(actor);
+      if (!auth.ok) return auth;
+      const value = typeof days === 'string' && /^\d{1,2}$/.test(days.trim()) ? Number(days.trim()) : days;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_GRACE_DAYS) {
+        return { ok: false, reason: 'invalid_grace' };
+      }
+      await ctx.stores.clinics.update(auth.admin.clinicId, { enrollmentGraceDays: value });
+      await ctx.audit.record(actor, {
+        clinicId: auth.admin.clinicId,
+        type: 'clinic.updated',
+        details: { enrollmentGraceDays: value },
+      });
+      return { ok: true };
+    },
+
+    /** The clinic's own contact for sign-in trouble (shown on the help page): at most 200 characters; empty clears it. */
+    async setContact(actor: ActorContext, contact: unknown): Promise<AdminResult> {
+      const auth = await authorize(actor);
+      if (!auth.ok) return auth;
+      const value = typeof contact === 'string' ? contact.trim() : null;
+      // One line of plain text: no control characters (a newline, a NUL).
+      if (value === null || value.length > 200 || /\p{Cc}/u.test(value)) {
+        return { ok: false, reason: 'invalid_contact' };
+      }
+      await ctx.stores.clinics.update(auth.admin.clinicId, { contact: value });
+      await ctx.audit.record(actor, {
+        clinicId: auth.admin.clinicId,
+        type: 'clinic.updated',
+        details: { contact: value },
+      });
+      return { ok: true };
+    },
   };
 }
+
+/** The longest enrollment grace period a clinic may give (days). */
+export const MAX_GRACE_DAYS = 90;
 
 export type Admin = ReturnType<typeof createAdmin>;

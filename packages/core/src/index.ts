@@ -2,7 +2,7 @@
  * `@twostep/core`: the 2-Step Verification rules, storage-agnostic.
  * Ports in `ports.ts`; an in-memory store in `memory/`; everything else is rules.
  */
-export { phishingResistantNarrows } from './admin.ts';
+export { MAX_GRACE_DAYS, phishingResistantNarrows } from './admin.ts';
 export type { Admin, AdminRefusal, AdminResult, TwoStepStatus } from './admin.ts';
 export { createAuditLog, fromJsonLines, hashAuditEvent, toJsonLines, verifyAuditChain } from './audit.ts';
 export type { AuditEntry, AuditLog, ChainCheck } from './audit.ts';
@@ -62,7 +62,13 @@ export type { SmsCheck, SmsSendResult } from './factors/sms.ts';
 export type { TotpEnrollment } from './factors/totp.ts';
 export { createMemoryStores } from './memory/index.ts';
 export type { MemoryStoreFaults, MemoryStoresOptions } from './memory/index.ts';
-export { activeKinds, isCodeMethod, passkeyRequired, signInRequirement } from './policy.ts';
+export {
+  activeKinds,
+  enrollmentGraceUntil,
+  isCodeMethod,
+  passkeyRequired,
+  signInRequirement,
+} from './policy.ts';
 export type { CodeMethod, RequirementInput, SecondFactorMethod, SignInRequirement } from './policy.ts';
 export type * from './ports.ts';
 export {

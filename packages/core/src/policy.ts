@@ -29,6 +29,19 @@ export function passkeyRequired(clinic: Pick<Clinic, 'phishingResistant'> | null
   return scope === 'everyone' || (scope === 'full_access' && role === 'full_access');
 }
 
+/**
+ * The end of a new staff member's grace period for the clinic's 2-Step rule: `enrollmentGraceDays`
+ * after their record was created. Null when the clinic gives none (unset or 0).
+ */
+export function enrollmentGraceUntil(
+  clinic: Pick<Clinic, 'enrollmentGraceDays'> | null,
+  staffCreatedAt: Date | undefined,
+): Date | null {
+  const days = clinic?.enrollmentGraceDays ?? 0;
+  if (!(days > 0) || !staffCreatedAt) return null;
+  return new Date(staffCreatedAt.getTime() + days * 86_400_000);
+}
+
 /** What a staff member needs at sign-in, after the password. */
 export type SignInRequirement =
   /** Password is enough: 2-Step is not set up and not enforced, or it is paused. */
@@ -44,13 +57,22 @@ export type SignInRequirement =
        */
       passkeyRequired?: true;
     }
-  /** Enforced (or the passkey rule covers them) and no factor yet: enroll now — a passkey when `passkeyRequired`. */
-  | { kind: 'enroll'; passkeyRequired?: true }
+  /**
+   * Enforced (or the passkey rule covers them) and no factor yet: enroll now — a passkey when
+   * `passkeyRequired`. With `graceUntil` the person is new and within the clinic's grace period: they
+   * may set it up later, until then.
+   */
+  | { kind: 'enroll'; passkeyRequired?: true; graceUntil?: Date }
   /** Too many wrong codes: wait until `retryAt`, or (null) ask a Full Access User. */
   | { kind: 'locked'; retryAt: Date | null };
 
 export interface RequirementInput {
-  clinic: Pick<Clinic, 'enforceTwoStep' | 'allowTrustedDevices' | 'phishingResistant'>;
+  clinic: Pick<
+    Clinic,
+    'enforceTwoStep' | 'allowTrustedDevices' | 'phishingResistant' | 'enrollmentGraceDays'
+  >;
+  /** When the person's record was created (their invitation): the enrollment grace period counts from it. */
+  staffCreatedAt?: Date;
   /** The person's role, for the clinic's passkey rule (unset: covered only when it covers everyone). */
   role?: Role;
   factors: readonly StoredFactor[];
@@ -84,9 +106,9 @@ export function signInRequirement(input: RequirementInput): SignInRequirement {
   const kinds: SecondFactorMethod[] = activeKinds(input.factors);
   if (kinds.length === 0) {
     if (covered) return { kind: 'enroll', passkeyRequired: true };
-    return input.clinic.enforceTwoStep
-      ? { kind: 'enroll' }
-      : { kind: 'none', reason: 'not_enrolled', pausedUntil: null };
+    if (!input.clinic.enforceTwoStep) return { kind: 'none', reason: 'not_enrolled', pausedUntil: null };
+    const graceUntil = enrollmentGraceUntil(input.clinic, input.staffCreatedAt);
+    return graceUntil && graceUntil > input.now ? { kind: 'enroll', graceUntil } : { kind: 'enroll' };
   }
   const throttle = throttleStatus(input.throttle, input.now, input.throttleConfig);
   if (throttle.kind === 'locked') return { kind: 'locked', retryAt: null };

@@ -42,6 +42,8 @@ export interface ClinicStore {
         | 'country'
         | 'phishingResistant'
         | 'defaultLocale'
+        | 'enrollmentGraceDays'
+        | 'contact'
       >
     >,
   ): Promise<boolean>;

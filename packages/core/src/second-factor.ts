@@ -152,6 +152,7 @@ export function createSecondFactor(
       return signInRequirement({
         clinic: clinic ?? { enforceTwoStep: true, allowTrustedDevices: false },
         role: staff.role,
+        staffCreatedAt: staff.createdAt,
         factors,
         hasRecoveryCode: recovery !== null,
         pause,

@@ -18,6 +18,13 @@ export interface Clinic {
   country?: string;
   /** BCP 47 language of pages, emails and texts when the person has none (e.g. `fr-CA`); unset: the server's. */
   defaultLocale?: string;
+  /**
+   * Days new staff (counted from their record's creation, i.e. their invitation) may sign in without
+   * 2-Step Verification while the clinic requires it; unset or 0: none.
+   */
+  enrollmentGraceDays?: number;
+  /** The clinic's own contact for sign-in trouble (free text: a phone, an email), shown on the help page. */
+  contact?: string;
   createdAt: Date;
 }
 

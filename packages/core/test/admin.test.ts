@@ -278,6 +278,54 @@ describe('admin.unlock and revokeDevices', () => {
   });
 });
 
+describe('clinic settings: enrollment grace period and the clinic contact', () => {
+  it('setEnrollmentGrace takes 0–90 whole days, audits; bad values change nothing; non-admins refused', async () => {
+    const f = await setup();
+    for (const bad of ['-1', '91', '1.5', 'two', '', null, 7.5, 91]) {
+      expect(await f.twostep.admin.setEnrollmentGrace(f.actor(f.owner), bad)).toEqual({
+        ok: false,
+        reason: 'invalid_grace',
+      });
+    }
+    expect(await f.twostep.admin.setEnrollmentGrace(f.actor(f.alice), '7')).toMatchObject({
+      ok: false,
+      reason: 'forbidden',
+    });
+    expect(await f.stores.clinics.get(f.clinicA.id)).toEqual(f.clinicA);
+    expect(await f.twostep.admin.setEnrollmentGrace(f.actor(f.owner), ' 14 ')).toEqual({ ok: true });
+    expect((await f.stores.clinics.get(f.clinicA.id))?.enrollmentGraceDays).toBe(14);
+    expect((await auditOf(f)).at(-1)).toMatchObject({
+      type: 'clinic.updated',
+      actorId: f.owner.id,
+      details: { enrollmentGraceDays: 14 },
+    });
+    expect(await f.twostep.admin.setEnrollmentGrace(f.actor(f.owner), 0)).toEqual({ ok: true });
+    expect((await f.stores.clinics.get(f.clinicA.id))?.enrollmentGraceDays).toBe(0);
+  });
+
+  it('setContact keeps one trimmed line of at most 200 characters, audits; empty clears it', async () => {
+    const f = await setup();
+    for (const bad of ['x'.repeat(201), 'line one\nline two', 'nul\u0000', 42, null]) {
+      expect(await f.twostep.admin.setContact(f.actor(f.owner), bad)).toEqual({
+        ok: false,
+        reason: 'invalid_contact',
+      });
+    }
+    expect(await f.twostep.admin.setContact(f.actor(f.alice), 'x')).toMatchObject({ reason: 'forbidden' });
+    expect(await f.stores.clinics.get(f.clinicA.id)).toEqual(f.clinicA);
+    expect(await f.twostep.admin.setContact(f.actor(f.owner), '  Front office: 613-555-0100  ')).toEqual({
+      ok: true,
+    });
+    expect((await f.stores.clinics.get(f.clinicA.id))?.contact).toBe('Front office: 613-555-0100');
+    expect((await auditOf(f)).at(-1)).toMatchObject({
+      type: 'clinic.updated',
+      details: { contact: 'Front office: 613-555-0100' },
+    });
+    expect(await f.twostep.admin.setContact(f.actor(f.owner), '')).toEqual({ ok: true });
+    expect(await f.stores.clinics.get(f.clinicA.id)).not.toHaveProperty('contact');
+  });
+});
+
 describe('clinic region (time zone, phone country)', () => {
   it('setRegion saves both and audits; a bad zone or country changes nothing; non-admins refused', async () => {
     const f = await setup();

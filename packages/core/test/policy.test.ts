@@ -167,6 +167,84 @@ describe('signInRequirement (pure)', () => {
   });
 });
 
+describe('enrollment grace period (new staff, enforced clinic)', () => {
+  const day = 86_400_000;
+  const enforced = (enrollmentGraceDays?: number) => ({
+    enforceTwoStep: true,
+    allowTrustedDevices: true,
+    ...(enrollmentGraceDays === undefined ? {} : { enrollmentGraceDays }),
+  });
+
+  it('within N days of their creation: enroll, skippable until creation + N days; after that: enroll', () => {
+    const createdAt = new Date(now.getTime() - 3 * day);
+    const within = signInRequirement(input({ clinic: enforced(14), staffCreatedAt: createdAt }));
+    expect(within).toEqual({ kind: 'enroll', graceUntil: new Date(createdAt.getTime() + 14 * day) });
+    // The last millisecond counts as inside, the deadline itself as after.
+    const deadline = new Date(createdAt.getTime() + 14 * day);
+    expect(
+      signInRequirement(
+        input({ clinic: enforced(14), staffCreatedAt: createdAt, now: new Date(deadline.getTime() - 1) }),
+      ),
+    ).toEqual({ kind: 'enroll', graceUntil: deadline });
+    expect(
+      signInRequirement(input({ clinic: enforced(14), staffCreatedAt: createdAt, now: deadline })),
+    ).toEqual({
+      kind: 'enroll',
+    });
+  });
+
+  it('no grace when the clinic gives none (unset or 0), or the creation time is unknown', () => {
+    const createdAt = new Date(now.getTime() - day);
+    expect(signInRequirement(input({ clinic: enforced(), staffCreatedAt: createdAt }))).toEqual({
+      kind: 'enroll',
+    });
+    expect(signInRequirement(input({ clinic: enforced(0), staffCreatedAt: createdAt }))).toEqual({
+      kind: 'enroll',
+    });
+    expect(signInRequirement(input({ clinic: enforced(14) }))).toEqual({ kind: 'enroll' });
+  });
+
+  it('changes nothing for the enrolled, the paused, or a clinic that does not require 2-Step', () => {
+    const createdAt = now;
+    expect(
+      signInRequirement(
+        input({ clinic: enforced(14), staffCreatedAt: createdAt, factors: [factor('totp')] }),
+      ),
+    ).toEqual({ kind: 'second_factor', methods: ['totp'] });
+    expect(
+      signInRequirement(
+        input({
+          clinic: enforced(14),
+          staffCreatedAt: createdAt,
+          pause: pause(new Date(now.getTime() + day)),
+        }),
+      ).kind,
+    ).toBe('none');
+    expect(
+      signInRequirement(
+        input({ clinic: { ...enforced(14), enforceTwoStep: false }, staffCreatedAt: createdAt }),
+      ),
+    ).toEqual({ kind: 'none', reason: 'not_enrolled', pausedUntil: null });
+  });
+
+  it('through core, on the clinic clock: a new member gets the days, then must set up', async () => {
+    const f = await setup({ enforce: true });
+    const newcomer = { ...f.bob, id: 'staff-new-a', email: 'new@maple.example', createdAt: f.clock.now() };
+    await f.stores.staff.create(newcomer);
+    expect(await f.twostep.admin.setEnrollmentGrace(f.actor(f.owner), '7')).toEqual({ ok: true });
+    expect(await f.twostep.secondFactor.requirement(newcomer)).toEqual({
+      kind: 'enroll',
+      graceUntil: new Date(newcomer.createdAt.getTime() + 7 * day),
+    });
+    // Someone created long before is past the grace period: set up now.
+    const veteran = { ...f.bob, id: 'staff-old-a', email: 'old@maple.example', createdAt: new Date(0) };
+    await f.stores.staff.create(veteran);
+    expect(await f.twostep.secondFactor.requirement(veteran)).toEqual({ kind: 'enroll' });
+    f.clock.advance(7 * day);
+    expect(await f.twostep.secondFactor.requirement(newcomer)).toEqual({ kind: 'enroll' });
+  });
+});
+
 describe('admin.setEnforcement', () => {
   it('on is refused until the acting admin has a factor, then ok and audited', async () => {
     const f = await setup();

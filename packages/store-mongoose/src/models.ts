@@ -37,6 +37,8 @@ export interface ClinicDoc {
   country?: string;
   phishingResistant?: PhishingResistantScope;
   defaultLocale?: string;
+  enrollmentGraceDays?: number;
+  contact?: string;
   createdAt: Date;
 }
 
@@ -216,6 +218,8 @@ const clinicSchema = new Schema<ClinicDoc>(
     country: { type: String },
     phishingResistant: { type: String, enum: PHISHING_RESISTANT_SCOPES },
     defaultLocale: { type: String },
+    enrollmentGraceDays: { type: Number, min: 0 },
+    contact: { type: String },
     createdAt: requiredDate,
   },
   baseOptions,

@@ -33,6 +33,12 @@ export function createMemoryClinicStore(): ClinicStore {
       if (country !== undefined) clinic.country = country;
       if (phishingResistant !== undefined) clinic.phishingResistant = phishingResistant;
       if (defaultLocale !== undefined) clinic.defaultLocale = defaultLocale;
+      if (patch.enrollmentGraceDays !== undefined) clinic.enrollmentGraceDays = patch.enrollmentGraceDays;
+      // An empty contact clears it.
+      if (patch.contact !== undefined) {
+        if (patch.contact) clinic.contact = patch.contact;
+        else delete clinic.contact;
+      }
       return true;
     },
   };

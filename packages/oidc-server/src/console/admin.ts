@@ -92,6 +92,8 @@ const DONE: Record<string, MessageKey> = {
   passkey_rule: 'admin.done.passkeyRule',
   region: 'admin.done.region',
   language: 'admin.done.language',
+  grace: 'admin.done.grace',
+  contact: 'admin.done.contact',
   paused: 'admin.done.paused',
   resumed: 'admin.done.resumed',
   reset: 'admin.done.reset',
@@ -112,6 +114,8 @@ const REFUSAL_STATUS: Record<AdminRefusal, number> = {
   actor_not_enrolled: 409,
   not_paused: 409,
   invalid_scope: 400,
+  invalid_grace: 400,
+  invalid_contact: 400,
 };
 
 const flash = (c: ConsoleRequest) => {
@@ -424,6 +428,22 @@ const region: ConsoleHandler = async (c) => {
   redirectTo(c, '/admin', 'region');
 };
 
+/** Days new staff get before the clinic's 2-Step rule applies to them (0: none). */
+const enrollmentGrace: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const result = await c.deps.twostep.admin.setEnrollmentGrace(actorOf(c), field(c.req, 'days'));
+  if (!result.ok) return refuseOn(c, '/admin', refusalMessage(result.reason));
+  redirectTo(c, '/admin', 'grace');
+};
+
+/** The clinic's own contact for sign-in trouble, shown on the "Having trouble?" page. */
+const contact: ConsoleHandler = async (c) => {
+  if (!(await authorize(c))) return;
+  const result = await c.deps.twostep.admin.setContact(actorOf(c), field(c.req, 'contact'));
+  if (!result.ok) return refuseOn(c, '/admin', refusalMessage(result.reason));
+  redirectTo(c, '/admin', 'contact');
+};
+
 async function renderStaff(
   c: ConsoleRequest,
   member: StaffMember,
@@ -616,6 +636,8 @@ export function adminRoutes(router: Router, deps: ConsoleDeps, body: RequestHand
   post('/passkey-rule/narrow', passkeyRuleNarrow);
   post('/region', region);
   post('/language', language);
+  post('/enrollment-grace', enrollmentGrace);
+  post('/contact', contact);
   post('/staff', addStaff);
   post('/remind', remindAll);
   get('/staff/:id', staffPage);

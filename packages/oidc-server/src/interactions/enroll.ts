@@ -1,8 +1,9 @@
 /** Forced enrollment inside the login prompt: authenticator app or SMS, then the first recovery code. */
-import type { SealedSecret, StaffMember } from '@twostep/core';
+import type { SealedSecret, SignInRequirement, StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
-import { codeError, smsSentMessage, t } from '../messages/index.ts';
+import { codeError, formatTime, smsSentMessage, t } from '../messages/index.ts';
+import { requires2fa } from '../provider.ts';
 import { enrollChoicePage, enrollSmsPage, enrollTotpPage } from '../pages/sign-in.ts';
 import { withinCodeLimits } from '../rate-limit.ts';
 import {
@@ -43,7 +44,22 @@ async function load(deps: Deps, req: Request, res: Response, purpose: string | n
   const ctx = stepContext(deps, req, res, await clinicSite(deps, staff));
   // The clinic's passkey rule covers them: a passkey follows this first method (see enroll-passkey.ts).
   const passkeyNext = requirement.kind === 'enroll' && requirement.passkeyRequired === true;
-  return { interaction, state, staff, allowed, ctx, passkeyNext };
+  const graceUntil = laterUntil(requirement, interaction, state);
+  return { interaction, state, staff, allowed, ctx, passkeyNext, graceUntil };
+}
+
+/**
+ * A new staff member within the clinic's grace period may set up later: until when, or null. Only
+ * after a password in this interaction (it is what the sign-in then ends with) and when the app
+ * does not require 2-Step Verification.
+ */
+function laterUntil(
+  requirement: SignInRequirement,
+  interaction: Interaction,
+  state: SignInState,
+): Date | null {
+  if (requirement.kind !== 'enroll' || !requirement.graceUntil || requirement.passkeyRequired) return null;
+  return state.passwordAt !== null && !requires2fa(interaction.params) ? requirement.graceUntil : null;
 }
 
 const withinLimits = (deps: Deps, req: Request, staff: StaffMember) =>
@@ -66,9 +82,28 @@ async function confirmed(
 }
 
 export async function showEnrollChoice(deps: Deps, req: Request, res: Response): Promise<void> {
-  const { interaction, state, staff, allowed, ctx, passkeyNext } = await load(deps, req, res, null);
+  const { interaction, state, staff, allowed, ctx, passkeyNext, graceUntil } = await load(
+    deps,
+    req,
+    res,
+    null,
+  );
   if (!allowed) return proceed(deps, req, res, interaction, state, staff);
-  sendPage(res, 200, enrollChoicePage(ctx, ctx.siteName, null, passkeyNext));
+  const grace = graceUntil
+    ? {
+        days: Math.ceil((graceUntil.getTime() - deps.clock.now().getTime()) / 86_400_000),
+        until: formatTime(graceUntil, ctx.timeZone),
+      }
+    : null;
+  sendPage(res, 200, enrollChoicePage(ctx, ctx.siteName, null, passkeyNext, grace));
+}
+
+/** "Later": a new staff member within the grace period signs in with the password; audited with the deadline. */
+export async function enrollLater(deps: Deps, req: Request, res: Response): Promise<void> {
+  const { interaction, state, staff, graceUntil } = await load(deps, req, res, 'enroll-later');
+  if (!graceUntil) return proceed(deps, req, res, interaction, state, staff);
+  const details = { enrollment: 'later', until: graceUntil.toISOString() };
+  return finishSignIn(deps, req, res, interaction, staff, 'password', details);
 }
 
 /**

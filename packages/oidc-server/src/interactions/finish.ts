@@ -81,6 +81,8 @@ export async function finishSignIn(
   interaction: Interaction,
   staff: StaffMember,
   method: SignInMethod,
+  /** More for the audit event (e.g. a setup put off until the grace period's end). */
+  audited: Record<string, string> = {},
 ): Promise<void> {
   if (await owesPasskey(deps, req, res, interaction, staff, method)) return;
   const { acr, amr } = claimsFor(method);
@@ -116,7 +118,7 @@ export async function finishSignIn(
     clinicId: staff.clinicId,
     type: 'sign_in.succeeded',
     targetId: staff.id,
-    details: { method, client: String(interaction.params.client_id ?? '') },
+    details: { method, client: String(interaction.params.client_id ?? ''), ...audited },
   });
   await deps.provider.interactionFinished(
     req,

@@ -6,6 +6,7 @@ import {
   chooseSms,
   confirmSms,
   confirmTotp,
+  enrollLater,
   sendEnrollSms,
   showEnrollChoice,
   showSms,
@@ -61,6 +62,7 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
   post('/enroll/sms/confirm', confirmSms);
   get('/enroll/passkey', showPasskeyEnroll);
   post('/enroll/passkey', finishPasskeyEnroll);
+  post('/enroll/later', enrollLater);
   post('/consent', submitConsent);
   return router;
 }

@@ -241,10 +241,16 @@ export async function showHelp(deps: Deps, req: Request, res: Response): Promise
   const names = admins.items
     .filter((a) => a.active && a.role === 'full_access' && a.id !== staff.id)
     .map((a) => a.name);
-  const site = await clinicSite(deps, staff);
+  const clinic = await deps.stores.clinics.get(staff.clinicId);
+  const site = siteOf(deps, clinic);
   const ctx = stepContext(deps, req, res, site);
   const support = deps.config.supportContact ?? null;
-  sendPage(res, 200, helpPage(ctx, { clinic: site.siteName, methods, admins: names, support }));
+  const clinicContact = clinic?.contact ?? null;
+  sendPage(
+    res,
+    200,
+    helpPage(ctx, { clinic: site.siteName, methods, admins: names, clinicContact, support }),
+  );
 }
 
 export async function submitCode(deps: Deps, req: Request, res: Response): Promise<void> {

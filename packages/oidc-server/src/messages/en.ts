@@ -154,6 +154,12 @@ export const en = {
     '{clinic} also requires a passkey: once this method is set up, you add one on this computer or your phone.',
   'enroll.totp': 'Authenticator app (recommended)',
   'enroll.sms': 'Text message (SMS)',
+  'enroll.grace':
+    'You are new here: you have {days} days left to set this up (until {until}). After that, you will need it to sign in.',
+  'enroll.graceOne':
+    'You are new here: you have 1 day left to set this up (until {until}). After that, you will need it to sign in.',
+  'enroll.later': 'Later ({days} days left)',
+  'enroll.laterOne': 'Later (1 day left)',
   'enroll.totpTitle': 'Set up your authenticator app',
   'enroll.totpScan': 'Scan this QR code with your authenticator app, or enter the key by hand.',
   'enroll.whatIsApp':
@@ -171,6 +177,7 @@ export const en = {
   'help.admins': 'Ask a Full Access User at {clinic}',
   'help.adminsBody':
     'They can pause 2-Step Verification for a few hours, or reset it so you can set it up again on a new phone:',
+  'help.clinicContact': 'Contact {clinic}: {contact}',
   'help.support': 'Help with signing in: {contact}',
   'help.back': 'Back to the code',
   'enroll.totpSecret': 'Key',
@@ -381,6 +388,8 @@ export const en = {
   'sentence.factor.removed': '{actor} removed {method} for {target}',
   'sentence.factor.removed.own': '{actor} removed {method} from their 2-Step Verification methods',
   'sentence.sign_in.succeeded': '{target} signed in',
+  'sentence.sign_in.succeeded.later':
+    '{target} signed in and will set up 2-Step Verification later (allowed until {until})',
   'sentence.sign_in.failed': 'Someone tried to sign in as {target} and failed',
   'sentence.second_factor.succeeded': '{target} entered a correct code ({method})',
   'sentence.second_factor.failed': '{target} entered a wrong code ({method})',
@@ -484,6 +493,18 @@ export const en = {
     'Pages, emails and text messages are in {language} for staff who have not chosen their own language.',
   'admin.language.label': 'Clinic language',
   'admin.language.save': 'Save',
+  'admin.grace.title': 'Time for new staff to set up',
+  'admin.grace.body':
+    'New staff get {days} days after they are added before they must set up 2-Step Verification. Until then, sign-in offers “Later”.',
+  'admin.grace.bodyOne':
+    'New staff get 1 day after they are added before they must set up 2-Step Verification. Until then, sign-in offers “Later”.',
+  'admin.grace.none': 'None: new staff set up 2-Step Verification at their first sign-in.',
+  'admin.grace.label': 'Days (0 for none, at most 90)',
+  'admin.contact.title': 'Your clinic’s contact for sign-in help',
+  'admin.contact.body':
+    'Shown to staff on the “Having trouble?” page, next to the names of your Full Access Users.',
+  'admin.contact.label': 'Contact (a phone number or an email address)',
+  'admin.contact.placeholder': 'Front desk: 613-555-0100',
   'admin.devices.title': 'Remember this device',
   'admin.devices.allowed': 'Allowed',
   'admin.devices.notAllowed': 'Not allowed',
@@ -556,6 +577,8 @@ export const en = {
   'admin.done.passkeyRule': 'The passkey rule was saved.',
   'admin.done.region': 'The time zone and phone country were saved.',
   'admin.done.language': 'The clinic language was saved.',
+  'admin.done.grace': 'The time for new staff to set up was saved.',
+  'admin.done.contact': 'The clinic’s contact was saved.',
   'admin.done.paused': '2-Step Verification is paused. They and the other Full Access Users were notified.',
   'admin.done.resumed': '2-Step Verification is back on.',
   'admin.done.reset': '2-Step Verification was reset. They and the other Full Access Users were notified.',
@@ -568,6 +591,8 @@ export const en = {
   'admin.error.invalid_duration': 'Enter a number of hours between 1 and 168.',
   'admin.error.invalid_region': 'Choose a time zone and a country from the lists.',
   'admin.error.invalid_locale': 'Choose a language from the list.',
+  'admin.error.invalid_grace': 'Enter a whole number of days from 0 to 90.',
+  'admin.error.invalid_contact': 'Enter the contact on one line, in at most 200 characters.',
   'admin.error.actor_not_enrolled':
     'Set up 2-Step Verification for your own account first, then require it for everyone.',
   'admin.error.not_paused': '2-Step Verification is not paused for this staff member.',

@@ -65,6 +65,11 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'newPassword.sameAsEmail': 'N’utilisez pas votre adresse courriel comme mot de passe.',
 
   'paused.title': 'La vérification en deux étapes est suspendue',
+  'paused.stepUp':
+    'La vérification en deux étapes est suspendue pour votre compte jusqu’au {until}. Cette page l’exige : elle ne peut donc pas s’ouvrir pour le moment.',
+  'paused.stepUpAsk':
+    'Demandez à un utilisateur à accès complet de votre clinique de réactiver votre vérification en deux étapes, puis ouvrez la page de nouveau.',
+  'paused.backTo': 'Retour à {app}',
   'paused.body':
     'La vérification en deux étapes est suspendue pour votre compte jusqu’au {until}. Vous vous connectez avec votre mot de passe seulement.',
 
@@ -168,6 +173,12 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     '{clinic} exige aussi une clé d’accès : une fois cette méthode configurée, vous en ajoutez une sur cet ordinateur ou votre téléphone.',
   'enroll.totp': 'Application d’authentification (recommandé)',
   'enroll.sms': 'Texto (SMS)',
+  'enroll.grace':
+    'Vous êtes nouveau ou nouvelle : il vous reste {days, plural, one {# jour} other {# jours}} pour la configurer (jusqu’au {until}). Ensuite, elle sera nécessaire pour vous connecter.',
+  'enroll.graceOne':
+    'Vous êtes nouveau ou nouvelle : il vous reste 1 jour pour la configurer (jusqu’au {until}). Ensuite, elle sera nécessaire pour vous connecter.',
+  'enroll.later': 'Plus tard (encore {days, plural, one {# jour} other {# jours}})',
+  'enroll.laterOne': 'Plus tard (encore 1 jour)',
   'enroll.totpTitle': 'Configurez votre application d’authentification',
   'enroll.totpScan':
     'Balayez ce code QR avec votre application d’authentification, ou entrez la clé à la main.',
@@ -186,6 +197,7 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'help.admins': 'Demandez à un utilisateur à accès complet de {clinic}',
   'help.adminsBody':
     'Cette personne peut suspendre la vérification en deux étapes pour quelques heures, ou la réinitialiser pour que vous la configuriez de nouveau sur un nouveau téléphone :',
+  'help.clinicContact': 'Joindre {clinic} : {contact}',
   'help.support': 'Aide pour la connexion : {contact}',
   'help.back': 'Retour au code',
   'enroll.totpSecret': 'Clé',
@@ -409,6 +421,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'sentence.factor.removed.own':
     '{actor} a retiré la méthode {method} de ses méthodes de vérification en deux étapes',
   'sentence.sign_in.succeeded': 'Connexion de {target}',
+  'sentence.sign_in.succeeded.later':
+    'Connexion de {target}, qui configurera la vérification en deux étapes plus tard (permis jusqu’au {until})',
   'sentence.sign_in.failed': 'Quelqu’un a tenté sans succès de se connecter en tant que {target}',
   'sentence.second_factor.succeeded': '{target} a entré un bon code ({method})',
   'sentence.second_factor.failed': '{target} a entré un code erroné ({method})',
@@ -429,6 +443,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'sentence.passkey.required':
     '{target} s’est connecté avec {method} et a dû ajouter une clé d’accès (la clinique en exige une)',
   'sentence.access.denied': '{actor} s’est vu refuser une page réservée à l’accès complet',
+  'sentence.access.denied.paused':
+    '{actor} n’a pas pu ouvrir une page qui exige la vérification en deux étapes, car elle est suspendue pour cette personne',
   'sentence.staff.created': '{actor} a ajouté {target} au personnel',
   'sentence.staff.password_set': '{target} a choisi un nouveau mot de passe',
   'event.you': 'Vous',
@@ -514,6 +530,19 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
     'Les pages, les courriels et les textos sont en {language} pour le personnel qui n’a pas choisi sa propre langue.',
   'admin.language.label': 'Langue de la clinique',
   'admin.language.save': 'Enregistrer',
+  'admin.grace.title': 'Délai de configuration pour le nouveau personnel',
+  'admin.grace.body':
+    'Le nouveau personnel dispose de {days, plural, one {# jour} other {# jours}} après son ajout avant de devoir configurer la vérification en deux étapes. D’ici là, la connexion propose « Plus tard ».',
+  'admin.grace.bodyOne':
+    'Le nouveau personnel dispose de 1 jour après son ajout avant de devoir configurer la vérification en deux étapes. D’ici là, la connexion propose « Plus tard ».',
+  'admin.grace.none':
+    'Aucun : le nouveau personnel configure la vérification en deux étapes à sa première connexion.',
+  'admin.grace.label': 'Jours (0 pour aucun, au plus 90)',
+  'admin.contact.title': 'Coordonnées de votre clinique pour l’aide à la connexion',
+  'admin.contact.body':
+    'Affichées au personnel sur la page « Un problème ? », à côté des noms de vos utilisateurs à accès complet.',
+  'admin.contact.label': 'Coordonnées (un numéro de téléphone ou une adresse courriel)',
+  'admin.contact.placeholder': 'Réception : 613-555-0100',
   'admin.devices.title': 'Se souvenir de cet appareil',
   'admin.devices.allowed': 'Permis',
   'admin.devices.notAllowed': 'Non permis',
@@ -588,6 +617,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.done.passkeyRule': 'La règle des clés d’accès a été enregistrée.',
   'admin.done.region': 'Le fuseau horaire et le pays des numéros de téléphone ont été enregistrés.',
   'admin.done.language': 'La langue de la clinique a été enregistrée.',
+  'admin.done.grace': 'Le délai de configuration pour le nouveau personnel a été enregistré.',
+  'admin.done.contact': 'Les coordonnées de la clinique ont été enregistrées.',
   'admin.done.paused':
     'La vérification en deux étapes est suspendue. La personne et les autres utilisateurs à accès complet ont été avisés.',
   'admin.done.resumed': 'La vérification en deux étapes est de nouveau activée.',
@@ -603,6 +634,8 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'admin.error.invalid_duration': 'Entrez un nombre d’heures entre 1 et 168.',
   'admin.error.invalid_region': 'Choisissez un fuseau horaire et un pays dans les listes.',
   'admin.error.invalid_locale': 'Choisissez une langue dans la liste.',
+  'admin.error.invalid_grace': 'Entrez un nombre entier de jours, de 0 à 90.',
+  'admin.error.invalid_contact': 'Entrez les coordonnées sur une seule ligne, en 200 caractères au plus.',
   'admin.error.actor_not_enrolled':
     'Configurez d’abord la vérification en deux étapes pour votre propre compte, puis exigez-la pour tout le monde.',
   'admin.error.not_paused': 'La vérification en deux étapes n’est pas suspendue pour ce membre du personnel.',

@@ -209,12 +209,19 @@ export function enrollChoicePage(
   error?: string | null,
   /** The clinic's passkey rule: a passkey is added right after this first method. */
   passkeyNext = false,
+  /** A new staff member within the clinic's grace period: "Later" is offered, and until when. */
+  grace?: { days: number; until: string } | null,
 ): string {
+  const later = grace
+    ? html`<p class="note" role="status" data-testid="enroll-grace">${t(grace.days === 1 ? 'enroll.graceOne' : 'enroll.grace', grace)}</p>
+${form(`${ctx.base}/enroll/later`, ctx.csrf('enroll-later'), html`<button type="submit" class="secondary">${t(grace.days === 1 ? 'enroll.laterOne' : 'enroll.later', grace)}</button>`)}`
+    : html``;
   const body = html`${alert(error)}<p>${t('enroll.intro', { clinic })}</p>
 ${passkeyNext ? html`<p class="note" data-testid="passkey-next">${t('enroll.passkeyNext', { clinic })}</p>` : ''}
 <p>${t('enroll.whatIsApp')}</p>
 ${form(`${ctx.base}/enroll/totp`, ctx.csrf('enroll'), html`<button type="submit">${t('enroll.totp')}</button>`)}
 ${form(`${ctx.base}/enroll/sms`, ctx.csrf('enroll'), html`<button type="submit" class="secondary">${t('enroll.sms')}</button>`)}
+${later}
 ${cancelForm(`${ctx.base}/abort`, ctx.csrf('abort'))}`;
   return layout(ctx, t('enroll.title'), body);
 }
@@ -297,7 +304,15 @@ export function helpLink(ctx: StepContext): Html {
 /** Where "Having trouble?" leads: the other ways in, the people who can help, the operator's contact. */
 export function helpPage(
   ctx: StepContext,
-  options: { clinic: string; methods: readonly CodeMethod[]; admins: string[]; support: string | null },
+  options: {
+    clinic: string;
+    methods: readonly CodeMethod[];
+    admins: string[];
+    /** The clinic's own contact (a clinic setting). */
+    clinicContact: string | null;
+    /** The operator's (`supportContact`). */
+    support: string | null;
+  },
 ): string {
   const way = (method: CodeMethod, title: MessageKey, body: MessageKey) =>
     options.methods.includes(method)
@@ -309,6 +324,7 @@ ${way('recovery', 'help.recovery', 'help.recoveryBody')}
 ${way('sms', 'help.sms', 'help.smsBody')}
 <li>${t('help.clock')}</li>
 <li>${t('help.admins', { clinic: options.clinic })}<br><span class="muted">${t('help.adminsBody')}</span> ${options.admins.join(', ')}</li>
+${options.clinicContact ? html`<li data-testid="clinic-contact">${t('help.clinicContact', { clinic: options.clinic, contact: options.clinicContact })}</li>` : ''}
 ${options.support ? html`<li>${t('help.support', { contact: options.support })}</li>` : ''}
 </ul>
 <p><a href="${ctx.base}/verify">${t('help.back')}</a></p>

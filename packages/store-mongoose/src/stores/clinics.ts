@@ -12,6 +12,8 @@ const toClinic = (doc: ClinicDoc): Clinic => ({
   ...(doc.country ? { country: doc.country } : {}),
   ...(doc.phishingResistant ? { phishingResistant: doc.phishingResistant } : {}),
   ...(doc.defaultLocale ? { defaultLocale: doc.defaultLocale } : {}),
+  ...(typeof doc.enrollmentGraceDays === 'number' ? { enrollmentGraceDays: doc.enrollmentGraceDays } : {}),
+  ...(doc.contact ? { contact: doc.contact } : {}),
   createdAt: date(doc.createdAt),
 });
 
@@ -28,6 +30,8 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
           country: clinic.country,
           phishingResistant: clinic.phishingResistant,
           defaultLocale: clinic.defaultLocale,
+          enrollmentGraceDays: clinic.enrollmentGraceDays,
+          contact: clinic.contact || undefined,
           createdAt: clinic.createdAt,
         });
       } catch (error) {
@@ -61,6 +65,9 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
         country,
         phishingResistant,
         defaultLocale,
+        enrollmentGraceDays: patch.enrollmentGraceDays,
+        // An empty contact is stored empty and read as none.
+        contact: patch.contact,
       });
       if (Object.keys(set).length === 0) {
         return (await clinics.countDocuments({ _id: clinicId }, Q)) > 0;

@@ -4,6 +4,7 @@ import {
   type AuditEventType,
   type ChainCheck,
   type Clinic,
+  MAX_GRACE_DAYS,
   PHISHING_RESISTANT_SCOPES,
   phoneCountries,
   type StaffMember,
@@ -123,6 +124,8 @@ function settingsCard(page: ConsolePage, data: AdminData): Html {
 ${passkeyRuleSetting(page, data.clinic)}
 ${regionSetting(page, data)}
 ${languageSetting(page, data)}
+${graceSetting(page, data.clinic)}
+${contactSetting(page, data.clinic)}
 </section>`;
 }
 
@@ -208,6 +211,35 @@ ${postForm(
 <label for="country">${t('admin.region.phoneCountry')}</label><select id="country" name="country">${
     country ? '' : html`<option value="" selected>—</option>`
   }${countries}</select>
+<button type="submit" class="secondary">${t('admin.region.save')}</button>`,
+)}</div></div>`;
+}
+
+/** How long new staff may put off setting up 2-Step Verification. */
+function graceSetting(page: ConsolePage, clinic: Clinic): Html {
+  const days = clinic.enrollmentGraceDays ?? 0;
+  return html`<div class="setting"><div>
+<h3>${t('admin.grace.title')}</h3>
+<p class="muted" data-testid="enrollment-grace">${days > 0 ? t(days === 1 ? 'admin.grace.bodyOne' : 'admin.grace.body', { days }) : t('admin.grace.none')}</p>
+${postForm(
+  page,
+  '/admin/enrollment-grace',
+  html`<label for="grace-days">${t('admin.grace.label')}</label>
+<input id="grace-days" name="days" type="number" inputmode="numeric" min="0" max="${MAX_GRACE_DAYS}" step="1" required value="${days}">
+<button type="submit" class="secondary">${t('admin.region.save')}</button>`,
+)}</div></div>`;
+}
+
+/** The clinic's own contact for sign-in trouble. */
+function contactSetting(page: ConsolePage, clinic: Clinic): Html {
+  return html`<div class="setting"><div>
+<h3>${t('admin.contact.title')}</h3>
+<p class="muted">${t('admin.contact.body')}</p>
+${postForm(
+  page,
+  '/admin/contact',
+  html`<label for="clinic-contact">${t('admin.contact.label')}</label>
+<input id="clinic-contact" name="contact" type="text" maxlength="200" value="${clinic.contact ?? ''}" placeholder="${t('admin.contact.placeholder')}">
 <button type="submit" class="secondary">${t('admin.region.save')}</button>`,
 )}</div></div>`;
 }

@@ -41,8 +41,12 @@ export function auditSentence(e: AuditEvent, names: Map<string, string>, timeZon
   };
   const own = e.actorId !== null && e.actorId === e.targetId;
   // A step-up refused because 2-Step Verification is paused (interactions/paused-step-up.ts).
-  const variant = e.type === 'access.denied' && d.reason === 'paused' ? '.paused' : own ? '.own' : '';
-  const specific = `sentence.${e.type}${variant}`;
+  const specific =
+    e.type === 'access.denied' && d.reason === 'paused'
+      ? 'sentence.access.denied.paused'
+      : e.type === 'sign_in.succeeded' && d.enrollment === 'later'
+        ? 'sentence.sign_in.succeeded.later'
+        : `sentence.${e.type}${own ? '.own' : ''}`;
   const key = known(specific) ? specific : `sentence.${e.type}`;
   if (known(key)) return t(key, params);
   const label = `event.${e.type}`;
