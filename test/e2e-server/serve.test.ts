@@ -119,6 +119,7 @@ describe.skipIf(!mongoAvailable())(
           '  port: 0',
           'trustProxy: loopback',
           'siteName: Oak Clinic sign-in',
+          'supportContact: Oak IT desk, 613-555-0142',
           'mongodb:',
           '  ttlIndexes: false # FerretDB has no TTL indexes',
           'clients: # an app configured in the file (the others are registered in the database)',
@@ -215,6 +216,26 @@ describe.skipIf(!mongoAvailable())(
       oidc.discovery(new URL(proxy.origin), clientId, secret, auth, {
         [oidc.customFetch]: (url, options) => proxy.fetch(url, options as RequestInit),
       });
+
+    it('the "Having trouble?" page shows the operator\'s supportContact from the config file', async () => {
+      const rp = await discover('reception', receptionSecret, oidc.ClientSecretBasic(receptionSecret));
+      const url = oidc.buildAuthorizationUrl(rp, {
+        redirect_uri: 'https://reception.oak.test/cb',
+        scope: 'openid',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+        state: oidc.randomState(),
+      });
+      const browser = new Browser();
+      browser.fetch = proxy.fetch;
+      const codePage = await browser.submit(await browser.get(url), '/password', {
+        email: 'olivia@oak.test',
+        password,
+      });
+      const help = await browser.get(new URL('help', `${codePage.url.replace(/\/verify.*$/, '')}/`));
+      expect(help.status).toBe(200);
+      expect(help.body).toContain('Help with signing in: Oak IT desk, 613-555-0142');
+    });
 
     it('a client registered while it runs signs in with an authenticator code; cookies are Secure', async () => {
       const redirectUri = 'https://charts.oak.test/cb';

@@ -34,6 +34,8 @@ export interface ServeConfig {
   siteName: string | undefined;
   /** Pages' language when nothing else decides (createIdp's `defaultLocale`). */
   defaultLocale: string | undefined;
+  /** Who helps with signing in, shown on the "Having trouble?" page. */
+  supportContact: string | undefined;
   /** Clinics without their own: the zone of times people read, the country of phone numbers typed without +. */
   region: { timeZone?: string; phoneCountry?: string };
   store: { kind: 'memory' } | { kind: 'mongodb'; uri: string; database?: string; ttlIndexes: boolean };
@@ -164,6 +166,7 @@ export function serveConfig(
         false) as ServeConfig['trustProxy'],
       siteName: get<string>('siteName'),
       defaultLocale: get<string>('defaultLocale'),
+      supportContact: get<string>('supportContact'),
       region: {
         ...(timeZone ? { timeZone } : {}),
         ...(phoneCountry ? { phoneCountry } : {}),

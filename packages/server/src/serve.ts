@@ -134,6 +134,7 @@ export async function startServer(config: ServeConfig, logger?: Logger): Promise
         ...(config.trustProxy === false ? {} : { trustProxy: config.trustProxy }),
         ...(config.siteName ? { siteName: config.siteName } : {}),
         ...(config.defaultLocale ? { defaultLocale: config.defaultLocale } : {}),
+        ...(config.supportContact ? { supportContact: config.supportContact } : {}),
         core: config.region,
         ...(config.storeTimeoutMs ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
         passwordHashing: {

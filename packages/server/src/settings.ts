@@ -36,6 +36,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'trustProxy', kind: { type: 'trustProxy' } },
   { key: 'siteName', kind: str },
   { key: 'defaultLocale', kind: { type: 'enum', values: ['en', 'fr-CA'] } },
+  { key: 'supportContact', kind: str },
   { key: 'timeZone', kind: str },
   { key: 'phoneCountry', kind: str },
   { key: 'store', kind: { type: 'enum', values: ['mongodb', 'memory'] } },
