@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ADMIN_SCOPE,
   describeKeySet,
+  formatLocalTime,
   developmentKeys,
   type IdpClient,
   KEY_FILES,
@@ -189,9 +190,31 @@ describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 
     };
     try {
       const args = ['clinic', 'create', '--name', 'Ash Clinic', '--owner-name', 'Ava Ash', '--json'];
-      const run = await twostep([...args, '--owner-email', 'ava@ash.test'], { ...env, ...mail });
+      const zone = ['--time-zone', 'America/Toronto', '--country', 'CA'];
+      // A zone or country that is not one: refused, nothing made, nothing sent.
+      for (const bad of [
+        ['--time-zone', 'Eastern'],
+        ['--country', 'Canada'],
+      ]) {
+        const refused = await twostep([...args, ...bad, '--owner-email', 'ava@ash.test'], {
+          ...env,
+          ...mail,
+        });
+        expect(refused.code, refused.stderr).toBe(2);
+        expect(refused.stderr).toContain(`${bad[0]}: "${bad[1]}" is not`);
+      }
+      expect(smtp.delivered).toHaveLength(0);
+      const run = await twostep([...args, ...zone, '--owner-email', 'ava@ash.test'], { ...env, ...mail });
       expect(run.code, run.stderr).toBe(0);
-      const out = JSON.parse(run.stdout) as { welcomeLink: { url: string; emailed: boolean } };
+      const out = JSON.parse(run.stdout) as {
+        clinic: { id: string; timeZone: string; country: string };
+        welcomeLink: { url: string; emailed: boolean; expiresAt: string };
+      };
+      expect(out.clinic).toMatchObject({ timeZone: 'America/Toronto', country: 'CA' });
+      expect(await createMongooseStores(connection).clinics.get(out.clinic.id)).toMatchObject({
+        timeZone: 'America/Toronto',
+        country: 'CA',
+      });
       expect(out.welcomeLink.emailed).toBe(true);
       expect(smtp.delivered).toHaveLength(1);
       const [sent] = smtp.delivered;
@@ -199,6 +222,11 @@ describe.skipIf(!mongoAvailable())('twostep against MongoDB', { timeout: 60_000 
       expect(sent!.mail.subject).toBe('[Ash Clinic] Your account: set your password');
       expect(sent!.mail.text).toContain(out.welcomeLink.url);
       expect(sent!.mail.text).toContain('Hello Ava Ash,');
+      // The link's end in the clinic's zone ("… PM EST"), not UTC.
+      const until = formatLocalTime(new Date(out.welcomeLink.expiresAt), 'America/Toronto');
+      expect(until).toMatch(/E[SD]T$/);
+      expect(sent!.mail.text).toContain(until);
+      expect(sent!.mail.text).not.toContain('UTC');
 
       // The mail server is down: the clinic is still made and the link printed, with a note why.
       await smtp.close();

@@ -13,9 +13,12 @@ Commands:
   db migrate [--ttl-indexes]
       Brings the database to this version's schema (version stored in the database; idempotent).
       A server refuses to start on a database newer than it knows. Run once before an upgrade.
-  clinic create --name <name> --owner-email <email> --owner-name <name> [--no-enforce] [--no-email] [--json]
+  clinic create --name <name> --owner-email <email> --owner-name <name> [--time-zone <zone>]
+                [--country <CC>] [--no-enforce] [--no-email] [--json]
       Creates a clinic (2-Step enforced unless --no-enforce) and its first Full Access User, prints a
       one-time welcome link, and emails it to them when email.delivery is smtp (unless --no-email).
+      --time-zone (IANA, e.g. America/Toronto) and --country (for phone numbers, e.g. CA): the
+      clinic's own, instead of the server's timeZone and phoneCountry; the email's times use the zone.
   staff welcome-link --email <email> [--json]
       A new welcome link for a staff member (e.g. the first one expired).
   client register --name <name> --redirect-uri <uri>... [--post-logout-redirect-uri <uri>...]

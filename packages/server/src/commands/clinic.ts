@@ -81,9 +81,22 @@ export const clinicCreate: Command = async (args, { env, print, note }) => {
     'owner-name': { type: 'string' },
     'no-enforce': { type: 'boolean' },
     'no-email': { type: 'boolean' },
+    country: { type: 'string' },
     json: { type: 'boolean' },
   });
   const clinicName = name(required(values, 'name'), '--name');
+  const { isPhoneCountry, isTimeZone } = await import('@twostep/core');
+  // The clinic's own zone and country: given on this command line (`--time-zone` is also the
+  // server's `timeZone` setting; from the environment or the config file it stays the server's).
+  const fromFlag = (key: string) => (settings.source(key) === 'flag' ? settings.get<string>(key) : undefined);
+  const timeZone = fromFlag('timeZone');
+  if (timeZone !== undefined && !isTimeZone(timeZone))
+    throw new UsageError(
+      `--time-zone: "${timeZone}" is not a time zone; use an IANA name such as America/Toronto`,
+    );
+  const country = values.country ?? fromFlag('phoneCountry');
+  if (country !== undefined && !isPhoneCountry(country))
+    throw new UsageError(`--country: "${country}" is not a country code; use two capital letters such as CA`);
   const ownerEmail = email(required(values, 'owner-email'));
   const ownerName = name(required(values, 'owner-name'), '--owner-name');
   const key = await hashKey(settings);
@@ -100,6 +113,8 @@ export const clinicCreate: Command = async (args, { env, print, note }) => {
       name: clinicName,
       enforceTwoStep: values['no-enforce'] !== true,
       allowTrustedDevices: true,
+      ...(timeZone ? { timeZone } : {}),
+      ...(country ? { country } : {}),
       createdAt: now,
     };
     const owner: StaffMember = {
@@ -125,12 +140,20 @@ export const clinicCreate: Command = async (args, { env, print, note }) => {
     });
     const { token, expiresAt } = createWelcomeToken(key, owner, now);
     const url = welcomeUrl(iss, token);
-    const emailed = mail ? await sendWelcome(mail, owner, clinic.name, url, expiresAt, note) : false;
+    // The email's times in the clinic's zone, else the server's (`timeZone`), else UTC.
+    const zone = clinic.timeZone ?? settings.get<string>('timeZone') ?? 'UTC';
+    const emailed = mail ? await sendWelcome(mail, owner, clinic.name, zone, url, expiresAt, note) : false;
     output(
       print,
       values.json === true,
       {
-        clinic: { id: clinic.id, name: clinic.name, enforceTwoStep: clinic.enforceTwoStep },
+        clinic: {
+          id: clinic.id,
+          name: clinic.name,
+          enforceTwoStep: clinic.enforceTwoStep,
+          ...(timeZone ? { timeZone } : {}),
+          ...(country ? { country } : {}),
+        },
         owner: { id: owner.id, email: owner.email, name: owner.name, role: owner.role },
         welcomeLink: { url, expiresAt: expiresAt.toISOString(), emailed },
       },
@@ -160,6 +183,7 @@ async function sendWelcome(
   smtp: Mail,
   owner: StaffMember,
   clinicName: string,
+  timeZone: string,
   url: string,
   expiresAt: Date,
   note: (line: string) => void,
@@ -171,6 +195,7 @@ async function sendWelcome(
       kind: 'welcome',
       to: { staffId: owner.id, email: owner.email, name: owner.name },
       clinicName,
+      timeZone,
       params: { url, until: expiresAt.toISOString() },
     });
     return true;
