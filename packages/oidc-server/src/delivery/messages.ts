@@ -252,6 +252,9 @@ export function emailCatalogFor(locale: string | undefined): MessageCatalog {
   return bestLocale([locale]) === 'fr-CA' ? messagesFrCa : messagesEn;
 }
 
+/** A paragraph that starts with a value ("authenticator app was added…") starts with a capital letter. */
+const sentence = (text: string) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
+
 /** Subjects are one line: a newline in a value must not start another header. */
 const oneLine = (text: string) => text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
 
@@ -277,7 +280,9 @@ export function renderNotification(
 
   // ICU messages; the HTML escapes the whole paragraph, so the template's text and every value alike.
   const fill = (template: string) => formatMessage(template, catalog.locale, values);
-  const paragraphs = [catalog.greeting, ...template.paragraphs, template.advice, catalog.footer].map(fill);
+  const paragraphs = [catalog.greeting, ...template.paragraphs, template.advice, catalog.footer]
+    .map(fill)
+    .map(sentence);
   const subject = oneLine(fill(catalog.subjectPrefix + template.subject));
   const text = `${paragraphs.join('\n\n')}\n`;
   const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');

@@ -56,8 +56,10 @@ describe('renderNotification', () => {
   });
 
   it('fills the params each kind needs', () => {
-    expect(render('factor_added').text).toContain('authenticator app was added');
-    expect(render('factor_removed').text).toContain('authenticator app was removed');
+    // A value at a sentence start gets a capital letter, in the text and the HTML.
+    expect(render('factor_added').text).toContain('\n\nAuthenticator app was added');
+    expect(render('factor_added').html).toContain('<p>Authenticator app was added');
+    expect(render('factor_removed').text).toContain('\n\nAuthenticator app was removed');
     expect(render('two_step_paused').text).toMatch(/Bob Boss paused.*\n\nUntil Mar 2, 2026, 2:05 PM UTC/s);
     expect(render('two_step_paused').text).toContain('Reason given: Lost phone');
     expect(render('two_step_resumed').text).toContain('Bob Boss ended the pause');
