@@ -37,7 +37,8 @@ describe('account page', () => {
 
   it('replaces the authenticator app: QR + key, confirmed with a code; audited and notified', async () => {
     const { browser, page } = await signIn(idp, idp.staff.owner);
-    const before = notified('factor_added', idp.staff.owner.id).length;
+    const before = notified('factor_replaced', idp.staff.owner.id).length;
+    const added = notified('factor_added', idp.staff.owner.id).length;
     const oldFactor = await active(idp.staff.owner.id, 'totp');
     const setup = await browser.post(`${idp.url}/account/totp`, { csrf: csrfOf(page) });
     expectOnPage(setup, '/account/totp');
@@ -71,9 +72,11 @@ describe('account page', () => {
     expect((await events('factor.enrolled'))[0]).toMatchObject({
       actorId: idp.staff.owner.id,
       targetId: idp.staff.owner.id,
-      details: { factor: 'totp' },
+      details: { factor: 'totp', replaced: true },
     });
-    expect(notified('factor_added', idp.staff.owner.id)).toHaveLength(before + 1);
+    // A replacement is told as one ("was replaced"), not as a method added.
+    expect(notified('factor_replaced', idp.staff.owner.id)).toHaveLength(before + 1);
+    expect(notified('factor_added', idp.staff.owner.id)).toHaveLength(added);
   });
 
   it('adds a phone: code by SMS, resend with cooldown, confirm; audited and notified', async () => {

@@ -71,6 +71,8 @@ export function createEnrollment(
     actor: ActorContext,
     staff: StaffMember,
     factor: FactorRef,
+    /** An active one of the same kind was there before (a new phone or app): told as replaced. */
+    replaced = false,
   ): Promise<string | null> {
     const recoveryCode = (await parts.recovery.exists(staff.id))
       ? null
@@ -83,28 +85,33 @@ export function createEnrollment(
         details: { cause: 're_enrolled' },
       });
     }
-    await announce(actor, staff, 'added', factor);
+    await announce(actor, staff, replaced ? 'replaced' : 'added', factor);
     return recoveryCode;
   }
+
+  const hasActive = async (staff: StaffMember, kind: 'totp' | 'sms') =>
+    (await ctx.stores.factors.list(staff.id)).some((f) => f.kind === kind && f.status === 'active');
 
   /** Audits a factor added or removed and tells the staff member (and Full Access Users, per notice). */
   async function announce(
     actor: ActorContext,
     staff: StaffMember,
-    change: 'added' | 'removed',
+    change: 'added' | 'replaced' | 'removed',
     factor: FactorRef,
     /** The last method removed: 2-Step turned off, for this reason (Full Access Users are told). */
     turnedOff?: { reason: string },
   ) {
     await ctx.audit.record(actor, {
       clinicId: staff.clinicId,
-      type: change === 'added' ? 'factor.enrolled' : 'factor.removed',
+      type: change === 'removed' ? 'factor.removed' : 'factor.enrolled',
       targetId: staff.id,
       details: turnedOff
         ? { ...auditDetails(factor), twoStepOff: true, reason: turnedOff.reason }
-        : auditDetails(factor),
+        : change === 'replaced'
+          ? { ...auditDetails(factor), replaced: true }
+          : auditDetails(factor),
     });
-    const notice = change === 'added' ? 'factor_added' : 'factor_removed';
+    const notice = change === 'removed' ? 'factor_removed' : (`factor_${change}` as const);
     if (turnedOff) {
       await notifyStaffAndAdmins(
         ctx,
@@ -208,11 +215,12 @@ export function createEnrollment(
       code: unknown,
     ): Promise<EnrollmentConfirmation> {
       if (!wellFormedCode('six_digits', code)) return { ok: false, reason: 'malformed' };
+      const replaced = await hasActive(staff, 'totp');
       const result = await throttled(ctx, actor, staff, 'totp_enroll', () =>
         parts.totp.confirmEnrollment(staff, code),
       );
       if (!result.ok) return result;
-      return { ok: true, recoveryCode: await completed(actor, staff, { kind: 'totp' }) };
+      return { ok: true, recoveryCode: await completed(actor, staff, { kind: 'totp' }, replaced) };
     },
 
     /**
@@ -253,6 +261,7 @@ export function createEnrollment(
       code: unknown,
     ): Promise<EnrollmentConfirmation> {
       if (!wellFormedCode('six_digits', code)) return { ok: false, reason: 'malformed' };
+      const replaced = await hasActive(staff, 'sms');
       const result = await throttled(ctx, actor, staff, 'sms_enroll', async () => {
         const check = await parts.sms.check(staff, 'enroll', code);
         if (!check.ok) return check;
@@ -273,7 +282,7 @@ export function createEnrollment(
         return activated ? { ok: true as const } : { ok: false as const, reason: 'replayed' as const };
       });
       if (!result.ok) return result;
-      return { ok: true, recoveryCode: await completed(actor, staff, { kind: 'sms' }) };
+      return { ok: true, recoveryCode: await completed(actor, staff, { kind: 'sms' }, replaced) };
     },
 
     /**

@@ -346,6 +346,7 @@ export interface SmsSender {
 
 export type NotificationKind =
   | 'factor_added'
+  | 'factor_replaced'
   | 'factor_removed'
   | 'recovery_code_used'
   | 'two_step_paused'

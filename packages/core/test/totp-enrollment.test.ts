@@ -90,6 +90,30 @@ describe('TOTP enrollment', () => {
     expect(await f.stores.recoveryCodes.get(f.alice.id)).toEqual(before);
   });
 
+  it('a new app (or phone) in place of an active one is told as replaced, audited with replaced: true', async () => {
+    const f = await setup();
+    await enrollTotp(f, f.alice);
+    await enrollSms(f, f.alice);
+    f.clock.advance(30_000);
+    await enrollTotp(f, f.alice);
+    f.clock.advance(61_000);
+    await enrollSms(f, f.alice, '+14165550100');
+    // Newest first.
+    expect(f.notifier.sent.map((n) => [n.kind, n.params.factor])).toEqual([
+      ['factor_replaced', 'text message (SMS)'],
+      ['factor_replaced', 'authenticator app'],
+      ['factor_added', 'text message (SMS)'],
+      ['factor_added', 'authenticator app'],
+    ]);
+    const enrolled = (await auditOf(f)).filter((e) => e.type === 'factor.enrolled').map((e) => e.details);
+    expect(enrolled).toEqual([
+      { factor: 'totp' },
+      { factor: 'sms' },
+      { factor: 'totp', replaced: true },
+      { factor: 'sms', replaced: true },
+    ]);
+  });
+
   it('a confirmed app is still second in line to an SMS enrolled first: recoveryCode null', async () => {
     const f = await setup();
     const sms = await enrollSms(f, f.bob);

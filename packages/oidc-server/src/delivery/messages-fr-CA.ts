@@ -21,6 +21,13 @@ const templates: Record<NotificationKind, NotificationTemplate> = {
     ],
     advice: ADVICE_SELF,
   },
+  factor_replaced: {
+    subject: 'Méthode de vérification en deux étapes remplacée',
+    paragraphs: [
+      'La méthode {factor} a été remplacée par une nouvelle pour votre compte {clinic} le {when}. L’ancienne ne fonctionne plus.',
+    ],
+    advice: ADVICE_SELF,
+  },
   factor_removed: {
     subject: 'Méthode de vérification en deux étapes retirée',
     paragraphs: [

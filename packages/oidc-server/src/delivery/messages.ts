@@ -65,6 +65,13 @@ export const messagesEn: MessageCatalog = {
       paragraphs: ['{factor} was added as a 2-Step Verification method for your {clinic} account on {when}.'],
       advice: ADVICE_SELF,
     },
+    factor_replaced: {
+      subject: '2-Step Verification method replaced',
+      paragraphs: [
+        '{factor} was replaced with a new one for your {clinic} account on {when}. The old one no longer works.',
+      ],
+      advice: ADVICE_SELF,
+    },
     factor_removed: {
       subject: '2-Step Verification method removed',
       paragraphs: [

@@ -25,6 +25,7 @@ describe('renderNotification', () => {
         'colleague_two_step_off',
         'enforcement_off',
         'factor_added',
+        'factor_replaced',
         'new_device_sign_in',
         'passkey_renamed',
         'phishing_resistant_narrowed',
@@ -60,6 +61,7 @@ describe('renderNotification', () => {
     expect(render('factor_added').text).toContain('\n\nAuthenticator app was added');
     expect(render('factor_added').html).toContain('<p>Authenticator app was added');
     expect(render('factor_removed').text).toContain('\n\nAuthenticator app was removed');
+    expect(render('factor_replaced').text).toContain('\n\nAuthenticator app was replaced with a new one');
     expect(render('two_step_paused').text).toMatch(/Bob Boss paused.*\n\nUntil Mar 2, 2026, 2:05 PM UTC/s);
     expect(render('two_step_paused').text).toContain('Reason given: Lost phone');
     expect(render('two_step_resumed').text).toContain('Bob Boss ended the pause');
