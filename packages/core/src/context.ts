@@ -86,7 +86,7 @@ export async function notifyStaffAndAdmins(
   const clinic = await ctx.stores.clinics.get(staff.clinicId).catch(() => null);
   const clinicName = clinic?.name ?? ctx.config.productName;
   const { timeZone } = clinicRegion(clinic, ctx.config);
-  const to = (s: StaffMember) => ({ staffId: s.id, email: s.email, name: s.name });
+  const to = (s: StaffMember) => ({ staffId: s.id, email: s.email, name: s.name, role: s.role });
   await notify(ctx, { kind: kinds.staff, to: to(staff), clinicName, timeZone, params });
   if (!kinds.admins) return;
   let admins: { items: StaffMember[] };

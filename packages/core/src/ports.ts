@@ -378,7 +378,8 @@ export type NotificationKind =
 
 export interface Notification {
   kind: NotificationKind;
-  to: { staffId: string; email: string; name: string };
+  /** `role`: the recipient's, when known (a Full Access User is told what they can do themselves). */
+  to: { staffId: string; email: string; name: string; role?: Role };
   clinicName: string;
   /** IANA time zone the message shows its times in (the clinic's, else the server's). */
   timeZone?: string;

@@ -192,7 +192,7 @@ export function createSecondFactor(
         const clinic = await ctx.stores.clinics.get(staff.clinicId).catch(() => null);
         await notify(ctx, {
           kind: 'recovery_code_used',
-          to: { staffId: staff.id, email: staff.email, name: staff.name },
+          to: { staffId: staff.id, email: staff.email, name: staff.name, role: staff.role },
           clinicName: clinic?.name ?? ctx.config.productName,
           timeZone: clinicRegion(clinic, ctx.config).timeZone,
           params: {},

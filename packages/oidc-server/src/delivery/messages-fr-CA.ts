@@ -195,8 +195,15 @@ const typesetTemplate = (t: NotificationTemplate): NotificationTemplate => ({
   advice: typesetFrench(t.advice),
 });
 
+const ADVICE_SELF_FULL_ACCESS =
+  'Si ce n’était pas vous, quelqu’un d’autre connaît peut-être votre mot de passe : changez-le sans tarder (« Mot de passe oublié ? » sur la page de connexion met fin à toutes les sessions), vérifiez ensuite vos méthodes sur votre page de compte et prévenez un autre utilisateur à accès complet de {clinic}.';
+
 export const messagesFrCa: MessageCatalog = {
   locale: 'fr-CA',
+  forFullAccess: {
+    [typesetFrench(ADVICE_SELF)]: typesetFrench(ADVICE_SELF_FULL_ACCESS),
+    [typesetFrench(ADVICE_ADMIN_ACTION)]: typesetFrench(ADVICE_COLLEAGUE),
+  },
   subjectPrefix: '[{clinic}] ',
   greeting: 'Bonjour {name},',
   footer: typesetFrench(

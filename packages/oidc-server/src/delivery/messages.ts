@@ -27,6 +27,11 @@ export interface MessageCatalog {
   footer: string;
   /** Shown when core sent no value for a placeholder. */
   fallbacks: Record<string, string>;
+  /**
+   * Advice that tells a Full Access User to contact "your clinic's Full Access User" about their own
+   * account, replaced (keyed by the advice text) with what they can do themselves.
+   */
+  forFullAccess?: Record<string, string>;
   templates: Record<NotificationKind, NotificationTemplate>;
 }
 
@@ -41,11 +46,17 @@ const ADVICE_SELF =
 const ADVICE_ADMIN_ACTION = "If you didn't expect this, contact your clinic's Full Access User.";
 const ADVICE_COLLEAGUE =
   "If you didn't expect this, check with {actor} or another Full Access User at {clinic}.";
+const ADVICE_SELF_FULL_ACCESS =
+  'If this wasn\'t you, someone else may know your password: change it now ("Forgot password?" on the sign-in page ends every session), then check your methods on your account page and tell another Full Access User at {clinic}.';
 
 export const messagesEn: MessageCatalog = {
   locale: 'en',
   subjectPrefix: '[{clinic}] ',
   greeting: 'Hello {name},',
+  forFullAccess: {
+    [ADVICE_SELF]: ADVICE_SELF_FULL_ACCESS,
+    [ADVICE_ADMIN_ACTION]: ADVICE_COLLEAGUE,
+  },
   footer: 'This is an automatic security message from {clinic}. Replies are not read.',
   fallbacks: {
     name: 'there',
@@ -287,7 +298,9 @@ export function renderNotification(
 
   // ICU messages; the HTML escapes the whole paragraph, so the template's text and every value alike.
   const fill = (template: string) => formatMessage(template, catalog.locale, values);
-  const paragraphs = [catalog.greeting, ...template.paragraphs, template.advice, catalog.footer]
+  const advice =
+    (notification.to.role === 'full_access' && catalog.forFullAccess?.[template.advice]) || template.advice;
+  const paragraphs = [catalog.greeting, ...template.paragraphs, advice, catalog.footer]
     .map(fill)
     .map(sentence);
   const subject = oneLine(fill(catalog.subjectPrefix + template.subject));

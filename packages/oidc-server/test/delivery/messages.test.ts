@@ -1,6 +1,7 @@
 import type { Notification, NotificationKind } from '@twostep/core';
 import { describe, expect, it } from 'vitest';
 import { messagesEn, renderNotification } from '../../src/delivery/index.ts';
+import { messagesFrCa } from '../../src/delivery/messages-fr-CA.ts';
 
 const at = new Date('2026-03-01T09:30:00Z');
 const to = { staffId: 's1', email: 'carol@clinic.example', name: 'Carol Clinician' };
@@ -54,6 +55,38 @@ describe('renderNotification', () => {
     expect(html).toContain('<html lang="en">');
     expect(html).toContain('Mar 1, 2026, 9:30 AM UTC');
     expect(html).not.toMatch(/\{\w+\}/);
+  });
+
+  it('tells a Full Access User what to do about their own account, not to contact a Full Access User', () => {
+    const owner = { ...to, role: 'full_access' as const };
+    for (const catalog of [messagesEn, messagesFrCa]) {
+      const own = renderNotification(
+        { kind: 'recovery_code_used', to: owner, clinicName: 'Maple Physio', params },
+        { at, catalog },
+      );
+      const staff = renderNotification(
+        { kind: 'recovery_code_used', to, clinicName: 'Maple Physio', params },
+        { at, catalog },
+      );
+      expect(own.text).not.toBe(staff.text);
+      expect(own.text).not.toMatch(
+        /contact your clinic's Full Access User|communiquez sans tarder avec l’utilisateur/,
+      );
+    }
+    const own = renderNotification(
+      { kind: 'recovery_code_used', to: { ...to, role: 'full_access' }, clinicName: 'Maple Physio', params },
+      { at },
+    );
+    expect(own.text).toContain('change it now ("Forgot password?" on the sign-in page ends every session)');
+    expect(own.text).toContain('tell another Full Access User at Maple Physio.');
+    // Paused by a colleague: check with them, not "contact your clinic's Full Access User".
+    const paused = renderNotification(
+      { kind: 'two_step_paused', to: { ...to, role: 'full_access' }, clinicName: 'Maple Physio', params },
+      { at },
+    );
+    expect(paused.text).toContain('check with Bob Boss or another Full Access User at Maple Physio');
+    // Other staff keep the advice to contact a Full Access User.
+    expect(render('recovery_code_used').text).toContain("contact your clinic's Full Access User right away");
   });
 
   it('fills the params each kind needs', () => {
