@@ -255,6 +255,42 @@ describe('forced enrollment (clinic enforces, no factor yet)', () => {
     expect(events.some((e) => e.targetId === idp.staff.practitioner.id)).toBe(true);
   });
 
+  it('"Remember this device" is offered at the end of the first setup, and spares the code next time', async () => {
+    const browser = new Browser();
+    const { request, page } = await begin(browser, rp);
+    const choice = await submitPassword(browser, page, idp.staff.practitioner);
+    const setup = await browser.submit(choice, '/enroll/totp');
+    const secret = testId(setup, 'totp-secret')!.replace(/\s/g, '');
+    const shown = await browser.submit(setup, '/enroll/totp/confirm', { code: idp.totpCode(secret) });
+    expect(testId(shown, 'recovery-code')).toBeTruthy();
+    expect(shown.body).toContain('Remember this device for 30 days');
+    const done = await browser.submit(shown, '/acknowledge', { ack: 'yes', remember: 'yes' });
+    expect((await redeem(rp, request, done)).claims()!.amr).toEqual(['pwd', 'otp', 'mfa']);
+    expect(browser.cookie('twostep_device')).toBeDefined();
+    expect((await idp.stores.audit.list(idp.clinic.id, { types: ['device.trusted'] })).length).toBe(1);
+
+    // The next sign-in on this device: the password, no code.
+    const again = new Browser();
+    again.setCookie('twostep_device', browser.cookie('twostep_device')!.value, '/interaction');
+    const next = await begin(again, rp);
+    const skipped = await submitPassword(again, next.page, idp.staff.practitioner);
+    expect((await redeem(rp, next.request, skipped)).claims()!.amr).toContain('pwd');
+  });
+
+  it('not offered after a setup the app forced to be fresh (max_age): a posted one sets nothing', async () => {
+    const browser = new Browser();
+    const { page } = await begin(browser, rp, { max_age: '600' });
+    const choice = await submitPassword(browser, page, idp.staff.practitioner);
+    const setup = await browser.submit(choice, '/enroll/totp');
+    const secret = testId(setup, 'totp-secret')!.replace(/\s/g, '');
+    const shown = await browser.submit(setup, '/enroll/totp/confirm', { code: idp.totpCode(secret) });
+    expect(testId(shown, 'recovery-code')).toBeTruthy();
+    expect(shown.body).not.toContain('Remember this device');
+    const done = await browser.submit(shown, '/acknowledge', { ack: 'yes', remember: 'yes' });
+    expect(done.leftTo).toBeDefined();
+    expect(browser.cookie('twostep_device')).toBeUndefined();
+  });
+
   it('SMS: phone, code, recovery code, then loa:2fa sms', async () => {
     const browser = new Browser();
     const { request, page } = await begin(browser, rp);

@@ -12,6 +12,7 @@ import {
   type Deps,
   field,
   type Interaction,
+  type SignInState,
   loadInteraction,
   nowSeconds,
   readState,
@@ -24,6 +25,7 @@ import {
 } from './context.ts';
 import { proceed } from './decide.ts';
 import { noteSignInBrowser } from './new-browser.ts';
+import { rememberDevice } from './second-factor.ts';
 
 export async function finishWithError(
   deps: Deps,
@@ -149,7 +151,28 @@ export async function acknowledge(deps: Deps, req: Request, res: Response): Prom
     await saveState(interaction, { ...state, pending: undefined, newPhone: true });
     return redirect(deps, req, res, '/new-phone');
   }
+  if (field(req, 'remember') === 'yes' && (await mayRememberAfterSetup(deps, interaction, state, staff))) {
+    await rememberDevice(deps, req, res, staff);
+  }
   await finishSignIn(deps, req, res, interaction, staff, state.pending.method);
+}
+
+/**
+ * "Remember this device" at the end of a first setup (where the code page would have offered it):
+ * the clinic allows it, and this is a sign-in with a password, not a step-up or a forced check.
+ * Null when not offered; else the days it lasts.
+ */
+export async function mayRememberAfterSetup(
+  deps: Deps,
+  interaction: Interaction,
+  state: SignInState,
+  staff: StaffMember,
+): Promise<number | null> {
+  if (!state.pending?.first || state.passwordAt === null) return null;
+  const prompts = String(interaction.params.prompt ?? '').split(' ');
+  if (interaction.params.max_age !== undefined || prompts.includes('login')) return null;
+  const clinic = await deps.stores.clinics.get(staff.clinicId);
+  return clinic?.allowTrustedDevices ? deps.twostep.config.trustedDevices.days : null;
 }
 
 /** "Set up your new phone" after a sign-in with the recovery code. */

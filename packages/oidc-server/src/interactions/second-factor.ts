@@ -288,7 +288,12 @@ export async function submitCode(deps: Deps, req: Request, res: Response): Promi
 }
 
 /** Sets the trusted-device cookie: HttpOnly, SameSite=Lax, Secure (unless a localhost issuer), IdP-scoped. */
-async function rememberDevice(deps: Deps, req: Request, res: Response, staff: StaffMember): Promise<void> {
+export async function rememberDevice(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  staff: StaffMember,
+): Promise<void> {
   const trusted = await deps.twostep.devices.trust(actor(req, staff), staff, req.get('user-agent') ?? null);
   if (!trusted.ok) return;
   res.cookie(deps.config.deviceCookieName, trusted.token, {

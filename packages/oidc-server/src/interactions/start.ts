@@ -16,6 +16,7 @@ import {
 import { requires2fa, SESSIONS_ENDED } from '../provider.ts';
 import { refusePausedStepUp } from './paused-step-up.ts';
 import { mayEnroll, proceed, requirementFor } from './decide.ts';
+import { mayRememberAfterSetup } from './finish.ts';
 import { sendPasswordPage } from './passkey-first.ts';
 
 /** Reasons that need the password again, whatever the session says. */
@@ -48,7 +49,12 @@ export async function start(deps: Deps, req: Request, res: Response): Promise<vo
       // "Tick the box first" after a POST without it (Post/Redirect/Get), once.
       if (state.flash) await saveState(interaction, { ...state, flash: undefined });
       const { first = false } = state.pending;
-      return sendPage(res, 200, recoveryCodePage(ctx, { code, first, error: state.flash?.error }));
+      const rememberDays = await mayRememberAfterSetup(deps, interaction, state, staff);
+      return sendPage(
+        res,
+        200,
+        recoveryCodePage(ctx, { code, first, error: state.flash?.error, rememberDays }),
+      );
     }
     return proceed(deps, req, res, interaction, state, staff);
   }

@@ -178,7 +178,13 @@ ${form(`${ctx.base}/verify/no-passkey`, ctx.csrf('no-passkey'), html`<button typ
 /** Shows a recovery code once and asks the user to confirm they saved it. */
 export function recoveryCodePage(
   ctx: StepContext,
-  options: { code: string; first: boolean; error?: string | null },
+  options: {
+    code: string;
+    first: boolean;
+    error?: string | null;
+    /** After a first setup: "Remember this device" (the clinic allows it), for this many days. */
+    rememberDays?: number | null;
+  },
 ): string {
   const body = html`${alert(options.error)}
 <p>${t(options.first ? 'recovery.firstBody' : 'recovery.body')}</p>
@@ -188,6 +194,7 @@ ${form(
   `${ctx.base}/acknowledge`,
   ctx.csrf('acknowledge'),
   html`<label class="check" for="ack"><input id="ack" name="ack" type="checkbox" value="yes" required> ${t('recovery.ack')}</label>
+${options.rememberDays ? html`<label class="check" for="remember"><input id="remember" name="remember" type="checkbox" value="yes"> ${t('code.remember', { days: options.rememberDays })}</label>` : html``}
 <button type="submit">${t('common.continue')}</button>`,
 )}`;
   return layout(ctx, t('recovery.title'), body);
