@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, Page } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
-import { csrfOf, postRaw, signIn } from './helpers.ts';
+import { csrfOf, postRaw, refusedTo, signIn } from './helpers.ts';
 
 let idp: TestIdp;
 beforeEach(async () => {
@@ -138,7 +138,8 @@ describe('account page: passkeys beside other methods', () => {
       kind: 'passkey',
       passkey: mine.id,
     });
-    expect(refused.status).toBe(400);
+    // Post/Redirect/Get: back to the account page, which says it is not one of theirs.
+    expect(await refusedTo(other.browser, refused, '/account')).toBeDefined();
     expect(await idp.stores.factors.findPasskey(mine.credentialId)).not.toBeNull();
   });
 
@@ -150,11 +151,17 @@ describe('account page: passkeys beside other methods', () => {
     const app = await postRaw(browser, idp, '/account/remove', { csrf: csrfOf(account), kind: 'totp' });
     expect(app.status).toBe(303);
     const listed = await browser.get(`${idp.url}/account`);
-    const asked = await postRaw(browser, idp, '/account/remove', {
+    const posted = await postRaw(browser, idp, '/account/remove', {
       csrf: csrfOf(listed),
       kind: 'passkey',
       passkey: only.id,
     });
+    // Post/Redirect/Get: the confirmation is a page of its own.
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get('location')).toBe(
+      `/account/turn-off?kind=passkey&passkey=${encodeURIComponent(only.id)}`,
+    );
+    const asked = await browser.follow(posted);
     expect(asked.status).toBe(200);
     expect(asked.body).toContain(
       'The passkey &quot;Reception tablet&quot; is your only 2-Step Verification method.',
