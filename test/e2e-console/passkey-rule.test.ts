@@ -9,7 +9,7 @@ import { credential } from '../../packages/core/test/fixtures.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertText, testId } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
-import { csrfOf, postRaw, signIn } from './helpers.ts';
+import { csrfOf, postRaw, refusedTo, signIn } from './helpers.ts';
 
 let idp: TestIdp;
 beforeEach(async () => {
@@ -288,8 +288,7 @@ describe('rename and remove a passkey on the account page', () => {
       kind: 'passkey',
       passkey: desk.id,
     });
-    expect(refused.status).toBe(409);
-    expect(alertText(refused)).toContain(
+    expect(await refusedTo(browser, refused, '/account')).toContain(
       'requires you to sign in with a passkey, so you cannot remove your last passkey',
     );
     expect(await idp.stores.factors.findPasskey(desk.credentialId)).not.toBeNull();
