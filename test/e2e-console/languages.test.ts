@@ -63,7 +63,7 @@ describe("what people receive is in the recipient's language", () => {
     const code = idp.lastSmsCode(idp.staff.frontDesk.phone!)!;
     // French typography may put no-break spaces in; compare the words.
     expect(text.body.replace(/\s+/gu, ' ')).toBe(
-      `${code} est votre code de vérification Maple Street Physio. Il expire dans 10 minutes. Ne le communiquez à personne.`,
+      `${code} est votre code de vérification pour Maple Street Physio. Il expire dans 10 minutes. Ne le communiquez à personne.`,
     );
   });
 
