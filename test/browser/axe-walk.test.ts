@@ -1,5 +1,5 @@
 // Every page of the demo, at desktop (1280×800) and phone (390×844) size: axe-core finds no violation,
-// and at phone size nothing reaches past the screen's right edge.
+// and at phone size (also narrowed to 360×740) nothing reaches past the screen's right edge.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, focusedId, overflowing } from '../helpers/axe.ts';
@@ -22,6 +22,9 @@ const SIZES = [
   { name: 'desktop', width: 1280, height: 800, phone: false },
   { name: 'phone', width: 390, height: 844, phone: true },
 ] as const;
+
+/** Also checked for overflow at phone size: the narrowest phones in common use. */
+const NARROWEST = { width: 360, height: 740 };
 
 describe.skipIf(skipBrowser)('every page, axe-core and layout', { timeout: BROWSER_TEST_TIMEOUT * 2 }, () => {
   let browser: Browser;
@@ -55,12 +58,17 @@ describe.skipIf(skipBrowser)('every page, axe-core and layout', { timeout: BROWS
           findings.push(`${label}: axe ${v.id} (${v.impact}) ${v.help} — ${v.targets.join(', ')}`);
         }
         if (size.phone) {
-          const { scrollWidth, elements } = await overflowing(page);
-          if (scrollWidth > size.width || elements.length > 0) {
-            findings.push(
-              `${label}: laid out ${scrollWidth} px wide; past the edge: ${elements.slice(0, 5).join(', ')}`,
-            );
+          // The phone size, then the narrowest common phone (360×740), then back.
+          for (const narrow of [{ width: size.width, height: size.height }, NARROWEST]) {
+            await page.setViewportSize(narrow);
+            const { scrollWidth, elements } = await overflowing(page);
+            if (scrollWidth > narrow.width || elements.length > 0) {
+              findings.push(
+                `${label} at ${narrow.width} px: laid out ${scrollWidth} px wide; past the edge: ${elements.slice(0, 5).join(', ')}`,
+              );
+            }
           }
+          await page.setViewportSize({ width: size.width, height: size.height });
         }
       };
       try {
