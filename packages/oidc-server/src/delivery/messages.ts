@@ -271,7 +271,9 @@ export function emailCatalogFor(locale: string | undefined): MessageCatalog {
 }
 
 /** A paragraph that starts with a value ("authenticator app was added…") starts with a capital letter. */
-const sentence = (text: string) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
+const sentence = (text: string) =>
+  // A paragraph that is a link stays as it is ("https://…").
+  /^[a-z][\w+.-]*:\/\//.test(text) ? text : text.charAt(0).toLocaleUpperCase() + text.slice(1);
 
 /** Subjects are one line: a newline in a value must not start another header. */
 const oneLine = (text: string) => text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();

@@ -94,6 +94,9 @@ describe('renderNotification', () => {
     expect(render('factor_added').text).toContain('\n\nAuthenticator app was added');
     expect(render('factor_added').html).toContain('<p>Authenticator app was added');
     expect(render('factor_removed').text).toContain('\n\nAuthenticator app was removed');
+    // A link on its own line keeps its lower-case scheme.
+    const link = 'https://id.clinic.example/welcome/abc';
+    expect(render('welcome', { url: link, until: params.until }).text).toContain(`\n\n${link}\n\n`);
     expect(render('factor_replaced').text).toContain('\n\nAuthenticator app was replaced with a new one');
     expect(render('two_step_paused').text).toMatch(/Bob Boss paused.*\n\nUntil Mar 2, 2026, 2:05 PM UTC/s);
     expect(render('two_step_paused').text).toContain('Reason given: Lost phone');
