@@ -33,6 +33,16 @@ const describe = (factor: FactorRef): string =>
       ? 'passkeys'
       : `passkey "${factor.name}"`;
 
+/**
+ * A factor in a notification: `factor` in English words, and `factorKind` (plus `factorName`
+ * for one passkey) so a notifier can name it in the recipient's language.
+ */
+const factorParams = (factor: FactorRef): Record<string, string> => ({
+  factor: describe(factor),
+  factorKind: factor.kind,
+  ...(factor.kind === 'passkey' && factor.name !== undefined ? { factorName: factor.name } : {}),
+});
+
 /** A factor in audit details: its kind, and a passkey's name when it is one passkey. */
 const auditDetails = (factor: FactorRef): AuditDetails =>
   factor.name === undefined ? { factor: factor.kind } : { factor: factor.kind, name: factor.name };
@@ -117,10 +127,10 @@ export function createEnrollment(
         ctx,
         staff,
         { staff: notice, admins: 'colleague_two_step_off' },
-        { factor: describe(factor), reason: turnedOff.reason },
+        { ...factorParams(factor), reason: turnedOff.reason },
       );
     } else {
-      await notifyStaffAndAdmins(ctx, staff, { staff: notice }, { factor: describe(factor) });
+      await notifyStaffAndAdmins(ctx, staff, { staff: notice }, factorParams(factor));
     }
   }
 

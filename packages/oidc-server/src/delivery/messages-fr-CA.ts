@@ -17,21 +17,21 @@ const templates: Record<NotificationKind, NotificationTemplate> = {
   factor_added: {
     subject: 'Méthode de vérification en deux étapes ajoutée',
     paragraphs: [
-      'La méthode {factor} a été ajoutée à la vérification en deux étapes de votre compte {clinic} le {when}.',
+      'Une méthode a été ajoutée à la vérification en deux étapes de votre compte {clinic} le {when} : {factor}.',
     ],
     advice: ADVICE_SELF,
   },
   factor_replaced: {
     subject: 'Méthode de vérification en deux étapes remplacée',
     paragraphs: [
-      'La méthode {factor} a été remplacée par une nouvelle pour votre compte {clinic} le {when}. L’ancienne ne fonctionne plus.',
+      'Une méthode de vérification de votre compte {clinic} a été remplacée par une nouvelle le {when} : {factor}. L’ancienne ne fonctionne plus.',
     ],
     advice: ADVICE_SELF,
   },
   factor_removed: {
     subject: 'Méthode de vérification en deux étapes retirée',
     paragraphs: [
-      'La méthode {factor} a été retirée de la vérification en deux étapes de votre compte {clinic} le {when}.',
+      'Une méthode a été retirée de la vérification en deux étapes de votre compte {clinic} le {when} : {factor}.',
     ],
     advice: ADVICE_SELF,
   },
@@ -209,9 +209,15 @@ export const messagesFrCa: MessageCatalog = {
   footer: typesetFrench(
     'Ce message de sécurité automatique vient de {clinic}. Les réponses ne sont pas lues.',
   ),
+  factorNames: {
+    totp: 'application d’authentification',
+    sms: 'texto (SMS)',
+    passkeys: 'clés d’accès',
+    namedPasskey: typesetFrench('clé d’accès « {name} »'),
+  },
   fallbacks: {
     name: 'Madame, Monsieur',
-    factor: 'de vérification',
+    factor: 'méthode de vérification',
     actor: 'Un utilisateur à accès complet',
     colleague: 'un membre du personnel',
     reason: '(aucune)',

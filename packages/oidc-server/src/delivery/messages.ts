@@ -28,6 +28,11 @@ export interface MessageCatalog {
   /** Shown when core sent no value for a placeholder. */
   fallbacks: Record<string, string>;
   /**
+   * `{factor}` in this language, from core's `factorKind` (and `factorName`, one passkey's name, for
+   * `namedPasskey`'s `{name}`); without a `factorKind`, core's English `factor` is shown as sent.
+   */
+  factorNames: { totp: string; sms: string; passkeys: string; namedPasskey: string };
+  /**
    * Advice that tells a Full Access User to contact "your clinic's Full Access User" about their own
    * account, replaced (keyed by the advice text) with what they can do themselves.
    */
@@ -58,6 +63,12 @@ export const messagesEn: MessageCatalog = {
     [ADVICE_ADMIN_ACTION]: ADVICE_COLLEAGUE,
   },
   footer: 'This is an automatic security message from {clinic}. Replies are not read.',
+  factorNames: {
+    totp: 'authenticator app',
+    sms: 'text message (SMS)',
+    passkeys: 'passkeys',
+    namedPasskey: 'passkey “{name}”',
+  },
   fallbacks: {
     name: 'there',
     factor: 'a verification method',
@@ -278,6 +289,23 @@ const sentence = (text: string) =>
 /** Subjects are one line: a newline in a value must not start another header. */
 const oneLine = (text: string) => text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
 
+/** The factor of a notification in the catalog's language, when core said which kind it is. */
+function factorName(catalog: MessageCatalog, params: Record<string, string>): string | undefined {
+  const names = catalog.factorNames;
+  switch (params.factorKind) {
+    case 'totp':
+      return names.totp;
+    case 'sms':
+      return names.sms;
+    case 'passkey':
+      return params.factorName
+        ? formatMessage(names.namedPasskey, catalog.locale, { name: params.factorName })
+        : names.passkeys;
+    default:
+      return undefined;
+  }
+}
+
 /** The subject, text and HTML of `notification`, sent at `at` (default now). */
 export function renderNotification(
   notification: Notification,
@@ -290,6 +318,8 @@ export function renderNotification(
   for (const [key, value] of Object.entries(notification.params)) {
     if (typeof value === 'string' && value.trim() !== '') values[key] = value;
   }
+  const factor = factorName(catalog, notification.params);
+  if (factor !== undefined) values.factor = factor;
   if (notification.to.name.trim() !== '') values.name = notification.to.name;
   values.clinic = notification.clinicName;
   // Times in the clinic's zone (core sets it); UTC for a notification from elsewhere.

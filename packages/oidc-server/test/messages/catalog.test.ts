@@ -180,6 +180,34 @@ describe('email catalog (delivery/messages.ts, delivery/messages-fr-CA.ts)', () 
     expect(messagesFrCa.locale).toBe('fr-CA');
   });
 
+  it("factors are named in the email's language, from core's factorKind", () => {
+    expect(Object.keys(messagesFrCa.factorNames).sort()).toEqual(Object.keys(messagesEn.factorNames).sort());
+    expect(placeholders(messagesFrCa.factorNames.namedPasskey)).toEqual(['name']);
+    expect(placeholders(messagesEn.factorNames.namedPasskey)).toEqual(['name']);
+    const render = (params: Record<string, string>) =>
+      renderNotification(
+        {
+          kind: 'factor_added',
+          to: { staffId: 's1', email: 'c@x.example', name: 'Chloé' },
+          clinicName: 'Physio',
+          params,
+        },
+        { catalog: messagesFrCa },
+      ).text;
+    expect(render({ factor: 'authenticator app', factorKind: 'totp' })).toContain('votre compte Physio le ');
+    expect(render({ factor: 'authenticator app', factorKind: 'totp' })).toMatch(
+      /: application d’authentification\./,
+    );
+    expect(render({ factor: 'authenticator app', factorKind: 'totp' })).not.toContain('authenticator app');
+    expect(render({ factor: 'text message (SMS)', factorKind: 'sms' })).toContain('texto (SMS).');
+    expect(render({ factor: 'passkeys', factorKind: 'passkey' })).toContain('clés d’accès.');
+    expect(render({ factor: 'passkey "Poste"', factorKind: 'passkey', factorName: 'Poste' })).toContain(
+      'clé d’accès «\u00a0Poste\u00a0».',
+    );
+    // Without a kind (a notifier's own notification), the description is shown as sent.
+    expect(render({ factor: 'Some method' })).toContain('Some method');
+  });
+
   it('the frame (subject prefix, greeting, footer) has the same placeholders', () => {
     for (const part of ['subjectPrefix', 'greeting', 'footer'] as const) {
       expect(placeholders(messagesFrCa[part])).toEqual(placeholders(messagesEn[part]));
@@ -199,6 +227,7 @@ describe('email catalog (delivery/messages.ts, delivery/messages-fr-CA.ts)', () 
       messagesFrCa.greeting,
       messagesFrCa.footer,
       ...Object.values(messagesFrCa.fallbacks),
+      ...Object.values(messagesFrCa.factorNames),
       ...Object.values(messagesFrCa.templates).flatMap((t) => [t.subject, ...t.paragraphs, t.advice]),
     ];
     expect(texts.flatMap((text) => typographyProblems(text).map((p) => `${text}: ${p}`))).toEqual([]);
