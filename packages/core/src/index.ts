@@ -91,7 +91,7 @@ export {
   throttleStatus,
 } from './throttle.ts';
 export type { OpenWindow, ThrottleStatus } from './throttle.ts';
-export { deviceLabel } from './trusted-devices.ts';
+export { deviceLabel, deviceParts } from './trusted-devices.ts';
 export type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
 export { createTwostep, englishSmsText } from './twostep.ts';
 export type { Twostep, TwostepOptions } from './twostep.ts';

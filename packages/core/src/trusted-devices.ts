@@ -14,11 +14,18 @@ export type RevokeCause =
 
 /** "Chrome on macOS", or "Unknown browser". */
 export function deviceLabel(userAgent: string | null | undefined): string {
-  if (!userAgent) return 'Unknown browser';
+  const parts = deviceParts(userAgent);
+  if (!parts) return 'Unknown browser';
+  return parts.os ? `${parts.browser} on ${parts.os}` : parts.browser;
+}
+
+/** The browser's and the system's names (no words around them, for a label in another language). */
+export function deviceParts(userAgent: string | null | undefined): { browser: string; os?: string } | null {
+  if (!userAgent) return null;
   const { browser, os } = new UAParser(userAgent.slice(0, 512)).getResult();
-  if (!browser.name) return 'Unknown browser';
+  if (!browser.name) return null;
   const osName = os.name === 'Mac OS' ? 'macOS' : os.name;
-  return osName ? `${browser.name} on ${osName}` : browser.name;
+  return osName ? { browser: browser.name, os: osName } : { browser: browser.name };
 }
 
 /** Token format `<deviceId>.<secret>`: the id finds the record, the secret proves possession. */

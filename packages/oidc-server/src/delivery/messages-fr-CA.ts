@@ -209,6 +209,7 @@ export const messagesFrCa: MessageCatalog = {
   footer: typesetFrench(
     'Ce message de sécurité automatique vient de {clinic}. Les réponses ne sont pas lues.',
   ),
+  deviceOn: '{browser} sous {os}',
   factorNames: {
     totp: 'application d’authentification',
     sms: 'texto (SMS)',

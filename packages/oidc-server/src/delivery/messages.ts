@@ -32,6 +32,8 @@ export interface MessageCatalog {
    * `namedPasskey`'s `{name}`); without a `factorKind`, core's English `factor` is shown as sent.
    */
   factorNames: { totp: string; sms: string; passkeys: string; namedPasskey: string };
+  /** A browser on a system, from the sign-in alert's `deviceBrowser` and `deviceOs`: "{browser} on {os}". */
+  deviceOn: string;
   /**
    * Advice that tells a Full Access User to contact "your clinic's Full Access User" about their own
    * account, replaced (keyed by the advice text) with what they can do themselves.
@@ -63,6 +65,7 @@ export const messagesEn: MessageCatalog = {
     [ADVICE_ADMIN_ACTION]: ADVICE_COLLEAGUE,
   },
   footer: 'This is an automatic security message from {clinic}. Replies are not read.',
+  deviceOn: '{browser} on {os}',
   factorNames: {
     totp: 'authenticator app',
     sms: 'text message (SMS)',
@@ -289,6 +292,17 @@ const sentence = (text: string) =>
 /** Subjects are one line: a newline in a value must not start another header. */
 const oneLine = (text: string) => text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
 
+/** The sign-in alert's browser in the catalog's language (the fallback when it is unknown). */
+function deviceName(catalog: MessageCatalog, params: Record<string, string>): string | undefined {
+  if (params.deviceUnknown) return catalog.fallbacks.device;
+  if (!params.deviceBrowser) return undefined;
+  if (!params.deviceOs) return params.deviceBrowser;
+  return formatMessage(catalog.deviceOn, catalog.locale, {
+    browser: params.deviceBrowser,
+    os: params.deviceOs,
+  });
+}
+
 /** The factor of a notification in the catalog's language, when core said which kind it is. */
 function factorName(catalog: MessageCatalog, params: Record<string, string>): string | undefined {
   const names = catalog.factorNames;
@@ -320,6 +334,8 @@ export function renderNotification(
   }
   const factor = factorName(catalog, notification.params);
   if (factor !== undefined) values.factor = factor;
+  const device = deviceName(catalog, notification.params);
+  if (device !== undefined) values.device = device;
   if (notification.to.name.trim() !== '') values.name = notification.to.name;
   values.clinic = notification.clinicName;
   // Times in the clinic's zone (core sets it); UTC for a notification from elsewhere.

@@ -7,7 +7,7 @@
  * of an account (no earlier `sign_in.succeeded` in the audit log) sends nothing: there is no
  * "before" to compare with. Clearing cookies or a private window counts as a new browser.
  */
-import { deviceLabel, type SignInMethod, type StaffMember } from '@twostep/core';
+import { deviceLabel, deviceParts, type SignInMethod, type StaffMember } from '@twostep/core';
 import type { Request, Response } from 'express';
 import { clinicSite, type Deps, readCookie } from './context.ts';
 
@@ -53,6 +53,20 @@ async function rememberedHere(deps: Deps, req: Request, staff: StaffMember): Pro
   return token !== undefined && (await deps.twostep.devices.check(token, staff.id)) !== null;
 }
 
+/**
+ * The browser for the alert: `device` in English words ("Chrome on Windows"), and its parts
+ * (`deviceBrowser`, `deviceOs`; `deviceUnknown` when there is none) for the email's own language.
+ */
+function deviceParams(userAgent: string | undefined): Record<string, string> {
+  const parts = deviceParts(userAgent);
+  if (!parts) return { device: deviceLabel(userAgent), deviceUnknown: 'yes' };
+  return {
+    device: deviceLabel(userAgent),
+    deviceBrowser: parts.browser,
+    ...(parts.os ? { deviceOs: parts.os } : {}),
+  };
+}
+
 async function alert(deps: Deps, req: Request, staff: StaffMember): Promise<void> {
   try {
     const { siteName, timeZone } = await clinicSite(deps, staff);
@@ -61,7 +75,7 @@ async function alert(deps: Deps, req: Request, staff: StaffMember): Promise<void
       to: { staffId: staff.id, email: staff.email, name: staff.name },
       clinicName: siteName,
       timeZone,
-      params: { device: deviceLabel(req.get('user-agent')), ip: req.ip ?? '' },
+      params: { ...deviceParams(req.get('user-agent')), ip: req.ip ?? '' },
     });
   } catch (error) {
     deps.logger.error('new-browser alert not sent', { staffId: staff.id, error });

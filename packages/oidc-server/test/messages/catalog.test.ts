@@ -208,6 +208,26 @@ describe('email catalog (delivery/messages.ts, delivery/messages-fr-CA.ts)', () 
     expect(render({ factor: 'Some method' })).toContain('Some method');
   });
 
+  it("the sign-in alert names the browser in the email's language", () => {
+    expect(placeholders(messagesFrCa.deviceOn)).toEqual(placeholders(messagesEn.deviceOn));
+    const render = (catalog: typeof messagesEn, params: Record<string, string>) =>
+      renderNotification(
+        {
+          kind: 'new_device_sign_in',
+          to: { staffId: 's1', email: 'c@x.example', name: 'Chloé' },
+          clinicName: 'Physio',
+          params,
+        },
+        { catalog },
+      ).text;
+    const chrome = { device: 'Chrome on Windows', deviceBrowser: 'Chrome', deviceOs: 'Windows' };
+    expect(render(messagesFrCa, chrome)).toContain('(Chrome sous Windows)');
+    expect(render(messagesEn, chrome)).toContain('(Chrome on Windows)');
+    const unknown = { device: 'Unknown browser', deviceUnknown: 'yes' };
+    expect(render(messagesFrCa, unknown)).toContain('(navigateur inconnu)');
+    expect(render(messagesEn, unknown)).toContain('(an unknown browser)');
+  });
+
   it('the frame (subject prefix, greeting, footer) has the same placeholders', () => {
     for (const part of ['subjectPrefix', 'greeting', 'footer'] as const) {
       expect(placeholders(messagesFrCa[part])).toEqual(placeholders(messagesEn[part]));
