@@ -58,6 +58,19 @@ describe.skipIf(skipBrowser)(
       await context.close();
     });
 
+    it('the account page\'s own "Sign out" goes straight through: no "Do you want to sign out?" page', async () => {
+      const { context, page } = await ownerConsole(env);
+      const idp = env.rig.demo.idpUrl;
+      await page.goto(`${idp}/account`);
+      await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+      // Without a click on "Yes, sign me out" (the question answers itself after the account page's form).
+      await page.getByText('You have signed out.').waitFor();
+      // Signed out for real: the account page asks for the password again.
+      await page.goto(`${idp}/account`);
+      await page.getByLabel('Password').waitFor();
+      await context.close();
+    });
+
     it('console: a refused mobile number twice, then Back: the account page, no resubmission prompt', async () => {
       const { context, page } = await ownerConsole(env);
       await page.goto(`${env.rig.demo.idpUrl}/account`);

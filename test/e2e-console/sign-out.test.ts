@@ -76,6 +76,20 @@ describe.each(variants)('console sign-out ($name)', ({ mongo }) => {
     expect(await idp.stores.audit.list(idp.clinic.id, { types: ['two_step.reset'] })).toEqual([]);
   });
 
+  it('the IdP\'s "Sign out?" question is answered for the account page\'s own sign-out only', async () => {
+    const { browser, page } = await signIn(idp, idp.staff.owner);
+    // A link to the IdP's sign-out from elsewhere (no mark): the question, nothing sent by itself.
+    const linked = await browser.get(`${idp.url}/session/end?client_id=twostep-console`);
+    expect(linked.body).toContain('Do you want to sign out?');
+    expect(linked.body).not.toContain("i.name='logout'");
+    // The account page's own (CSRF-checked) sign-out: the same page answers "yes" by itself.
+    const out = await browser.post(`${idp.url}/console/logout`, { csrf: csrfOf(page) });
+    expect(out.body).toContain("i.name='logout';i.value='yes'");
+    expect(out.body).toMatch(/<script nonce="[^"]+">/);
+    // Used once.
+    expect(browser.cookie('twostep_console_signout')).toBeUndefined();
+  });
+
   it('sign-out needs the CSRF token: without it the session stays', async () => {
     const { browser } = await signIn(idp, idp.staff.owner);
     const forged = await postRaw(browser, idp, '/console/logout', {});

@@ -15,6 +15,7 @@ import { currentLocale, learnLocale, SUPPORTED_LOCALES, t } from './messages/ind
 import { errorPage, logoutPage, messagePage, wayForward } from './pages/misc.ts';
 import { clinicIdOf } from './provisioning/auth.ts';
 import { type BackchannelTargets, backchannelTargets, signedInBeforeEnd } from './sessions.ts';
+import { CONSOLE_DEFAULTS, createSealer, hasSignOutMark, SIGN_OUT_MARK } from './console/session.ts';
 import { ADMIN_SCOPE, adminAudience, PROVISIONING_DEFAULTS } from './provisioning/constants.ts';
 
 const { Check } = interactionPolicy;
@@ -173,6 +174,8 @@ export function createProvider(
   backchannel: BackchannelTargets = backchannelTargets(config),
 ): Provider {
   const firstParty = new Set(config.clients.filter((c) => c.firstParty).map((c) => c.client_id));
+  // The same keys as the console's (console/index.ts): it marks its own sign-out with them.
+  const signOutSealer = createSealer(keys.cookieKeys);
   const clients = config.clients.map(({ firstParty: _firstParty, ...metadata }) =>
     metadata.clinic_id === undefined
       ? {
@@ -314,7 +317,18 @@ export function createProvider(
         async logoutSource(ctx, form) {
           await learnPersonLocale(ctx.oidc?.session?.accountId);
           ctx.type = 'html';
-          ctx.body = logoutPage({ nonce: nonceOf(ctx), siteName: config.siteName }, form);
+          // The account page's own sign-out was already confirmed there (its CSRF-checked form).
+          const answered =
+            ctx.oidc?.client?.clientId === CONSOLE_DEFAULTS.clientId &&
+            hasSignOutMark(signOutSealer, ctx.get('cookie'));
+          // Used once: a later sign-out link from elsewhere asks again.
+          if (answered) {
+            ctx.cookies.set(SIGN_OUT_MARK.cookie, null, {
+              path: `${config.basePath}/session/end`,
+              signed: false,
+            });
+          }
+          ctx.body = logoutPage({ nonce: nonceOf(ctx), siteName: config.siteName }, form, answered);
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';

@@ -19,6 +19,7 @@ import {
   endSession,
   epochNow,
   type LoginState,
+  markSignOut,
   newSid,
   readLoginState,
   readSession,
@@ -164,6 +165,8 @@ export function authRoutes(router: Router, deps: ConsoleDeps, body: RequestHandl
         return messagePage(deps, req, res, 403, t('error.403'));
       }
       await endSession(deps.stores.sessions, res, deps.cookies, session);
+      // Asked and answered here (CSRF-checked): the IdP's own "Sign out?" page goes straight on.
+      if (session) markSignOut(deps.sealer, res, deps.cookies);
       res.redirect(303, idpSignOutUrl(deps));
     } catch (error) {
       next(error);

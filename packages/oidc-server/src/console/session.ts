@@ -103,6 +103,40 @@ export function createSealer(keys: readonly string[]) {
 
 export type Sealer = ReturnType<typeof createSealer>;
 
+/**
+ * The account page's own sign-out (a CSRF-checked POST) marks this browser for a minute, so the
+ * IdP's "Do you want to sign out?" question is answered for it (see provider.ts `logoutSource`);
+ * a link to the IdP's sign-out from anywhere else still asks.
+ */
+export const SIGN_OUT_MARK = { cookie: 'twostep_console_signout', seconds: 60 } as const;
+
+export function markSignOut(sealer: Sealer, res: Response, settings: CookieSettings): void {
+  res.cookie(SIGN_OUT_MARK.cookie, sealer.seal('signout', { exp: epochNow() + SIGN_OUT_MARK.seconds }), {
+    httpOnly: true,
+    secure: settings.secure,
+    sameSite: 'lax',
+    path: `${settings.basePath}/session/end`,
+    maxAge: SIGN_OUT_MARK.seconds * 1000,
+  });
+}
+
+/** True when `cookieHeader` carries a valid, unexpired sign-out mark. */
+export function hasSignOutMark(sealer: Sealer, cookieHeader: string | undefined): boolean {
+  const value = cookieHeader
+    ?.split(';')
+    .map((part) => part.trim())
+    .find((part) => part.startsWith(`${SIGN_OUT_MARK.cookie}=`))
+    ?.slice(SIGN_OUT_MARK.cookie.length + 1);
+  let token: string | undefined;
+  try {
+    token = value === undefined ? undefined : decodeURIComponent(value);
+  } catch {
+    return false;
+  }
+  const mark = sealer.open<{ exp?: unknown }>('signout', token);
+  return mark !== null && typeof mark.exp === 'number' && mark.exp >= epochNow();
+}
+
 export interface CookieSettings {
   secure: boolean;
   /** The issuer's path ('' at the root). */

@@ -27,10 +27,16 @@ export function messagePage(ctx: PageContext, title: string, message: string): s
 }
 
 /** `form` is oidc-provider's own logout form (it carries its xsrf field); the buttons submit it. */
-export function logoutPage(ctx: PageContext, providerForm: string): string {
+export function logoutPage(ctx: PageContext, providerForm: string, answered = false): string {
+  // Already answered on the account page: "yes" is sent at once (the buttons stay, without script).
+  const submit = answered
+    ? html`<script nonce="${ctx.nonce}">${raw(
+        "(function(){var f=document.getElementById('op.logoutForm');if(!f)return;var i=document.createElement('input');i.type='hidden';i.name='logout';i.value='yes';f.appendChild(i);f.submit();})();",
+      )}</script>`
+    : html``;
   const body = html`<p>${t('logout.body')}</p>
 ${raw(providerForm)}
 <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">${t('logout.yes')}</button>
-<button type="submit" form="op.logoutForm" class="secondary">${t('logout.no')}</button>`;
+<button type="submit" form="op.logoutForm" class="secondary">${t('logout.no')}</button>${submit}`;
   return layout(ctx, t('logout.title'), body);
 }
