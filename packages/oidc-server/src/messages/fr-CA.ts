@@ -174,9 +174,9 @@ export const frCA: Record<MessageKey, string> = typeset<MessageKey>({
   'enroll.totp': 'Application d’authentification (recommandé)',
   'enroll.sms': 'Texto (SMS)',
   'enroll.grace':
-    'Vous êtes nouveau ou nouvelle : il vous reste {days, plural, one {# jour} other {# jours}} pour la configurer (jusqu’au {until}). Ensuite, elle sera nécessaire pour vous connecter.',
+    'Votre compte est nouveau : il vous reste {days, plural, one {# jour} other {# jours}} pour la configurer (jusqu’au {until}). Ensuite, elle sera nécessaire pour vous connecter.',
   'enroll.graceOne':
-    'Vous êtes nouveau ou nouvelle : il vous reste 1 jour pour la configurer (jusqu’au {until}). Ensuite, elle sera nécessaire pour vous connecter.',
+    'Votre compte est nouveau : il vous reste 1 jour pour la configurer (jusqu’au {until}). Ensuite, elle sera nécessaire pour vous connecter.',
   'enroll.later': 'Plus tard (encore {days, plural, one {# jour} other {# jours}})',
   'enroll.laterOne': 'Plus tard (encore 1 jour)',
   'enroll.totpTitle': 'Configurez votre application d’authentification',
