@@ -16,7 +16,7 @@ import {
 } from './support.ts';
 
 /** Pages new or changed by the phone layout and help, copied to docs/ (phone size) with DEMO_DOCS=1. */
-const DOCS_PAGES = ['admin-overview', 'admin-staff', 'recovery-code', 'help'];
+const DOCS_PAGES = ['admin-overview', 'admin-staff', 'recovery-code', 'help', 'idp-passkey-needed'];
 
 const SIZES = [
   { name: 'desktop', width: 1280, height: 800, phone: false },

@@ -34,10 +34,10 @@ describe.skipIf(skipBrowser)('demo in a browser: forgot password', { timeout: BR
     await tab.getByRole('link', { name: 'Forgot password?' }).click();
     await tab.getByRole('heading', { name: 'Reset your password' }).waitFor();
     await tab.getByLabel('Email').fill(olivia.email);
-    await shot(tab, 'request');
+    await shot(tab, 'request', 'phone-forgot-password');
     await tab.getByRole('button', { name: 'Email me a link' }).click();
     await tab.getByRole('heading', { name: 'Check your email' }).waitFor();
-    await shot(tab, 'sent');
+    await shot(tab, 'sent', 'phone-forgot-password-sent');
 
     await tab.goto(demo.mailOutboxUrl!);
     const mail = tab.locator(`[data-testid="mail"][data-to="${olivia.email}"]`, {
@@ -50,7 +50,7 @@ describe.skipIf(skipBrowser)('demo in a browser: forgot password', { timeout: BR
     const NEW_PASSWORD = 'lighthouse paper orchard 42';
     await tab.getByLabel('New password').fill(NEW_PASSWORD);
     await tab.getByLabel('Type it again').fill(NEW_PASSWORD);
-    await shot(tab, 'choose');
+    await shot(tab, 'choose', 'phone-new-password');
     await tab.getByRole('button', { name: 'Save password' }).click();
     // Straight into sign-in, where the new password leads to the authenticator code, not past it.
     await tab.waitForURL(`${demo.idpUrl}/interaction/**`);

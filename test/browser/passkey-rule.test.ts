@@ -11,6 +11,7 @@ import {
   BROWSER_TEST_TIMEOUT,
   enterTotp,
   ownerConsole,
+  shooter,
   signIn,
   skipBrowser,
   startScenario,
@@ -51,6 +52,8 @@ describe.skipIf(skipBrowser)('passkey rule in Chromium', { timeout: BROWSER_TEST
     expect(await admin.page.getByTestId('passkey-readiness').textContent()).toContain(
       'without a passkey yet: 1.',
     );
+    await admin.page.getByTestId('passkey-rule').scrollIntoViewIfNeeded();
+    await shooter('passkey-rule-admin')(admin.page, 'saved', 'admin-passkey-rule');
     await admin.context.close();
 
     // Her next sign-in (the clinic app): password, her code, then "Add a passkey".

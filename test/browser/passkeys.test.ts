@@ -78,7 +78,8 @@ describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIM
     await expect.poll(() => row.textContent()).toContain('Front desk PC');
     expect(await row.textContent()).toContain('On this device only');
     await checkPage(page, 'account-with-passkey', findings);
-    await shot(page, 'account-with-passkey');
+    await row.scrollIntoViewIfNeeded();
+    await shot(page, 'account-with-passkey', 'account-passkey');
     const [registered] = await key.credentials();
     expect(registered).toMatchObject({ rpId: 'localhost', isResidentCredential: true });
     const stored = await env.rig.idp.stores.factors.findPasskey(credentialIdOf(registered!));
@@ -90,7 +91,7 @@ describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIM
     await enterPassword(page, owner.email, owner.password);
     await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
     await checkPage(page, 'sign-in-passkey', findings);
-    await shot(page, 'sign-in-passkey');
+    await shot(page, 'sign-in-passkey', 'sign-in-passkey');
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.waitForURL(`${env.rig.app}/schedule`);
     expect(await appView(page)).toMatchObject({ acr: ACR_PHR, amr: ['pwd', 'hwk', 'user', 'mfa'] });
@@ -185,7 +186,7 @@ describe.skipIf(skipBrowser)('passkeys in Chromium', { timeout: BROWSER_TEST_TIM
     await enterPassword(page, desk.email, desk.password);
     await page.getByRole('heading', { name: 'This needs a passkey' }).waitFor();
     await checkPage(page, 'passkey-needed', findings);
-    await shooter('passkey-needed')(page, 'page');
+    await shooter('passkey-needed')(page, 'page', 'passkey-needed');
     expect(await page.getByRole('link', { name: 'Go to my account page' }).getAttribute('href')).toBe(
       '/account',
     );

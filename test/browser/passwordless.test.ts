@@ -93,7 +93,7 @@ describe.skipIf(skipBrowser)('passkey alone in Chromium', { timeout: BROWSER_TES
     expect(scripts.some((s) => s.src?.endsWith('/webauthn.js'))).toBe(true);
     expect(scripts.some((s) => s.text?.includes('useBrowserAutofill:true'))).toBe(true);
     expect(await pageFindings(page, 'password-with-passkey')).toEqual([]);
-    await shot(page, 'password-with-passkey');
+    await shot(page, 'password-with-passkey', 'password-passkey');
     const signedIn = (await signInMethods()).length;
     await button.click();
     await signedInWithPasskeyAlone();

@@ -120,7 +120,7 @@ describe.skipIf(skipBrowser)('demo in a browser: recovery code', { timeout: BROW
     await context.close();
   });
 
-  it('"Having trouble?" on the code page: the other ways in, the Full Access Users, the operator\'s contact', async () => {
+  it('"Having trouble?" on the code page: the other ways in, the Full Access Users, the clinic\'s and the operator\'s contact', async () => {
     const { demo } = env.rig;
     const sam = demo.accounts.practitioner;
     const { shot, context, page } = await startScenario(env.browser, '4-help');
@@ -133,7 +133,10 @@ describe.skipIf(skipBrowser)('demo in a browser: recovery code', { timeout: BROW
     await shot(page, 'setup-explained');
     await context.close();
 
+    // The clinic's own contact (the admin console's setting; its form is tested in test/e2e-console).
     const dana = demo.accounts.frontDesk;
+    const { clinicId } = (await demo.stores.staff.get(dana.id))!;
+    expect(await demo.stores.clinics.update(clinicId, { contact: 'Front desk: 613-555-0142' })).toBe(true);
     const desk = await startScenario(env.browser, '4-help-desk');
     await signIn(desk.page, demo, dana);
     await desk.page.getByRole('heading', { name: '2-Step Verification' }).waitFor();
@@ -142,6 +145,7 @@ describe.skipIf(skipBrowser)('demo in a browser: recovery code', { timeout: BROW
     const main = (await desk.page.getByRole('main').textContent())!;
     expect(main).toContain(demo.accounts.owner.name);
     expect(main).toContain('Maple Street Physio front office, 613-555-0100');
+    expect(main).toContain(': Front desk: 613-555-0142');
     await desk.shot(desk.page, 'help', 'help');
     await desk.page.getByRole('link', { name: 'Use your recovery code' }).click();
     await desk.page.getByLabel('Recovery code').waitFor();
