@@ -58,6 +58,30 @@ describe.skipIf(skipBrowser)(
       await context.close();
     });
 
+    it('sign-in: a wrong password twice, then Back: the password page, no resubmission prompt', async () => {
+      const { demo } = env.rig;
+      const sam = demo.accounts.practitioner;
+      const { context, page } = await startScenario(env.browser, 'back-after-wrong-password');
+
+      await openSignIn(page, demo.appUrl, demo.idpUrl);
+      for (let i = 0; i < 2; i++) {
+        await enterPassword(page, sam.email, 'not the password');
+        await page.getByRole('alert').waitFor();
+        expect(await page.getByRole('alert').textContent()).toBe('The email or password is incorrect.');
+        // The refusal was redirected to a plain GET of the password step's own page.
+        expect(new URL(page.url()).pathname).toMatch(/\/interaction\/[^/]+\/password$/);
+      }
+
+      await expectBackToPage(page);
+      await page.getByLabel('Password').waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+
+      // The right password still goes on, to the next step (the code, or the setup if none yet).
+      await enterPassword(page, sam.email, sam.password);
+      await page.waitForURL(/\/interaction\/[^/]+\/(verify|enroll)$/);
+      await context.close();
+    });
+
     it('the account page\'s own "Sign out" goes straight through: no "Do you want to sign out?" page', async () => {
       const { context, page } = await ownerConsole(env);
       const idp = env.rig.demo.idpUrl;

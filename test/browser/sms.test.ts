@@ -93,6 +93,11 @@ describe.skipIf(skipBrowser)('demo in a browser: text messages', { timeout: BROW
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('you can ask for a new code after');
     await shot(page, 'resend-cooldown');
+    // Post/Redirect/Get: Back is a plain GET of the code page (no resubmission prompt), the code form still there.
+    const back = await page.goBack();
+    expect(page.url()).not.toMatch(/^chrome-error:/);
+    expect(back?.request().method()).toBe('GET');
+    expect(await page.getByRole('alert').count()).toBe(0);
 
     await page.getByLabel('Verification code').fill(await smsCodeFromOutbox(context, demo, PHONE));
     await page.getByRole('button', { name: 'Verify' }).click();

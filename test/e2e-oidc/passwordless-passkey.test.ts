@@ -13,7 +13,7 @@ import {
   createOidcAdapter,
   syncIndexes,
 } from '../../packages/store-mongoose/src/index.ts';
-import { alertText, Browser, type Page } from '../helpers/browser.ts';
+import { alertText, Browser, type Page, shownPasswordRefusal } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { dropTestDatabase, getMongoUri, mongoAvailable, testDatabaseName } from '../helpers/mongo.ts';
 import { begin, redeem, relyingParty } from '../helpers/oidc-client.ts';
@@ -240,7 +240,8 @@ function suite(name: string, start: (options?: TestIdpOptions) => Promise<TestId
       });
       const second = await answer(browser, wrong, () => ({ id: 'unknown' }));
       const third = await answer(browser, second, () => ({ id: 'unknown' }));
-      expect([wrong.status, second.status, third.status]).toEqual([401, 401, 401]);
+      expect(shownPasswordRefusal(wrong)).toBe('The email or password is incorrect.');
+      expect([second.status, third.status]).toEqual([401, 401]);
       const over = await answer(browser, third, (c) => key.assert(c));
       expect(over.status).toBe(429);
       expect(alertText(over)).toBe('Too many attempts. Wait a few minutes and try again.');

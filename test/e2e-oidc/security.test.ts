@@ -1,6 +1,13 @@
 import { createMemoryStores } from '@twostep/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alertText, Browser, findForm, type Page } from '../helpers/browser.ts';
+import {
+  alertText,
+  Browser,
+  findForm,
+  isPasswordRefusal,
+  type Page,
+  shownPasswordRefusal,
+} from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp, type TestIdpOptions } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { acknowledgeRecoveryCode, submitPassword, submitTotp } from '../helpers/sign-in.ts';
@@ -118,9 +125,12 @@ describe('codes that must not work', () => {
     const a = await toCodePage(browser, 'frontDesk');
     const sent = await browser.submit(a.codePage, '/sms');
     expect(sent.body).toContain('You can ask for a new code after');
+    // Post/Redirect/Get: the cooldown's answer is the code page (after a 303), saying when, once.
     const again = await browser.submit(sent, '/sms');
-    expect(again.status).toBe(429);
+    expect(again.status).toBe(200);
+    expect(again.url).toMatch(/\/verify\?method=sms$/);
     expect(alertText(again)).toContain('you can ask for a new code after');
+    expect(alertText(await browser.get(again.url))).toBeUndefined();
     expect(idp.sms.messages.filter((m) => m.to === idp.staff.frontDesk.phone)).toHaveLength(2); // enrollment + 1
     idp.clock.advance(61_000);
     const resent = await browser.submit(again, '/sms');
@@ -225,8 +235,8 @@ describe('forms', () => {
     const { action, csrf } = findForm(page, '/password');
     const url = new URL(action, page.url);
     const bracket = await browser.request('POST', url, `csrf=${csrf}&email[$gt]=&password[$gt]=`);
-    expect(bracket.status).toBe(401);
-    expect(alertText(bracket)).toBe('The email or password is incorrect.');
+    expect(isPasswordRefusal(bracket)).toBe(true);
+    expect(shownPasswordRefusal(await browser.follow(bracket))).toBe('The email or password is incorrect.');
     const asJson = await browser.request(
       'POST',
       url,
@@ -239,7 +249,8 @@ describe('forms', () => {
       url,
       new URLSearchParams({ csrf, email: '{"$gt":""}', password: '{"$gt":""}' }).toString(),
     );
-    expect(inField.status).toBe(401);
+    expect(isPasswordRefusal(inField)).toBe(true);
+    expect(shownPasswordRefusal(await browser.follow(inField))).toBe('The email or password is incorrect.');
 
     const codePage = await submitPassword(browser, page, idp.staff.owner);
     const verify = findForm(codePage, '/verify');
@@ -277,11 +288,25 @@ describe('forms', () => {
     await setup();
     const browser = new Browser();
     const { page } = await begin(browser, rp);
-    const unknown = await browser.submit(page, '/password', { email: 'nobody@maple.test', password: 'x' });
-    const wrong = await browser.submit(page, '/password', { email: idp.staff.owner.email, password: 'x' });
-    expect(unknown.status).toBe(401);
-    expect(wrong.status).toBe(401);
-    expect(alertText(unknown)).toBe(alertText(wrong));
+    const { action, csrf } = findForm(page, '/password');
+    const post = (email: string) =>
+      browser.request(
+        'POST',
+        new URL(action, page.url),
+        new URLSearchParams({ csrf, email, password: 'x' }).toString(),
+      );
+    // The same 303 (same Location, the password page), then the same refusal shown once.
+    const unknown = await post('nobody@maple.test');
+    const unknownShown = await browser.follow(unknown);
+    const wrong = await post(idp.staff.owner.email);
+    const wrongShown = await browser.follow(wrong);
+    expect([isPasswordRefusal(unknown), isPasswordRefusal(wrong)]).toEqual([true, true]);
+    expect(unknown.headers.get('location')).toBe(wrong.headers.get('location'));
+    expect(unknown.body).toBe(wrong.body);
+    expect(shownPasswordRefusal(unknownShown)).toBe('The email or password is incorrect.');
+    expect(shownPasswordRefusal(wrongShown)).toBe(shownPasswordRefusal(unknownShown));
+    // Shown once: a reload is the plain password page.
+    expect(alertText(await browser.get(wrongShown.url))).toBeUndefined();
     expect((await audit('sign_in.failed')).map((e) => e.targetId)).toEqual([idp.staff.owner.id]);
   });
 
@@ -291,15 +316,19 @@ describe('forms', () => {
     const { page } = await begin(browser, rp);
     for (let i = 0; i < 3; i++) {
       expect(
-        (await browser.submit(page, '/password', { email: idp.staff.owner.email, password: 'x' })).status,
-      ).toBe(401);
+        shownPasswordRefusal(
+          await browser.submit(page, '/password', { email: idp.staff.owner.email, password: 'x' }),
+        ),
+      ).toBe('The email or password is incorrect.');
     }
     const limited = await submitPassword(browser, page, idp.staff.owner);
     expect(limited.status).toBe(429);
     // Another account from the same IP is not affected by this account's limit.
     expect(
-      (await browser.submit(page, '/password', { email: idp.staff.relaxed.email, password: 'x' })).status,
-    ).toBe(401);
+      shownPasswordRefusal(
+        await browser.submit(page, '/password', { email: idp.staff.relaxed.email, password: 'x' }),
+      ),
+    ).toBe('The email or password is incorrect.');
   });
 
   it("send a nonce-based CSP, fresh per response, and only nonce'd scripts", async () => {

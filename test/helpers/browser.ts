@@ -207,6 +207,21 @@ export function isCodeRefusal(page: Page): boolean {
   return page.status === 303 && codePageLocation.test(page.headers.get('location') ?? '');
 }
 
+/** Where a refused password redirects (Post/Redirect/Get): the password step's own page (a success goes elsewhere). */
+export const passwordPageLocation = /\/interaction\/[^/?]+\/password$/;
+
+/** A refused password (unknown email or wrong password alike): a 303 back to the password page. */
+export function isPasswordRefusal(page: Page): boolean {
+  return page.status === 303 && passwordPageLocation.test(page.headers.get('location') ?? '');
+}
+
+/** After a refused password (followed): the password page's alert, or undefined if `page` is not that page. */
+export function shownPasswordRefusal(page: Page): string | undefined {
+  return page.status === 200 && /\/interaction\/[^/?]+\/password$/.test(page.url)
+    ? alertText(page)
+    : undefined;
+}
+
 /** Where an enrollment form answers (Post/Redirect/Get): its own setup page of the same interaction. */
 export const enrollPageLocation = /\/interaction\/[^/?]+\/enroll\/(totp|sms)$/;
 
@@ -216,13 +231,13 @@ export function isEnrollAnswer(page: Page): boolean {
 }
 
 /**
- * Like `statusCounts`, but a refused code (a 303 back to the code page) counts as `refused`, apart
- * from any other 303 (e.g. a sign-in leaving for the app), e.g. `{ refused: 5, 429: 25 }`.
+ * Like `statusCounts`, but a refused code or password (a 303 back to the code or password page)
+ * counts as `refused`, apart from any other 303 (e.g. a sign-in going on), e.g. `{ refused: 5, 429: 25 }`.
  */
 export function outcomeCounts(pages: Page[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const p of pages) {
-    const key = isCodeRefusal(p) ? 'refused' : String(p.status);
+    const key = isCodeRefusal(p) || isPasswordRefusal(p) ? 'refused' : String(p.status);
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;

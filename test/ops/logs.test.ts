@@ -18,7 +18,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfOf, enterCode, signIn } from '../e2e-console/helpers.ts';
 import { adminToken, registerProvisioningClient } from '../e2e-provisioning/support.ts';
-import { Browser, findForm, type Page, shownRefusal, testId } from '../helpers/browser.ts';
+import {
+  Browser,
+  findForm,
+  type Page,
+  shownPasswordRefusal,
+  shownRefusal,
+  testId,
+} from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { acknowledgeRecoveryCode, submitPassword, submitTotp } from '../helpers/sign-in.ts';
@@ -127,12 +134,15 @@ describe('logs', { timeout: 120_000 }, () => {
     const s6 = await begin(b6, rp);
     keep('wrong-password-xyz');
     expect(
-      (await submitPassword(b6, s6.page, { email: owner.email, password: 'wrong-password-xyz' })).status,
-    ).toBe(401);
+      shownPasswordRefusal(
+        await submitPassword(b6, s6.page, { email: owner.email, password: 'wrong-password-xyz' }),
+      ),
+    ).toContain('incorrect');
     expect(
-      (await submitPassword(b6, s6.page, { email: 'nobody@maple.test', password: 'wrong-password-xyz' }))
-        .status,
-    ).toBe(401);
+      shownPasswordRefusal(
+        await submitPassword(b6, s6.page, { email: 'nobody@maple.test', password: 'wrong-password-xyz' }),
+      ),
+    ).toContain('incorrect');
     // Enrollment at sign-in: the practitioner sets up an authenticator app.
     const b7 = browser();
     const s7 = await begin(b7, rp);
@@ -292,7 +302,7 @@ describe('logs', { timeout: 120_000 }, () => {
     const msgs = parsed.map((e) => e.msg);
     expect(parsed.some((e) => e.msg === 'request' && e.route === '/welcome/:token')).toBe(true);
     expect(
-      parsed.some((e) => e.msg === 'request' && e.route === '/interaction/:uid/password' && e.status === 401),
+      parsed.some((e) => e.msg === 'request' && e.route === '/interaction/:uid/password' && e.status === 303),
     ).toBe(true);
     expect(parsed.some((e) => e.route === '/api/v1/staff' && e.status === 201)).toBe(true);
     for (const type of [

@@ -5,7 +5,7 @@
  */
 import { createMetrics, type IdpMetrics } from '@twostep/oidc-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, shownRefusal } from '../helpers/browser.ts';
+import { Browser, shownPasswordRefusal, shownRefusal } from '../helpers/browser.ts';
 import { startTestIdp, type TestIdp } from '../helpers/idp.ts';
 import { begin, redeem, relyingParty, type Rp } from '../helpers/oidc-client.ts';
 import { type Exposition, parsePrometheusText, sampleOf } from '../helpers/prometheus.ts';
@@ -73,7 +73,7 @@ describe('/metrics', { timeout: 60_000 }, () => {
       { email: owner.email, password: 'wrong-2' },
       { email: 'nobody@maple.test', password: 'wrong-3' },
     ]) {
-      expect((await submitPassword(b4, s4.page, who)).status).toBe(401);
+      expect(shownPasswordRefusal(await submitPassword(b4, s4.page, who))).toContain('incorrect');
     }
     // 5. Owner again: two wrong codes, then the right one.
     const b5 = new Browser();
@@ -126,7 +126,9 @@ describe('/metrics', { timeout: 60_000 }, () => {
     const count = (labels: Record<string, string>) =>
       sampleOf(after.parsed, 'twostep_http_request_duration_seconds_count', labels) -
       sampleOf(before.parsed, 'twostep_http_request_duration_seconds_count', labels);
-    expect(count({ method: 'POST', route: '/interaction/:uid/password', status: '401' })).toBe(3);
+    // A refused password answers 303 to the password step's own page, which only refusals reach.
+    expect(count({ method: 'GET', route: '/interaction/:uid/password', status: '200' })).toBe(3);
+    expect(count({ method: 'POST', route: '/interaction/:uid/password', status: '401' })).toBe(0);
     expect(count({ method: 'POST', route: 'oidc:token', status: '200' })).toBe(2);
     expect(count({ method: 'POST', route: 'oidc:token', status: '400' })).toBe(1);
     expect(after.text).not.toMatch(/route="\/interaction\/(?!:uid)/);

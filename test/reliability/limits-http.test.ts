@@ -68,7 +68,7 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
         email: `nobody${i}@maple.example`,
         password: 'wrong password',
       }));
-      expect(statusCounts(pages)).toEqual({ 401: 9, 429: BURST - 9 });
+      expect(outcomeCounts(pages)).toEqual({ refused: 9, 429: BURST - 9 });
     });
 
     it('password attempts per account: exactly the limit is checked, the rest get 429', async () => {
@@ -78,7 +78,7 @@ function suite(name: string, backing: () => Promise<Pick<TestIdpOptions, 'stores
         email: idp.staff.owner.email,
         password: 'wrong password',
       }));
-      expect(statusCounts(pages)).toEqual({ 401: 7, 429: BURST - 7 });
+      expect(outcomeCounts(pages)).toEqual({ refused: 7, 429: BURST - 7 });
       const failed = (await idp.stores.audit.list(idp.clinic.id)).filter((e) => e.type === 'sign_in.failed');
       expect(failed).toHaveLength(7);
     });

@@ -12,13 +12,13 @@
  *   over 8 KB or has more than 20 parameters, 415 for a charset other than UTF-8: the body
  *   parser answers before the token check), and nothing changes (audit log, throttle, SMS
  *   outbox, factors);
- * - with the token: a 4xx (400 wrong or malformed input, 401 wrong password, 429 back-off), or for a
- *   refused code a 303 back to the code page, which then shows why (Post/Redirect/Get); an
- *   enrollment form answers with a 303 back to its own setup page, which then says what happened;
- *   the only change allowed is a counted guess (`second_factor.failed`) for a well-formed
- *   six-digit code, or, on the two forms that send an SMS (sign-in "send code"; enrollment with a
- *   valid phone number), one code sent (sign-in: 200, then 429 for the cooldown; enrollment: the
- *   setup page says "sent", then why not).
+ * - with the token: a 4xx (400 wrong or malformed input, 429 back-off), or for a refused code a 303
+ *   back to the code page and for a refused password a 303 back to the password page, which then
+ *   show why (Post/Redirect/Get); an enrollment form answers with a 303 back to its own setup page,
+ *   which then says what happened; the only change allowed is a counted guess
+ *   (`second_factor.failed`) for a well-formed six-digit code, or, on the two forms that send an SMS
+ *   (sign-in "send code"; enrollment with a valid phone number), one code sent (both answer with a
+ *   303 to their page, which says "sent", then why not: the cooldown).
  *
  * After the fuzzing, each genuine form is submitted again and does its job.
  */
@@ -31,7 +31,9 @@ import {
   findForm,
   isCodeRefusal,
   isEnrollAnswer,
+  isPasswordRefusal,
   type Page,
+  shownPasswordRefusal,
   shownRefusal,
   testId,
 } from '../helpers/browser.ts';
@@ -119,7 +121,7 @@ interface Form {
   suffix: string;
   /**
    * Sends an SMS with its token (the sign-in SMS button with any body; the enrollment phone form
-   * with a valid number): 200 once, then the cooldown answers 429.
+   * with a valid number): once, then the cooldown; both shown by the page the 303 leads to.
    */
   sends?: boolean;
 }
@@ -152,18 +154,24 @@ async function fuzz(form: Form) {
       const label = `${form.name}: ${type} ${text.slice(0, 200)}`;
       // A refused code goes back to the code page (Post/Redirect/Get), which says why.
       const refusedCode = isCodeRefusal(posted);
+      const refusedPassword = isPasswordRefusal(posted);
       const enrollAnswer = isEnrollAnswer(posted);
-      const page = refusedCode || enrollAnswer ? await form.browser.follow(posted) : posted;
-      if (refusedCode) expect(shownRefusal(page), label).toBeDefined();
+      const followed = refusedCode || refusedPassword || enrollAnswer;
+      const page = followed ? await form.browser.follow(posted) : posted;
+      if (refusedCode && form.sends) {
+        // The sign-in SMS button: back at the SMS code page, "sent" or the cooldown's "wait until…".
+        expect(new URL(page.url).search, label).toBe('?method=sms');
+        expect(page.status, label).toBe(200);
+        if (!/class="note" role="status"/.test(page.body)) expect(shownRefusal(page), label).toBeDefined();
+      } else if (refusedCode) expect(shownRefusal(page), label).toBeDefined();
+      else if (refusedPassword) expect(shownPasswordRefusal(page), label).toBeDefined();
       else if (enrollAnswer) {
         // Back at the setup page: a refusal, or (the SMS form with a valid number) "code sent".
         expect(new URL(page.url).pathname, label).toMatch(enrollPageLocation);
         expect(page.status, label).toBe(200);
         const sent = form.sends && /class="note" role="status"/.test(page.body);
         if (!sent) expect(alertText(page), label).toBeDefined();
-      }
-      // The SMS button does its job with its token (200, once), whatever else the body holds.
-      else if (!(form.sends && page.status === 200)) expect(page.status, label).toBeGreaterThanOrEqual(400);
+      } else expect(page.status, label).toBeGreaterThanOrEqual(400);
       expect(page.status, label).toBeLessThan(500);
       expect(page.headers.get('location'), label).toBeNull();
       expect(page.headers.get('content-type'), label).toMatch(/^text\/html/);

@@ -16,7 +16,7 @@ import {
 import { finishPasskeyEnroll, showPasskeyEnroll } from './enroll-passkey.ts';
 import { abort, acknowledge, continuePaused, showNewPhone, skipNewPhone } from './finish.ts';
 import { submitPasskey } from './passkey-first.ts';
-import { submitPassword } from './password.ts';
+import { showPasswordRefusal, submitPassword } from './password.ts';
 import {
   leaveWithoutPasskey,
   sendSms,
@@ -39,6 +39,7 @@ export function interactionRouter(deps: Deps, bodyLimitBytes: number): Router {
     router.post(`/interaction/:uid${path}`, body, (req, res) => step(deps, req, res));
 
   get('', start);
+  get('/password', showPasswordRefusal);
   post('/password', submitPassword);
   post('/passkey', submitPasskey);
   get('/verify', showCodePage);

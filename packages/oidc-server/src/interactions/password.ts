@@ -12,6 +12,8 @@ import {
   field,
   loadInteraction,
   nowSeconds,
+  readState,
+  redirect,
   requireCsrf,
   saveState,
   stepContext,
@@ -98,9 +100,31 @@ export async function submitPassword(deps: Deps, req: Request, res: Response): P
   }
   const staff = await deps.authenticate(req, res);
   if (!staff) {
-    return sendPasswordPage(deps, req, res, 401, ctx, { email, error: t('password.invalid') });
+    // Post/Redirect/Get, to this step's own page (a success goes on elsewhere). Unknown email and
+    // wrong password: the same Location, the same page.
+    interaction.result = { [REFUSAL]: { email, error: t('password.invalid') } };
+    await interaction.save(Math.max(1, interaction.exp - nowSeconds()));
+    return redirect(deps, req, res, '/password');
   }
   const state = { staffId: staff.id, passwordAt: nowSeconds() };
   await saveState(interaction, state);
   await proceed(deps, req, res, interaction, state, staff);
+}
+
+/** A refused password, kept in the interaction (no one is signed in yet) until its page shows it once. */
+const REFUSAL = 'twostepPasswordRefusal';
+
+/** GET /interaction/:uid/password — the password page after a refusal; a reload or Back shows the plain one. */
+export async function showPasswordRefusal(deps: Deps, req: Request, res: Response): Promise<void> {
+  const interaction = await loadInteraction(deps, req, res);
+  const refusal = (interaction.result as Record<string, { email: string; error: string }> | undefined)?.[
+    REFUSAL
+  ];
+  if (interaction.prompt.name !== 'login' || readState(interaction) || !refusal) {
+    return redirect(deps, req, res, '');
+  }
+  interaction.result = {};
+  await interaction.save(Math.max(1, interaction.exp - nowSeconds()));
+  const ctx = stepContext(deps, req, res, await clinicSite(deps, null));
+  return sendPasswordPage(deps, req, res, 200, ctx, refusal);
 }

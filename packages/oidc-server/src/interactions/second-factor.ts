@@ -122,11 +122,19 @@ export async function showCodePage(deps: Deps, req: Request, res: Response): Pro
       reason,
       smsSent: true,
       error: state.flash.error,
+      info: state.flash.info,
     });
   }
   const smsOnly = methods.filter((m) => m !== 'recovery').join() === 'sms';
   if (reason && smsOnly && method === 'sms') return autoSendSms(deps, req, res, loaded, methods, reason);
-  return render(deps, req, res, staff, 200, { method, methods, reason });
+  // A reload or Back after "sent": the code form stays while the texted code is live.
+  const smsSent = method === 'sms' && (await liveSmsCode(deps, staff));
+  return render(deps, req, res, staff, 200, { method, methods, reason, smsSent });
+}
+
+async function liveSmsCode(deps: Deps, staff: StaffMember): Promise<boolean> {
+  const current = await deps.stores.smsChallenges.current(staff.id, 'sign_in');
+  return !!current && current.consumedAt === null && current.expiresAt > deps.clock.now();
 }
 
 /** "Use a passkey": a new challenge, kept in the interaction; a refusal's message shown once. */
@@ -336,5 +344,12 @@ export async function sendSms(deps: Deps, req: Request, res: Response): Promise<
     return render(deps, req, res, staff, 429, { ...page, error: t('limit.body') });
   }
   const result = await deps.twostep.secondFactor.sendSmsCode(actor(req, staff), staff);
-  return render(deps, req, res, staff, result.ok ? 200 : 429, page, (zone) => smsSentMessage(result, zone));
+  // The clinic's daily quota is a limit like the one above: answered directly.
+  if (!result.ok && result.reason === 'quota') {
+    return render(deps, req, res, staff, 429, page, (zone) => smsSentMessage(result, zone));
+  }
+  // Post/Redirect/Get: "sent" or "wait until…" is shown once by the code page.
+  const { timeZone } = await clinicSite(deps, staff);
+  await saveState(interaction, { ...state, flash: smsSentMessage(result, timeZone) });
+  return redirect(deps, req, res, '/verify?method=sms');
 }
