@@ -95,5 +95,5 @@ export { deviceLabel, deviceParts } from './trusted-devices.ts';
 export type { RevokeCause, TrustedDevices } from './trusted-devices.ts';
 export { createTwostep, englishSmsText } from './twostep.ts';
 export type { Twostep, TwostepOptions } from './twostep.ts';
-export { FACTOR_KINDS, PHISHING_RESISTANT_SCOPES } from './types.ts';
+export { CLINIC_SETTINGS, FACTOR_KINDS, PHISHING_RESISTANT_SCOPES } from './types.ts';
 export type * from './types.ts';

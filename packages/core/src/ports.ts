@@ -13,6 +13,7 @@ import type {
   AuditEvent,
   AuditEventType,
   Clinic,
+  ClinicSettings,
   FactorKind,
   Pause,
   RecoveryCodeRecord,
@@ -30,23 +31,7 @@ export interface ClinicStore {
   create(clinic: Clinic): Promise<void>;
   get(clinicId: string): Promise<Clinic | null>;
   /** Applies the patch; false when the clinic does not exist. */
-  update(
-    clinicId: string,
-    patch: Partial<
-      Pick<
-        Clinic,
-        | 'name'
-        | 'enforceTwoStep'
-        | 'allowTrustedDevices'
-        | 'timeZone'
-        | 'country'
-        | 'phishingResistant'
-        | 'defaultLocale'
-        | 'enrollmentGraceDays'
-        | 'contact'
-      >
-    >,
-  ): Promise<boolean>;
+  update(clinicId: string, patch: ClinicSettings): Promise<boolean>;
 }
 
 export interface StaffQuery {

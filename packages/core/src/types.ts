@@ -34,6 +34,20 @@ export interface Clinic {
  */
 export type PhishingResistantScope = 'off' | 'full_access' | 'everyone';
 
+/** The clinic's settings `ClinicStore.update` changes (nothing else of a clinic is patched). */
+export const CLINIC_SETTINGS = [
+  'name',
+  'enforceTwoStep',
+  'allowTrustedDevices',
+  'timeZone',
+  'country',
+  'phishingResistant',
+  'defaultLocale',
+  'enrollmentGraceDays',
+  'contact',
+] as const satisfies readonly (keyof Clinic)[];
+export type ClinicSettings = Partial<Pick<Clinic, (typeof CLINIC_SETTINGS)[number]>>;
+
 export const PHISHING_RESISTANT_SCOPES: readonly PhishingResistantScope[] = [
   'off',
   'full_access',

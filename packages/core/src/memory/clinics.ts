@@ -1,6 +1,6 @@
 import { TwostepError } from '../errors.ts';
 import type { ClinicStore } from '../ports.ts';
-import type { Clinic } from '../types.ts';
+import { CLINIC_SETTINGS, type Clinic } from '../types.ts';
 import { copy } from './util.ts';
 
 export function createMemoryClinicStore(): ClinicStore {
@@ -17,27 +17,12 @@ export function createMemoryClinicStore(): ClinicStore {
     async update(clinicId, patch) {
       const clinic = clinics.get(clinicId);
       if (clinic === undefined) return false;
-      const {
-        name,
-        enforceTwoStep,
-        allowTrustedDevices,
-        timeZone,
-        country,
-        phishingResistant,
-        defaultLocale,
-      } = patch;
-      if (name !== undefined) clinic.name = name;
-      if (enforceTwoStep !== undefined) clinic.enforceTwoStep = enforceTwoStep;
-      if (allowTrustedDevices !== undefined) clinic.allowTrustedDevices = allowTrustedDevices;
-      if (timeZone !== undefined) clinic.timeZone = timeZone;
-      if (country !== undefined) clinic.country = country;
-      if (phishingResistant !== undefined) clinic.phishingResistant = phishingResistant;
-      if (defaultLocale !== undefined) clinic.defaultLocale = defaultLocale;
-      if (patch.enrollmentGraceDays !== undefined) clinic.enrollmentGraceDays = patch.enrollmentGraceDays;
-      // An empty contact clears it.
-      if (patch.contact !== undefined) {
-        if (patch.contact) clinic.contact = patch.contact;
-        else delete clinic.contact;
+      for (const key of CLINIC_SETTINGS) {
+        const value = patch[key];
+        if (value === undefined) continue;
+        // An empty contact clears it.
+        if (key === 'contact' && !value) delete clinic.contact;
+        else Object.assign(clinic, { [key]: value });
       }
       return true;
     },

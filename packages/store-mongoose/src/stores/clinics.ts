@@ -1,4 +1,4 @@
-import { type Clinic, type ClinicStore, TwostepError } from '@twostep/core';
+import { CLINIC_SETTINGS, type Clinic, type ClinicStore, TwostepError } from '@twostep/core';
 import { isDuplicateKeyError, isString } from '../errors.ts';
 import type { ClinicDoc, StoreModels } from '../models.ts';
 import { date, definedOnly, Q } from './common.ts';
@@ -48,27 +48,8 @@ export function createClinicStore({ clinics }: StoreModels): ClinicStore {
     },
     async update(clinicId, patch) {
       if (!isString(clinicId)) return false;
-      const {
-        name,
-        enforceTwoStep,
-        allowTrustedDevices,
-        timeZone,
-        country,
-        phishingResistant,
-        defaultLocale,
-      } = patch;
-      const set = definedOnly({
-        name,
-        enforceTwoStep,
-        allowTrustedDevices,
-        timeZone,
-        country,
-        phishingResistant,
-        defaultLocale,
-        enrollmentGraceDays: patch.enrollmentGraceDays,
-        // An empty contact is stored empty and read as none.
-        contact: patch.contact,
-      });
+      // An empty contact is stored empty and read as none.
+      const set = definedOnly(Object.fromEntries(CLINIC_SETTINGS.map((key) => [key, patch[key]])));
       if (Object.keys(set).length === 0) {
         return (await clinics.countDocuments({ _id: clinicId }, Q)) > 0;
       }

@@ -8,14 +8,7 @@ import {
   type TwoStepStatus,
 } from '@twostep/core';
 import { en } from '../../messages/en.ts';
-import {
-  bestLocale,
-  currentLocale,
-  LANGUAGE_NAMES,
-  type MessageKey,
-  SUPPORTED_LOCALES,
-  t,
-} from '../../messages/index.ts';
+import { bestLocale, currentLocale, type MessageKey, t } from '../../messages/index.ts';
 import { type Html, html, raw } from '../../pages/html.ts';
 import { recoveryCodeTools } from '../../pages/recovery-tools.ts';
 import { webauthnScripts } from '../../pages/webauthn.ts';
@@ -26,6 +19,7 @@ import {
   type ConsolePage,
   cell,
   consoleLayout,
+  languageOptions,
   note,
   postForm,
   success,
@@ -251,17 +245,13 @@ ${button(page, '/account/sign-out-everywhere', t('account.sessions.signOutEveryw
 /** The person's own language; preselected: the saved one, else the page's. */
 function languageCard(page: ConsolePage): Html {
   const current = bestLocale([page.staff.locale]) ?? currentLocale();
-  const options = SUPPORTED_LOCALES.map(
-    (locale) =>
-      html`<option value="${locale}" lang="${locale}"${locale === current ? ' selected' : ''}>${LANGUAGE_NAMES[locale]}</option>`,
-  );
   return html`<section class="card" aria-labelledby="lang-h">
 <h2 id="lang-h">${t('account.language.title')}</h2>
 <p>${t('account.language.body')}</p>
 ${postForm(
   page,
   '/account/language',
-  html`<label for="my-locale">${t('account.language.label')}</label><select id="my-locale" name="locale">${options}</select>
+  html`<label for="my-locale">${t('account.language.label')}</label><select id="my-locale" name="locale">${languageOptions(current)}</select>
 <button type="submit" class="secondary">${t('account.language.save')}</button>`,
 )}
 </section>`;

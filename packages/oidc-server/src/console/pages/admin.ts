@@ -11,15 +11,7 @@ import {
   type TrustedDevice,
   type TwoStepStatus,
 } from '@twostep/core';
-import {
-  bestLocale,
-  currentLocale,
-  formatNumber,
-  LANGUAGE_NAMES,
-  type Locale,
-  SUPPORTED_LOCALES,
-  t,
-} from '../../messages/index.ts';
+import { bestLocale, currentLocale, formatNumber, type Locale, t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import type { Readiness } from '../readiness.ts';
 import { auditSentence } from './audit-sentence.ts';
@@ -30,6 +22,7 @@ import {
   type ConsolePage,
   cell,
   consoleLayout,
+  languageOptions,
   note,
   postForm,
   success,
@@ -172,17 +165,13 @@ function languageName(locale: Locale): string {
 /** The clinic's language, for staff who have not chosen their own (each language named in itself). */
 function languageSetting(page: ConsolePage, data: AdminData): Html {
   const current = bestLocale([data.clinic.defaultLocale]) ?? data.defaultLocale;
-  const options = SUPPORTED_LOCALES.map(
-    (locale) =>
-      html`<option value="${locale}" lang="${locale}"${locale === current ? ' selected' : ''}>${LANGUAGE_NAMES[locale]}</option>`,
-  );
   return html`<div class="setting"><div>
 <h3>${t('admin.language.title')}</h3>
 <p class="muted" data-testid="clinic-language">${t('admin.language.body', { language: languageName(current) })}</p>
 ${postForm(
   page,
   '/admin/language',
-  html`<label for="clinic-locale">${t('admin.language.label')}</label><select id="clinic-locale" name="locale">${options}</select>
+  html`<label for="clinic-locale">${t('admin.language.label')}</label><select id="clinic-locale" name="locale">${languageOptions(current)}</select>
 <button type="submit" class="secondary">${t('admin.language.save')}</button>`,
 )}</div></div>`;
 }

@@ -1,6 +1,6 @@
 /** The console frame: header with the clinic's name, navigation, sign-out; cards, tables, badges. */
 import type { StaffMember } from '@twostep/core';
-import { formatTime, t } from '../../messages/index.ts';
+import { formatTime, LANGUAGE_NAMES, type Locale, SUPPORTED_LOCALES, t } from '../../messages/index.ts';
 import { type Html, html } from '../../pages/html.ts';
 import { alert, htmlDocument, inlineStyle } from '../../pages/layout.ts';
 import { languageSwitch } from '../../language.ts';
@@ -147,6 +147,14 @@ ${body}
 
 export function success(message: string | null | undefined): Html {
   return message ? html`<p class="success" role="status">${message}</p>` : html``;
+}
+
+/** The `<option>`s of a language choice, each language named in itself, `current` selected. */
+export function languageOptions(current: Locale): Html[] {
+  return SUPPORTED_LOCALES.map(
+    (locale) =>
+      html`<option value="${locale}" lang="${locale}"${locale === current ? ' selected' : ''}>${LANGUAGE_NAMES[locale]}</option>`,
+  );
 }
 
 export function note(message: string | null | undefined): Html {
