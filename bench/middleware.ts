@@ -27,10 +27,13 @@ const execFileAsync = promisify(execFile);
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
 type Usage = { rps: number; cpuMicros: number };
+const routes = ['bare', 'noop', 'guarded'] as const;
+type Route = (typeof routes)[number];
 
 /** The server under test: its own process, so earlier bench scenarios' heap and JIT state do not weigh on it. */
 interface Server {
-  url: string;
+  /** Each route variant is its own app on its own port, all at `/chart`: one route per app, as in a clinic app. */
+  urls: Record<Route, string>;
   /** Signs in again and returns the new session cookie (`twostep=…`). */
   signIn(): Promise<string>;
   cpuMicros(): Promise<number>;
@@ -42,8 +45,8 @@ async function startServer(): Promise<Server> {
     execArgv: ['--conditions=@twostep/source'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as string));
+  const urls = await new Promise<Record<Route, string>>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as Record<Route, string>));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
   const ask = <T>(question: 'cpu' | 'sign-in'): Promise<T> =>
@@ -52,7 +55,7 @@ async function startServer(): Promise<Server> {
       child.send(question);
     });
   return {
-    url,
+    urls,
     signIn: () => ask<string>('sign-in'),
     cpuMicros: () => ask<number>('cpu'),
     stop: () => child.disconnect(),
@@ -63,7 +66,7 @@ async function startServer(): Promise<Server> {
 async function measure(
   server: Server,
   cookie: string,
-  path: string,
+  route: Route,
   seconds: number,
   rate?: number,
 ): Promise<Usage> {
@@ -82,7 +85,7 @@ async function measure(
     'accept=text/html',
     '-H',
     'sec-fetch-mode=navigate',
-    `${server.url}${path}`,
+    `${server.urls[route]}/chart`,
   ]);
   const cpu = (await server.cpuMicros()) - cpuBefore;
   const result = JSON.parse(stdout) as {
@@ -91,7 +94,7 @@ async function measure(
     requests: { average: number; total: number };
   };
   if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    throw new Error(`${route}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, cpuMicros: cpu / result.requests.total };
 }
 
@@ -100,26 +103,25 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
   try {
     // A fresh sign-in per round keeps every round inside the session's one-minute touch interval
     // (autocannon cannot take the re-issued cookie a browser would), so no request rewrites the cookie.
-    const paths = ['/bare', '/noop', '/chart'] as const;
     const warm: Usage[] = [];
-    for (const path of paths) warm.push(await measure(server, await server.signIn(), path, 1)); // JIT warm-up
+    for (const route of routes) warm.push(await measure(server, await server.signIn(), route, 1)); // JIT warm-up
     // Every round runs at one fixed request rate, half of what the slowest route managed in the warm-up:
     // the server's CPU per request falls as throughput rises (more requests per wake-up and write), so
     // routes compared at different rates would differ by the load generator's luck, not by their work.
     const rate = Math.round(Math.min(...warm.map((w) => w.rps)) / 2);
-    const round = async (path: string, seconds: number) =>
-      measure(server, await server.signIn(), path, seconds, rate);
+    const round = async (route: Route, seconds: number) =>
+      measure(server, await server.signIn(), route, seconds, rate);
     // Rounds rotate which route goes first, so load from elsewhere on the machine hits all alike. Each
     // round's ratio compares measurements taken moments apart; the goal is judged on the median of those
     // paired ratios, which a disturbed round (on this shared VM, up to half its throughput) cannot sway.
     const rounds = 7;
     const perRound = Math.max(1, Math.round(seconds / rounds));
     const measureRounds = async () => {
-      const runs: Record<(typeof paths)[number], Usage[]> = { '/bare': [], '/noop': [], '/chart': [] };
+      const runs: Record<Route, Usage[]> = { bare: [], noop: [], guarded: [] };
       for (let i = 0; i < rounds; i++) {
-        for (let j = 0; j < paths.length; j++) {
-          const path = paths[(i + j) % paths.length]!;
-          runs[path].push(await round(path, perRound));
+        for (let j = 0; j < routes.length; j++) {
+          const route = routes[(i + j) % routes.length]!;
+          runs[route].push(await round(route, perRound));
         }
       }
       return runs;
@@ -133,7 +135,7 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     };
     let runs = await measureRounds();
     let attempt = 1;
-    const spread = () => Math.max(...paths.map((p) => spreadOf(runs[p])));
+    const spread = () => Math.max(...routes.map((r) => spreadOf(runs[r])));
     while (spread() > MAX_SPREAD && attempt < ATTEMPTS) {
       runs = await measureRounds();
       attempt++;
@@ -143,45 +145,45 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     const shown = (r: number) => `${(r * 100).toFixed(0)}%`;
     // The goal: requests per CPU-second, guarded ÷ bare = the server's CPU per request, bare ÷ guarded
     // (1 = the guard costs nothing), paired round by round.
-    const cpuRatiosTo = (path: '/noop' | '/chart') =>
-      runs['/bare'].map((b, i) => b.cpuMicros / runs[path][i]!.cpuMicros);
-    const cpuRatios = cpuRatiosTo('/chart');
-    const perCpuSecond = (path: (typeof paths)[number]) =>
-      Math.round(1e6 / median(runs[path].map((m) => m.cpuMicros)));
-    const cpu = (path: (typeof paths)[number]) => median(runs[path].map((m) => m.cpuMicros)).toFixed(1);
-    const achieved = (path: (typeof paths)[number]) =>
-      Math.round(median(runs[path].map((m) => m.rps))).toLocaleString('en-US');
+    const cpuRatiosTo = (route: 'noop' | 'guarded') =>
+      runs.bare.map((b, i) => b.cpuMicros / runs[route][i]!.cpuMicros);
+    const cpuRatios = cpuRatiosTo('guarded');
+    const perCpuSecond = (route: Route) =>
+      Math.round(1e6 / median(runs[route].map((m) => m.cpuMicros)));
+    const cpu = (route: Route) => median(runs[route].map((m) => m.cpuMicros)).toFixed(1);
+    const achieved = (route: Route) =>
+      Math.round(median(runs[route].map((m) => m.rps))).toLocaleString('en-US');
     const ratio = median(cpuRatios);
-    const ownMicros = await middlewareMicros(server.url, await server.signIn());
+    const ownMicros = await middlewareMicros(server.urls.guarded, await server.signIn());
     return [
       {
         scenario: 'bare Express route',
-        value: perCpuSecond('/bare'),
+        value: perCpuSecond('bare'),
         unit: 'req per CPU-s',
-        note: `server CPU ${cpu('/bare')} µs/request, median of ${rounds} rounds at a fixed ${rate.toLocaleString('en-US')} requests/s (half the warm-up's slowest route; achieved ${achieved('/bare')}/s)`,
+        note: `server CPU ${cpu('bare')} µs/request, median of ${rounds} rounds at a fixed ${rate.toLocaleString('en-US')} requests/s (half the warm-up's slowest route; achieved ${achieved('bare')}/s)`,
       },
       {
         scenario: 'same route behind two no-op middlewares',
-        value: perCpuSecond('/noop'),
+        value: perCpuSecond('noop'),
         unit: 'req per CPU-s',
-        note: `server CPU ${cpu('/noop')} µs/request, ${shown(median(cpuRatiosTo('/noop')))} of bare's requests per CPU-second (median of the rounds' ratios): what any two Express layers cost`,
+        note: `server CPU ${cpu('noop')} µs/request, ${shown(median(cpuRatiosTo('noop')))} of bare's requests per CPU-second (median of the rounds' ratios): what any two Express layers cost`,
       },
       {
         scenario: 'same route behind requireStepUp',
-        value: perCpuSecond('/chart'),
+        value: perCpuSecond('guarded'),
         unit: 'req per CPU-s',
         ratio,
         steady,
         note:
-          `server CPU ${cpu('/chart')} µs/request: ${shown(ratio)} of bare's requests per CPU-second (median of the rounds' ratios: ${cpuRatios.map(shown).join(', ')}; goal ≥ 95%); ` +
-          `achieved ${achieved('/chart')} requests/s; CPU rounds within ${shown(spread())} of each other ` +
+          `server CPU ${cpu('guarded')} µs/request: ${shown(ratio)} of bare's requests per CPU-second (median of the rounds' ratios: ${cpuRatios.map(shown).join(', ')}; goal ≥ 95%); ` +
+          `achieved ${achieved('guarded')} requests/s; CPU rounds within ${shown(spread())} of each other ` +
           `(${steady ? 'steady' : `NOT steady, limit ${shown(MAX_SPREAD)}: not judged`}), attempt ${attempt} of ${ATTEMPTS}`,
       },
       {
         scenario: 'twostep() + requireStepUp() alone, per request',
         value: ownMicros,
         unit: 'µs',
-        note: `called directly (no HTTP, no Express), best of 3 × 200,000; ${shown(ownMicros / Number(cpu('/bare')))} of the bare route's server CPU per request (the session's revocation check is part of it)`,
+        note: `called directly (no HTTP, no Express), best of 3 × 200,000; ${shown(ownMicros / Number(cpu('bare')))} of the bare route's server CPU per request (the session's revocation check is part of it)`,
       },
     ];
   } finally {
@@ -248,15 +250,17 @@ async function serve(): Promise<void> {
     ],
     idpServer,
   );
-  const app = express();
-  app.get('/bare', (_req, res) => {
+  // One app per variant, each with its one route at /chart, so none sits behind another's layers.
+  const page: express.RequestHandler = (_req, res) => {
     res.json({ page: 'chart' });
-  });
+  };
+  const bare = express();
+  bare.get('/chart', page);
   const noop: express.RequestHandler = (_req, _res, next) => next();
-  app.get('/noop', noop, noop, (_req, res) => {
-    res.json({ page: 'chart' });
-  });
-  app.use(
+  const noopApp = express();
+  noopApp.get('/chart', noop, noop, page);
+  const guarded = express();
+  guarded.use(
     twostep({
       issuer: idp.issuer,
       clientId: 'bench',
@@ -265,10 +269,11 @@ async function serve(): Promise<void> {
       session: { secret: SESSION_SECRET },
     }),
   );
-  app.get('/chart', requireStepUp({ maxAge: 600 }), (_req, res) => {
-    res.json({ page: 'chart' });
-  });
-  rp.use(app);
+  guarded.get('/chart', requireStepUp({ maxAge: 600 }), page);
+  rp.use(guarded);
+  const [bareServer, noopServer] = [await listen(), await listen()];
+  bareServer.use(bare);
+  noopServer.use(noopApp);
   const signIn = async (): Promise<string> => {
     idp.nextLogin = { sub: 'bench-user', acr: ACR_2FA, amr: ['pwd', 'otp', 'mfa'] };
     const browser = new Browser();
@@ -282,7 +287,7 @@ async function serve(): Promise<void> {
     process.send!(user + system);
   });
   process.on('disconnect', () => process.exit(0));
-  process.send!(rp.url);
+  process.send!({ bare: bareServer.url, noop: noopServer.url, guarded: rp.url } satisfies Record<Route, string>);
 }
 
 if (process.argv.includes('--serve')) {
