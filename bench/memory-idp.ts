@@ -6,9 +6,10 @@
 //   await idp.memory(); // { rss, heapUsed } after a full GC in the child
 //   await idp.usage(); // { cpuMicros, rss, maxRss }: the server's own CPU time and peak memory
 //
-// The child runs with --conditions=@twostep/source --expose-gc and talks over the IPC channel.
+// The child runs with --conditions=@twostep/source --expose-gc and serve's V8 flags and malloc setting,
+// and talks over the IPC channel.
 import { type ChildProcess, fork } from 'node:child_process';
-import { SERVER_MALLOC_ENV } from '../packages/server/src/idle-memory.ts';
+import { SERVER_MALLOC_ENV, SERVER_V8_FLAGS } from '../packages/server/src/idle-memory.ts';
 import { type BenchIdpInfo, createBenchIdp, type IdpSetup } from './signin.ts';
 
 const ROLE = 'twostep-bench-idp-process';
@@ -55,7 +56,7 @@ export interface IdpProcess {
 export async function startIdpProcess(setup: IdpSetup = {}): Promise<IdpProcess> {
   const epoch = Date.now();
   const child: ChildProcess = fork(new URL(import.meta.url), [ROLE, JSON.stringify({ epoch, setup })], {
-    execArgv: ['--conditions=@twostep/source', '--expose-gc', '--no-warnings'],
+    execArgv: ['--conditions=@twostep/source', '--expose-gc', '--no-warnings', ...SERVER_V8_FLAGS],
     // As `twostep serve` runs (packages/server/src/idle-memory.ts).
     env: { ...process.env, ...SERVER_MALLOC_ENV },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

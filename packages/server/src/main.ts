@@ -8,7 +8,7 @@
 
  */
 import { type Command, CliError, SettingsError, UsageError } from './cli.ts';
-import { restartWithServerMalloc } from './idle-memory.ts';
+import { restartWithServerSettings } from './idle-memory.ts';
 import { usage } from './usage.ts';
 
 const commands: Record<string, () => Promise<Command>> = {
@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<void> {
   const single = commands[group];
   const load = single ?? commands[`${group} ${action ?? ''}`.trim()];
   if (!load) throw new UsageError(`unknown command "${[group, action].filter(Boolean).join(' ')}"`);
-  if (group === 'serve' && !argv.includes('--print-config')) restartWithServerMalloc();
+  if (group === 'serve' && !argv.includes('--print-config')) restartWithServerSettings();
   const command = await load();
   await command(single ? argv.slice(1) : rest, {
     env: process.env,
