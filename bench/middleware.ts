@@ -148,8 +148,7 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     const cpuRatiosTo = (route: 'noop' | 'guarded') =>
       runs.bare.map((b, i) => b.cpuMicros / runs[route][i]!.cpuMicros);
     const cpuRatios = cpuRatiosTo('guarded');
-    const perCpuSecond = (route: Route) =>
-      Math.round(1e6 / median(runs[route].map((m) => m.cpuMicros)));
+    const perCpuSecond = (route: Route) => Math.round(1e6 / median(runs[route].map((m) => m.cpuMicros)));
     const cpu = (route: Route) => median(runs[route].map((m) => m.cpuMicros)).toFixed(1);
     const achieved = (route: Route) =>
       Math.round(median(runs[route].map((m) => m.rps))).toLocaleString('en-US');
@@ -287,7 +286,8 @@ async function serve(): Promise<void> {
     process.send!(user + system);
   });
   process.on('disconnect', () => process.exit(0));
-  process.send!({ bare: bareServer.url, noop: noopServer.url, guarded: rp.url } satisfies Record<Route, string>);
+  const urls: Record<Route, string> = { bare: bareServer.url, noop: noopServer.url, guarded: rp.url };
+  process.send!(urls);
 }
 
 if (process.argv.includes('--serve')) {

@@ -26,7 +26,7 @@ it('shrinks the young generation and exposes no gc afterwards', () => {
   expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
 });
 
-it("adds only the V8 flags the command line and NODE_OPTIONS leave out, in either spelling", () => {
+it('adds only the V8 flags the command line and NODE_OPTIONS leave out, in either spelling', () => {
   expect(missingV8Flags([], undefined)).toEqual([...SERVER_V8_FLAGS]);
   expect(missingV8Flags(['--conditions=x'], '--max-old-space-size=512')).toEqual([...SERVER_V8_FLAGS]);
   expect(missingV8Flags(['--max-semi-space-size=32'], '')).toEqual([]);
