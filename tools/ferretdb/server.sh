@@ -20,19 +20,28 @@ die() { echo "ferretdb/server.sh: $*" >&2; exit 1; }
 
 build() {
   command -v go >/dev/null || die "go is not installed (needed to build FerretDB)"
-  local hash bin tmp
-  hash="$(cat "$HERE/go.mod" "$HERE/go.sum" "$HERE/main.go" | sha256sum | cut -c1-16)"
+  local hash bin tmp work src
+  hash="$(cat "$HERE/go.mod" "$HERE/go.sum" "$HERE/main.go" "$HERE/sqlite-id-index.patch" | sha256sum | cut -c1-16)"
   bin="$CACHE/ferretdb-$hash"
   if [[ ! -x "$bin" ]]; then
     mkdir -p "$CACHE"
     tmp="$(mktemp "$CACHE/.build.XXXXXX")"
+    work="$(mktemp -d "$CACHE/.src.XXXXXX")"
     echo "ferretdb/server.sh: building FerretDB into $bin (first build takes a few minutes)..." >&2
     # GOTOOLCHAIN=local: never download another Go; go.sum is committed, so
-    # -mod=readonly only needs the Go module proxy.
-    if ! (cd "$HERE" && GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 \
-          go build -trimpath -o "$tmp" .) >&2; then
-      rm -f "$tmp"; die "go build failed"
+    # -mod=readonly only needs the Go module proxy. FerretDB's source is patched
+    # (sqlite-id-index.patch, see README.md) in a copy and built through a
+    # temporary go.mod that points at it.
+    if ! (cd "$HERE" && export GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 &&
+          src="$(go mod download -json github.com/FerretDB/FerretDB | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')" &&
+          [[ -d "$src" ]] && cp -R "$src" "$work/FerretDB" && chmod -R u+w "$work/FerretDB" &&
+          patch -s -p1 -d "$work/FerretDB" <"$HERE/sqlite-id-index.patch" &&
+          cp go.mod "$work/build.mod" && cp go.sum "$work/build.sum" &&
+          echo "replace github.com/FerretDB/FerretDB => $work/FerretDB" >>"$work/build.mod" &&
+          go build -modfile="$work/build.mod" -trimpath -o "$tmp" .) >&2; then
+      rm -rf "$tmp" "$work"; die "go build failed"
     fi
+    rm -rf "$work"
     mv -f "$tmp" "$bin"
     # drop binaries built from older sources
     find "$CACHE" -maxdepth 1 -name 'ferretdb-*' ! -name "ferretdb-$hash" -type f -delete 2>/dev/null || true
