@@ -1579,6 +1579,33 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         ).toEqual([5]);
       });
 
+      it('exists answers whether any event matches the same filters as list', async () => {
+        const clinic = await newClinic();
+        const [a, b, admin] = [uid('staff'), uid('staff'), uid('admin')];
+        const events = [
+          makeEvent(clinic.id, 1, { type: 'sign_in.succeeded', actorId: a, targetId: a, at: at(0) }),
+          makeEvent(clinic.id, 2, { type: 'two_step.paused', actorId: admin, targetId: b, at: at(20) }),
+          makeEvent(clinic.id, 3, { type: 'sign_in.failed', actorId: null, targetId: b, at: at(30) }),
+        ];
+        const exists = (filter: Parameters<Stores['audit']['exists']>[1]) =>
+          stores().audit.exists(clinic.id, filter);
+        expect(await exists({})).toBe(false);
+        for (const e of events) expect(await stores().audit.append(e)).toBe(true);
+        expect(await exists({})).toBe(true);
+        expect(await exists(undefined)).toBe(true);
+        expect(await exists({ actorOrTargetId: a, types: ['sign_in.succeeded'] })).toBe(true);
+        expect(await exists({ actorOrTargetId: b, types: ['sign_in.succeeded'] })).toBe(false);
+        expect(await exists({ actorOrTargetId: b, types: ['two_step.paused'] })).toBe(true); // as target
+        expect(await exists({ actorOrTargetId: admin })).toBe(true); // as actor
+        expect(await exists({ actorOrTargetId: uid('staff') })).toBe(false);
+        expect(await exists({ from: at(21), to: at(29) })).toBe(false);
+        expect(await exists({ from: at(21), to: at(30) })).toBe(true);
+        expect(await exists({ afterSeq: 3 })).toBe(false);
+        expect(await exists({ afterSeq: 2, types: ['sign_in.failed'] })).toBe(true);
+        // Another clinic's log is not looked at.
+        expect(await stores().audit.exists((await newClinic()).id, {})).toBe(false);
+      });
+
       // An insert guarded by a unique (clinicId, seq) index, not a read-modify-write update: never skipped.
       it(`append: exactly one of ${CONCURRENCY} concurrent appends with one seq wins [concurrency]`, async () => {
         const clinic = await newClinic();

@@ -236,13 +236,17 @@ export interface CounterStore {
   release(key: string, expiresAt: Date): Promise<void>;
 }
 
-export interface AuditQuery {
+/** Which events: every field given must match. */
+export interface AuditFilter {
   actorOrTargetId?: string;
   types?: AuditEventType[];
   from?: Date;
   to?: Date;
   /** Only events with `seq` greater than this (for paging forward). */
   afterSeq?: number;
+}
+
+export interface AuditQuery extends AuditFilter {
   limit?: number;
   /** Default ascending by seq. */
   order?: 'asc' | 'desc';
@@ -267,6 +271,11 @@ export interface AuditStore {
    */
   append(event: AuditEvent): Promise<boolean>;
   list(clinicId: string, query?: AuditQuery): Promise<AuditEvent[]>;
+  /**
+   * Whether any event matches, in no particular order: the store stops at the first it finds, so
+   * the answer costs the same however long the log is (no sort of every match).
+   */
+  exists(clinicId: string, query?: AuditFilter): Promise<boolean>;
 }
 
 /** Server-side sessions of the IdP's own pages, and the instant a staff member's sessions were ended. */

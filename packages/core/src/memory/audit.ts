@@ -1,4 +1,4 @@
-import type { AuditHead, AuditStore } from '../ports.ts';
+import type { AuditFilter, AuditHead, AuditStore } from '../ports.ts';
 import type { AuditEvent } from '../types.ts';
 import { copy } from './util.ts';
 
@@ -18,6 +18,22 @@ function upperBound(events: AuditEvent[], seq: number): number {
     else high = mid;
   }
   return low;
+}
+
+/** The clinic's events (ascending by seq) that match `filter`. */
+function matching(events: AuditEvent[], filter: AuditFilter): AuditEvent[] {
+  const { actorOrTargetId, types, from, to, afterSeq } = filter;
+  const typeSet = types === undefined ? undefined : new Set(types);
+  const start = afterSeq === undefined ? 0 : upperBound(events, afterSeq);
+  return events
+    .slice(start)
+    .filter(
+      (e) =>
+        (actorOrTargetId === undefined || e.actorId === actorOrTargetId || e.targetId === actorOrTargetId) &&
+        (typeSet === undefined || typeSet.has(e.type)) &&
+        (from === undefined || e.at.getTime() >= from.getTime()) &&
+        (to === undefined || e.at.getTime() <= to.getTime()),
+    );
 }
 
 export function createMemoryAuditStore(): AuditStore {
@@ -45,23 +61,13 @@ export function createMemoryAuditStore(): AuditStore {
       return true;
     },
     async list(clinicId, query = {}) {
-      const events = logs.get(clinicId)?.events ?? [];
-      const { actorOrTargetId, types, from, to, afterSeq, limit, order = 'asc' } = query;
-      const typeSet = types === undefined ? undefined : new Set(types);
-      const start = afterSeq === undefined ? 0 : upperBound(events, afterSeq);
-      const matches = events
-        .slice(start)
-        .filter(
-          (e) =>
-            (actorOrTargetId === undefined ||
-              e.actorId === actorOrTargetId ||
-              e.targetId === actorOrTargetId) &&
-            (typeSet === undefined || typeSet.has(e.type)) &&
-            (from === undefined || e.at.getTime() >= from.getTime()) &&
-            (to === undefined || e.at.getTime() <= to.getTime()),
-        );
+      const { limit, order = 'asc' } = query;
+      const matches = matching(logs.get(clinicId)?.events ?? [], query);
       if (order === 'desc') matches.reverse();
       return (limit === undefined ? matches : matches.slice(0, Math.max(0, limit))).map(copy);
+    },
+    async exists(clinicId, filter = {}) {
+      return matching(logs.get(clinicId)?.events ?? [], filter).length > 0;
     },
   };
 }

@@ -30,12 +30,11 @@ export async function noteSignInBrowser(
   const markers = (readCookie(req, COOKIE) ?? '').split('.').filter((m) => /^[\w-]{1,128}$/.test(m));
   const seen = markers.some((m) => deps.csrf.verify(subject, 'seen-browser', m));
   if (!seen && method !== 'trusted_device' && !(await rememberedHere(deps, req, staff))) {
-    const earlier = await deps.stores.audit.list(staff.clinicId, {
+    const signedInBefore = await deps.stores.audit.exists(staff.clinicId, {
       actorOrTargetId: staff.id,
       types: ['sign_in.succeeded'],
-      limit: 1,
     });
-    if (earlier.length > 0) void alert(deps, req, staff);
+    if (signedInBefore) void alert(deps, req, staff);
   }
   const mine = deps.csrf.token(subject, 'seen-browser');
   const kept = [mine, ...markers.filter((m) => !deps.csrf.verify(subject, 'seen-browser', m))];

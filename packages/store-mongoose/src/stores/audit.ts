@@ -1,7 +1,7 @@
 import {
   type AuditEvent,
   type AuditEventType,
-  type AuditQuery,
+  type AuditFilter,
   type AuditStore,
   TwostepError,
 } from '@twostep/core';
@@ -25,7 +25,7 @@ const toEvent = (doc: AuditEventDoc): AuditEvent => ({
   hash: doc.hash,
 });
 
-function listFilter(clinicId: string, query: AuditQuery): QueryFilter<AuditEventDoc> {
+function listFilter(clinicId: string, query: AuditFilter): QueryFilter<AuditEventDoc> {
   const filter: QueryFilter<AuditEventDoc> = { clinicId };
   const { actorOrTargetId, types, from, to, afterSeq } = query;
   if (actorOrTargetId !== undefined) {
@@ -136,6 +136,11 @@ export function createAuditStore({ audit, auditHeads }: StoreModels): AuditStore
         .sort({ seq: query.order === 'desc' ? -1 : 1 });
       if (limit !== undefined) q.limit(limit);
       return (await q.lean<AuditEventDoc[]>()).map(toEvent);
+    },
+    async exists(clinicId, filter = {}) {
+      if (!isString(clinicId)) return false;
+      // No sort: the database stops at the first match (an index on MongoDB, the scan on FerretDB).
+      return (await audit.exists(listFilter(clinicId, filter)).setOptions(Q)) !== null;
     },
   };
 }
