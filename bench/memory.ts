@@ -180,6 +180,8 @@ export interface CurvePoint {
   seconds: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
 /**
@@ -253,6 +255,8 @@ async function mongoSignIns(
         seconds: (performance.now() - t0) / 1000,
         rss: m.rss,
         heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
       });
       options.onPoint?.(curve);
       return m;
@@ -338,11 +342,11 @@ export async function runMongoLongBench(sessions = 10_000, minutes = 60): Promis
   const curveLines = (curve: CurvePoint[]) => [
     'RSS of the IdP process after GC along the run:',
     '',
-    '| sign-ins | seconds | RSS MB | heapUsed MB |',
-    '| ---: | ---: | ---: | ---: |',
+    '| sign-ins | seconds | RSS MB | heapUsed MB | heapTotal MB | external MB |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
     ...curve.map(
       (p) =>
-        `| ${p.signIns.toLocaleString('en-US')} | ${Math.round(p.seconds)} | ${round(p.rss / 2 ** 20)} | ${round(p.heapUsed / 2 ** 20)} |`,
+        `| ${p.signIns.toLocaleString('en-US')} | ${Math.round(p.seconds)} | ${round(p.rss / 2 ** 20)} | ${round(p.heapUsed / 2 ** 20)} | ${round(p.heapTotal / 2 ** 20)} | ${round(p.external / 2 ** 20)} |`,
     ),
     '',
   ];

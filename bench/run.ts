@@ -70,11 +70,8 @@ function anyRow(raw: unknown): Result {
   };
 }
 
-/**
- * Sign-ins in the MongoDB memory scenario. The issue asks for 10,000; FerretDB (serialized, SQLite)
- * does about 5 sign-ins/s on the shared 2-core machine, so a full run does 1,000 (see RESULTS.md).
- */
-const MONGO_SESSIONS = 1_000;
+/** Sign-ins in the MongoDB memory scenario, as the issue asks (about 4 minutes on FerretDB here). */
+const MONGO_SESSIONS = 10_000;
 
 /** A goal on a row whose value must stay at or under `limit`. */
 const atMost = (r: Row, limit: number, what: string) => ({
