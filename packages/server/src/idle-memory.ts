@@ -10,8 +10,11 @@
  * V8 grows its young generation up to 2 × 32 MB semi-spaces under load, and objects that survive a
  * scavenge of such a large young generation fill an old generation V8 then keeps reserved: about 100 MB
  * more peak resident memory under 8 concurrent sign-ins, and RSS that keeps climbing on MongoDB. A
- * maximum of 8 MB per semi-space cost no measurable CPU per sign-in or refresh grant (bench/RESULTS.md).
- * V8 reads it only when the process starts.
+ * maximum of 8 MB per semi-space cost no measurable CPU per sign-in or refresh grant. And under a high
+ * allocation rate V8 lets the old generation grow up to 4× what is live before a full collection
+ * (about 300 MB peak for ~45 MB live); a factor of 2 (`--heap-growing-percent=100`) took the peak under
+ * 8 concurrent sign-ins from about 300 to about 230 MB, for no measurable CPU per sign-in and a few
+ * percent per refresh grant (bench/RESULTS.md). V8 reads both only when the process starts.
  *
  * So `twostep serve` starts itself again with both, same process id (Node's `process.execve`, Node ≥
  * 22.15 on Linux), unless each is already set: an operator's own value wins (the variable in the
@@ -30,7 +33,7 @@ import { runInNewContext } from 'node:vm';
 
 /** What `twostep serve` runs with (bench IdPs too, so the bench measures the same). */
 export const SERVER_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' } as const;
-export const SERVER_V8_FLAGS = ['--max-semi-space-size=8'] as const;
+export const SERVER_V8_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=100'] as const;
 
 type WithExecve = { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never };
 

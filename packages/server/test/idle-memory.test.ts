@@ -29,8 +29,8 @@ it('shrinks the young generation and exposes no gc afterwards', () => {
 it('adds only the V8 flags the command line and NODE_OPTIONS leave out, in either spelling', () => {
   expect(missingV8Flags([], undefined)).toEqual([...SERVER_V8_FLAGS]);
   expect(missingV8Flags(['--conditions=x'], '--max-old-space-size=512')).toEqual([...SERVER_V8_FLAGS]);
-  expect(missingV8Flags(['--max-semi-space-size=32'], '')).toEqual([]);
-  expect(missingV8Flags([], '--inspect  --max_semi_space_size=2')).toEqual([]);
+  expect(missingV8Flags(['--max-semi-space-size=32'], '')).toEqual(['--heap-growing-percent=100']);
+  expect(missingV8Flags(['--heap-growing-percent=50'], '--inspect  --max_semi_space_size=2')).toEqual([]);
 });
 
 describe.runIf(process.platform === 'linux' && 'execve' in process)('twostep serve on Linux', () => {
@@ -42,7 +42,7 @@ describe.runIf(process.platform === 'linux' && 'execve' in process)('twostep ser
     const serve = await startServe(['--dev', '--listen-port', '0', '--log-format', 'json'], {}, dir);
     try {
       expect(environOf(serve.child.pid!)).toContain('MALLOC_MMAP_THRESHOLD_=131072');
-      expect(argsOf(serve.child.pid!)).toContain('--max-semi-space-size=8');
+      expect(argsOf(serve.child.pid!)).toEqual(expect.arrayContaining([...SERVER_V8_FLAGS]));
       expect(serve.output().match(/DEVELOPMENT MODE/g)).toHaveLength(1);
     } finally {
       await serve.stop();
@@ -58,6 +58,7 @@ describe.runIf(process.platform === 'linux' && 'execve' in process)('twostep ser
     try {
       expect(environOf(serve.child.pid!)).toContain('MALLOC_MMAP_THRESHOLD_=262144');
       expect(argsOf(serve.child.pid!)).not.toContain('--max-semi-space-size=8');
+      expect(argsOf(serve.child.pid!)).toContain('--heap-growing-percent=100'); // the flag not set
       expect(serve.output().match(/DEVELOPMENT MODE/g)).toHaveLength(1);
     } finally {
       await serve.stop();
