@@ -13,7 +13,6 @@ import { createRequire } from 'node:module';
 import type { Logger } from '@twostep/core';
 import type { RequestHandler } from 'express';
 import pino from 'pino';
-import { pinoHttp } from 'pino-http';
 import type PinoPretty from 'pino-pretty';
 import { currentRequestId, requestContext } from './request-context.ts';
 import { routeOf } from './routes.ts';
@@ -86,37 +85,28 @@ export function requestIdOf(req: IncomingMessage): string {
 
 /**
  * The request id (header in, header out, `requestContext` for every line written while the request
- * runs) and one access-log line per response: method, route template, status, milliseconds.
+ * runs) and one access-log line per response: method, route template, status, milliseconds. No URL
+ * (tokens travel in some) and no headers. Written when the response closes: "request", "request
+ * failed" (5xx, at error) or "request aborted" (the client left before the response was sent).
  */
 export function requestLogging(log: Log): RequestHandler {
-  const accessLine = (req: IncomingMessage, res: ServerResponse, ms: number) => ({
-    reqId: String((req as { id?: unknown }).id),
-    method: req.method,
-    route: routeOf(req),
-    status: res.statusCode,
-    ms,
-  });
-  const http = pinoHttp({
-    logger: log,
-    genReqId: (req, res) => {
-      const id = requestIdOf(req);
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    // The line is built by us from the route template: no URL (tokens travel in some), no headers.
-    quietResLogger: true,
-    serializers: { req: () => undefined, res: () => undefined },
-    customSuccessObject: (req, res, value: { responseTime: number }) =>
-      accessLine(req, res, value.responseTime),
-    customErrorObject: (req, res, _error, value: { responseTime: number }) =>
-      accessLine(req, res, value.responseTime),
-    customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request failed',
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-  });
   return (req, res, next) => {
-    http(req, res);
-    requestContext.run({ requestId: String(req.id) }, next);
+    const reqId = requestIdOf(req);
+    res.setHeader('X-Request-Id', reqId);
+    const start = performance.now();
+    res.once('close', () => {
+      const line = {
+        reqId,
+        method: req.method,
+        route: routeOf(req),
+        status: res.statusCode,
+        ms: Math.round(performance.now() - start),
+      };
+      if (!res.writableFinished) log.info(line, 'request aborted');
+      else if (res.statusCode >= 500) log.error(line, 'request failed');
+      else log.info(line, 'request');
+    });
+    requestContext.run({ requestId: reqId }, next);
   };
 }
 
