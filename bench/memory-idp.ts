@@ -59,7 +59,8 @@ export async function startIdpProcess(setup: IdpSetup = {}): Promise<IdpProcess>
     execArgv: ['--conditions=@twostep/source', '--expose-gc', '--no-warnings', ...SERVER_V8_FLAGS],
     // As `twostep serve` runs (packages/server/src/idle-memory.ts).
     env: { ...process.env, ...SERVER_MALLOC_ENV },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // With logs on, stdout is /dev/null: they are written as `twostep serve` writes them, unseen.
+    stdio: ['ignore', setup.observability ? 'ignore' : 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`bench IdP process exited (${code ?? signal})`)));

@@ -156,7 +156,7 @@ const SCENARIOS: Scenario[] = [
     name: 'ops',
     title: 'Operations: logs + metrics on a complete sign-in',
     run: async (quick) =>
-      (await runOpsBench(quick ? 4 : 16)).map((r) =>
+      (await runOpsBench(quick ? 4 : 32)).map((r) =>
         row(
           r,
           r.scenario.startsWith('ops: CPU logs + metrics add')

@@ -117,11 +117,10 @@ export async function createBenchIdp(epoch: number, setup: IdpSetup = {}): Promi
   const redirectUri = 'http://127.0.0.1:9/callback'; // never requested: the generator stops there
   const clientSecret = randomBytes(24).toString('base64url');
   const unlimited = 1_000_000_000;
-  const { createWriteStream } = await import('node:fs');
   const idp = createIdp({
-    ...(setup.observability
-      ? { log: createLog({ destination: createWriteStream('/dev/null') }), metrics: createMetrics() }
-      : {}),
+    // Logs go where `twostep serve` sends them (pino's own asynchronous stdout writer); the bench's IdP
+    // process has /dev/null as stdout (memory-idp.ts).
+    ...(setup.observability ? { log: createLog(), metrics: createMetrics() } : {}),
     issuer,
     stores,
     secretBox,
