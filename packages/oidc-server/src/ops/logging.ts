@@ -8,7 +8,7 @@
  * `redact` is a second net for fields with those names.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger } from '@twostep/core';
 import type { RequestHandler } from 'express';

@@ -38,9 +38,11 @@ function storeCalls(obs: Observability, onAudit: (event: AuditEvent) => void): I
   const labels = new Map<string, { store: string; method: string }>();
   const labelsOf = (store: string, method: string) => {
     const key = `${store}.${method}`;
-    let found = labels.get(key);
-    if (found === undefined) labels.set(key, (found = { store, method }));
-    return found;
+    const found = labels.get(key);
+    if (found !== undefined) return found;
+    const made = { store, method };
+    labels.set(key, made);
+    return made;
   };
   return (store, method, args, call) => {
     const started = performance.now();
