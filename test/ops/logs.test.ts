@@ -38,14 +38,20 @@ const capture = new Writable({
   },
 });
 
-/** oidc-provider's records of model `broken` become unreadable while it is set (a server_error). */
+/**
+ * oidc-provider's records of model `broken` become unreadable while it is set (a server_error);
+ * those of model `slow` take half a second to read.
+ */
 let broken: string | null = null;
+let slow: string | null = null;
 const MemoryAdapter = createMemoryAdapter();
 const BreakableAdapter = function BreakableAdapter(name: string) {
   return interceptMethods(new MemoryAdapter(name), name, (model, method, _args, call) =>
     model === broken && method === 'find'
       ? Promise.reject(new Error('adapter failure for the test'))
-      : call(),
+      : model === slow && method === 'find'
+        ? new Promise((resolve) => setTimeout(resolve, 500)).then(call)
+        : call(),
   );
 } as unknown as AdapterClass;
 
@@ -337,5 +343,34 @@ describe('logs', { timeout: 120_000 }, () => {
       headers: { 'x-request-id': 'not a valid id {"level":"fatal"}' },
     });
     expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('logs a request whose client left before the answer as "request aborted"', async () => {
+    slow = 'AuthorizationCode';
+    try {
+      const gone = new AbortController();
+      const request = fetch(`${idp.url}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${idp.clientId}:${idp.clientSecret}`).toString('base64')}`,
+          'x-request-id': 'left-early-1',
+        },
+        body: 'grant_type=authorization_code&code=unknown-code&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb',
+        signal: gone.signal,
+      });
+      setTimeout(() => gone.abort(), 100); // while the code is still being looked up
+      await expect(request).rejects.toThrow();
+      await expect
+        .poll(
+          () => lines.map((l) => JSON.parse(l)).find((e) => e.reqId === 'left-early-1' && e.ms !== undefined),
+          {
+            timeout: 3000,
+          },
+        )
+        .toMatchObject({ msg: 'request aborted', level: 'info', method: 'POST' });
+    } finally {
+      slow = null;
+    }
   });
 });
