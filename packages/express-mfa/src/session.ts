@@ -170,7 +170,7 @@ export class SessionManager {
     if (data === undefined || !isSessionData(data) || this.#expired(data, now)) return null;
     const writeDue =
       now - data.touchedAt >= TOUCH_INTERVAL_MS ||
-      data.pending.some((p) => now - p.createdAt >= PENDING_TTL_MS);
+      (data.pending.length > 0 && data.pending.some((p) => now - p.createdAt >= PENDING_TTL_MS));
     // Shared and frozen: most requests only read it; code that changes a session takes writable() first.
     return writeDue ? null : data;
   }

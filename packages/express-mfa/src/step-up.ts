@@ -94,16 +94,17 @@ export function requireStepUp(options: RequireStepUpOptions = {}): RequestHandle
       },
     );
 
+  const requirement = { acr, maxAge }; // built once: this guard runs on every request of its routes
   return wrap((req, res, next) => {
     const state = stateOf(req);
     const user = state.session?.user;
     if (user === undefined) return unauthenticated(req, res, acr, maxAge);
     const { options: o } = state;
-    const unmet = unmetRequirement(
-      user.claims,
-      { acr, maxAge },
-      { nowSeconds: Math.floor(o.now() / 1000), clockTolerance: o.clockTolerance, acrValues: o.acrValues },
-    );
+    const unmet = unmetRequirement(user.claims, requirement, {
+      nowSeconds: Math.floor(o.now() / 1000),
+      clockTolerance: o.clockTolerance,
+      acrValues: o.acrValues,
+    });
     if (unmet === undefined) return next();
     if (isNavigation(req))
       return state.startLogin(req, res, { returnTo: returnToOf(req), acr, maxAge, sub: user.claims.sub });
