@@ -1,5 +1,5 @@
-// Requests/s on an Express route behind requireStepUp (for a user who already
-// satisfies it) next to the same route with no middleware, in one run.
+// Requests per CPU-second on an Express route behind requireStepUp (for a user who already
+// satisfies it) next to the same route with no middleware, each in a server process of its own.
 // The session is real: a sign-in through an oidc-provider test IdP at loa:2fa.
 import { execFile, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import express from 'express';
 import { requireStepUp, twostep } from '@twostep/express-mfa';
-import { ACR_2FA, startIdp } from '../packages/express-mfa/test/fixtures/idp.ts';
-import { listen } from '../packages/express-mfa/test/fixtures/listen.ts';
+import { ACR_2FA, startIdp, type TestIdp } from '../packages/express-mfa/test/fixtures/idp.ts';
+import { type Listening, listen } from '../packages/express-mfa/test/fixtures/listen.ts';
 import { Browser } from '../packages/express-mfa/test/helpers.ts';
 import type { Row as BenchRow } from './row.ts';
 
@@ -20,56 +20,65 @@ export interface Row extends BenchRow {
 }
 
 const SESSION_SECRET = 'bench-session-secret-0123456789abcdefghij';
+const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
 /** Largest spread (middle rounds, as a share of the median) of a route's server CPU per request for a run to count. */
 const MAX_SPREAD = 0.15;
 const ATTEMPTS = 3;
+const WARM_UP_SECONDS = 6;
 const execFileAsync = promisify(execFile);
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
 type Usage = { rps: number; cpuMicros: number };
-const routes = ['bare', 'noop', 'guarded'] as const;
+const routes = ['bare', 'noop', 'guarded', 'quiet'] as const;
 type Route = (typeof routes)[number];
 
-/** The server under test: its own process, so earlier bench scenarios' heap and JIT state do not weigh on it. */
+/**
+ * One variant's server: a process of its own, so no variant's traffic shapes the JIT state (inline
+ * caches, hidden classes) another is measured with. Each also serves the same sign-in traffic, as a
+ * clinic app does: a twostep app on a second port, through which the bench signs in before every
+ * round. Without it, only the guarded process would run sign-in code, and that alone makes every
+ * route of a process slower (the `quiet` variant, a bare route in a process that never signs anyone
+ * in, shows how much). The IdP runs in the bench's own process, as a clinic app's IdP runs elsewhere.
+ */
 interface Server {
-  /** Each route variant is its own app on its own port, all at `/chart`: one route per app, as in a clinic app. */
-  urls: Record<Route, string>;
-  /** Signs in again and returns the new session cookie (`twostep=…`). */
-  signIn(): Promise<string>;
+  /** The measured app, its route at `/chart`. */
+  url: string;
+  /** The sign-in app (absent for `quiet`): a twostep app whose `/chart` needs loa:2fa. */
+  signInUrl: string | undefined;
   cpuMicros(): Promise<number>;
   stop(): void;
 }
 
-async function startServer(): Promise<Server> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+async function startServer(route: Route, issuer: string): Promise<Server> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', route, issuer], {
     execArgv: ['--conditions=@twostep/source'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const urls = await new Promise<Record<Route, string>>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as Record<Route, string>));
+  const { url, signInUrl } = await new Promise<Pick<Server, 'url' | 'signInUrl'>>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as Pick<Server, 'url' | 'signInUrl'>));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  const ask = <T>(question: 'cpu' | 'sign-in'): Promise<T> =>
-    new Promise((resolve) => {
-      child.once('message', (m) => resolve(m as T));
-      child.send(question);
-    });
   return {
-    urls,
-    signIn: () => ask<string>('sign-in'),
-    cpuMicros: () => ask<number>('cpu'),
+    url,
+    signInUrl,
+    cpuMicros: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m as number));
+        child.send('cpu');
+      }),
     stop: () => child.disconnect(),
   };
 }
 
 /** Requests/s, and the server's CPU time per request (autocannon runs in a process of its own too). */
 async function measure(
-  server: Server,
+  servers: Record<Route, Server>,
   cookie: string,
   route: Route,
   seconds: number,
   rate?: number,
 ): Promise<Usage> {
+  const server = servers[route];
   const cpuBefore = await server.cpuMicros();
   const { stdout } = await execFileAsync(process.execPath, [
     autocannonBin,
@@ -85,7 +94,7 @@ async function measure(
     'accept=text/html',
     '-H',
     'sec-fetch-mode=navigate',
-    `${server.urls[route]}/chart`,
+    `${server.url}/chart`,
   ]);
   const cpu = (await server.cpuMicros()) - cpuBefore;
   const result = JSON.parse(stdout) as {
@@ -99,25 +108,53 @@ async function measure(
 }
 
 export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
-  const server = await startServer();
+  const idpServer = await listen();
+  const servers = {} as Record<Route, Server>;
+  let idp: TestIdp | undefined;
   try {
+    for (const route of routes) servers[route] = await startServer(route, idpServer.url);
+    const signInUrls = routes.flatMap((r) => servers[r].signInUrl ?? []);
+    idp = await startIdp(
+      [
+        {
+          client_id: 'bench',
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [...signInUrls, servers.guarded.url].map((url) => `${url}/auth/callback`),
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
+      idpServer,
+    );
+    /** Signs in through the route's process (its sign-in app; `quiet` borrows the guarded one's). */
+    const signIn = async (route: Route): Promise<string> => {
+      const url = servers[route].signInUrl ?? servers.guarded.signInUrl!;
+      idp!.nextLogin = { sub: 'bench-user', acr: ACR_2FA, amr: ['pwd', 'otp', 'mfa'] };
+      const browser = new Browser();
+      const page = await browser.follow(`${url}/chart`);
+      if (page.status !== 200) throw new Error(`sign-in for the bench failed: ${page.status}`);
+      return `twostep=${browser.cookie(url, 'twostep')}`;
+    };
     // A fresh sign-in per round keeps every round inside the session's one-minute touch interval
     // (autocannon cannot take the re-issued cookie a browser would), so no request rewrites the cookie.
     const warm: Usage[] = [];
-    for (const route of routes) warm.push(await measure(server, await server.signIn(), route, 1)); // JIT warm-up
+    for (const route of routes) warm.push(await measure(servers, await signIn(route), route, 1)); // JIT warm-up
     // Every round runs at one fixed request rate, half of what the slowest route managed in the warm-up:
     // the server's CPU per request falls as throughput rises (more requests per wake-up and write), so
     // routes compared at different rates would differ by the load generator's luck, not by their work.
     const rate = Math.round(Math.min(...warm.map((w) => w.rps)) / 2);
     const round = async (route: Route, seconds: number) =>
-      measure(server, await server.signIn(), route, seconds, rate);
+      measure(servers, await signIn(route), route, seconds, rate);
+    // The JIT keeps settling for several seconds of traffic (CPU per request still falling by a fifth
+    // after 1 s, measured): let every process settle before the first measured round.
+    for (const route of routes) await round(route, WARM_UP_SECONDS);
     // Rounds rotate which route goes first, so load from elsewhere on the machine hits all alike. Each
     // round's ratio compares measurements taken moments apart; the goal is judged on the median of those
     // paired ratios, which a disturbed round (on this shared VM, up to half its throughput) cannot sway.
-    const rounds = 7;
+    const rounds = 9;
     const perRound = Math.max(1, Math.round(seconds / rounds));
     const measureRounds = async () => {
-      const runs: Record<Route, Usage[]> = { bare: [], noop: [], guarded: [] };
+      const runs: Record<Route, Usage[]> = { bare: [], noop: [], guarded: [], quiet: [] };
       for (let i = 0; i < rounds; i++) {
         for (let j = 0; j < routes.length; j++) {
           const route = routes[(i + j) % routes.length]!;
@@ -145,7 +182,7 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     const shown = (r: number) => `${(r * 100).toFixed(0)}%`;
     // The goal: requests per CPU-second, guarded ÷ bare = the server's CPU per request, bare ÷ guarded
     // (1 = the guard costs nothing), paired round by round.
-    const cpuRatiosTo = (route: 'noop' | 'guarded') =>
+    const cpuRatiosTo = (route: Exclude<Route, 'bare'>) =>
       runs.bare.map((b, i) => b.cpuMicros / runs[route][i]!.cpuMicros);
     const cpuRatios = cpuRatiosTo('guarded');
     const perCpuSecond = (route: Route) => Math.round(1e6 / median(runs[route].map((m) => m.cpuMicros)));
@@ -153,7 +190,7 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     const achieved = (route: Route) =>
       Math.round(median(runs[route].map((m) => m.rps))).toLocaleString('en-US');
     const ratio = median(cpuRatios);
-    const ownMicros = await middlewareMicros(server.urls.guarded, await server.signIn());
+    const ownMicros = await middlewareMicros(servers.guarded.url, await signIn('guarded'));
     return [
       {
         scenario: 'bare Express route',
@@ -166,6 +203,12 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
         value: perCpuSecond('noop'),
         unit: 'req per CPU-s',
         note: `server CPU ${cpu('noop')} µs/request, ${shown(median(cpuRatiosTo('noop')))} of bare's requests per CPU-second (median of the rounds' ratios): what any two Express layers cost`,
+      },
+      {
+        scenario: 'bare route, in a process that never signs anyone in',
+        value: perCpuSecond('quiet'),
+        unit: 'req per CPU-s',
+        note: `server CPU ${cpu('quiet')} µs/request: the bare route costs ${((median(cpuRatiosTo('quiet')) - 1) * 100).toFixed(0)} % more in a process that also runs sign-ins (median of the rounds' ratios), so every variant's process runs the same sign-ins`,
       },
       {
         scenario: 'same route behind requireStepUp',
@@ -186,11 +229,11 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
       },
     ];
   } finally {
-    server.stop();
+    for (const server of Object.values(servers)) server.stop();
+    await (idp ?? idpServer).close(); // the IdP closes its server
   }
 }
 
-/** The child: an IdP, the app with its three routes, and a session signed in at loa:2fa through them. */
 /**
  * Microseconds that `twostep()` + `requireStepUp()` themselves take per request, called directly
  * (no HTTP, no Express) with the bench's real cookie: steady where requests/s are not.
@@ -232,66 +275,54 @@ async function middlewareMicros(appUrl: string, cookie: string): Promise<number>
   return Math.min(...costs);
 }
 
-async function serve(): Promise<void> {
-  const rp = await listen();
-  const idpServer = await listen();
-  const redirectUri = `${rp.url}/auth/callback`;
-  const secret = 'bench-client-secret-0123456789abcdef';
-  const idp = await startIdp(
-    [
-      {
-        client_id: 'bench',
-        client_secret: secret,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-    ],
-    idpServer,
-  );
-  // One app per variant, each with its one route at /chart, so none sits behind another's layers.
-  const page: express.RequestHandler = (_req, res) => {
-    res.json({ page: 'chart' });
-  };
-  const bare = express();
-  bare.get('/chart', page);
-  const noop: express.RequestHandler = (_req, _res, next) => next();
-  const noopApp = express();
-  noopApp.get('/chart', noop, noop, page);
-  const guarded = express();
-  guarded.use(
+const page: express.RequestHandler = (_req, res) => {
+  res.json({ page: 'chart' });
+};
+
+/** A clinic app with twostep mounted and its `/chart` behind requireStepUp, listening at `server`. */
+function guardedApp(server: Listening, issuer: string): express.Express {
+  const app = express();
+  app.use(
     twostep({
-      issuer: idp.issuer,
+      issuer,
       clientId: 'bench',
-      clientSecret: secret,
-      redirectUri,
+      clientSecret: CLIENT_SECRET,
+      redirectUri: `${server.url}/auth/callback`,
       session: { secret: SESSION_SECRET },
     }),
   );
-  guarded.get('/chart', requireStepUp({ maxAge: 600 }), page);
-  rp.use(guarded);
-  const [bareServer, noopServer] = [await listen(), await listen()];
-  bareServer.use(bare);
-  noopServer.use(noopApp);
-  const signIn = async (): Promise<string> => {
-    idp.nextLogin = { sub: 'bench-user', acr: ACR_2FA, amr: ['pwd', 'otp', 'mfa'] };
-    const browser = new Browser();
-    const page = await browser.follow(`${rp.url}/chart`);
-    if (page.status !== 200) throw new Error(`sign-in for the bench failed: ${page.status}`);
-    return `twostep=${browser.cookie(rp.url, 'twostep')}`;
-  };
-  process.on('message', async (question) => {
-    if (question === 'sign-in') return process.send!(await signIn());
+  app.get('/chart', requireStepUp({ maxAge: 600 }), page);
+  return app;
+}
+
+/** The child: one variant's app, its one route at `/chart`, and (but for `quiet`) the sign-in app. */
+async function serve(route: Route, issuer: string): Promise<void> {
+  const server = await listen();
+  const noop: express.RequestHandler = (_req, _res, next) => next();
+  if (route === 'guarded') server.use(guardedApp(server, issuer));
+  else {
+    const app = express();
+    if (route === 'noop') app.get('/chart', noop, noop, page);
+    else app.get('/chart', page);
+    server.use(app);
+  }
+  let signInServer: Listening | undefined;
+  if (route !== 'quiet') {
+    signInServer = await listen();
+    signInServer.use(guardedApp(signInServer, issuer));
+  }
+  process.on('message', () => {
     const { user, system } = process.cpuUsage();
     process.send!(user + system);
   });
   process.on('disconnect', () => process.exit(0));
-  const urls: Record<Route, string> = { bare: bareServer.url, noop: noopServer.url, guarded: rp.url };
-  process.send!(urls);
+  const started: Pick<Server, 'url' | 'signInUrl'> = { url: server.url, signInUrl: signInServer?.url };
+  process.send!(started);
 }
 
-if (process.argv.includes('--serve')) {
-  await serve();
+const serveAt = process.argv.indexOf('--serve');
+if (serveAt !== -1) {
+  await serve(process.argv[serveAt + 1] as Route, process.argv[serveAt + 2]!);
 } else if (import.meta.main) {
   const rows = await runMiddlewareBench();
   console.table(rows);
