@@ -34,20 +34,10 @@ const isDeadline = (error: unknown) =>
 /** Times each call; counts deadlines missed; hands each audit event that was written to `onAudit`. */
 function storeCalls(obs: Observability, onAudit: (event: AuditEvent) => void): Interceptor {
   const { metrics } = obs;
-  // One label object per store method, made once: a sign-in makes dozens of store calls.
-  const labels = new Map<string, { store: string; method: string }>();
-  const labelsOf = (store: string, method: string) => {
-    const key = `${store}.${method}`;
-    const found = labels.get(key);
-    if (found !== undefined) return found;
-    const made = { store, method };
-    labels.set(key, made);
-    return made;
-  };
   return (store, method, args, call) => {
     const started = performance.now();
     const end = metrics
-      ? () => metrics.storeDuration.observe(labelsOf(store, method), (performance.now() - started) / 1000)
+      ? () => metrics.storeDuration.observe({ store, method }, (performance.now() - started) / 1000)
       : undefined;
     const result = call();
     if (!isThenable(result)) return result;
