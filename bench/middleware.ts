@@ -25,6 +25,12 @@ const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef';
 const MAX_SPREAD = 0.15;
 const ATTEMPTS = 3;
 const WARM_UP_SECONDS = 6;
+/**
+ * Server processes per variant. Each process's JIT makes its own choices, and one route's cost moves
+ * by several per cent from one process to the next: rounds cycle through the processes, so no single
+ * process's luck decides a variant's figure.
+ */
+const PROCESSES = 3;
 const execFileAsync = promisify(execFile);
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
@@ -72,13 +78,12 @@ async function startServer(route: Route, issuer: string): Promise<Server> {
 
 /** Requests/s, and the server's CPU time per request (autocannon runs in a process of its own too). */
 async function measure(
-  servers: Record<Route, Server>,
+  server: Server,
   cookie: string,
   route: Route,
   seconds: number,
   rate?: number,
 ): Promise<Usage> {
-  const server = servers[route];
   const cpuBefore = await server.cpuMicros();
   const { stdout } = await execFileAsync(process.execPath, [
     autocannonBin,
@@ -107,13 +112,16 @@ async function measure(
   return { rps: result.requests.average, cpuMicros: cpu / result.requests.total };
 }
 
-export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
+export async function runMiddlewareBench(seconds = 30): Promise<Row[]> {
   const idpServer = await listen();
-  const servers = {} as Record<Route, Server>;
+  const servers = {} as Record<Route, Server[]>;
   let idp: TestIdp | undefined;
   try {
-    for (const route of routes) servers[route] = await startServer(route, idpServer.url);
-    const signInUrls = routes.flatMap((r) => servers[r].signInUrl ?? []);
+    for (const route of routes) {
+      servers[route] = [];
+      for (let p = 0; p < PROCESSES; p++) servers[route].push(await startServer(route, idpServer.url));
+    }
+    const signInUrls = routes.flatMap((r) => servers[r].flatMap((s) => s.signInUrl ?? []));
     idp = await startIdp(
       [
         {
@@ -131,8 +139,8 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
      * Signs in through the route's own process (its sign-in app). `quiet` has none and reads no cookie:
      * it gets the last one, the same size, so no other process runs a sign-in on its behalf.
      */
-    const signIn = async (route: Route): Promise<string> => {
-      const url = servers[route].signInUrl;
+    const signIn = async (server: Server): Promise<string> => {
+      const url = server.signInUrl;
       if (url === undefined) return lastCookie;
       idp!.nextLogin = { sub: 'bench-user', acr: ACR_2FA, amr: ['pwd', 'otp', 'mfa'] };
       const browser = new Browser();
@@ -144,37 +152,44 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     // A fresh sign-in per round keeps every round inside the session's one-minute touch interval
     // (autocannon cannot take the re-issued cookie a browser would), so no request rewrites the cookie.
     const warm: Usage[] = [];
-    for (const route of routes) warm.push(await measure(servers, await signIn(route), route, 1)); // JIT warm-up
+    for (const route of routes)
+      for (const server of servers[route]) warm.push(await measure(server, await signIn(server), route, 1)); // JIT warm-up
     // Every round runs at one fixed request rate, half of what the slowest route managed in the warm-up:
     // the server's CPU per request falls as throughput rises (more requests per wake-up and write), so
     // routes compared at different rates would differ by the load generator's luck, not by their work.
     const rate = Math.round(Math.min(...warm.map((w) => w.rps)) / 2);
-    const round = async (route: Route, seconds: number) =>
-      measure(servers, await signIn(route), route, seconds, rate);
+    const round = async (route: Route, process: number, seconds: number) => {
+      const server = servers[route][process]!;
+      return measure(server, await signIn(server), route, seconds, rate);
+    };
     // The JIT keeps settling for several seconds of traffic (CPU per request still falling by a fifth
     // after 1 s, measured): let every process settle before the first measured round.
-    for (const route of routes) await round(route, WARM_UP_SECONDS);
+    for (const route of routes) for (let p = 0; p < PROCESSES; p++) await round(route, p, WARM_UP_SECONDS);
     // Rounds rotate which route goes first, so load from elsewhere on the machine hits all alike. Each
     // round's ratio compares measurements taken moments apart; the goal is judged on the median of those
     // paired ratios, which a disturbed round (on this shared VM, up to half its throughput) cannot sway.
-    const rounds = 9;
+    // Round i measures process i mod PROCESSES of every variant, so each ratio pairs one bare process
+    // with one guarded process and every pairing counts alike.
+    const rounds = 15;
     const perRound = Math.max(1, Math.round(seconds / rounds));
     const measureRounds = async () => {
       const runs: Record<Route, Usage[]> = { bare: [], noop: [], guarded: [], quiet: [] };
       for (let i = 0; i < rounds; i++) {
         for (let j = 0; j < routes.length; j++) {
           const route = routes[(i + j) % routes.length]!;
-          runs[route].push(await round(route, perRound));
+          runs[route].push(await round(route, i % PROCESSES, perRound));
         }
       }
       return runs;
     };
-    // A run counts only if the machine held still: for every route, the rounds other than its best and
-    // worst agree within MAX_SPREAD. This looks at each route alone, never at the ratio being judged.
-    // An unsteady run is measured again, up to ATTEMPTS times; if none is steady the goal is not met.
+    // A run counts only if the machine held still: for every route, the rounds other than its fifth
+    // best and fifth worst agree within MAX_SPREAD. This looks at each route alone, never at the ratio
+    // being judged. An unsteady run is measured again, up to ATTEMPTS times; if none is steady the goal
+    // is not met.
     const spreadOf = (usages: Usage[]) => {
       const sorted = usages.map((u) => u.cpuMicros).sort((a, b) => a - b);
-      return (sorted.at(-2)! - sorted[1]!) / sorted[Math.floor(sorted.length / 2)]!;
+      const trim = Math.floor(sorted.length / 5);
+      return (sorted.at(-1 - trim)! - sorted[trim]!) / sorted[Math.floor(sorted.length / 2)]!;
     };
     let runs = await measureRounds();
     let attempt = 1;
@@ -193,16 +208,22 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
     const cpuRatios = cpuRatiosTo('guarded');
     const perCpuSecond = (route: Route) => Math.round(1e6 / median(runs[route].map((m) => m.cpuMicros)));
     const cpu = (route: Route) => median(runs[route].map((m) => m.cpuMicros)).toFixed(1);
+    /** Each process's median server CPU per request (µs): how far the processes of a variant differ. */
+    const byProcess = (route: Route) =>
+      Array.from({ length: PROCESSES }, (_, p) =>
+        median(runs[route].filter((_m, i) => i % PROCESSES === p).map((m) => m.cpuMicros)).toFixed(1),
+      ).join(' / ');
     const achieved = (route: Route) =>
       Math.round(median(runs[route].map((m) => m.rps))).toLocaleString('en-US');
     const ratio = median(cpuRatios);
-    const ownMicros = await middlewareMicros(servers.guarded.url, await signIn('guarded'));
+    const guarded = servers.guarded[0]!;
+    const ownMicros = await middlewareMicros(guarded.url, await signIn(guarded));
     return [
       {
         scenario: 'bare Express route',
         value: perCpuSecond('bare'),
         unit: 'req per CPU-s',
-        note: `server CPU ${cpu('bare')} µs/request, median of ${rounds} rounds at a fixed ${rate.toLocaleString('en-US')} requests/s (half the warm-up's slowest route; achieved ${achieved('bare')}/s)`,
+        note: `server CPU ${cpu('bare')} µs/request (its ${PROCESSES} processes: ${byProcess('bare')}), median of ${rounds} rounds at a fixed ${rate.toLocaleString('en-US')} requests/s (half the warm-up's slowest route; achieved ${achieved('bare')}/s)`,
       },
       {
         scenario: 'same route behind two no-op middlewares',
@@ -223,7 +244,7 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
         ratio,
         steady,
         note:
-          `server CPU ${cpu('guarded')} µs/request: ${shown(ratio)} of bare's requests per CPU-second (median of the rounds' ratios: ${cpuRatios.map(shown).join(', ')}; goal ≥ 95%); ` +
+          `server CPU ${cpu('guarded')} µs/request (its ${PROCESSES} processes: ${byProcess('guarded')}): ${shown(ratio)} of bare's requests per CPU-second (median of the rounds' ratios: ${cpuRatios.map(shown).join(', ')}; goal ≥ 95%); ` +
           `achieved ${achieved('guarded')} requests/s; CPU rounds within ${shown(spread())} of each other ` +
           `(${steady ? 'steady' : `NOT steady, limit ${shown(MAX_SPREAD)}: not judged`}), attempt ${attempt} of ${ATTEMPTS}`,
       },
@@ -235,7 +256,7 @@ export async function runMiddlewareBench(seconds = 21): Promise<Row[]> {
       },
     ];
   } finally {
-    for (const server of Object.values(servers)) server.stop();
+    for (const server of Object.values(servers).flat()) server.stop();
     await (idp ?? idpServer).close(); // the IdP closes its server
   }
 }

@@ -38,7 +38,7 @@ export async function runOpsBench(seconds = 12): Promise<Row[]> {
     };
     await drive(1, one('bare'), cpuOf('bare'));
     await drive(1, one('observed'), cpuOf('observed'));
-    const rounds = 8;
+    const rounds = 12;
     const cpuRatios: number[] = [];
     const timeRatios: number[] = [];
     const all = { bare: [] as Measured[], observed: [] as Measured[] };

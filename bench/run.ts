@@ -106,7 +106,7 @@ const SCENARIOS: Scenario[] = [
     name: 'middleware',
     title: 'Middleware: requireStepUp vs a bare Express route',
     run: async (quick) => {
-      const rows = await runMiddlewareBench(quick ? 7 : 21);
+      const rows = await runMiddlewareBench(quick ? 7 : 30);
       return rows.map((r) =>
         row(
           {
@@ -156,7 +156,7 @@ const SCENARIOS: Scenario[] = [
     name: 'ops',
     title: 'Operations: logs + metrics on a complete sign-in',
     run: async (quick) =>
-      (await runOpsBench(quick ? 4 : 32)).map((r) =>
+      (await runOpsBench(quick ? 4 : 48)).map((r) =>
         row(
           r,
           r.scenario.startsWith('ops: CPU logs + metrics add')
