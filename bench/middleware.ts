@@ -1,5 +1,5 @@
 // Requests per CPU-second on an Express route behind requireStepUp (for a user who already
-// satisfies it) next to the same route with no middleware, each in a server process of its own.
+// satisfies it) next to the same route with no middleware, each variant in server processes of its own.
 // The session is real: a sign-in through an oidc-provider test IdP at loa:2fa.
 import { execFile, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -158,8 +158,8 @@ export async function runMiddlewareBench(seconds = 30): Promise<Row[]> {
     // the server's CPU per request falls as throughput rises (more requests per wake-up and write), so
     // routes compared at different rates would differ by the load generator's luck, not by their work.
     const rate = Math.round(Math.min(...warm.map((w) => w.rps)) / 2);
-    const round = async (route: Route, process: number, seconds: number) => {
-      const server = servers[route][process]!;
+    const round = async (route: Route, index: number, seconds: number) => {
+      const server = servers[route][index]!;
       return measure(server, await signIn(server), route, seconds, rate);
     };
     // The JIT keeps settling for several seconds of traffic (CPU per request still falling by a fifth
