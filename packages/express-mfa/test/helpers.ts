@@ -337,13 +337,20 @@ export async function startRig(
 
 function clinicApp(mw: TwostepMiddleware, framework: typeof express): express.Express {
   const app = framework();
-  app.use(mw);
   const who = (req: express.Request) => ({
     sub: req.twostep.sub,
     acr: req.twostep.acr,
     amr: req.twostep.amr,
     authTime: req.twostep.authTime,
   });
+  // Before app.use(mw): the instance's own guards open the session themselves.
+  app.get('/early/schedule', mw.requireAuth(), (req, res) => {
+    res.json({ page: 'early schedule', ...who(req) });
+  });
+  app.get('/early/chart', mw.requireStepUp({ maxAge: 600 }), (req, res) => {
+    res.json({ page: 'early chart', ...who(req) });
+  });
+  app.use(mw);
   app.get('/', (_req, res) => {
     res.type('html').send('home');
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CallbackRefusal } from '../src/index.ts';
+import { type CallbackRefusal, MemorySessionStore, type SessionData } from '../src/index.ts';
 import { ACR_1FA, ACR_2FA } from './fixtures/idp.ts';
-import { Browser, parseWwwAuthenticate, type Rig, startRig } from './helpers.ts';
+import { Browser, parseWwwAuthenticate, type Rig, SECRET, startRig } from './helpers.ts';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -230,5 +230,88 @@ describe('requireStepUp (API)', () => {
     const res = await browser.request('POST', `${rig.rp}/patients/1/chart`, { accept: 'text/html' });
     // No POST route: the guard never runs, Express answers 404 — the point is no redirect loop on forms.
     expect(res.status).not.toBe(303);
+  });
+});
+
+// Routes placed before app.use(mw), behind the instance's own guards (mw.requireAuth(),
+// mw.requireStepUp()): the guard opens the session itself, with the same checks as the middleware.
+describe('guards mounted before app.use(mw)', () => {
+  it('steps up through the IdP and back to the route, then lets the person through without it', async () => {
+    const browser = new Browser();
+    rig.idp.nextLogin = { sub: 'alice', acr: ACR_2FA, amr: ['pwd', 'otp', 'mfa'] };
+    const page = await browser.follow(`${rig.rp}/early/chart?tab=notes`);
+    const authorize = new URL(browser.trail[1]!);
+    expect(authorize.searchParams.get('acr_values')).toBe(ACR_2FA);
+    expect(authorize.searchParams.get('max_age')).toBe('600');
+    expect(page.url).toBe(`${rig.rp}/early/chart?tab=notes`);
+    expect(JSON.parse(page.body)).toMatchObject({ page: 'early chart', sub: 'alice', acr: ACR_2FA });
+
+    const logins = rig.idp.logins;
+    const again = await browser.follow(`${rig.rp}/early/chart`);
+    expect(browser.trail).toHaveLength(1);
+    expect(again.status).toBe(200);
+    expect(rig.idp.logins).toBe(logins);
+  });
+
+  it('sends a password-only session to the IdP, and answers an API call with the RFC 9470 challenge', async () => {
+    const browser = new Browser();
+    rig.idp.nextLogin = { sub: 'bob', acr: ACR_1FA, amr: ['pwd'] };
+    expect((await browser.follow(`${rig.rp}/early/schedule`)).status).toBe(200);
+
+    const navigation = await browser.get(`${rig.rp}/early/chart`);
+    expect(navigation.status).toBe(303);
+    expect(new URL(navigation.location!).searchParams.get('acr_values')).toBe(ACR_2FA);
+
+    const api = await browser.get(`${rig.rp}/early/chart`, json);
+    expect(api.status).toBe(401);
+    const [challenge] = parseWwwAuthenticate(api.headers.get('www-authenticate')!);
+    expect(challenge!.params.error).toBe('insufficient_user_authentication');
+  });
+
+  it('answers an API call without a session with 401, and never runs the handler', async () => {
+    const res = await new Browser().get(`${rig.rp}/early/schedule`, json);
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body)).toEqual({ error: 'login_required', error_description: 'Sign-in required' });
+  });
+
+  it('refuses a copy of a signed-out cookie', async () => {
+    const browser = new Browser();
+    rig.idp.nextLogin = { sub: 'carol', acr: ACR_2FA, amr: ['pwd', 'otp', 'mfa'] };
+    expect((await browser.follow(`${rig.rp}/early/chart`)).status).toBe(200);
+    const copy = browser.cookie(rig.rp, 'twostep')!;
+    await browser.signOut(rig.rp);
+
+    browser.setCookie(rig.rp, 'twostep', copy);
+    expect((await browser.get(`${rig.rp}/early/chart`, json)).status).toBe(401);
+    expect((await browser.get(`${rig.rp}/early/schedule`, json)).status).toBe(401);
+  });
+});
+
+describe('opening the session once per request', () => {
+  it('reads the store once whether the guard comes before app.use(mw) or after it', async () => {
+    const memory = new MemorySessionStore();
+    let reads = 0;
+    const store = {
+      get: (id: string): Promise<SessionData | undefined> => {
+        reads++;
+        return memory.get(id);
+      },
+      set: memory.set.bind(memory),
+      destroy: memory.destroy.bind(memory),
+    };
+    const storeRig = await startRig({ session: { secret: SECRET, store } });
+    try {
+      const browser = new Browser();
+      storeRig.idp.nextLogin = { sub: 'dan', acr: ACR_2FA, amr: ['pwd', 'otp', 'mfa'] };
+      expect((await browser.follow(`${storeRig.rp}/early/chart`)).status).toBe(200);
+      for (const path of ['/early/chart', '/billing', '/early/schedule', '/schedule']) {
+        reads = 0;
+        const res = await browser.get(`${storeRig.rp}${path}`, json);
+        expect(res.status, path).toBe(200);
+        expect(reads, path).toBe(1);
+      }
+    } finally {
+      await storeRig.close();
+    }
   });
 });
