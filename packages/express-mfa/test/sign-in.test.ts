@@ -289,6 +289,7 @@ describe('session store and public client', () => {
       down = true;
       for (const [method, path] of [
         ['GET', '/schedule'],
+        ['GET', '/early/schedule'], // a guard before app.use(mw), opening the session itself
         ['GET', '/auth/login'],
         ['POST', '/auth/logout'],
       ] as const) {
