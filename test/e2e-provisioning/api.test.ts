@@ -93,6 +93,35 @@ describe('GET/PATCH /clinic', () => {
     });
   });
 
+  it("sets the clinic's default language, canonical and audited; refuses a bad tag and an empty patch", async () => {
+    const set = await api(idp, token, 'PATCH', '/clinic', { body: { defaultLocale: 'fr-ca' } });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ id: idp.clinic.id, defaultLocale: 'fr-CA' });
+    expect((await idp.stores.clinics.get(idp.clinic.id))?.defaultLocale).toBe('fr-CA');
+    expect((await api(idp, token, 'GET', '/clinic')).body).toMatchObject({ defaultLocale: 'fr-CA' });
+    expect(await auditTypes()).toContainEqual({
+      type: 'clinic.updated',
+      details: { client: idp.maple.clientId, fields: 'defaultLocale', defaultLocale: 'fr-CA' },
+    });
+    const events = (await auditTypes()).length;
+
+    for (const body of [{ defaultLocale: 'not a language!' }, { defaultLocale: 42 }, {}]) {
+      const res = await api(idp, token, 'PATCH', '/clinic', { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error_description).toMatch(
+        /^body: nothing to change|^defaultLocale: expected a BCP 47/,
+      );
+    }
+    // The same value again changes and audits nothing.
+    expect((await api(idp, token, 'PATCH', '/clinic', { body: { defaultLocale: 'fr-CA' } })).status).toBe(
+      200,
+    );
+    expect((await idp.stores.clinics.get(idp.clinic.id))?.defaultLocale).toBe('fr-CA');
+    expect((await auditTypes()).length).toBe(events);
+
+    await api(idp, token, 'PATCH', '/clinic', { body: { defaultLocale: 'en' } });
+  });
+
   it('refuses enforcement and unknown fields: that is a Full Access User decision', async () => {
     const res = await api(idp, token, 'PATCH', '/clinic', { body: { enforceTwoStep: false } });
     expect(res.status).toBe(400);

@@ -44,6 +44,7 @@ export function clinicJson(clinic: Clinic) {
     name: clinic.name,
     enforceTwoStep: clinic.enforceTwoStep,
     allowTrustedDevices: clinic.allowTrustedDevices,
+    ...(clinic.defaultLocale === undefined ? {} : { defaultLocale: clinic.defaultLocale }),
     createdAt: clinic.createdAt.toISOString(),
   };
 }
@@ -182,12 +183,20 @@ export function apiRouter(deps: ApiDeps): Router {
     noQuery(req);
     const patch = check.clinicPatch(req.body);
     const { clinic } = callerOf(res);
-    if (patch.name !== clinic.name) {
-      if (!(await stores.clinics.update(clinic.id, { name: patch.name })))
+    // Only what differs is written and audited.
+    const changes = Object.fromEntries(
+      Object.entries(patch).filter(([field, value]) => clinic[field as keyof typeof patch] !== value),
+    ) as typeof patch;
+    const fields = Object.keys(changes);
+    if (fields.length > 0) {
+      if (!(await stores.clinics.update(clinic.id, changes)))
         throw new ApiError(404, 'not_found', 'the clinic is gone');
-      await audit(req, res, 'clinic.updated', null, { fields: 'name' });
+      await audit(req, res, 'clinic.updated', null, {
+        fields: fields.join(','),
+        ...(changes.defaultLocale === undefined ? {} : { defaultLocale: changes.defaultLocale }),
+      });
     }
-    res.json(clinicJson({ ...clinic, name: patch.name }));
+    res.json(clinicJson({ ...clinic, ...changes }));
   });
 
   router.get('/staff', async (req, res) => {

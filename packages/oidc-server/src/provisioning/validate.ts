@@ -72,15 +72,19 @@ function body(input: unknown): Record<string, unknown> {
   return input;
 }
 
-export function clinicPatch(input: unknown): { name: string } {
+export function clinicPatch(input: unknown): { name?: string; defaultLocale?: string } {
   const b = body(input);
-  onlyKeys(b, ['name'], 'body');
-  if (!('name' in b)) throw new InvalidInput('body: nothing to change (name)');
-  return { name: name(b.name) };
+  onlyKeys(b, ['name', 'defaultLocale'], 'body');
+  if (!('name' in b) && !('defaultLocale' in b))
+    throw new InvalidInput('body: nothing to change (name, defaultLocale)');
+  return {
+    ...('name' in b ? { name: name(b.name) } : {}),
+    ...('defaultLocale' in b ? { defaultLocale: locale(b.defaultLocale, 'defaultLocale') } : {}),
+  };
 }
 
 /** A BCP 47 language tag, returned in canonical form (`fr-ca` → `fr-CA`). */
-export function locale(value: unknown): string {
+export function locale(value: unknown, path = 'locale'): string {
   if (typeof value === 'string' && value.length <= 35) {
     try {
       const [tag] = Intl.getCanonicalLocales(value);
@@ -89,7 +93,7 @@ export function locale(value: unknown): string {
       // RangeError: not a well-formed tag
     }
   }
-  throw new InvalidInput('locale: expected a BCP 47 language tag, e.g. fr-CA');
+  throw new InvalidInput(`${path}: expected a BCP 47 language tag, e.g. fr-CA`);
 }
 
 /** The optional profile of a staff member (OIDC given_name, family_name, locale). */
