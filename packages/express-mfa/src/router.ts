@@ -12,19 +12,11 @@ import { csrfTokens, readForm } from './form.ts';
 import { safeReturnTo } from './return-url.ts';
 import { logoutTokenVerifier } from './revocation.ts';
 import { type SessionData, SessionManager, writable } from './session.ts';
-import {
-  asyncHandler,
-  authGuard,
-  type Guard,
-  type RequireStepUpOptions,
-  requireAuth,
-  requireStepUp,
-  stepUpGuard,
-} from './step-up.ts';
+import { asyncHandler, authGuard, type Guard, type RequireStepUpOptions, stepUpGuard } from './step-up.ts';
 
 /**
  * The middleware returned by {@link twostep}: mount it with `app.use()`, then guard routes with its
- * methods (or the standalone {@link requireAuth} / {@link requireStepUp}). It is one function, not an
+ * methods (or the standalone `requireAuth()` / `requireStepUp()`). It is one function, not an
  * `express.Router`: it answers its own login, callback and logout paths (exact match) and passes
  * every other request on after setting `req.twostep`, so it costs one layer per request.
  *
@@ -39,11 +31,11 @@ export interface TwostepMiddleware extends RequestHandler {
   /** Runs OpenID Provider discovery now instead of on first use. Rejects with `discovery_failed`. */
   ready(): Promise<void>;
   /**
-   * {@link requireAuth}, and it opens the session itself when `app.use(mw)` has not run ahead of it
+   * `requireAuth()`, and it opens the session itself when `app.use(mw)` has not run ahead of it
    * in the request: a route placed before `app.use(mw)` skips that layer (see the README's Performance).
    */
   requireAuth(): RequestHandler;
-  /** {@link requireStepUp}, and like `mw.requireAuth()` it needs no `app.use(mw)` ahead of it. */
+  /** `requireStepUp()`, and like `mw.requireAuth()` it needs no `app.use(mw)` ahead of it. */
   requireStepUp(options?: RequireStepUpOptions): RequestHandler;
   /** {@link requireBearer} with this IdP's issuer and JWKS. */
   requireBearer(options: Omit<RequireBearerOptions, 'issuer'>): RequestHandler;

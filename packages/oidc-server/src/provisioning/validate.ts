@@ -3,7 +3,7 @@
  * unknown fields, wrong types, arrays and objects where a string belongs are
  * refused (400) before anything reaches a store, so `{ "$ne": null }` is never a value.
  */
-import type { Role } from '@twostep/core';
+import { canonicalLocale, type Role } from '@twostep/core';
 import { PROVISIONING_DEFAULTS } from './constants.ts';
 
 /** A 400 with a message naming the field. */
@@ -75,8 +75,7 @@ function body(input: unknown): Record<string, unknown> {
 export function clinicPatch(input: unknown): { name?: string; defaultLocale?: string } {
   const b = body(input);
   onlyKeys(b, ['name', 'defaultLocale'], 'body');
-  if (!('name' in b) && !('defaultLocale' in b))
-    throw new InvalidInput('body: nothing to change (name, defaultLocale)');
+  if (Object.keys(b).length === 0) throw new InvalidInput('body: nothing to change (name, defaultLocale)');
   return {
     ...('name' in b ? { name: name(b.name) } : {}),
     ...('defaultLocale' in b ? { defaultLocale: locale(b.defaultLocale, 'defaultLocale') } : {}),
@@ -85,15 +84,9 @@ export function clinicPatch(input: unknown): { name?: string; defaultLocale?: st
 
 /** A BCP 47 language tag, returned in canonical form (`fr-ca` → `fr-CA`). */
 export function locale(value: unknown, path = 'locale'): string {
-  if (typeof value === 'string' && value.length <= 35) {
-    try {
-      const [tag] = Intl.getCanonicalLocales(value);
-      if (tag !== undefined) return tag;
-    } catch {
-      // RangeError: not a well-formed tag
-    }
-  }
-  throw new InvalidInput(`${path}: expected a BCP 47 language tag, e.g. fr-CA`);
+  const tag = canonicalLocale(value);
+  if (tag === null) throw new InvalidInput(`${path}: expected a BCP 47 language tag, e.g. fr-CA`);
+  return tag;
 }
 
 /** The optional profile of a staff member (OIDC given_name, family_name, locale). */
